@@ -1,0 +1,28 @@
+# Two commands do all the set-up: `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# The main job on the embedded defaults (config.toml: SQLite in var/, local channels, no accounts).
+demo: $(STAMP)
+	$(BIN)/loa init
+	$(BIN)/loa campaign import assets/campaigns/hoc-tap-suot-doi-2024.toml --start now --pace 2 --approve --replace
+	$(BIN)/loa queue --campaign hoc-tap-suot-doi-2024
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

@@ -1,0 +1,1 @@
+"""Data shipped with loa (locales, sample campaign, config template), found with importlib.resources."""

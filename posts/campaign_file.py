@@ -1,0 +1,180 @@
+"""Campaign files (TOML): the week's plan as data. Validated completely before anything is queued."""
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
+
+from .i18n import t
+from .times import localize, zone
+from .errors import UserError
+from .tomlfile import line_of, located_error, read_toml, validate
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,99}$"
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+def nfc(text: str) -> str:
+    """Vietnamese typed on different keyboards arrives as NFC or NFD; store one form."""
+    return unicodedata.normalize("NFC", text)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BannerSpec(_Strict):
+    headline: NonEmpty
+    subline: str | None = None
+    theme: str | None = None
+    sizes: list[str] | None = None
+
+
+class PostSpec(_Strict):
+    day: StrictInt | None = Field(default=None, ge=1)
+    time: dt.time | None = None
+    at: dt.datetime | None = None
+    title: NonEmpty
+    body: NonEmpty
+    template: str | None = None
+    channels: list[str] | None = None
+    banner: BannerSpec | None = None
+
+    @field_validator("title", "body")
+    @classmethod
+    def not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError(t("val.empty"))
+        return value
+
+    @model_validator(mode="after")
+    def one_moment(self) -> PostSpec:
+        if (self.day is None) == (self.at is None):
+            raise ValueError(t("val.day_or_at"))
+        if self.day is not None and self.time is None:
+            raise ValueError(t("val.day_needs_time"))
+        if self.at is not None and self.time is not None:
+            raise ValueError(t("val.at_and_time"))
+        return self
+
+
+class CampaignSpec(_Strict):
+    slug: Annotated[str, Field(pattern=SLUG_PATTERN)]
+    name: NonEmpty
+    theme: str | None = None
+    start: dt.date
+    end: dt.date
+    timezone: str | None = None
+    plan_ref: str | None = None
+    channels: Annotated[list[str], Field(min_length=1)]
+    hashtags: list[str] = []
+    banner_theme: str | None = None
+
+    @model_validator(mode="after")
+    def ordered_dates(self) -> CampaignSpec:
+        if self.end < self.start:
+            raise ValueError(t("val.end_before_start", start=self.start, end=self.end))
+        return self
+
+
+class CampaignDocument(_Strict):
+    campaign: CampaignSpec
+    posts: list[PostSpec] = []
+
+
+@dataclass
+class PlannedPost:
+    """One post of the file, with its moment resolved in the campaign's timezone."""
+
+    number: int  # 1-based position in the file
+    line: int | None
+    publish_at: dt.datetime  # aware, campaign timezone
+    title: str
+    body: str
+    channels: list[str]
+    template: str | None
+    banner: dict[str, Any] | None
+
+
+@dataclass
+class CampaignFile:
+    path: Path
+    slug: str
+    name: str
+    theme: str | None
+    start: dt.date
+    end: dt.date
+    timezone: str
+    plan_ref: str | None
+    channels: list[str]
+    hashtags: list[str]
+    banner_theme: str | None
+    posts: list[PlannedPost] = field(default_factory=list)
+
+
+def load_campaign_file(path: Path, *, default_timezone: str, known_channels: list[str]) -> CampaignFile:
+    """Read and validate a campaign file. Raises UserError naming the file, key and line of the first problem."""
+    path = Path(path)
+    text, data = read_toml(path)
+    document: CampaignDocument = validate(CampaignDocument, data, path, text)
+    spec = document.campaign
+
+    def fail(loc: tuple[Any, ...], message: str) -> Exception:
+        return located_error(path, text, loc, message)
+
+    timezone = spec.timezone or default_timezone
+    try:
+        tz = zone(timezone)
+    except UserError:
+        raise fail(("campaign", "timezone"), t("err.unknown_timezone", timezone=timezone)) from None
+    _check_channels(spec.channels, known_channels, ("campaign", "channels"), fail)
+
+    planned = []
+    for index, post in enumerate(document.posts):
+        channels = post.channels if post.channels is not None else spec.channels
+        if post.channels is not None:
+            if not post.channels:
+                raise fail(("posts", index, "channels"), t("val.empty"))
+            _check_channels(post.channels, known_channels, ("posts", index, "channels"), fail)
+        if post.day is not None:
+            assert post.time is not None
+            moment = dt.datetime.combine(spec.start + dt.timedelta(days=post.day - 1), post.time)
+        else:
+            assert post.at is not None
+            moment = post.at
+        planned.append(PlannedPost(
+            number=index + 1,
+            line=line_of(text, ("posts", index)),
+            publish_at=localize(moment, tz).astimezone(tz),
+            title=nfc(post.title.strip()),
+            body=nfc(post.body.strip()),
+            channels=list(dict.fromkeys(channels)),
+            template=post.template,
+            banner=_banner(post.banner),
+        ))
+    return CampaignFile(
+        path=path, slug=spec.slug, name=nfc(spec.name.strip()), theme=spec.theme and nfc(spec.theme.strip()),
+        start=spec.start, end=spec.end, timezone=timezone, plan_ref=spec.plan_ref and nfc(spec.plan_ref),
+        channels=list(dict.fromkeys(spec.channels)), hashtags=[nfc(h) for h in spec.hashtags],
+        banner_theme=spec.banner_theme, posts=planned,
+    )
+
+
+def _check_channels(channels: list[str], known: list[str], loc: tuple[Any, ...], fail: Any) -> None:
+    for name in channels:
+        if name not in known:
+            raise fail(loc, t("err.unknown_channel", channel=name, known=", ".join(known) or "-"))
+
+
+def _banner(spec: BannerSpec | None) -> dict[str, Any] | None:
+    if spec is None:
+        return None
+    banner = spec.model_dump(exclude_none=True)
+    for key in ("headline", "subline"):
+        if key in banner:
+            banner[key] = nfc(banner[key].strip())
+    return banner

@@ -1,0 +1,127 @@
+"""Opening the queue database: SQLite (WAL, busy timeout, foreign keys, BEGIN IMMEDIATE for writes) or PostgreSQL.
+
+Schema changes go through Alembic (posts/migrations). Alembic is imported only when a migration has to run, so
+everyday commands start quickly.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+from .errors import UserError
+from .i18n import t
+
+# The newest migration in posts/migrations/versions; tests/test_migrations.py checks it matches Alembic's head.
+SCHEMA_HEAD = "0001"
+MIGRATIONS = Path(__file__).parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself, so writes can take the lock up front.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; a crash loses no committed transaction
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        # BEGIN IMMEDIATE takes the write lock at the start, so two writers queue on busy_timeout instead of
+        # one failing halfway with "database is locked" when it upgrades a read lock.
+        immediate = connection.get_execution_options().get("loa_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Database:
+    """The queue database. ``session()`` for reading, ``transaction()`` for an atomic write."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            parsed = make_url(url)
+        except ArgumentError as exc:
+            raise UserError(t("err.database_url", url=url), where="database.url") from exc
+        self.url = parsed
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        try:
+            self.engine = create_engine(parsed)
+        except (ArgumentError, ImportError) as exc:
+            raise UserError(t("err.database_driver", error=exc), where="database.url") from exc
+        if self.is_sqlite:
+            _configure_sqlite(self.engine)
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        self._write = sessionmaker(self.engine.execution_options(loa_write=True), expire_on_commit=False)
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        database = self.url.database
+        if not self.is_sqlite or not database or database == ":memory:":
+            return None
+        return Path(database)
+
+    def session(self) -> Session:
+        return self._read()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One atomic write: everything inside commits together or not at all."""
+        with self._write() as session, session.begin():
+            yield session
+
+    def schema_revision(self) -> str | None:
+        with self.engine.connect() as connection:
+            if not inspect(connection).has_table("alembic_version"):
+                return None
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+    def exists(self) -> bool:
+        path = self.sqlite_path
+        if path is not None and not path.exists():
+            return False
+        return self.schema_revision() is not None
+
+    def upgrade(self) -> None:
+        """Create or upgrade the schema to the newest migration."""
+        path = self.sqlite_path
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        from alembic import command
+
+        with self.engine.begin() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def alembic_config() -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def open_database(url: str, *, create: bool = False) -> Database:
+    """Open the database, upgrading an older schema. A missing one is created only when ``create`` is set."""
+    database = Database(url)
+    revision = None if (database.sqlite_path and not database.sqlite_path.exists()) else database.schema_revision()
+    if revision is None and not create:
+        database.dispose()
+        raise UserError(t("err.database_missing", url=database.url.render_as_string(hide_password=True)))
+    if revision != SCHEMA_HEAD:
+        database.upgrade()
+    return database

@@ -1,0 +1,142 @@
+"""Reading the queue: the schedule listing, campaign summaries, one post in full, and the due deliveries.
+
+These return plain dicts (the stable ``--json`` shapes documented in the README); the CLI draws tables from the
+same dicts. Listings use Core queries, not ORM objects, so a week out of a million posts comes back quickly.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from .campaigns import get_campaign
+from .errors import UserError
+from .i18n import t
+from .models import DELIVERY_STATUSES, POST_STATUSES, Campaign, Delivery, OutreachEntry, Post
+from .queue import get_post
+from .times import iso, iso_utc, zone
+
+OPEN_POST_STATUSES = ("draft", "approved")
+DUE_DELIVERY_STATUSES = ("pending", "retry_wait")
+
+
+def list_queue(session: Session, *, campaign: str | None = None, since: dt.datetime | None = None,
+               until: dt.datetime | None = None, status: str | None = None,
+               channel: str | None = None) -> list[dict[str, Any]]:
+    """Posts in time order with their per-channel status. Without a range or status: all that is not done."""
+    conditions = []
+    if campaign is not None:
+        conditions.append(Post.campaign_id == get_campaign(session, campaign).id)
+    if since is not None:
+        conditions.append(Post.publish_at >= since)
+    if until is not None:
+        conditions.append(Post.publish_at < until)
+    delivery_join = Delivery.post_id == Post.id
+    if channel is not None:
+        delivery_join = and_(delivery_join, Delivery.channel == channel)
+        conditions.append(Post.id.in_(select(Delivery.post_id).where(Delivery.channel == channel)))
+    if status is not None:
+        if status in POST_STATUSES:
+            conditions.append(Post.status == status)
+        elif status in DELIVERY_STATUSES:
+            matching = select(Delivery.post_id).where(Delivery.status == status)
+            if channel is not None:
+                matching = matching.where(Delivery.channel == channel)
+            conditions.append(Post.id.in_(matching))
+        else:
+            known = ", ".join(dict.fromkeys(POST_STATUSES + DELIVERY_STATUSES))
+            raise UserError(t("err.unknown_status", status=status, known=known), where="--status")
+    elif since is None and until is None:
+        conditions.append(Post.status.in_(OPEN_POST_STATUSES))
+    query = (
+        select(Post.id, Post.title, Post.status, Post.publish_at, Campaign.slug, Campaign.timezone,
+               Delivery.channel, Delivery.status.label("delivery_status"), Delivery.permalink)
+        .join(Campaign, Campaign.id == Post.campaign_id)
+        .outerjoin(Delivery, delivery_join)
+        .where(*conditions)
+        .order_by(Post.publish_at, Post.id, Delivery.id)
+    )
+    rows: list[dict[str, Any]] = []
+    zones: dict[str, Any] = {}
+    for r in session.execute(query):
+        if not rows or rows[-1]["id"] != r.id:
+            tz = zones.get(r.timezone) or zones.setdefault(r.timezone, zone(r.timezone))
+            rows.append({"id": r.id, "campaign": r.slug, "title": r.title, "status": r.status,
+                         "publish_at": iso(r.publish_at.astimezone(tz)), "publish_at_utc": iso_utc(r.publish_at),
+                         "timezone": r.timezone, "deliveries": []})
+        if r.channel is not None:
+            rows[-1]["deliveries"].append({"channel": r.channel, "status": r.delivery_status,
+                                           "permalink": r.permalink})
+    return rows
+
+
+def due_deliveries(session: Session, now: dt.datetime, *, limit: int = 50) -> list[tuple[int, str, dt.datetime]]:
+    """The next deliveries the daemon may send: approved posts, pending or retrying, due by ``now``."""
+    query = (
+        select(Delivery.id, Delivery.channel, Delivery.available_at)
+        .join(Post, Post.id == Delivery.post_id)
+        .where(Delivery.status.in_(DUE_DELIVERY_STATUSES), Delivery.available_at <= now, Post.status == "approved")
+        .order_by(Delivery.available_at, Delivery.id)
+        .limit(limit)
+    )
+    return [tuple(row) for row in session.execute(query)]
+
+
+def campaign_record(session: Session, campaign: Campaign, *, detailed: bool = False) -> dict[str, Any]:
+    posts = dict(session.execute(select(Post.status, func.count()).where(Post.campaign_id == campaign.id)
+                                 .group_by(Post.status)).all())
+    tz = zone(campaign.timezone)
+    next_at = session.scalar(select(func.min(Post.publish_at)).where(
+        Post.campaign_id == campaign.id, Post.status.in_(OPEN_POST_STATUSES)))
+    record: dict[str, Any] = {
+        "slug": campaign.slug, "name": campaign.name, "theme": campaign.theme,
+        "start": campaign.start_date.isoformat(), "end": campaign.end_date.isoformat(),
+        "timezone": campaign.timezone, "channels": campaign.channels,
+        "posts": {status: posts.get(status, 0) for status in POST_STATUSES},
+        "next_post_at": iso(next_at.astimezone(tz)) if next_at else None,
+    }
+    if detailed:
+        deliveries = session.execute(
+            select(Delivery.channel, Delivery.status, func.count()).join(Post, Post.id == Delivery.post_id)
+            .where(Post.campaign_id == campaign.id).group_by(Delivery.channel, Delivery.status)).all()
+        by_channel: dict[str, dict[str, int]] = {}
+        for channel, status, count in deliveries:
+            by_channel.setdefault(channel, {})[status] = count
+        record.update({"plan_ref": campaign.plan_ref, "hashtags": campaign.hashtags,
+                       "banner_theme": campaign.banner_theme, "source_file": campaign.source_file,
+                       "deliveries": by_channel})
+    return record
+
+
+def list_campaigns(session: Session) -> list[dict[str, Any]]:
+    campaigns = session.scalars(select(Campaign).order_by(Campaign.start_date, Campaign.slug)).all()
+    return [campaign_record(session, campaign) for campaign in campaigns]
+
+
+def show_campaign(session: Session, slug: str) -> dict[str, Any]:
+    return campaign_record(session, get_campaign(session, slug, where="SLUG"), detailed=True)
+
+
+def post_record(session: Session, post_id: int) -> dict[str, Any]:
+    post = get_post(session, post_id)
+    tz = zone(post.campaign.timezone)
+    history = session.scalars(select(OutreachEntry).where(OutreachEntry.post_id == post.id)
+                              .order_by(OutreachEntry.at, OutreachEntry.id)).all()
+    return {
+        "id": post.id, "campaign": post.campaign.slug, "title": post.title, "body": post.body,
+        "status": post.status, "revision": post.revision, "template": post.template, "banner": post.banner,
+        "publish_at": iso(post.publish_at.astimezone(tz)), "publish_at_utc": iso_utc(post.publish_at),
+        "timezone": post.campaign.timezone,
+        "deliveries": [{"channel": d.channel, "status": d.status, "attempts": d.attempts,
+                        "remote_id": d.remote_id, "permalink": d.permalink, "last_error": d.last_error,
+                        "published_at": iso_utc(d.published_at)} for d in post.deliveries],
+        "history": [{"at": iso(e.at.astimezone(tz)), "kind": e.kind, "channel": e.channel, "detail": e.detail}
+                    for e in history],
+    }
+
+
+def statuses_help() -> Sequence[str]:
+    return tuple(dict.fromkeys(POST_STATUSES + DELIVERY_STATUSES))

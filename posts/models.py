@@ -1,0 +1,151 @@
+"""The database schema: campaigns, posts, deliveries (post x channel) and the append-only outreach log.
+
+Times are stored as naive UTC and come back as aware UTC datetimes (``UTCDateTime``); they are shown in the
+campaign's timezone only at the edges.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+POST_STATUSES = ("draft", "approved", "done", "cancelled")
+DELIVERY_STATUSES = ("pending", "sending", "retry_wait", "published", "failed", "unknown", "missed", "cancelled")
+# A delivery in one of these will not be sent again without a human.
+FINISHED_DELIVERY_STATUSES = ("published", "failed", "cancelled")
+# Text of a post that reached (or may have reached) a platform must not change any more.
+LOCKED_DELIVERY_STATUSES = ("published", "sending", "unknown")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out; stored naive in UTC so SQLite and PostgreSQL agree."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(500))
+    theme: Mapped[str | None] = mapped_column(String(500))
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)
+    timezone: Mapped[str] = mapped_column(String(64))
+    plan_ref: Mapped[str | None] = mapped_column(String(500))
+    channels: Mapped[list[str]] = mapped_column(JSON)
+    hashtags: Mapped[list[str]] = mapped_column(JSON)
+    banner_theme: Mapped[str | None] = mapped_column(String(100))
+    source_file: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    posts: Mapped[list[Post]] = relationship(back_populates="campaign", order_by="Post.publish_at")
+
+
+class Post(Base):
+    __tablename__ = "posts"
+    __table_args__ = (
+        Index(None, "publish_at"),
+        Index(None, "status", "publish_at"),
+        Index(None, "campaign_id", "publish_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)  # order within the campaign (file order, then added posts)
+    title: Mapped[str] = mapped_column(String(1000))
+    body: Mapped[str] = mapped_column(Text)
+    template: Mapped[str | None] = mapped_column(String(200))
+    banner: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    publish_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    revision: Mapped[int] = mapped_column(Integer, default=1)  # bumped on every edit, so a sender can spot one
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="posts")
+    deliveries: Mapped[list[Delivery]] = relationship(back_populates="post", order_by="Delivery.id")
+
+
+class Delivery(Base):
+    """One post to one channel: the unit the daemon claims, retries and records."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("post_id", "channel"),
+        # the due-delivery lookup: status IN (pending, retry_wait) AND available_at <= now ORDER BY available_at
+        Index(None, "status", "available_at"),
+        Index(None, "channel", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # the post's scheduled time, for on-time figures
+    available_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # earliest next attempt (due_at or a retry)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    remote_id: Mapped[str | None] = mapped_column(String(200))
+    permalink: Mapped[str | None] = mapped_column(String(2000))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    post: Mapped[Post] = relationship(back_populates="deliveries")
+
+
+class OutreachEntry(Base):
+    """Append-only: everything that happened to a campaign, from which the office's report is built."""
+
+    __tablename__ = "outreach_entries"
+    __table_args__ = (
+        Index(None, "campaign_id", "at"),
+        Index(None, "post_id"),
+        Index(None, "kind", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(40))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id"))
+    channel: Mapped[str | None] = mapped_column(String(100))
+    title: Mapped[str | None] = mapped_column(String(1000))
+    count: Mapped[int | None] = mapped_column(Integer)
+    place: Mapped[str | None] = mapped_column(String(500))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)

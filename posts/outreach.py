@@ -1,0 +1,25 @@
+"""Writing the outreach log: an append-only record of everything that happened, from which reports are built."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from .models import OutreachEntry, Post, utcnow
+
+
+def record(session: Session, kind: str, *, campaign_id: int | None, post: Post | None = None,
+           channel: str | None = None, detail: dict[str, Any] | None = None, at: dt.datetime | None = None) -> None:
+    """Append one entry. Post entries carry the post's title, so the log reads well after later edits."""
+    session.add(OutreachEntry(
+        at=at or utcnow(), kind=kind, campaign_id=campaign_id, post_id=post.id if post else None,
+        channel=channel, title=post.title if post else None, detail=detail,
+    ))
+
+
+def record_many(session: Session, entries: list[dict[str, Any]]) -> None:
+    """Append many entries in one statement (imports of thousands of posts)."""
+    if entries:
+        session.execute(insert(OutreachEntry), entries)

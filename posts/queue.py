@@ -1,0 +1,250 @@
+"""Single posts in the queue: add, edit, reschedule, approve, cancel. Every change writes an outreach entry.
+
+Only approved posts are ever dispatched. A post whose text reached (or may have reached) a platform is frozen.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .campaign_file import nfc
+from .campaigns import get_campaign
+from .db import Database
+from .errors import UserError
+from .i18n import t
+from .models import LOCKED_DELIVERY_STATUSES, Campaign, Delivery, Post, utcnow
+from .outreach import record
+from .times import parse_when, zone
+
+# Delivery states that a new time puts back in line (failed and unknown ones need `loa retry`).
+RESCHEDULABLE = ("pending", "retry_wait", "missed")
+
+
+@dataclass
+class PostChange:
+    post: Post
+    changed: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def get_post(session: Session, post_id: int, *, where: str = "ID") -> Post:
+    post = session.get(Post, post_id)
+    if post is None:
+        raise UserError(t("err.unknown_post", id=post_id), where=where)
+    return post
+
+
+def _moment(campaign: Campaign, when: str, *, where: str, allow_past: bool, now: dt.datetime,
+            warnings: list[str]) -> dt.datetime:
+    moment = parse_when(when, zone(campaign.timezone), where=where)
+    if moment < now and not allow_past:
+        raise UserError(t("err.past", at=when), where=where)
+    local_day = moment.astimezone(zone(campaign.timezone)).date()
+    if not campaign.start_date <= local_day <= campaign.end_date:
+        warnings.append(t("warn.outside_campaign", at=f"{local_day:%d/%m/%Y}", slug=campaign.slug,
+                          start=f"{campaign.start_date:%d/%m/%Y}", end=f"{campaign.end_date:%d/%m/%Y}"))
+    return moment
+
+
+def _channels(names: Sequence[str], known: Sequence[str], *, where: str) -> list[str]:
+    names = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+    if not names:
+        raise UserError(t("val.empty"), where=where)
+    for name in names:
+        if name not in known:
+            raise UserError(t("err.unknown_channel", channel=name, known=", ".join(known) or "-"), where=where)
+    return names
+
+
+def _text(value: str, *, where: str) -> str:
+    value = nfc(value.strip())
+    if not value:
+        raise UserError(t("val.empty"), where=where)
+    return value
+
+
+def add_post(db: Database, *, campaign: str, at: str, title: str, body: str, known_channels: Sequence[str],
+             channels: Sequence[str] | None = None, banner_headline: str | None = None,
+             banner_subline: str | None = None, template: str | None = None, allow_past: bool = False,
+             now: dt.datetime | None = None) -> PostChange:
+    now = now or utcnow()
+    with db.transaction() as session:
+        row = get_campaign(session, campaign)
+        change = PostChange(post=Post())
+        moment = _moment(row, at, where="--at", allow_past=allow_past, now=now, warnings=change.warnings)
+        chosen = _channels(channels if channels is not None else row.channels, known_channels, where="--channels")
+        seq = session.scalar(select(func.coalesce(func.max(Post.seq), 0)).where(Post.campaign_id == row.id)) or 0
+        post = change.post
+        post.campaign, post.seq, post.publish_at, post.status, post.revision = row, seq + 1, moment, "draft", 1
+        post.title, post.body = _text(title, where="--title"), _text(body, where="--body")
+        post.template = template
+        post.banner = _banner(None, banner_headline, banner_subline)
+        post.deliveries = [Delivery(channel=c, status="pending", due_at=moment, available_at=moment)
+                           for c in chosen]
+        session.add(post)
+        session.flush()
+        record(session, "queued", campaign_id=row.id, post=post,
+               detail={"publish_at": moment.isoformat(), "channels": chosen})
+    return change
+
+
+def _banner(current: dict[str, Any] | None, headline: str | None, subline: str | None) -> dict[str, Any] | None:
+    if headline is None and subline is None:
+        return current
+    banner = dict(current or {})
+    if headline is not None:
+        banner["headline"] = _text(headline, where="--banner-headline")
+    if subline is not None:
+        banner["subline"] = nfc(subline.strip())
+    if "headline" not in banner:
+        raise UserError(t("err.banner_needs_headline"), where="--banner-subline")
+    return banner
+
+
+def _editable(post: Post, *, where: str = "ID") -> None:
+    if post.status == "cancelled":
+        raise UserError(t("err.post_cancelled", id=post.id), where=where)
+    locked = [d.channel for d in post.deliveries if d.status in LOCKED_DELIVERY_STATUSES]
+    if post.status == "done" or locked:
+        raise UserError(t("err.post_published", id=post.id, channels=", ".join(locked) or "-"), where=where)
+
+
+def edit_post(db: Database, post_id: int, *, known_channels: Sequence[str], title: str | None = None,
+              body: str | None = None, at: str | None = None, channels: Sequence[str] | None = None,
+              banner_headline: str | None = None, banner_subline: str | None = None,
+              template: str | None = None, keep_approval: bool = False, allow_past: bool = False,
+              now: dt.datetime | None = None) -> PostChange:
+    now = now or utcnow()
+    with db.transaction() as session:
+        post = get_post(session, post_id)
+        _editable(post)
+        change = PostChange(post=post)
+        if title is not None and (value := _text(title, where="--title")) != post.title:
+            post.title = value
+            change.changed.append("title")
+        if body is not None and (value := _text(body, where="--body")) != post.body:
+            post.body = value
+            change.changed.append("body")
+        if template is not None and (template or None) != post.template:
+            post.template = template or None
+            change.changed.append("template")
+        banner = _banner(post.banner, banner_headline, banner_subline)
+        if banner != post.banner:
+            post.banner = banner
+            change.changed.append("banner")
+        if at is not None:
+            moment = _moment(post.campaign, at, where="--at", allow_past=allow_past, now=now,
+                             warnings=change.warnings)
+            if moment != post.publish_at:
+                _move(post, moment)
+                change.changed.append("publish_at")
+        if channels is not None:
+            chosen = _channels(channels, known_channels, where="--channels")
+            if _set_channels(post, chosen):
+                change.changed.append("channels")
+        if not change.changed:
+            raise UserError(t("err.nothing_to_change"), where="ID")
+        approval_reset = post.status == "approved" and not keep_approval
+        if approval_reset:
+            post.status = "draft"
+        post.revision += 1
+        record(session, "edited", campaign_id=post.campaign_id, post=post,
+               detail={"fields": change.changed, "approval_reset": approval_reset})
+    return change
+
+
+def _move(post: Post, moment: dt.datetime) -> None:
+    post.publish_at = moment
+    for delivery in post.deliveries:
+        if delivery.status in RESCHEDULABLE:
+            delivery.status, delivery.due_at, delivery.available_at = "pending", moment, moment
+
+
+def _set_channels(post: Post, chosen: list[str]) -> bool:
+    """Cancel deliveries to dropped channels, revive or add the chosen ones. True when anything changed."""
+    changed = False
+    by_channel = {d.channel: d for d in post.deliveries}
+    for name, delivery in by_channel.items():
+        if name not in chosen and delivery.status != "cancelled":
+            delivery.status = "cancelled"
+            changed = True
+    for name in chosen:
+        delivery = by_channel.get(name)
+        if delivery is None:
+            post.deliveries.append(Delivery(channel=name, status="pending", due_at=post.publish_at,
+                                            available_at=post.publish_at))
+            changed = True
+        elif delivery.status == "cancelled":
+            delivery.status, delivery.due_at, delivery.available_at = "pending", post.publish_at, post.publish_at
+            changed = True
+    return changed
+
+
+def reschedule_post(db: Database, post_id: int, when: str, *, allow_past: bool = False,
+                    now: dt.datetime | None = None) -> PostChange:
+    """Move a post to a new time. The text is unchanged, so an approved post stays approved."""
+    now = now or utcnow()
+    with db.transaction() as session:
+        post = get_post(session, post_id)
+        if post.status in ("cancelled", "done"):
+            raise UserError(t(f"err.post_{post.status}", id=post.id, channels="-"), where="ID")
+        change = PostChange(post=post)
+        before = post.publish_at
+        moment = _moment(post.campaign, when, where="WHEN", allow_past=allow_past, now=now,
+                         warnings=change.warnings)
+        _move(post, moment)
+        post.revision += 1
+        change.changed.append("publish_at")
+        record(session, "rescheduled", campaign_id=post.campaign_id, post=post,
+               detail={"from": before.isoformat(), "to": moment.isoformat()})
+    return change
+
+
+def _posts_for(session: Session, ids: Sequence[int], campaign: str | None, *, statuses: Sequence[str]) -> list[Post]:
+    if campaign is not None:
+        row = get_campaign(session, campaign)
+        return list(session.scalars(select(Post).where(Post.campaign_id == row.id, Post.status.in_(statuses))
+                                    .order_by(Post.publish_at, Post.id)))
+    if not ids:
+        raise UserError(t("err.no_ids"), where="ID")
+    return [get_post(session, post_id) for post_id in dict.fromkeys(ids)]
+
+
+def approve_posts(db: Database, ids: Sequence[int] = (), *, campaign: str | None = None) -> tuple[list[int], list[int]]:
+    """Approve drafts (all of them or none). Returns (approved ids, ids that were already approved)."""
+    with db.transaction() as session:
+        posts = _posts_for(session, ids, campaign, statuses=("draft",))
+        for post in posts:
+            if post.status in ("cancelled", "done"):
+                raise UserError(t(f"err.post_{post.status}", id=post.id, channels="-"), where="ID")
+        approved = [p for p in posts if p.status == "draft"]
+        for post in approved:
+            post.status = "approved"
+            record(session, "approved", campaign_id=post.campaign_id, post=post)
+        return [p.id for p in approved], [p.id for p in posts if p not in approved]
+
+
+def cancel_posts(db: Database, ids: Sequence[int]) -> tuple[list[int], list[int]]:
+    """Cancel posts (all of them or none): what has not gone out is never sent. Returns (cancelled, already)."""
+    with db.transaction() as session:
+        posts = _posts_for(session, ids, None, statuses=())
+        for post in posts:
+            if post.status == "done":
+                raise UserError(t("err.post_done", id=post.id), where="ID")
+            sending = [d.channel for d in post.deliveries if d.status == "sending"]
+            if sending:
+                raise UserError(t("err.post_sending", id=post.id, channels=", ".join(sending)), where="ID")
+        cancelled = [p for p in posts if p.status != "cancelled"]
+        for post in cancelled:
+            post.status = "cancelled"
+            post.revision += 1
+            for delivery in post.deliveries:
+                if delivery.status not in ("published", "unknown", "cancelled"):
+                    delivery.status = "cancelled"
+            record(session, "cancelled", campaign_id=post.campaign_id, post=post)
+        return [p.id for p in cancelled], [p.id for p in posts if p not in cancelled]

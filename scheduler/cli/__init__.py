@@ -1,0 +1,91 @@
+"""The ``loa`` command line: a thin layer over posts/ and scheduler/ functions that work without it."""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from posts.errors import UserError
+from posts.i18n import available_languages, set_language, t
+
+from .common import App, LoaGroup, pass_app
+
+
+def _language_from_argv(args: list[str]) -> str | None:
+    """``--lang`` is read before parsing, so the help of every command is already in that language."""
+    for index, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and index + 1 < len(args):
+            return args[index + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+class RootGroup(LoaGroup):
+    def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
+        args = list(sys.argv[1:] if args is None else args)
+        language = _language_from_argv(args)
+        if language in available_languages():
+            set_language(language)
+        try:
+            result = super().main(args=args, prog_name=prog_name or "loa", standalone_mode=False, **extra)
+        except UserError as exc:
+            click.echo(f"{t('msg.error')}: {exc}", err=True)
+            sys.exit(2)
+        except click.exceptions.Abort:
+            click.echo(t("msg.aborted"), err=True)
+            sys.exit(1)
+        except click.ClickException as exc:
+            # one line, not click's three: "loa queue: No such option: --frm"
+            context = getattr(exc, "ctx", None)
+            where = context.command_path if context is not None else "loa"
+            click.echo(f"{t('msg.error')}: {where}: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except Exception as exc:  # a fault of ours or of the system, not of the input: exit 1, still one line
+            if os.environ.get("LOA_DEBUG"):
+                raise
+            from sqlalchemy.exc import OperationalError
+
+            kind = t("msg.database_error") if isinstance(exc, OperationalError) else t("msg.internal_error")
+            click.echo(f"{t('msg.error')}: {kind}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+                       err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@click.group(cls=RootGroup, help="help.loa", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_option", metavar="PATH", help="help.config")
+@click.option("--lang", type=click.Choice(available_languages()), help="help.lang")
+@click.version_option(package_name="loa", prog_name="loa")
+@click.pass_context
+def cli(ctx: click.Context, config_option: str | None, lang: str | None) -> None:
+    if lang:
+        set_language(lang)
+    app = App(config_option)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+@cli.command("init", help="help.init")
+@pass_app
+def init_command(app: App) -> None:
+    from scheduler.config import write_default_config
+
+    path = app.config_path
+    if not path.exists():
+        write_default_config(path)
+        click.echo(t("msg.config_created", path=path))
+    database = app.database(create=True)
+    click.echo(t("msg.database_ready", url=database.url.render_as_string(hide_password=True),
+                 revision=database.schema_revision()))
+
+
+def main() -> None:
+    cli.main(prog_name="loa")
+
+
+from . import campaign, post, queue  # noqa: E402,F401  (registers the subcommands)

@@ -1,0 +1,144 @@
+"""What every command shares: translated help, the app context (config + database), output helpers."""
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import click
+
+from posts.db import Database, open_database
+from posts.i18n import t
+from scheduler.config import Config, find_config, load_config
+
+HELP_PREFIX = "help."
+# click's own option help, in English only
+CLICK_HELP = {"Show this message and exit.": "help.help_option", "Show the version and exit.": "help.version_option"}
+
+
+def tr(text: str | None) -> str:
+    """Help texts are catalogue keys (``help.queue``), translated when shown, so ``--lang`` applies to help."""
+    if text and text.startswith(HELP_PREFIX):
+        return t(text)
+    return text or ""
+
+
+class TranslatedHelp:
+    """Mixin for click commands: help, option help and headings in the current language."""
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        pieces = self.collect_usage_pieces(ctx)  # type: ignore[attr-defined]
+        formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=t("help.usage_prefix") + " ")
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if self.help:  # type: ignore[attr-defined]
+            formatter.write_paragraph()
+            with formatter.indentation():
+                formatter.write_text(tr(self.help))  # type: ignore[attr-defined]
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        return click.utils.make_default_short_help(tr(self.help), limit)  # type: ignore[attr-defined]
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        records = []
+        for param in self.get_params(ctx):  # type: ignore[attr-defined]
+            saved = getattr(param, "help", None)
+            if saved is not None:
+                param.help = tr(CLICK_HELP.get(saved, saved))
+            try:
+                record = param.get_help_record(ctx)
+            finally:
+                if saved is not None:
+                    param.help = saved
+            if record:
+                records.append(record)
+        if records:
+            with formatter.section(t("help.options_heading")):
+                formatter.write_dl(records)
+        if isinstance(self, click.Group):
+            commands = [(name, self.get_command(ctx, name)) for name in self.list_commands(ctx)]
+            rows = [(name, cmd.get_short_help_str(formatter.width - 6 - len(name))) for name, cmd in commands
+                    if cmd is not None and not cmd.hidden]
+            if rows:
+                with formatter.section(t("help.commands_heading")):
+                    formatter.write_dl(rows)
+
+
+class LoaCommand(TranslatedHelp, click.Command):
+    pass
+
+
+class LoaGroup(TranslatedHelp, click.Group):
+    command_class = LoaCommand
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        pass  # listed by format_options, under a translated heading
+
+
+LoaGroup.group_class = LoaGroup
+
+
+class App:
+    """The objects a command needs, made on first use: commands that need no database open none."""
+
+    def __init__(self, config_option: str | None) -> None:
+        self.config_option = config_option
+        self._database: Database | None = None
+
+    @property
+    def config_path(self) -> Path:
+        return find_config(self.config_option)
+
+    @cached_property
+    def config(self) -> Config:
+        return load_config(self.config_path)
+
+    def database(self, *, create: bool = False) -> Database:
+        if self._database is None:
+            self._database = open_database(self.config.database_url, create=create)
+        return self._database
+
+    def close(self) -> None:
+        if self._database is not None:
+            self._database.dispose()
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def warn(message: str) -> None:
+    click.echo(f"{t('msg.warning')}: {message}", err=True)
+
+
+def json_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--json", "as_json", is_flag=True, help="help.json")(func)
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr when it is a terminal; silent when piped or captured."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    interactive = console.is_terminal and sys.stderr.isatty()
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console, transient=True, disable=not interactive) as progress:
+        task = progress.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield update
+
+
+def split_list(value: str | None) -> list[str] | None:
+    return None if value is None else [part.strip() for part in value.split(",")]

@@ -1,0 +1,119 @@
+"""``loa post add|show|edit|reschedule|approve|cancel``."""
+from __future__ import annotations
+
+import click
+
+from posts.i18n import t
+from posts.listing import post_record
+from posts.queue import add_post, approve_posts, cancel_posts, edit_post, reschedule_post
+from scheduler import views
+
+from . import cli
+from .common import App, echo_json, json_option, pass_app, split_list, warn
+
+
+@cli.group("post", help="help.post")
+def post_group() -> None:
+    pass
+
+
+def _show_change(change: object, message: str) -> None:
+    for warning in change.warnings:  # type: ignore[attr-defined]
+        warn(warning)
+    click.echo(message)
+
+
+@post_group.command("add", help="help.post_add")
+@click.option("--campaign", metavar="SLUG", required=True, help="help.campaign_of_post")
+@click.option("--at", "at", metavar="WHEN", required=True, help="help.at")
+@click.option("--title", required=True, help="help.title")
+@click.option("--body", required=True, help="help.body")
+@click.option("--channels", metavar="A,B", help="help.channels")
+@click.option("--banner-headline", metavar="TEXT", help="help.banner_headline")
+@click.option("--banner-subline", metavar="TEXT", help="help.banner_subline")
+@click.option("--template", metavar="NAME", help="help.template")
+@click.option("--allow-past", is_flag=True, help="help.allow_past")
+@pass_app
+def add_command(app: App, campaign: str, at: str, title: str, body: str, channels: str | None,
+                banner_headline: str | None, banner_subline: str | None, template: str | None,
+                allow_past: bool) -> None:
+    change = add_post(app.database(), campaign=campaign, at=at, title=title, body=body,
+                      known_channels=app.config.channel_names, channels=split_list(channels),
+                      banner_headline=banner_headline, banner_subline=banner_subline, template=template,
+                      allow_past=allow_past)
+    _show_change(change, t("msg.post_added", id=change.post.id))
+
+
+@post_group.command("show", help="help.post_show")
+@click.argument("post_id", metavar="ID", type=int)
+@json_option
+@pass_app
+def show_command(app: App, post_id: int, as_json: bool) -> None:
+    with app.database().session() as session:
+        record = post_record(session, post_id)
+    if as_json:
+        echo_json(record)
+    else:
+        views.print_post(record)
+
+
+@post_group.command("edit", help="help.post_edit")
+@click.argument("post_id", metavar="ID", type=int)
+@click.option("--title", help="help.title")
+@click.option("--body", help="help.body")
+@click.option("--at", "at", metavar="WHEN", help="help.at")
+@click.option("--channels", metavar="A,B", help="help.channels")
+@click.option("--banner-headline", metavar="TEXT", help="help.banner_headline")
+@click.option("--banner-subline", metavar="TEXT", help="help.banner_subline")
+@click.option("--template", metavar="NAME", help="help.template")
+@click.option("--keep-approval", is_flag=True, help="help.keep_approval")
+@click.option("--allow-past", is_flag=True, help="help.allow_past")
+@pass_app
+def edit_command(app: App, post_id: int, title: str | None, body: str | None, at: str | None,
+                 channels: str | None, banner_headline: str | None, banner_subline: str | None,
+                 template: str | None, keep_approval: bool, allow_past: bool) -> None:
+    change = edit_post(app.database(), post_id, known_channels=app.config.channel_names, title=title, body=body,
+                       at=at, channels=split_list(channels), banner_headline=banner_headline,
+                       banner_subline=banner_subline, template=template, keep_approval=keep_approval,
+                       allow_past=allow_past)
+    _show_change(change, t("msg.post_edited", id=post_id, fields=", ".join(change.changed),
+                           status=t(f"status.{change.post.status}")))
+
+
+@post_group.command("reschedule", help="help.post_reschedule")
+@click.argument("post_id", metavar="ID", type=int)
+@click.argument("when", metavar="WHEN")
+@click.option("--allow-past", is_flag=True, help="help.allow_past")
+@pass_app
+def reschedule_command(app: App, post_id: int, when: str, allow_past: bool) -> None:
+    change = reschedule_post(app.database(), post_id, when, allow_past=allow_past)
+    _show_change(change, t("msg.post_rescheduled", id=post_id, at=when))
+
+
+@post_group.command("approve", help="help.post_approve")
+@click.argument("post_ids", metavar="ID...", type=int, nargs=-1)
+@click.option("--campaign", metavar="SLUG", help="help.approve_campaign")
+@pass_app
+def approve_command(app: App, post_ids: tuple[int, ...], campaign: str | None) -> None:
+    if campaign and post_ids:
+        from posts.errors import UserError
+
+        raise UserError(t("err.ids_and_campaign"), where="--campaign")
+    approved, already = approve_posts(app.database(), post_ids, campaign=campaign)
+    click.echo(t("msg.approved", count=len(approved), ids=_ids(approved)))
+    if already:
+        click.echo(t("msg.already_approved", ids=_ids(already)))
+
+
+@post_group.command("cancel", help="help.post_cancel")
+@click.argument("post_ids", metavar="ID...", type=int, nargs=-1, required=True)
+@pass_app
+def cancel_command(app: App, post_ids: tuple[int, ...]) -> None:
+    cancelled, already = cancel_posts(app.database(), post_ids)
+    click.echo(t("msg.cancelled", count=len(cancelled), ids=_ids(cancelled)))
+    if already:
+        click.echo(t("msg.already_cancelled", ids=_ids(already)))
+
+
+def _ids(ids: list[int]) -> str:
+    return ", ".join(map(str, ids)) or "-"

@@ -1,0 +1,50 @@
+"""``loa queue``: the schedule, grouped by day."""
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from posts.errors import UserError
+from posts.i18n import t
+from posts.listing import list_queue
+from posts.times import parse_date, week_range, zone
+from scheduler import views
+
+from . import cli
+from .common import App, echo_json, json_option, pass_app
+
+
+@cli.command("queue", help="help.queue")
+@click.option("--campaign", metavar="SLUG", help="help.campaign_filter")
+@click.option("--from", "date_from", metavar="DATE", help="help.from")
+@click.option("--to", "date_to", metavar="DATE", help="help.to")
+@click.option("--week", is_flag=True, help="help.week")
+@click.option("--status", metavar="STATUS", help="help.status")
+@click.option("--channel", metavar="NAME", help="help.channel_filter")
+@json_option
+@pass_app
+def queue_command(app: App, campaign: str | None, date_from: str | None, date_to: str | None, week: bool,
+                  status: str | None, channel: str | None, as_json: bool) -> None:
+    config = app.config
+    tz = zone(config.timezone)
+    if week and (date_from or date_to):
+        raise UserError(t("err.week_and_range"), where="--week")
+    first = parse_date(date_from, where="--from") if date_from else None
+    last = parse_date(date_to, where="--to") if date_to else None
+    if week:
+        first, last = week_range(dt.datetime.now(tz).date())
+    if first and last and last < first:
+        raise UserError(t("err.range_reversed"), where="--to")
+    if channel is not None and channel not in config.channel_names:
+        raise UserError(t("err.unknown_channel", channel=channel, known=", ".join(config.channel_names)),
+                        where="--channel")
+    # Dates are days in the default timezone: [first 00:00, last+1 00:00).
+    since = dt.datetime.combine(first, dt.time(0), tzinfo=tz) if first else None
+    until = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=tz) if last else None
+    with app.database().session() as session:
+        rows = list_queue(session, campaign=campaign, since=since, until=until, status=status, channel=channel)
+    if as_json:
+        echo_json({"posts": rows})
+    else:
+        views.print_queue(rows, channel_order=config.channel_names)

@@ -1,0 +1,170 @@
+"""config.toml: where the database is, the default timezone, the organisation, and the channels.
+
+Found via ``--config PATH``, then ``LOA_CONFIG``, then ``./config.toml``. Unknown keys and wrong types are errors.
+Secrets are never in this file: channels name the environment variable that holds them (``token_env``).
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from posts.errors import UserError
+from posts.i18n import t
+from posts.times import zone
+from posts.tomlfile import located_error, read_toml, validate
+
+CONFIG_ENV = "LOA_CONFIG"
+DATABASE_URL_ENV = "LOA_DATABASE_URL"  # overrides [database] url, so a PostgreSQL password stays out of the file
+SECRET_KEYS = {"token", "password", "secret", "app_password", "access_token", "api_key", "key"}
+ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+CHANNEL_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,49}$")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DatabaseSection(_Section):
+    url: str = "sqlite:///var/loa.db"
+
+
+class DefaultsSection(_Section):
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+    @field_validator("timezone")
+    @classmethod
+    def known_timezone(cls, value: str) -> str:
+        zone(value)
+        return value
+
+
+class OrganizationSection(_Section):
+    parent_agency: str = ""
+    agency: str = ""
+    place: str = ""
+    signer_name: str = ""
+    signer_title: str = ""
+    document_code: str = ""  # e.g. "SKHCN", for "Số: .../BC-SKHCN"
+
+
+class _Channel(_Section):
+    after: str | None = None  # wait for this channel of the same post (its link goes into this one's text)
+
+
+EnvName = Annotated[str, Field(pattern=ENV_NAME)]
+
+
+class WordPressChannel(_Channel):
+    adapter: Literal["wordpress"]
+    url: Annotated[str, Field(pattern=r"^https?://")]
+    username: Annotated[str, Field(min_length=1)]
+    password_env: EnvName
+    category: str | None = None
+    tags: list[str] = []
+    create_terms: bool = False
+
+
+class FacebookChannel(_Channel):
+    adapter: Literal["facebook"]
+    page_id: Annotated[str, Field(pattern=r"^[0-9]+$")]
+    token_env: EnvName
+    graph_url: Annotated[str, Field(pattern=r"^https?://")] = "https://graph.facebook.com"
+    api_version: Annotated[str, Field(pattern=r"^v[0-9]+\.[0-9]+$")] = "v25.0"
+
+
+class StaticSiteChannel(_Channel):
+    adapter: Literal["static-site"]
+    path: Annotated[str, Field(min_length=1)]
+    title: str | None = None
+
+
+class DryRunChannel(_Channel):
+    adapter: Literal["dry-run"]
+    path: str | None = None  # where the requests it would have sent are recorded
+
+
+ChannelSection = Annotated[WordPressChannel | FacebookChannel | StaticSiteChannel | DryRunChannel,
+                           Field(discriminator="adapter")]
+
+
+class ConfigDocument(_Section):
+    database: DatabaseSection = DatabaseSection()
+    defaults: DefaultsSection = DefaultsSection()
+    organization: OrganizationSection = OrganizationSection()
+    channels: dict[str, ChannelSection] = {}
+
+
+@dataclass
+class Config:
+    path: Path
+    document: ConfigDocument
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    @property
+    def timezone(self) -> str:
+        return self.document.defaults.timezone
+
+    @property
+    def channels(self) -> dict[str, Any]:
+        return self.document.channels
+
+    @property
+    def channel_names(self) -> list[str]:
+        return list(self.document.channels)
+
+    @property
+    def database_url(self) -> str:
+        """The database URL; a relative SQLite path is taken relative to the config file, not the cwd."""
+        url = os.environ.get(DATABASE_URL_ENV) or self.document.database.url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
+            return prefix + str((self.base_dir / url[len(prefix):]).resolve())
+        return url
+
+
+def find_config(explicit: str | None) -> Path:
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    return Path("config.toml")
+
+
+def config_template() -> str:
+    return (resources.files("assets") / "config.toml").read_text(encoding="utf-8")
+
+
+def write_default_config(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "x", encoding="utf-8") as handle:  # "x": never overwrite a config someone wrote
+        handle.write(config_template())
+
+
+def load_config(path: Path) -> Config:
+    if not path.exists():
+        raise UserError(t("err.config_missing"), where=str(path))
+    text, data = read_toml(path)
+    channels = data.get("channels")
+    if isinstance(channels, dict):
+        for name, settings in channels.items():
+            if not CHANNEL_NAME.match(name):
+                raise located_error(path, text, ("channels", name), t("err.channel_name", name=name))
+            if isinstance(settings, dict):
+                for key in settings:
+                    if key.lower() in SECRET_KEYS:
+                        raise located_error(path, text, ("channels", name, key), t("err.secret_in_config"))
+    document: ConfigDocument = validate(ConfigDocument, data, path, text)
+    for name, channel in document.channels.items():
+        if channel.after is not None and channel.after not in document.channels:
+            raise located_error(path, text, ("channels", name, "after"),
+                                t("err.unknown_channel", channel=channel.after, known=", ".join(document.channels)))
+    return Config(path=path.resolve(), document=document)

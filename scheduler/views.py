@@ -1,0 +1,156 @@
+"""Tables for people: the queue by day, campaigns, one post. Drawn with Rich from the same dicts as ``--json``."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from posts.i18n import t
+from posts.times import day_label
+
+STATUS_STYLES = {
+    "draft": "dim", "approved": "cyan", "done": "green", "cancelled": "dim strike",
+    "pending": "", "sending": "bold blue", "retry_wait": "yellow", "published": "green", "failed": "bold red",
+    "unknown": "bold magenta", "missed": "bold yellow",
+}
+
+
+def _console() -> Console:
+    return Console(highlight=False)
+
+
+def status_text(status: str | None) -> Text:
+    if status is None:
+        return Text("")
+    return Text(t(f"status.{status}"), style=STATUS_STYLES.get(status, ""))
+
+
+def _local(iso_text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(iso_text)
+
+
+def print_queue(rows: list[dict[str, Any]], *, channel_order: Sequence[str]) -> None:
+    console = _console()
+    if not rows:
+        console.print(t("msg.queue_empty"))
+        return
+    used = {d["channel"] for row in rows for d in row["deliveries"]}
+    channels = [c for c in channel_order if c in used] + sorted(used - set(channel_order))
+    several_campaigns = len({row["campaign"] for row in rows}) > 1
+    table = Table(show_lines=False, header_style="bold", expand=False)
+    table.add_column(t("col.time"), no_wrap=True)
+    table.add_column(t("col.id"), justify="right", no_wrap=True)
+    if several_campaigns:
+        table.add_column(t("col.campaign"), overflow="fold")
+    table.add_column(t("col.title"), overflow="fold", ratio=1)
+    table.add_column(t("col.status"), no_wrap=True)
+    for channel in channels:
+        table.add_column(channel, no_wrap=True)
+    width = len(table.columns)
+    # a paced demo schedules posts seconds apart: show seconds only when they matter
+    clock = "%H:%M:%S" if any(_local(row["publish_at"]).second for row in rows) else "%H:%M"
+    current_day = None
+    for row in rows:
+        moment = _local(row["publish_at"])
+        if moment.date() != current_day:
+            if current_day is not None:
+                table.add_section()
+            current_day = moment.date()
+            cells: list[Any] = [""] * width
+            cells[3 if several_campaigns else 2] = Text(day_label(current_day), style="bold")
+            table.add_row(*cells)
+        by_channel = {d["channel"]: d["status"] for d in row["deliveries"]}
+        cells = [moment.strftime(clock), str(row["id"])]
+        if several_campaigns:
+            cells.append(row["campaign"])
+        cells += [row["title"], status_text(row["status"])]
+        cells += [status_text(by_channel.get(c)) if c in by_channel else Text("–", style="dim") for c in channels]
+        table.add_row(*cells)
+    console.print(table)
+    console.print(t("msg.queue_count", count=len(rows)))
+
+
+def print_campaigns(campaigns: list[dict[str, Any]]) -> None:
+    console = _console()
+    if not campaigns:
+        console.print(t("msg.no_campaigns"))
+        return
+    table = Table(header_style="bold")
+    table.add_column(t("col.slug"), no_wrap=True)
+    table.add_column(t("col.name"), ratio=1)
+    table.add_column(t("col.dates"), no_wrap=True)
+    for key in ("draft", "approved", "done", "cancelled"):
+        table.add_column(t(f"col.{key}"), justify="right")
+    table.add_column(t("col.next"), no_wrap=True)
+    for c in campaigns:
+        posts = c["posts"]
+        next_at = _local(c["next_post_at"]).strftime("%d/%m/%Y %H:%M") if c["next_post_at"] else "–"
+        table.add_row(c["slug"], c["name"], _dates(c), str(posts["draft"]), str(posts["approved"]),
+                      str(posts["done"]), str(posts["cancelled"]), next_at)
+    console.print(table)
+
+
+def _dates(record: dict[str, Any]) -> str:
+    start, end = dt.date.fromisoformat(record["start"]), dt.date.fromisoformat(record["end"])
+    return f"{start:%d/%m/%Y}–{end:%d/%m/%Y}"
+
+
+def _fields(rows: list[tuple[str, Any]]) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for label, value in rows:
+        grid.add_row(label, value if isinstance(value, Text) else str(value if value not in (None, "") else "–"))
+    return grid
+
+
+def print_campaign(c: dict[str, Any]) -> None:
+    console = _console()
+    console.print(_fields([
+        (t("col.slug"), c["slug"]), (t("col.name"), c["name"]), (t("col.theme"), c["theme"]),
+        (t("col.dates"), _dates(c)), (t("col.timezone"), c["timezone"]), (t("col.plan_ref"), c["plan_ref"]),
+        (t("col.channels"), ", ".join(c["channels"])), (t("col.hashtags"), " ".join(c["hashtags"])),
+        (t("col.banner_theme"), c["banner_theme"]),
+        (t("col.posts"), ", ".join(f"{t(f'status.{s}')}: {n}" for s, n in c["posts"].items())),
+    ]))
+    if c["deliveries"]:
+        table = Table(header_style="bold", title=t("col.deliveries"))
+        statuses = sorted({s for counts in c["deliveries"].values() for s in counts})
+        table.add_column(t("col.channel"))
+        for status in statuses:
+            table.add_column(status_text(status), justify="right")
+        for channel, counts in c["deliveries"].items():
+            table.add_row(channel, *[str(counts.get(s, 0)) for s in statuses])
+        console.print(table)
+
+
+def print_post(p: dict[str, Any]) -> None:
+    console = _console()
+    moment = _local(p["publish_at"])
+    banner = p["banner"] or {}
+    console.print(_fields([
+        (t("col.id"), p["id"]), (t("col.campaign"), p["campaign"]), (t("col.title"), p["title"]),
+        (t("col.status"), status_text(p["status"])),
+        (t("col.publish_at"), f"{day_label(moment.date())} {moment:%H:%M} ({p['timezone']})"),
+        (t("col.template"), p["template"]),
+        (t("col.banner"), " / ".join(v for v in (banner.get("headline"), banner.get("subline")) if v)),
+    ]))
+    table = Table(header_style="bold", title=t("col.deliveries"))
+    for key in ("channel", "status", "attempts", "permalink", "last_error"):
+        table.add_column(t(f"col.{key}"), overflow="fold")
+    for d in p["deliveries"]:
+        table.add_row(d["channel"], status_text(d["status"]), str(d["attempts"]), d["permalink"] or "–",
+                      d["last_error"] or "–")
+    console.print(table)
+    console.print(Text(t("col.body"), style="bold"))
+    console.print(p["body"])
+    if p["history"]:
+        console.print(Text(t("col.history"), style="bold"))
+        for entry in p["history"]:
+            at = _local(entry["at"]).strftime("%d/%m/%Y %H:%M")
+            kind = t("kind." + entry["kind"])
+            console.print(f"  {at}  {kind}")
