@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, m
 from .i18n import t
 from .times import localize, zone
 from .errors import UserError
-from .tomlfile import line_of, located_error, read_toml, validate
+from .tomlfile import array_table_lines, located_error, read_toml, validate
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,99}$"
 NonEmpty = Annotated[str, Field(min_length=1)]
@@ -134,6 +134,7 @@ def load_campaign_file(path: Path, *, default_timezone: str, known_channels: lis
     _check_channels(spec.channels, known_channels, ("campaign", "channels"), fail)
 
     planned = []
+    header_lines = array_table_lines(text, "posts")
     for index, post in enumerate(document.posts):
         channels = post.channels if post.channels is not None else spec.channels
         if post.channels is not None:
@@ -148,7 +149,7 @@ def load_campaign_file(path: Path, *, default_timezone: str, known_channels: lis
             moment = post.at
         planned.append(PlannedPost(
             number=index + 1,
-            line=line_of(text, ("posts", index)),
+            line=header_lines[index] if index < len(header_lines) else None,
             publish_at=localize(moment, tz).astimezone(tz),
             title=nfc(post.title.strip()),
             body=nfc(post.body.strip()),

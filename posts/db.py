@@ -80,16 +80,14 @@ class Database:
             yield session
 
     def schema_revision(self) -> str | None:
+        """The migration the database is at: None when it is no loa database, "base" before the first one."""
+        path = self.sqlite_path
+        if path is not None and not path.exists():
+            return None  # connecting would create the file
         with self.engine.connect() as connection:
             if not inspect(connection).has_table("alembic_version"):
                 return None
-            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-
-    def exists(self) -> bool:
-        path = self.sqlite_path
-        if path is not None and not path.exists():
-            return False
-        return self.schema_revision() is not None
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar() or "base"
 
     def upgrade(self) -> None:
         """Create or upgrade the schema to the newest migration."""
@@ -118,7 +116,7 @@ def alembic_config() -> Any:
 def open_database(url: str, *, create: bool = False) -> Database:
     """Open the database, upgrading an older schema. A missing one is created only when ``create`` is set."""
     database = Database(url)
-    revision = None if (database.sqlite_path and not database.sqlite_path.exists()) else database.schema_revision()
+    revision = database.schema_revision()
     if revision is None and not create:
         database.dispose()
         raise UserError(t("err.database_missing", url=database.url.render_as_string(hide_password=True)))

@@ -132,6 +132,12 @@ def _short(value: Any) -> str:
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\"-]+)\s*\]\]?")
 
 
+def array_table_lines(text: str, name: str) -> list[int]:
+    """1-based line numbers of every ``[[name]]`` header, in order (one pass, for files of thousands of posts)."""
+    return [n for n, line in enumerate(text.splitlines(), start=1)
+            if (m := _HEADER.match(line)) and m.group(1) == "[[" and m.group(2).replace('"', "") == name]
+
+
 def line_of(text: str, loc: tuple[Any, ...]) -> int | None:
     """The line of ``loc`` in a TOML text, best effort: the key's own line, else its table's header."""
     if not loc:

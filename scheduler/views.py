@@ -80,22 +80,22 @@ def print_campaigns(campaigns: list[dict[str, Any]]) -> None:
         console.print(t("msg.no_campaigns"))
         return
     table = Table(header_style="bold")
-    table.add_column(t("col.slug"), no_wrap=True)
-    table.add_column(t("col.name"), ratio=1)
-    table.add_column(t("col.dates"), no_wrap=True)
-    for key in ("draft", "approved", "done", "cancelled"):
-        table.add_column(t(f"col.{key}"), justify="right")
-    table.add_column(t("col.next"), no_wrap=True)
+    table.add_column(t("col.slug"), overflow="fold")
+    table.add_column(t("col.name"), min_width=12)
+    table.add_column(t("col.dates"), overflow="fold")
+    table.add_column(t("col.posts"), min_width=10)
+    table.add_column(t("col.next"))
     for c in campaigns:
-        posts = c["posts"]
-        next_at = _local(c["next_post_at"]).strftime("%d/%m/%Y %H:%M") if c["next_post_at"] else "–"
-        table.add_row(c["slug"], c["name"], _dates(c), str(posts["draft"]), str(posts["approved"]),
-                      str(posts["done"]), str(posts["cancelled"]), next_at)
+        counts = ", ".join(f"{n} {t(f'status.{s}')}" for s, n in c["posts"].items() if n) or "0"
+        next_at = _local(c["next_post_at"]).strftime("%d/%m %H:%M") if c["next_post_at"] else "–"
+        table.add_row(c["slug"], c["name"], _dates(c), counts, next_at)
     console.print(table)
 
 
 def _dates(record: dict[str, Any]) -> str:
     start, end = dt.date.fromisoformat(record["start"]), dt.date.fromisoformat(record["end"])
+    if start.year == end.year:
+        return f"{start:%d/%m}–{end:%d/%m/%Y}"
     return f"{start:%d/%m/%Y}–{end:%d/%m/%Y}"
 
 

@@ -1,0 +1,130 @@
+"""Shared fixtures: a throw-away loa project (config.toml + SQLite database) driven through the real CLI."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import textwrap
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from scheduler.cli import cli
+
+SAMPLE = resources.files("assets") / "campaigns" / "hoc-tap-suot-doi-2024.toml"
+
+
+@dataclass
+class Project:
+    """A folder with a config.toml, where ``run`` invokes ``loa --config <it> ...`` in-process."""
+
+    root: Path
+
+    @property
+    def config(self) -> Path:
+        return self.root / "config.toml"
+
+    @property
+    def db_path(self) -> Path:
+        return self.root / "var" / "loa.db"
+
+    def run(self, *args: str, env: dict[str, str] | None = None) -> Result:
+        return CliRunner().invoke(cli, ["--config", str(self.config), *args], env=env, catch_exceptions=False)
+
+    def ok(self, *args: str) -> Result:
+        result = self.run(*args)
+        assert result.exit_code == 0, f"loa {' '.join(args)} -> {result.exit_code}\n{result.output}"
+        return result
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.ok(*args, "--json").stdout)
+
+    def fails(self, *args: str, code: int = 2) -> str:
+        """Run a command that must fail with ``code``; returns its one-line error message."""
+        result = self.run(*args)
+        assert result.exit_code == code, f"expected exit {code}, got {result.exit_code}\n{result.output}"
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, f"error should be one line, got:\n{result.stderr}"
+        assert "Traceback" not in result.output
+        return lines[0]
+
+    def rows(self, table: str) -> int:
+        with sqlite3.connect(self.db_path) as connection:
+            return connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+    def sql(self, statement: str, *params: Any) -> list[tuple[Any, ...]]:
+        connection = sqlite3.connect(self.db_path)
+        try:
+            with connection:
+                return connection.execute(statement, params).fetchall()
+        finally:
+            connection.close()
+
+    def counts(self) -> dict[str, int]:
+        return {table: self.rows(table) for table in ("campaigns", "posts", "deliveries", "outreach_entries")}
+
+    def write(self, name: str, text: str) -> Path:
+        path = self.root / name
+        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+        return path
+
+
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests read English messages unless they test the language; the environment must not leak in."""
+    monkeypatch.setenv("LOA_LANG", "en")
+    for name in ("LOA_CONFIG", "LOA_DATABASE_URL", "LOA_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+    from posts import i18n
+
+    monkeypatch.setattr(i18n, "_language", None)
+
+
+@pytest.fixture
+def bare(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    """An empty folder, as the working directory: nothing initialised yet."""
+    monkeypatch.chdir(tmp_path)
+    return Project(tmp_path)
+
+
+@pytest.fixture
+def project(bare: Project) -> Project:
+    """An initialised project with the shipped config.toml (channels portal and facebook)."""
+    bare.ok("init")
+    return bare
+
+
+def future_day(days: int = 30) -> dt.date:
+    return dt.date.today() + dt.timedelta(days=days)
+
+
+def campaign_toml(slug: str = "tuan-le", *, start: dt.date | None = None, days: int = 7, posts: int = 3,
+                  extra_campaign: str = "", post_lines: str = "") -> str:
+    """A valid campaign file starting ``start`` (default: 30 days ahead), with ``posts`` posts on days 1..n."""
+    start = start or future_day()
+    end = start + dt.timedelta(days=days - 1)
+    text = f"""
+[campaign]
+slug = "{slug}"
+name = "Tuần lễ hưởng ứng học tập suốt đời"
+theme = "Phát triển văn hóa đọc"
+start = {start.isoformat()}
+end = {end.isoformat()}
+channels = ["portal", "facebook"]
+hashtags = ["#HocTapSuotDoi"]
+{extra_campaign}
+"""
+    for n in range(1, posts + 1):
+        text += f"""
+[[posts]]
+day = {min(n, days)}
+time = "08:{n % 60:02d}"
+title = "Bài số {n}"
+body = "Nội dung bài số {n}."
+{post_lines}
+"""
+    return text.lstrip()

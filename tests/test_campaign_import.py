@@ -1,0 +1,195 @@
+"""`loa campaign import`: atomic queueing, duplicates, --replace, --start, --pace, --approve, past posts."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from zoneinfo import ZoneInfo
+
+from conftest import SAMPLE, campaign_toml, future_day
+
+HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def local(iso: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(iso)
+
+
+def test_sample_campaign_rebased_to_now_and_paced(project):
+    before = dt.datetime.now(dt.timezone.utc)
+    result = project.ok("campaign", "import", str(SAMPLE), "--start", "now", "--pace", "60", "--approve")
+    assert "hoc-tap-suot-doi-2024" in result.stdout
+    posts = project.json("queue")["posts"]
+    assert len(posts) >= 14
+    assert {p["status"] for p in posts} == {"approved"}
+    times = [dt.datetime.fromisoformat(p["publish_at_utc"].replace("Z", "+00:00")) for p in posts]
+    # post k goes out k x 60 s after the start
+    for k, moment in enumerate(times, start=1):
+        expected = before + dt.timedelta(seconds=60 * k)
+        assert abs((moment - expected).total_seconds()) <= 3, (k, moment, expected)
+    show = project.json("campaign", "show", "hoc-tap-suot-doi-2024")
+    assert show["start"] == dt.datetime.now(HCM).date().isoformat()
+    assert show["end"] == (dt.datetime.now(HCM).date() + dt.timedelta(days=6)).isoformat()
+    # each post's own channels: the sample has portal-only and facebook-only posts
+    assert {tuple(d["channel"] for d in p["deliveries"]) for p in posts} == {
+        ("portal", "facebook"), ("portal",), ("facebook",)}
+
+
+def test_start_date_rebases_days_and_keeps_times(project):
+    project.ok("campaign", "import", str(SAMPLE), "--start", "2031-10-01")
+    posts = project.json("queue")["posts"]
+    first, last = local(posts[0]["publish_at"]), local(posts[-1]["publish_at"])
+    assert (first.date(), first.strftime("%H:%M")) == (dt.date(2031, 10, 1), "07:30")
+    assert last.date() == dt.date(2031, 10, 7)
+    assert {p["status"] for p in posts} == {"draft"}
+    assert project.json("campaign", "show", "hoc-tap-suot-doi-2024")["start"] == "2031-10-01"
+
+
+def test_start_accepts_vietnamese_date_format(project):
+    project.ok("campaign", "import", str(SAMPLE), "--start", "01/10/2031")
+    assert local(project.json("queue")["posts"][0]["publish_at"]).date() == dt.date(2031, 10, 1)
+
+
+def test_past_campaign_is_refused_naming_the_first_past_post(project):
+    message = project.fails("campaign", "import", str(SAMPLE))
+    assert str(SAMPLE) in message and "#1" in message and "--allow-past" in message
+    assert project.counts() == {"campaigns": 0, "posts": 0, "deliveries": 0, "outreach_entries": 0}
+
+
+def test_allow_past_imports_last_years_plan_as_is(project):
+    project.ok("campaign", "import", str(SAMPLE), "--allow-past")
+    posts = project.json("queue")["posts"]  # past-due posts are still "not done", so they are listed
+    assert local(posts[0]["publish_at"]) == dt.datetime(2024, 10, 1, 7, 30, tzinfo=HCM)
+
+
+def test_same_slug_twice_is_refused_and_changes_nothing(project):
+    path = project.write("c.toml", campaign_toml())
+    project.ok("campaign", "import", str(path))
+    counts = project.counts()
+    message = project.fails("campaign", "import", str(path))
+    assert "tuan-le" in message and "--replace" in message
+    assert project.counts() == counts
+
+
+def test_replace_swaps_unpublished_posts_and_keeps_published_ones(project):
+    path = project.write("c.toml", campaign_toml(posts=3))
+    project.ok("campaign", "import", str(path), "--approve")
+    ids = [p["id"] for p in project.json("queue")["posts"]]
+    # the portal copy of post 1 went out (the daemon arrives later; here we record it as it will)
+    project.sql("UPDATE deliveries SET status='published', permalink='http://portal/1' "
+                "WHERE post_id=? AND channel='portal'", ids[0])
+    changed = campaign_toml(posts=3).replace("Nội dung bài số 3.", "Nội dung mới của bài số 3.")
+    project.write("c.toml", changed)
+    result = project.ok("campaign", "import", str(path), "--replace")
+    assert "2" in result.stdout  # replaced 2, kept 1, skipped 1
+    posts = project.json("queue", "--from", "2000-01-01", "--to", "2100-01-01")["posts"]
+    by_status = {}
+    for post in posts:
+        by_status.setdefault(post["status"], []).append(post)
+    assert [p["id"] for p in by_status["cancelled"]] == ids[1:]
+    kept = [p for p in posts if p["id"] == ids[0]][0]
+    assert kept["status"] == "approved"
+    assert {d["channel"]: d["status"] for d in kept["deliveries"]} == {"portal": "published", "facebook": "pending"}
+    new = by_status["draft"]
+    assert [p["title"] for p in new] == ["Bài số 2", "Bài số 3"]
+    assert project.json("post", "show", str(new[1]["id"]))["body"] == "Nội dung mới của bài số 3."
+    kinds = [k for (k,) in project.sql("SELECT kind FROM outreach_entries WHERE post_id=?", ids[1])]
+    assert kinds == ["queued", "approved", "replaced"]
+
+
+def test_import_is_atomic_when_a_late_post_is_bad(project):
+    text = campaign_toml(posts=30) + '\n[[posts]]\nday = 1\ntime = "09:00"\ntitle = "x"\nbody = "y"\n' \
+                                     'channels = ["zalo"]\n'
+    path = project.write("c.toml", text)
+    message = project.fails("campaign", "import", str(path))
+    assert "posts[31].channels" in message and "zalo" in message
+    assert f"{path}:" in message
+    assert project.counts()["posts"] == 0
+
+
+def test_import_is_atomic_when_the_database_refuses_midway(project, monkeypatch):
+    """A failure while writing (after 1000 posts went in) rolls everything back."""
+    from posts import campaigns
+
+    path = project.write("c.toml", campaign_toml(posts=2500))
+    calls = []
+
+    def fail_on_second_chunk(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return original(*args, **kwargs)
+
+    original = campaigns._queue_chunk
+    monkeypatch.setattr(campaigns, "_queue_chunk", fail_on_second_chunk)
+    result = project.run("campaign", "import", str(path))
+    assert result.exit_code == 1 and "disk full" in result.stderr
+    assert project.counts() == {"campaigns": 0, "posts": 0, "deliveries": 0, "outreach_entries": 0}
+
+
+def test_posts_outside_the_campaign_dates_are_a_warning(project):
+    path = project.write("c.toml", campaign_toml(days=2, posts=1) +
+                         '\n[[posts]]\nday = 5\ntime = "08:00"\ntitle = "Muộn"\nbody = "Sau chiến dịch"\n')
+    result = project.ok("campaign", "import", str(path))
+    assert "warning" in result.stderr and "#2" in result.stderr
+    assert project.rows("posts") == 2
+
+
+def test_at_with_and_without_offset(project):
+    start = future_day()
+    path = project.write("c.toml", campaign_toml(posts=0, extra_campaign='timezone = "Europe/Paris"') + f"""
+[[posts]]
+at = {start.isoformat()}T09:00:00
+title = "Giờ địa phương"
+body = "Theo múi giờ của chiến dịch"
+
+[[posts]]
+at = {start.isoformat()}T09:00:00+07:00
+title = "Có độ lệch"
+body = "Giờ Việt Nam"
+""")
+    project.ok("campaign", "import", str(path))
+    posts = {p["title"]: p for p in project.json("queue")["posts"]}
+    paris = ZoneInfo("Europe/Paris")
+    assert local(posts["Giờ địa phương"]["publish_at"]) == dt.datetime.combine(start, dt.time(9), paris)
+    assert posts["Giờ địa phương"]["timezone"] == "Europe/Paris"
+    assert local(posts["Có độ lệch"]["publish_at"]) == dt.datetime.combine(start, dt.time(9), HCM)
+
+
+def test_rebase_across_a_dst_change_keeps_the_wall_clock_time(project):
+    path = project.write("c.toml", campaign_toml(start=dt.date(2031, 3, 1), days=3, posts=1,
+                                                 extra_campaign='timezone = "Europe/Berlin"'))
+    # Europe/Berlin moves to summer time on the last Sunday of March 2032 (28 March)
+    project.ok("campaign", "import", str(path), "--start", "2032-03-28")
+    post = project.json("queue")["posts"][0]
+    assert post["publish_at"] == "2032-03-28T08:01:00+02:00"
+    assert post["publish_at_utc"] == "2032-03-28T06:01:00Z"
+
+
+def test_text_is_stored_in_nfc(project):
+    import unicodedata
+
+    nfd = unicodedata.normalize("NFD", "Học tập suốt đời")
+    path = project.write("c.toml", campaign_toml(posts=1).replace("Bài số 1", nfd))
+    project.ok("campaign", "import", str(path))
+    assert project.json("queue")["posts"][0]["title"] == unicodedata.normalize("NFC", "Học tập suốt đời")
+
+
+def test_import_writes_queued_entries(project):
+    project.ok("campaign", "import", str(project.write("c.toml", campaign_toml(posts=3))), "--approve")
+    kinds = project.sql("SELECT kind, count(*) FROM outreach_entries GROUP BY kind ORDER BY kind")
+    assert kinds == [("approved", 3), ("imported", 1), ("queued", 3)]
+
+
+def test_sample_file_is_a_faithful_week(tmp_path):
+    """The shipped sample covers the seven days of the 2024 plan, with Ngày Khuyến học on 02/10."""
+    from posts.campaign_file import load_campaign_file
+
+    copy = tmp_path / "sample.toml"
+    shutil.copy(SAMPLE, copy)
+    campaign = load_campaign_file(copy, default_timezone="Asia/Ho_Chi_Minh", known_channels=["portal", "facebook"])
+    assert (campaign.start, campaign.end) == (dt.date(2024, 10, 1), dt.date(2024, 10, 7))
+    assert len(campaign.posts) >= 14
+    assert {p.publish_at.date() for p in campaign.posts} == {dt.date(2024, 10, d) for d in range(1, 8)}
+    assert any("Khuyến học" in p.title and p.publish_at.date() == dt.date(2024, 10, 2) for p in campaign.posts)
+    assert any("Hội sách" in p.title for p in campaign.posts)
+    assert all(p.banner and p.banner["headline"] for p in campaign.posts)
