@@ -36,7 +36,7 @@ def title(rng: random.Random) -> str:
 
 
 def body(rng: random.Random) -> str:
-    paragraphs = [" ".join(rng.sample(SENTENCES, rng.randint(2, 3))) for _ in range(3)]
+    paragraphs = [" ".join(rng.sample(SENTENCES, rng.randint(1, 3))) for _ in range(3)]
     return "\n\n".join(paragraphs)
 
 

@@ -51,7 +51,7 @@ def current_language() -> str:
     return language if language in available_languages() else DEFAULT_LANGUAGE
 
 
-def t(key: str, **values: object) -> str:
+def t(key: str, /, **values: object) -> str:
     """The string ``key`` in the current language, formatted with ``values``; English, then the key, as fallback."""
     text = catalogue(current_language()).get(key) or catalogue("en").get(key) or key
     return text.format(**values) if values else text

@@ -58,6 +58,8 @@ def validate(model: type[BaseModel], data: dict[str, Any], path: Path, text: str
     except ValidationError as exc:
         error = exc.errors(include_url=False)[0]
         loc = _data_path(data, tuple(error["loc"]))
+        if error["type"] == "union_tag_invalid":  # point at the key that picked the wrong variant
+            loc += (str((error.get("ctx") or {}).get("discriminator", "")).strip("'"),)
         raise located_error(path, text, loc, describe_error(error)) from None
 
 

@@ -40,7 +40,10 @@ class DefaultsSection(_Section):
     @field_validator("timezone")
     @classmethod
     def known_timezone(cls, value: str) -> str:
-        zone(value)
+        try:
+            zone(value)
+        except UserError:
+            raise ValueError(t("err.unknown_timezone", timezone=value)) from None
         return value
 
 

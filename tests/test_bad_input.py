@@ -1,0 +1,87 @@
+"""Bad campaign files and arguments: one line naming the file/key/line, exit 2, no traceback, nothing written."""
+from __future__ import annotations
+
+import pytest
+from conftest import campaign_toml
+
+GOOD = campaign_toml(posts=2)
+
+BROKEN = {
+    "missing slug": (GOOD.replace('slug = "tuan-le"\n', ""), "campaign.slug", 1),
+    "mistyped key": (GOOD.replace("theme =", "themes ="), "campaign.themes", 4),
+    "wrong type": (GOOD.replace('name = "Tuần lễ hưởng ứng học tập suốt đời"', "name = 42"), "campaign.name", 3),
+    "channels not a list": (GOOD.replace('channels = ["portal", "facebook"]', 'channels = "portal"'),
+                            "campaign.channels", 7),
+    "invalid date": (GOOD.replace(GOOD.split("start = ")[1].split("\n")[0], "2024-02-30"), "TOML", 5),
+    "end before start": (GOOD.replace("end = ", "end = 2000-01-01\n#"), "campaign", 1),
+    "unknown timezone": (GOOD.replace("[campaign]\n", '[campaign]\ntimezone = "Asia/Sai_Gon"\n'),
+                         "campaign.timezone", 2),
+    "unknown channel": (GOOD.replace('channels = ["portal", "facebook"]', 'channels = ["portal", "zalo"]'),
+                        "zalo", 7),
+    "bad slug": (GOOD.replace('slug = "tuan-le"', 'slug = "Tuần lễ"'), "campaign.slug", 2),
+    "post without title": (GOOD.replace('title = "Bài số 2"\n', ""), "posts[2].title", 18),
+    "post without body": (GOOD.replace('body = "Nội dung bài số 1."\n', ""), "posts[1].body", 11),
+    "blank title": (GOOD.replace('title = "Bài số 1"', 'title = "   "'), "posts[1].title", 14),
+    "day and at": (GOOD.replace('day = 1\n', 'day = 1\nat = 2031-01-01T08:00:00\n'), "posts[1]", 11),
+    "neither day nor at": (GOOD.replace('day = 2\n', ''), "posts[2]", 18),
+    "day without time": (GOOD.replace('time = "08:01"\n', ''), "posts[1]", 11),
+    "bad time": (GOOD.replace('time = "08:01"', 'time = "8h sáng"'), "posts[1].time", 13),
+    "day zero": (GOOD.replace('day = 1\n', 'day = 0\n'), "posts[1].day", 12),
+    "day as text": (GOOD.replace('day = 1\n', 'day = "1"\n'), "posts[1].day", 12),
+    "banner without headline": (GOOD.replace('body = "Nội dung bài số 1."\n',
+                                             'body = "x"\nbanner = { subline = "y" }\n'), "posts[1].banner.headline",
+                                16),
+    "unknown banner key": (GOOD.replace('body = "Nội dung bài số 1."\n', 'body = "x"\nbanner = { headline = "h", '
+                                        'colour = "red" }\n'), "posts[1].banner.colour", 16),
+    "post channel unknown": (GOOD.replace('body = "Nội dung bài số 2."\n', 'body = "x"\nchannels = ["tv"]\n'),
+                             "posts[2].channels", 23),
+    "no campaign table": ('[[posts]]\nday = 1\ntime = "08:00"\ntitle = "t"\nbody = "b"\n', "campaign", None),
+    "not toml": ("[campaign\nslug = 1\n", "TOML", 1),
+    "empty": ("", "empty", None),
+    "only comments": ("# nothing here\n\n", "empty", None),
+}
+
+
+@pytest.mark.parametrize("name", list(BROKEN))
+def test_broken_campaign_file(project, name):
+    text, key, line = BROKEN[name]
+    path = project.write("broken.toml", text)
+    message = project.fails("campaign", "import", str(path))
+    assert str(path) in message
+    assert key in message
+    if line is not None:
+        assert f"{path}:{line}:" in message, message
+    assert project.counts()["posts"] == 0 and project.counts()["campaigns"] == 0
+
+
+def test_file_that_is_not_utf8(project):
+    path = project.root / "latin.toml"
+    path.write_bytes(GOOD.encode("utf-8").replace("Bài số 2".encode(), "Bài số 2".encode("utf-16-le")) + b"\xff")
+    message = project.fails("campaign", "import", str(path))
+    assert str(path) in message and "UTF-8" in message
+    assert project.rows("posts") == 0
+
+
+def test_missing_file_and_directory(project):
+    assert "nope.toml" in project.fails("campaign", "import", str(project.root / "nope.toml"))
+    assert str(project.root) in project.fails("campaign", "import", str(project.root))
+
+
+def test_bad_start_and_pace(project):
+    path = project.write("c.toml", GOOD)
+    assert "--start" in project.fails("campaign", "import", str(path), "--start", "thứ hai")
+    assert "--pace" in project.fails("campaign", "import", str(path), "--pace", "0")
+    assert "--pace" in project.fails("campaign", "import", str(path), "--pace", "nhanh")
+    assert project.rows("posts") == 0
+
+
+def test_unknown_command_and_option_are_one_line(project):
+    assert "frm" in project.fails("queue", "--frm", "2024-10-01")
+    assert "publish" in project.fails("publish")
+
+
+def test_utf8_bom_is_accepted(project):
+    path = project.root / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode("utf-8"))
+    project.ok("campaign", "import", str(path))
+    assert project.rows("posts") == 2
