@@ -126,7 +126,7 @@ def load_campaign_file(path: Path, *, default_timezone: str, known_channels: lis
     def fail(loc: tuple[Any, ...], message: str) -> Exception:
         return located_error(path, text, loc, message)
 
-    timezone = spec.timezone or default_timezone
+    timezone = default_timezone if spec.timezone is None else spec.timezone
     try:
         tz = zone(timezone)
     except UserError:

@@ -29,8 +29,8 @@ class RootGroup(LoaGroup):
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
         args = list(sys.argv[1:] if args is None else args)
         language = _language_from_argv(args)
-        if language in available_languages():
-            set_language(language)
+        # every invocation starts from the environment's language (several run in one process under tests)
+        set_language(language if language in available_languages() else None)
         try:
             result = super().main(args=args, prog_name=prog_name or "loa", standalone_mode=False, **extra)
         except UserError as exc:

@@ -35,13 +35,12 @@ class TranslatedHelp:
         formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=t("help.usage_prefix") + " ")
 
     def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        if self.help:  # type: ignore[attr-defined]
-            formatter.write_paragraph()
-            with formatter.indentation():
-                formatter.write_text(tr(self.help))  # type: ignore[attr-defined]
+        with _translated(self):
+            super().format_help_text(ctx, formatter)  # type: ignore[misc]
 
     def get_short_help_str(self, limit: int = 45) -> str:
-        return click.utils.make_default_short_help(tr(self.help), limit)  # type: ignore[attr-defined]
+        with _translated(self):
+            return super().get_short_help_str(limit)  # type: ignore[misc]
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         records = []
@@ -66,6 +65,16 @@ class TranslatedHelp:
             if rows:
                 with formatter.section(t("help.commands_heading")):
                     formatter.write_dl(rows)
+
+
+@contextmanager
+def _translated(command: Any) -> Iterator[None]:
+    saved = command.help
+    command.help = tr(saved) if saved else saved
+    try:
+        yield
+    finally:
+        command.help = saved
 
 
 class LoaCommand(TranslatedHelp, click.Command):
