@@ -51,7 +51,7 @@ BAD_CONFIGS = [
     ("[defaults]\ntimezone = \"Asia/Hanoi_City\"\n", "defaults.timezone", 2),
     ("[organisation]\nagency = \"x\"\n", "organisation", 1),
     ("[channels.portal]\nadapter = \"static-site\"\npath = \"site\"\ncolour = \"red\"\n", "channels.portal.colour", 4),
-    ("[channels.portal]\nadapter = \"myspace\"\n", "channels.portal", 1),
+    ("[channels.portal]\nadapter = \"myspace\"\n", "channels.portal.adapter", 2),
     ("[channels.portal]\npath = \"x\"\n", "channels.portal", 1),
     ("[channels.fb]\nadapter = \"facebook\"\npage_id = \"123\"\ntoken = \"EAAB-secret\"\n", "channels.fb.token", 4),
     ("[channels.fb]\nadapter = \"facebook\"\npage_id = \"123\"\n", "channels.fb.token_env", 1),
