@@ -149,3 +149,25 @@ class OutreachEntry(Base):
     count: Mapped[int | None] = mapped_column(Integer)
     place: Mapped[str | None] = mapped_column(String(500))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Render(Base):
+    """What a post will send, fixed at queue time: a text per channel and the banner files (with sha256).
+
+    The daemon sends exactly these, so what the officer previewed is what goes out.
+    """
+
+    __tablename__ = "renders"
+    __table_args__ = (UniqueConstraint("post_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    revision: Mapped[int] = mapped_column(Integer)  # the post revision this was rendered from
+    kind: Mapped[str] = mapped_column(String(20))  # "text" or "banner"
+    channel: Mapped[str | None] = mapped_column(String(100))  # texts are per channel; banners are shared
+    name: Mapped[str] = mapped_column(String(200))  # "portal.html", "facebook.txt", "banner-facebook.png"
+    content: Mapped[str | None] = mapped_column(Text)  # the text itself
+    media_path: Mapped[str | None] = mapped_column(String(500))  # banner file, relative to the media folder
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)  # bytes
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

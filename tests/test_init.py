@@ -80,15 +80,22 @@ def test_migrations_match_the_models(tmp_path):
     assert diff == []
 
 
-def test_opening_an_older_database_upgrades_it(project):
+def test_opening_an_older_database_upgrades_it_and_keeps_its_data(project):
     """Step the database back one migration with Alembic; any loa command brings it up to date again."""
+    from conftest import campaign_toml
+
+    project.ok("campaign", "import", str(project.write("c.toml", campaign_toml(posts=2))))
+    script = ScriptDirectory.from_config(alembic_config())
+    previous = script.get_revision(SCHEMA_HEAD).down_revision
     engine = create_engine(f"sqlite:///{project.db_path}")
     with engine.begin() as connection:
         config = alembic_config()
         config.attributes["connection"] = connection
         command.downgrade(config, "-1")
     engine.dispose()
-    assert project.sql("SELECT version_num FROM alembic_version") == []
+    assert project.sql("SELECT version_num FROM alembic_version") == ([(previous,)] if previous else [])
     project.ok("campaign", "list")
     assert project.sql("SELECT version_num FROM alembic_version") == [(SCHEMA_HEAD,)]
-    assert project.rows("posts") == 0
+    assert project.rows("posts") == 2
+    newest = [t for (t,) in project.sql("SELECT name FROM sqlite_master WHERE type='table'")]
+    assert "renders" in newest  # the table of the newest migration is back

@@ -1,0 +1,54 @@
+"""Fonts shipped in assets/fonts, loaded once, and the check that a font has every character of a text."""
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from PIL import ImageFont
+
+from ..errors import UserError
+from ..i18n import t
+
+FONTS = resources.files("assets") / "fonts"
+
+
+@cache
+def font_path(name: str, folder: str | None = None) -> Path:
+    """A font file by name: the theme's own folder first (if given), then assets/fonts."""
+    candidates = [Path(folder) / name] if folder else []
+    candidates.append(Path(str(FONTS / name)))
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    raise UserError(t("err.unknown_font", font=name))
+
+
+@cache
+def load_font(path: Path, size: int) -> ImageFont.FreeTypeFont:
+    # Layout tries many sizes of few fonts; FreeType faces are cheap to keep.
+    return ImageFont.truetype(str(path), size)
+
+
+@cache
+def covered_codepoints(path: Path) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(path), lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def missing_characters(text: str, path: Path) -> list[str]:
+    """Characters of ``text`` the font cannot draw (spaces and line breaks need no glyph)."""
+    covered = covered_codepoints(path)
+    return sorted({c for c in text if not c.isspace() and ord(c) not in covered})
+
+
+def check_coverage(text: str, path: Path, *, where: str) -> None:
+    """Refuse to draw tofu boxes: name every character the font lacks."""
+    missing = missing_characters(text, path)
+    if missing:
+        listed = ", ".join(f"'{c}' U+{ord(c):04X} {unicodedata.name(c, '?')}" for c in missing[:8])
+        more = f" (+{len(missing) - 8})" if len(missing) > 8 else ""
+        raise UserError(t("err.missing_glyphs", font=path.name, chars=listed + more), where=where)
