@@ -13,8 +13,9 @@ from .campaign_file import CampaignFile, PlannedPost
 from .db import Database
 from .errors import UserError
 from .i18n import t
-from .models import LOCKED_DELIVERY_STATUSES, Campaign, Delivery, Post, utcnow
+from .models import LOCKED_DELIVERY_STATUSES, Campaign, Delivery, Post, Render, utcnow
 from .outreach import record, record_many
+from .render.artefacts import PostContent, Renderer
 from .times import zone
 
 Progress = Callable[[int, int], None]
@@ -53,8 +54,8 @@ def schedule_campaign(campaign: CampaignFile, *, start: dt.date | Literal["now"]
 def import_campaign(db: Database, campaign: CampaignFile, *, start: dt.date | Literal["now"] | None = None,
                     pace: float | None = None, approve: bool = False, replace: bool = False,
                     allow_past: bool = False, now: dt.datetime | None = None,
-                    on_progress: Progress | None = None) -> ImportResult:
-    """Queue every post of ``campaign`` in one transaction: all of them or none."""
+                    on_progress: Progress | None = None, renderer: Renderer | None = None) -> ImportResult:
+    """Queue (and render, given a renderer) every post of ``campaign`` in one transaction: all of them or none."""
     now = now or utcnow()
     if pace is not None and pace <= 0:
         raise UserError(t("err.pace"), where="--pace")
@@ -84,7 +85,8 @@ def import_campaign(db: Database, campaign: CampaignFile, *, start: dt.date | Li
             "start": first_day.isoformat(), "pace": pace})
         for offset in range(0, len(todo), CHUNK):
             chunk = todo[offset:offset + CHUNK]
-            _queue_chunk(session, row, chunk, first_seq=seq + offset + 1, approve=approve, now=now)
+            _queue_chunk(session, row, chunk, first_seq=seq + offset + 1, approve=approve, now=now,
+                         renderer=renderer, path=str(campaign.path))
             if on_progress:
                 on_progress(offset + len(chunk), len(todo))
         result.queued = len(todo)
@@ -105,7 +107,7 @@ def _check_moments(campaign: CampaignFile, todo: list[tuple[PlannedPost, dt.date
 
 
 def _queue_chunk(session: Session, campaign: Campaign, chunk: list[tuple[PlannedPost, dt.datetime]], *,
-                 first_seq: int, approve: bool, now: dt.datetime) -> None:
+                 first_seq: int, approve: bool, now: dt.datetime, renderer: Renderer | None, path: str) -> None:
     status = "approved" if approve else "draft"
     post_ids = session.scalars(
         insert(Post).returning(Post.id, sort_by_parameter_order=True),
@@ -127,6 +129,14 @@ def _queue_chunk(session: Session, campaign: Campaign, chunk: list[tuple[Planned
             entries.append({**base, "kind": "approved", "detail": None})
     session.execute(insert(Delivery), deliveries)
     record_many(session, entries)
+    if renderer is not None:
+        renders = []
+        for post_id, (post, moment) in zip(post_ids, chunk):
+            content = PostContent(post_id, 1, post.title, post.body, moment, post.template, post.banner, post.channels)
+            where = f"{path}:{post.line}: posts[{post.number}]" if post.line else f"{path}: posts[{post.number}]"
+            renders += renderer.render(content, campaign, where=where)
+        if renders:
+            session.execute(insert(Render), renders)
 
 
 def _retire_unpublished(session: Session, campaign: Campaign, result: ImportResult) -> set[str]:

@@ -19,6 +19,7 @@ from .errors import UserError
 from .i18n import t
 from .models import LOCKED_DELIVERY_STATUSES, Campaign, Delivery, Post, utcnow
 from .outreach import record
+from .render.artefacts import Renderer
 from .times import parse_when, zone
 
 # Delivery states that a new time puts back in line (failed and unknown ones need `loa retry`).
@@ -71,7 +72,7 @@ def _text(value: str, *, where: str) -> str:
 def add_post(db: Database, *, campaign: str, at: str, title: str, body: str, known_channels: Sequence[str],
              channels: Sequence[str] | None = None, banner_headline: str | None = None,
              banner_subline: str | None = None, template: str | None = None, allow_past: bool = False,
-             now: dt.datetime | None = None) -> PostChange:
+             now: dt.datetime | None = None, renderer: Renderer | None = None) -> PostChange:
     now = now or utcnow()
     with db.transaction() as session:
         row = get_campaign(session, campaign)
@@ -88,6 +89,8 @@ def add_post(db: Database, *, campaign: str, at: str, title: str, body: str, kno
                            for c in chosen]
         session.add(post)
         session.flush()
+        if renderer is not None:
+            renderer.store(session, post, where="loa post add")
         record(session, "queued", campaign_id=row.id, post=post,
                detail={"publish_at": moment.isoformat(), "channels": chosen})
     return change
@@ -118,7 +121,7 @@ def edit_post(db: Database, post_id: int, *, known_channels: Sequence[str], titl
               body: str | None = None, at: str | None = None, channels: Sequence[str] | None = None,
               banner_headline: str | None = None, banner_subline: str | None = None,
               template: str | None = None, keep_approval: bool = False, allow_past: bool = False,
-              now: dt.datetime | None = None) -> PostChange:
+              now: dt.datetime | None = None, renderer: Renderer | None = None) -> PostChange:
     now = now or utcnow()
     with db.transaction() as session:
         post = get_post(session, post_id)
@@ -153,6 +156,9 @@ def edit_post(db: Database, post_id: int, *, known_channels: Sequence[str], titl
         if approval_reset:
             post.status = "draft"
         post.revision += 1
+        session.flush()
+        if renderer is not None:
+            renderer.store(session, post, where=f"loa post edit {post.id}")
         record(session, "edited", campaign_id=post.campaign_id, post=post,
                detail={"fields": change.changed, "approval_reset": approval_reset})
     return change
@@ -186,7 +192,7 @@ def _set_channels(post: Post, chosen: list[str]) -> bool:
 
 
 def reschedule_post(db: Database, post_id: int, when: str, *, allow_past: bool = False,
-                    now: dt.datetime | None = None) -> PostChange:
+                    now: dt.datetime | None = None, renderer: Renderer | None = None) -> PostChange:
     """Move a post to a new time. The text is unchanged, so an approved post stays approved."""
     now = now or utcnow()
     with db.transaction() as session:
@@ -200,6 +206,9 @@ def reschedule_post(db: Database, post_id: int, when: str, *, allow_past: bool =
         _move(post, moment)
         post.revision += 1
         change.changed.append("publish_at")
+        session.flush()
+        if renderer is not None:  # the texts carry the date ("ngày 01 tháng 10 năm 2024")
+            renderer.store(session, post, where=f"loa post reschedule {post.id}")
         record(session, "rescheduled", campaign_id=post.campaign_id, post=post,
                detail={"from": before.isoformat(), "to": moment.isoformat()})
     return change

@@ -56,8 +56,15 @@ class OrganizationSection(_Section):
     document_code: str = ""  # e.g. "SKHCN", for "Số: .../BC-SKHCN"
 
 
+ChannelKindName = Literal["portal", "facebook", "telegram", "zalo"]
+
+
 class _Channel(_Section):
     after: str | None = None  # wait for this channel of the same post (its link goes into this one's text)
+    kind: ChannelKindName | None = None  # which texts, banner size and limits; default from the adapter
+
+    def channel_kind(self) -> str:
+        return self.kind or DEFAULT_KINDS[self.adapter]  # type: ignore[attr-defined]
 
 
 EnvName = Annotated[str, Field(pattern=ENV_NAME)]
@@ -92,12 +99,23 @@ class DryRunChannel(_Channel):
     path: str | None = None  # where the requests it would have sent are recorded
 
 
+# a dry run stands in for the Facebook Page until a token is configured (the shipped config.toml)
+DEFAULT_KINDS = {"wordpress": "portal", "static-site": "portal", "facebook": "facebook", "dry-run": "facebook"}
+
 ChannelSection = Annotated[WordPressChannel | FacebookChannel | StaticSiteChannel | DryRunChannel,
                            Field(discriminator="adapter")]
 
 
+class RenderSection(_Section):
+    theme: str = "khuyen-hoc"  # banner theme of campaigns that name none
+    themes: str | None = None  # a folder of your own themes (NAME/theme.toml), relative to this file
+    templates: str | None = None  # a folder of your own text templates (KIND/NAME.txt.j2), relative to this file
+    media: str = "var/media"  # where banner files are kept, relative to this file
+
+
 class ConfigDocument(_Section):
     database: DatabaseSection = DatabaseSection()
+    render: RenderSection = RenderSection()
     defaults: DefaultsSection = DefaultsSection()
     organization: OrganizationSection = OrganizationSection()
     channels: dict[str, ChannelSection] = {}
@@ -123,6 +141,10 @@ class Config:
     @property
     def channel_names(self) -> list[str]:
         return list(self.document.channels)
+
+    def path_of(self, value: str | None) -> Path | None:
+        """A path from the config, relative to the config file."""
+        return None if value is None else (self.base_dir / value).resolve()
 
     @property
     def database_url(self) -> str:

@@ -154,3 +154,12 @@ def print_post(p: dict[str, Any]) -> None:
             at = _local(entry["at"]).strftime("%d/%m/%Y %H:%M")
             kind = t("kind." + entry["kind"])
             console.print(f"  {at}  {kind}")
+
+
+def print_themes(themes: list[dict[str, Any]]) -> None:
+    table = Table(header_style="bold")
+    for key in ("slug", "name", "description", "decor"):
+        table.add_column(t(f"col.{key}"), overflow="fold")
+    for theme in themes:
+        table.add_row(theme["slug"], theme["name"], theme["description"], theme["decor"])
+    _console().print(table)

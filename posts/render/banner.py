@@ -320,10 +320,10 @@ def draw_banner(text: BannerText, theme: Theme, size: Size) -> Image.Image:
     return image
 
 
-def encode(image: Image.Image, size: Size, *, title: str) -> bytes:
-    """PNG for screens, PDF for print; no timestamps, so the bytes depend only on the picture."""
+def encode(image: Image.Image, size: Size, *, title: str, fmt: str | None = None) -> bytes:
+    """PNG (screens) or PDF (print sizes by default); no timestamps, so the bytes depend only on the picture."""
     buffer = io.BytesIO()
-    if size.is_print:
+    if (fmt or ("pdf" if size.is_print else "png")) == "pdf":
         epoch = time.gmtime(0)
         image.save(buffer, "PDF", resolution=float(size.dpi or 72), title=title, producer="loa", creator="loa",
                    creationDate=epoch, modDate=epoch, quality=90)
@@ -336,5 +336,5 @@ def encode(image: Image.Image, size: Size, *, title: str) -> bytes:
     return data
 
 
-def render_banner(text: BannerText, theme: Theme, size: Size) -> bytes:
-    return encode(draw_banner(text, theme, size), size, title=text.headline[:80])
+def render_banner(text: BannerText, theme: Theme, size: Size, *, fmt: str | None = None) -> bytes:
+    return encode(draw_banner(text, theme, size), size, title=text.headline[:80], fmt=fmt)

@@ -40,7 +40,8 @@ def import_command(app: App, file: Path, start: str | None, pace: float | None, 
     database = app.database()
     with progress_bar(t("msg.importing", slug=campaign.slug)) as progress:
         result = import_campaign(database, campaign, start=rebase, pace=pace, approve=approve,  # type: ignore[arg-type]
-                                 replace=replace, allow_past=allow_past, on_progress=progress)
+                                 replace=replace, allow_past=allow_past, on_progress=progress,
+                                 renderer=app.renderer)
     for warning in result.warnings:
         warn(warning)
     click.echo(t("msg.imported", slug=result.slug, queued=result.queued, approved=result.approved))

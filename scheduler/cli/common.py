@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from posts.db import Database, open_database
+from posts.render.artefacts import Renderer
 from posts.i18n import t
 from scheduler.config import Config, find_config, load_config
 
@@ -105,6 +106,17 @@ class App:
     @cached_property
     def config(self) -> Config:
         return load_config(self.config_path)
+
+    @cached_property
+    def renderer(self) -> Renderer:
+        from posts.render.artefacts import RenderSettings, Renderer
+
+        config, render = self.config, self.config.document.render
+        organization = self.config.document.organization.model_dump()
+        return Renderer(RenderSettings(
+            kinds={name: channel.channel_kind() for name, channel in config.channels.items()},
+            media_dir=config.path_of(render.media), organization=organization, theme=render.theme,
+            themes_dir=config.path_of(render.themes), templates_dir=config.path_of(render.templates)))
 
     def database(self, *, create: bool = False) -> Database:
         if self._database is None:

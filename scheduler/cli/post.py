@@ -40,7 +40,7 @@ def add_command(app: App, campaign: str, at: str, title: str, body: str, channel
     change = add_post(app.database(), campaign=campaign, at=at, title=title, body=body,
                       known_channels=app.config.channel_names, channels=split_list(channels),
                       banner_headline=banner_headline, banner_subline=banner_subline, template=template,
-                      allow_past=allow_past)
+                      allow_past=allow_past, renderer=app.renderer)
     _show_change(change, t("msg.post_added", id=change.post.id))
 
 
@@ -75,7 +75,7 @@ def edit_command(app: App, post_id: int, title: str | None, body: str | None, at
     change = edit_post(app.database(), post_id, known_channels=app.config.channel_names, title=title, body=body,
                        at=at, channels=split_list(channels), banner_headline=banner_headline,
                        banner_subline=banner_subline, template=template, keep_approval=keep_approval,
-                       allow_past=allow_past)
+                       allow_past=allow_past, renderer=app.renderer)
     _show_change(change, t("msg.post_edited", id=post_id, fields=", ".join(change.changed),
                            status=t(f"status.{change.post.status}")))
 
@@ -86,7 +86,7 @@ def edit_command(app: App, post_id: int, title: str | None, body: str | None, at
 @click.option("--allow-past", is_flag=True, help="help.allow_past")
 @pass_app
 def reschedule_command(app: App, post_id: int, when: str, allow_past: bool) -> None:
-    change = reschedule_post(app.database(), post_id, when, allow_past=allow_past)
+    change = reschedule_post(app.database(), post_id, when, allow_past=allow_past, renderer=app.renderer)
     _show_change(change, t("msg.post_rescheduled", id=post_id, at=when))
 
 

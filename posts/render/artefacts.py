@@ -1,0 +1,164 @@
+"""Rendering a queued post into what will be sent, and keeping it: texts in the database, banners as files.
+
+Banner files are content-addressed (``media/ab/ab12….png``), so re-rendering the same post writes nothing new and
+two posts with the same banner share one file.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ..errors import UserError
+from ..files import write_atomically
+from ..i18n import t
+from ..models import Campaign, Post, Render, utcnow
+from ..times import zone
+from .banner import BannerText, render_banner
+from .sizes import parse_size
+from .text import ChannelKind, TextRenderer, channel_kinds, check_limits
+from .themes import load_theme
+
+DEFAULT_THEME = "khuyen-hoc"
+
+
+@dataclass
+class RenderSettings:
+    """What rendering needs from the configuration (posts/ does not read config.toml itself)."""
+
+    kinds: dict[str, str]  # channel name -> channel kind (portal, facebook, telegram, zalo)
+    media_dir: Path
+    organization: dict[str, str] = field(default_factory=dict)
+    theme: str = DEFAULT_THEME
+    themes_dir: Path | None = None
+    templates_dir: Path | None = None
+
+
+@dataclass
+class PostContent:
+    """The parts of a post that rendering reads (from the ORM or straight from an import)."""
+
+    id: int
+    revision: int
+    title: str
+    body: str
+    publish_at: dt.datetime
+    template: str | None
+    banner: dict[str, Any] | None
+    channels: list[str]
+
+    @classmethod
+    def of(cls, post: Post) -> PostContent:
+        channels = [d.channel for d in post.deliveries if d.status != "cancelled"]
+        return cls(post.id, post.revision, post.title, post.body, post.publish_at, post.template, post.banner,
+                   channels)
+
+
+class Renderer:
+    def __init__(self, settings: RenderSettings) -> None:
+        self.settings = settings
+        self.text = TextRenderer(settings.templates_dir)
+
+    def kind(self, channel: str) -> ChannelKind:
+        name = self.settings.kinds.get(channel)
+        if name is None:
+            raise UserError(t("err.unknown_channel", channel=channel, known=", ".join(self.settings.kinds)))
+        return channel_kinds()[name]
+
+    def check_template(self, name: str | None, channels: list[str], *, where: str) -> None:
+        """A named template must exist for at least one of the post's channels; the others use their default."""
+        if name and not any(self.text.has_template(self.kind(c), name) for c in channels):
+            raise UserError(t("err.unknown_template", template=name), where=where)
+
+    def render(self, post: PostContent, campaign: Campaign, *, where: str) -> list[dict[str, Any]]:
+        """Rows for the renders table: one text per channel, one file per banner size."""
+        tz = zone(campaign.timezone)
+        local = post.publish_at.astimezone(tz)
+        context = {
+            "campaign": {"slug": campaign.slug, "name": campaign.name, "theme": campaign.theme,
+                         "start": campaign.start_date, "end": campaign.end_date, "plan_ref": campaign.plan_ref,
+                         "hashtags": campaign.hashtags},
+            "post": {"id": post.id, "title": post.title, "body": post.body, "publish_at": local,
+                     "banner": post.banner or {}},
+            "organization": self.settings.organization,
+            "day": {"number": (local.date() - campaign.start_date).days + 1,
+                    "count": (campaign.end_date - campaign.start_date).days + 1},
+            "hashtags": campaign.hashtags,
+            # permalinks of the post's other channels, known once they are published (the daemon re-renders)
+            "links": {channel: None for channel in self.settings.kinds},
+        }
+        self.check_template(post.template, post.channels, where=where)
+        rows = []
+        for channel in post.channels:
+            kind = self.kind(channel)
+            template = post.template if post.template and self.text.has_template(kind, post.template) else None
+            text = self.text.render(kind, template, {**context, "channel": channel})
+            check_limits(kind, title=post.title, text=text, with_banner=bool(post.banner), where=where)
+            rows.append(self._row(post, "text", channel, f"{channel}.{kind.extension}", text.encode(), content=text))
+        if post.banner:
+            rows += self._banners(post, campaign, where=where)
+        return rows
+
+    def _banners(self, post: PostContent, campaign: Campaign, *, where: str) -> list[dict[str, Any]]:
+        banner = post.banner or {}
+        theme = load_theme(banner.get("theme") or campaign.banner_theme or self.settings.theme,
+                           self.settings.themes_dir)
+        names = banner.get("sizes") or list(dict.fromkeys(self.kind(c).banner_size for c in post.channels))
+        text = BannerText(headline=banner["headline"], subline=banner.get("subline"),
+                          kicker=self.settings.organization.get("agency") or None,
+                          footer=campaign_footer(campaign))
+        rows = []
+        for name in names:
+            size = parse_size(name, where=f"{where}: banner.sizes")
+            try:
+                data = render_banner(text, theme, size)
+            except UserError as exc:
+                raise UserError(str(exc), where=f"{where}: banner {size.label}") from None
+            extension = "pdf" if size.is_print else "png"
+            digest = hashlib.sha256(data).hexdigest()
+            relative = f"{digest[:2]}/{digest}.{extension}"
+            _write_once(self.settings.media_dir / relative, data)
+            rows.append(self._row(post, "banner", None, f"banner-{size.label}.{extension}", data,
+                                  media_path=relative, digest=digest))
+        return rows
+
+    @staticmethod
+    def _row(post: PostContent, kind: str, channel: str | None, name: str, data: bytes, *, content: str | None = None,
+             media_path: str | None = None, digest: str | None = None) -> dict[str, Any]:
+        return {"post_id": post.id, "revision": post.revision, "kind": kind, "channel": channel, "name": name,
+                "content": content, "media_path": media_path, "sha256": digest or hashlib.sha256(data).hexdigest(),
+                "size": len(data), "created_at": utcnow()}
+
+    def store(self, session: Session, post: Post, *, where: str) -> list[dict[str, Any]]:
+        """Render ``post`` and replace what was stored for it, in the caller's transaction."""
+        rows = self.render(PostContent.of(post), post.campaign, where=where)
+        session.execute(delete(Render).where(Render.post_id == post.id))
+        if rows:
+            session.execute(Render.__table__.insert(), rows)
+        return rows
+
+
+def campaign_footer(campaign: Campaign) -> str:
+    start, end = campaign.start_date, campaign.end_date
+    if start == end:
+        dates = f"{start:%d/%m/%Y}"
+    elif (start.year, start.month) == (end.year, end.month):
+        dates = f"{start:%d}–{end:%d/%m/%Y}"
+    else:
+        dates = f"{start:%d/%m}–{end:%d/%m/%Y}"
+    return " · ".join(part for part in (dates, " ".join(campaign.hashtags)) if part)
+
+
+def _write_once(path: Path, data: bytes) -> None:
+    """Content-addressed: an existing file already holds exactly these bytes."""
+    if not path.exists():
+        write_atomically(path, data, make_parents=True)
+
+
+def stored_renders(session: Session, post_id: int) -> list[Render]:
+    return list(session.scalars(select(Render).where(Render.post_id == post_id).order_by(Render.kind, Render.name)))

@@ -1,0 +1,76 @@
+"""Stored renders: rendering posts again after a theme or template change, and exporting a preview folder."""
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from ..campaigns import get_campaign
+from ..db import Database
+from ..errors import UserError
+from ..i18n import t
+from ..models import LOCKED_DELIVERY_STATUSES, Post
+from ..queue import get_post
+from .artefacts import Renderer, stored_renders
+
+
+@dataclass
+class RerenderResult:
+    rendered: int = 0
+    files: int = 0
+    skipped: list[int] = field(default_factory=list)
+
+
+def _frozen(post: Post) -> bool:
+    """Text that reached (or may have reached) a platform is never changed, not even by a re-render."""
+    return post.status == "done" or any(d.status in LOCKED_DELIVERY_STATUSES for d in post.deliveries)
+
+
+def rerender_posts(db: Database, renderer: Renderer, ids: Sequence[int] = (), *, campaign: str | None = None,
+                   on_progress: Callable[[int, int], None] | None = None) -> RerenderResult:
+    """Render posts again (all of them, or none if one fails). Cancelled and published posts are skipped."""
+    result = RerenderResult()
+    with db.transaction() as session:
+        query = select(Post).where(Post.status != "cancelled").order_by(Post.publish_at, Post.id)
+        if campaign is not None:
+            query = query.where(Post.campaign_id == get_campaign(session, campaign).id)
+        posts = ([get_post(session, post_id) for post_id in dict.fromkeys(ids)] if ids
+                 else list(session.scalars(query)))
+        for index, post in enumerate(posts, start=1):
+            if _frozen(post) or post.status == "cancelled":
+                result.skipped.append(post.id)
+            else:
+                result.files += len(renderer.store(session, post, where=f"post {post.id}"))
+                result.rendered += 1
+            if on_progress:
+                on_progress(index, len(posts))
+    return result
+
+
+def export_preview(db: Database, post_id: int, out: Path, renderer: Renderer) -> list[Path]:
+    """Write the post's texts and banners into ``out``: exactly the stored renders the daemon will send.
+
+    A post rendered before its last edit (or never) is rendered first, unless it has gone out.
+    """
+    with db.transaction() as session:
+        post = get_post(session, post_id)
+        renders = stored_renders(session, post.id)
+        if not _frozen(post) and (not renders or any(r.revision != post.revision for r in renders)):
+            renderer.store(session, post, where=f"post {post.id}")
+            renders = stored_renders(session, post.id)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(t("err.output_unwritable", error=exc.strerror), where="--out") from None
+        paths = []
+        for render in renders:
+            target = out / render.name
+            if render.kind == "text":
+                target.write_text(render.content or "", encoding="utf-8")
+            else:
+                shutil.copyfile(renderer.settings.media_dir / (render.media_path or ""), target)
+            paths.append(target)
+    return paths
