@@ -128,3 +128,30 @@ body = "Nội dung bài số {n}."
 {post_lines}
 """
     return text.lstrip()
+
+
+PLAIN_THEME = """
+name = "Plain"
+decor = "none"
+safe_margin = 0.06
+
+[colours]
+background = "#000000"
+accent = "#000000"
+headline = "#FFFFFF"
+subline = "#FFFFFF"
+kicker = "#FFFFFF"
+footer = "#FFFFFF"
+"""
+
+
+@pytest.fixture
+def own_assets(project: Project) -> Project:
+    """The project with its own themes/ and templates/ folders declared in config.toml, and a plain theme."""
+    text = project.config.read_text(encoding="utf-8")
+    project.config.write_text(text.replace("[database]", '[render]\nthemes = "themes"\ntemplates = "templates"\n\n'
+                                                         "[database]", 1), encoding="utf-8")
+    (project.root / "themes" / "plain").mkdir(parents=True)
+    (project.root / "themes" / "plain" / "theme.toml").write_text(PLAIN_THEME, encoding="utf-8")
+    (project.root / "templates").mkdir()
+    return project

@@ -103,8 +103,9 @@ class TextRenderer:
         template_name = self.template_name(kind, name)
         try:
             text = self.env.get_template(template_name).render(context)
-        except TemplateNotFound:
-            raise UserError(t("err.unknown_template", template=template_name)) from None
+        except TemplateNotFound as exc:  # the template itself, or one it includes
+            where = template_name if exc.name != template_name else None
+            raise UserError(t("err.unknown_template", template=exc.name), where=where) from None
         except (TemplateError, SecurityError) as exc:
             raise _template_error(exc, template_name) from None
         return unicodedata.normalize("NFC", text.strip()) + "\n"
