@@ -149,8 +149,10 @@ footer = "#FFFFFF"
 def own_assets(project: Project) -> Project:
     """The project with its own themes/ and templates/ folders declared in config.toml, and a plain theme."""
     text = project.config.read_text(encoding="utf-8")
-    project.config.write_text(text.replace("[database]", '[render]\nthemes = "themes"\ntemplates = "templates"\n\n'
-                                                         "[database]", 1), encoding="utf-8")
+    assert '\ntheme = "khuyen-hoc"\n' in text
+    project.config.write_text(text.replace('\ntheme = "khuyen-hoc"\n',
+                                           '\ntheme = "khuyen-hoc"\nthemes = "themes"\ntemplates = "templates"\n', 1),
+                              encoding="utf-8")
     (project.root / "themes" / "plain").mkdir(parents=True)
     (project.root / "themes" / "plain" / "theme.toml").write_text(PLAIN_THEME, encoding="utf-8")
     (project.root / "templates").mkdir()

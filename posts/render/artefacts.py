@@ -63,6 +63,8 @@ class Renderer:
     def __init__(self, settings: RenderSettings) -> None:
         self.settings = settings
         self.text = TextRenderer(settings.templates_dir)
+        # banners already drawn by this renderer: the same text, theme and size give the same file
+        self._drawn: dict[tuple[Any, ...], tuple[str, str, int]] = {}
 
     def kind(self, channel: str) -> ChannelKind:
         name = self.settings.kinds.get(channel)
@@ -115,16 +117,20 @@ class Renderer:
         rows = []
         for name in names:
             size = parse_size(name, where=f"{where}: banner.sizes")
-            try:
-                data = render_banner(text, theme, size)
-            except UserError as exc:
-                raise UserError(str(exc), where=f"{where}: banner {size.label}") from None
             extension = "pdf" if size.is_print else "png"
-            digest = hashlib.sha256(data).hexdigest()
-            relative = f"{digest[:2]}/{digest}.{extension}"
-            _write_once(self.settings.media_dir / relative, data)
-            rows.append(self._row(post, "banner", None, f"banner-{size.label}.{extension}", data,
-                                  media_path=relative, digest=digest))
+            key = (text, theme.folder, size)
+            if key not in self._drawn:
+                try:
+                    data = render_banner(text, theme, size)
+                except UserError as exc:
+                    raise UserError(str(exc), where=f"{where}: banner {size.label}") from None
+                digest = hashlib.sha256(data).hexdigest()
+                relative = f"{digest[:2]}/{digest}.{extension}"
+                _write_once(self.settings.media_dir / relative, data)
+                self._drawn[key] = (digest, relative, len(data))
+            digest, relative, length = self._drawn[key]
+            rows.append({**self._row(post, "banner", None, f"banner-{size.label}.{extension}", b"",
+                                     media_path=relative, digest=digest), "size": length})
         return rows
 
     @staticmethod

@@ -10,6 +10,7 @@ import io
 import time
 import warnings
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -65,7 +66,8 @@ def orientation(size: Size) -> str:
 
 def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str] | None:
     """Greedy word wrap on word advances (one measurement per word); None when a word alone is too wide."""
-    space = font.getlength(" ")
+    advance = _advances(font)
+    space = advance(" ")
     lines: list[str] = []
     # a dash stays with the word before it: "Đọc sách hôm nay –" / "Vững bước ngày mai"
     text = text.replace(" – ", "\u00a0– ").replace(" - ", "\u00a0- ")
@@ -73,17 +75,23 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str] | No
         line: list[str] = []
         used = 0.0
         for word in (w for w in paragraph.split(" ") if w):
-            advance = font.getlength(word)
-            if advance > width:
+            length = advance(word)
+            if length > width:
                 return None
-            if line and used + space + advance > width:
+            if line and used + space + length > width:
                 lines.append(" ".join(line))
                 line, used = [], 0.0
-            used += (space if line else 0) + advance
+            used += (space if line else 0) + length
             line.append(word)
         if line:
             lines.append(" ".join(line))
     return lines
+
+
+@cache
+def _advances(font: ImageFont.FreeTypeFont) -> Callable[[str], float]:
+    """Word widths per font and size, measured once: fitting and balancing ask for the same words many times."""
+    return cache(font.getlength)
 
 
 def _layout(text: str, path: Path, size: int, width: int, spacing: float,
