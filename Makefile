@@ -23,6 +23,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/render.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

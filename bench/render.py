@@ -1,0 +1,139 @@
+"""Banner rendering benchmark (`make bench`): figures, not pass/fail.
+
+1. One 1200x630 banner with a two-line Vietnamese headline, fonts already loaded: median ms for the layout and
+   drawing, for the PNG encoding, and for both; against a baseline in the same run that fits the headline the
+   naive way (shrink one point at a time, measuring with Pillow's multiline_textbbox).
+2. Every banner of the sample campaign (as `loa campaign import` renders them): total seconds.
+3. Where the time goes (cProfile, top functions) for one banner.
+"""
+from __future__ import annotations
+
+import cProfile
+import io
+import pstats
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from posts.campaign_file import load_campaign_file
+from posts.render.banner import BannerText, draw_banner, encode, render_banner
+from posts.render.fonts import font_path
+from posts.render.sizes import parse_size
+from posts.render.text import channel_kinds
+from posts.render.themes import load_theme
+
+TARGET_ONE_MS = 15.0
+TARGET_SAMPLE_S = 1.0
+TEXT = BannerText(headline="Phát động Tuần lễ hưởng ứng học tập suốt đời năm 2024",
+                  subline="Phát triển văn hóa đọc thúc đẩy học tập suốt đời",
+                  kicker="SỞ KHOA HỌC VÀ CÔNG NGHỆ", footer="01–07/10/2024 · #HocTapSuotDoi #VanHoaDoc")
+
+
+def median_ms(action: Callable[[], object], runs: int) -> tuple[float, float, float]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), min(times), max(times)
+
+
+def naive_fit(draw: ImageDraw.ImageDraw, text: str, font_file: str, box: tuple[int, int, int, int],
+              start: int) -> tuple[ImageFont.FreeTypeFont, str, int]:
+    """Shrink one point at a time, reloading the font and measuring with multiline_textbbox at every size."""
+    x, y, width, height = box
+    size = start
+    while True:
+        font = ImageFont.truetype(font_file, size)
+        lines, line = [], ""
+        for word in text.split():
+            candidate = f"{line} {word}".strip()
+            if draw.textlength(candidate, font=font) <= width or not line:
+                line = candidate
+            else:
+                lines.append(line)
+                line = word
+        lines.append(line)
+        joined = "\n".join(lines)
+        spacing = int(size * 0.42)
+        left, top, right, bottom = draw.multiline_textbbox((x, y), joined, font=font, spacing=spacing)
+        if (right - left <= width and bottom - top <= height) or size <= 8:
+            return font, joined, spacing
+        size -= 1
+
+
+def naive_banner() -> bytes:
+    """Baseline: the same four texts on the same theme, drawn the usual way: the background and decor drawn
+    afresh, each text fitted by shrinking one point at a time, fonts reloaded at every size."""
+    from posts.render.banner import _background, _decor
+
+    theme = load_theme("khuyen-hoc")
+    image = _background(theme, 1200, 630)
+    _decor(theme, image, 38)
+    draw = ImageDraw.Draw(image)
+    boxes = {"kicker": ((38, 38, 1124, 50), TEXT.kicker, 50), "headline": ((38, 150, 1124, 250), TEXT.headline, 101),
+             "subline": ((38, 410, 1124, 60), TEXT.subline, 41), "footer": ((38, 542, 1124, 50), TEXT.footer, 50)}
+    for part, (box, text, start) in boxes.items():
+        font_file = str(font_path(getattr(theme.spec.fonts, part)))
+        font, joined, spacing = naive_fit(draw, text or "", font_file, box, start)
+        draw.multiline_text(box[:2], joined, font=font, fill=getattr(theme.spec.colours, part), spacing=spacing)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def sample_banners() -> list[tuple[BannerText, str, str]]:
+    sample = Path(str(resources.files("assets") / "campaigns" / "hoc-tap-suot-doi-2024.toml"))
+    campaign = load_campaign_file(sample, default_timezone="Asia/Ho_Chi_Minh", known_channels=["portal", "facebook"])
+    kinds = channel_kinds()
+    jobs = []
+    for post in campaign.posts:
+        if post.banner:
+            text = BannerText(post.banner["headline"], post.banner.get("subline"), "SỞ KHOA HỌC VÀ CÔNG NGHỆ",
+                              "01–07/10/2024 · " + " ".join(campaign.hashtags))
+            for size in dict.fromkeys(kinds[c].banner_size for c in post.channels):
+                jobs.append((text, campaign.banner_theme or "khuyen-hoc", size))
+    return jobs
+
+
+def main() -> None:
+    theme, size = load_theme("khuyen-hoc"), parse_size("facebook")
+    image = draw_banner(TEXT, theme, size)  # warm-up: fonts loaded, backdrop drawn
+    render_banner(TEXT, theme, size)
+    naive_banner()
+    draw = median_ms(lambda: draw_banner(TEXT, theme, size), 40)
+    png = median_ms(lambda: encode(image, size, title="x"), 40)
+    total = median_ms(lambda: render_banner(TEXT, theme, size), 40)
+    baseline = median_ms(naive_banner, 20)
+    jobs = sample_banners()
+    runs = []
+    for _ in range(3):
+        start = time.perf_counter()
+        for text, theme_name, size_name in jobs:
+            render_banner(text, load_theme(theme_name), parse_size(size_name))
+        runs.append(time.perf_counter() - start)
+    sample_s = statistics.median(runs)
+
+    print("Banner rendering (1200x630, two-line Vietnamese headline, fonts loaded); ms median (min-max):")
+    print(f"  layout + drawing       {draw[0]:7.1f}  ({draw[1]:.1f}-{draw[2]:.1f})")
+    print(f"  PNG encoding           {png[0]:7.1f}  ({png[1]:.1f}-{png[2]:.1f})")
+    print(f"  loa, one banner        {total[0]:7.1f}  ({total[1]:.1f}-{total[2]:.1f})  target <= {TARGET_ONE_MS:.0f} ms:"
+          f" {'target met' if total[0] <= TARGET_ONE_MS else 'TARGET MISSED'}")
+    print(f"  baseline (naive fit)   {baseline[0]:7.1f}  ({baseline[1]:.1f}-{baseline[2]:.1f})  "
+          f"loa is {baseline[0] / total[0]:.1f}x faster")
+    print(f"Sample campaign: {len(jobs)} banners in {sample_s:.2f} s ({sample_s / len(jobs) * 1000:.0f} ms each), "
+          f"target <= {TARGET_SAMPLE_S:.0f} s: {'target met' if sample_s <= TARGET_SAMPLE_S else 'TARGET MISSED'}")
+    profile = cProfile.Profile()
+    profile.runcall(lambda: [render_banner(TEXT, theme, size) for _ in range(10)])
+    print("Where the time goes (10 banners, top 8 by own time):")
+    stats = pstats.Stats(profile, stream=sys.stdout)
+    stats.sort_stats("tottime").print_stats(8)
+
+
+if __name__ == "__main__":
+    main()
