@@ -21,6 +21,7 @@ class Timing:
     """Durations in seconds of the runs of one figure."""
 
     runs: list[float] = field(default_factory=list)
+    timed_out: bool = False  # the last run hit its time limit: its duration is a lower bound
 
     @property
     def median(self) -> float:
@@ -55,17 +56,24 @@ def repeat(call: Callable[[], Any], runs: int, *, warmup: int = 1, budget_s: flo
     return timing
 
 
-def run_command(args: Sequence[str], *, cwd: str | None = None) -> subprocess.CompletedProcess[bytes]:
-    """Run a command with its output thrown away (as ``> /dev/null``); a failure stops the benchmark."""
-    result = subprocess.run(list(args), cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+def run_command(args: Sequence[str], *, timeout_s: float | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run a command with its output thrown away (as ``> /dev/null``); a failure stops the benchmark.
+
+    Past ``timeout_s`` the child is killed (by subprocess.run) and subprocess.TimeoutExpired is raised.
+    """
+    result = subprocess.run(list(args), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False,
+                            timeout=timeout_s)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} exited {result.returncode}: {result.stderr.decode()[-500:]}")
     return result
 
 
-def time_command(args: Sequence[str], runs: int, *, warmup: int = 1,
-                 before: Callable[[], None] | None = None) -> Timing:
-    """Wall time of a whole process, start-up included; ``before`` (untimed) prepares each run."""
+def time_command(args: Sequence[str], runs: int, *, warmup: int = 1, before: Callable[[], None] | None = None,
+                 timeout_s: float | None = None) -> Timing:
+    """Wall time of a whole process, start-up included; ``before`` (untimed) prepares each run.
+
+    A run that exceeds ``timeout_s`` is killed and ends the series: the others would only take as long again.
+    """
     for _ in range(warmup):
         if before:
             before()
@@ -75,7 +83,12 @@ def time_command(args: Sequence[str], runs: int, *, warmup: int = 1,
         if before:
             before()
         t0 = time.perf_counter()
-        run_command(args)
+        try:
+            run_command(args, timeout_s=timeout_s)
+        except subprocess.TimeoutExpired:
+            timing.runs.append(time.perf_counter() - t0)
+            timing.timed_out = True
+            break
         timing.runs.append(time.perf_counter() - t0)
     return timing
 

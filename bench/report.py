@@ -11,7 +11,7 @@ from rich.table import Table
 from measure import Timing
 
 # Wide enough for the summary table when the output goes to a file or a pipe (rich would assume 80 columns).
-console = Console() if Console().is_terminal else Console(width=130)
+console = Console() if Console().is_terminal else Console(width=140)
 
 
 def seconds(value: float) -> str:
@@ -31,11 +31,14 @@ class Figure:
     indexed: Timing
     baseline: Timing | None
     target: float | None
+    note: str = ""  # e.g. "estimate" or "timed out", shown next to the verdict
 
     @property
     def verdict(self) -> str:
         if self.target is None:
             return "-"
+        if self.indexed.timed_out:
+            return "TARGET MISSED"
         return "target met" if self.indexed.median <= self.target else "TARGET MISSED"
 
     @property
@@ -45,7 +48,7 @@ class Figure:
     def as_dict(self) -> dict[str, Any]:
         return {"figure": self.name.strip(), "indexed": self.indexed.as_dict(),
                 "baseline": self.baseline.as_dict() if self.baseline else None, "speedup": self.speedup,
-                "target_s": self.target, "verdict": self.verdict}
+                "target_s": self.target, "verdict": self.verdict, "note": self.note}
 
 
 def _one_line(sql: str) -> str:
@@ -65,20 +68,20 @@ def print_plan(label: str, statement: tuple[str, Any], plan: list[str], *, basel
 
 
 def print_summary(figures: list[Figure]) -> None:
-    table = Table(title="Summary (medians; indexed = loa's schema, baseline = same data without ix_* indexes)")
-    for column, justify in (("figure", "left"), ("indexed", "right"), ("min..max", "right"),
-                            ("baseline", "right"), ("speed-up", "right"), ("target", "right"), ("verdict", "left")):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    table = Table(title="Summary: medians; indexed = loa's schema, baseline = the same data without its ix_* indexes")
+    # min/max are on each figure's own line above and in results.json; the table stays one line per figure
+    for column, justify in (("figure", "left"), ("indexed", "right"), ("baseline", "right"), ("speed-up", "right"),
+                            ("target", "right"), ("verdict", "left")):
+        table.add_column(column, justify=justify, no_wrap=column == "figure")  # type: ignore[arg-type]
     for figure in figures:
         verdict = figure.verdict
         style = {"target met": "green", "TARGET MISSED": "bold red"}.get(verdict, "")
         table.add_row(
             figure.name,
-            seconds(figure.indexed.median),
-            f"{seconds(figure.indexed.min)}..{seconds(figure.indexed.max)}",
+            ("> " if figure.indexed.timed_out else "") + seconds(figure.indexed.median),
             seconds(figure.baseline.median) if figure.baseline else "-",
             f"{figure.speedup:.0f}x" if figure.speedup is not None else "-",
             f"<= {seconds(figure.target)}" if figure.target is not None else "-",
-            f"[{style}]{verdict}[/{style}]" if style else verdict,
+            (f"[{style}]{verdict}[/{style}]" if style else verdict) + (f" ({figure.note})" if figure.note else ""),
         )
     console.print(table)
