@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
@@ -15,8 +15,10 @@ from .errors import UserError
 from .i18n import t
 from .models import LOCKED_DELIVERY_STATUSES, Campaign, Delivery, Post, Render, utcnow
 from .outreach import record, record_many
-from .render.artefacts import PostContent, Renderer
 from .times import zone
+
+if TYPE_CHECKING:  # rendering pulls in Jinja2 and Pillow: imported only when a renderer is used
+    from .render.artefacts import Renderer
 
 Progress = Callable[[int, int], None]
 CHUNK = 1000
@@ -55,43 +57,72 @@ def import_campaign(db: Database, campaign: CampaignFile, *, start: dt.date | Li
                     pace: float | None = None, approve: bool = False, replace: bool = False,
                     allow_past: bool = False, now: dt.datetime | None = None,
                     on_progress: Progress | None = None, renderer: Renderer | None = None) -> ImportResult:
-    """Queue (and render, given a renderer) every post of ``campaign`` in one transaction: all of them or none."""
+    """Queue (and render, given a renderer) every post of ``campaign`` in one transaction: all of them or none.
+
+    Rendering (banners take tens of milliseconds each) happens before the write transaction opens, so a large
+    import does not hold the database's write lock while it draws; the transaction only inserts rows.
+    """
     now = now or utcnow()
     if pace is not None and pace <= 0:
         raise UserError(t("err.pace"), where="--pace")
     first_day, last_day, moments = schedule_campaign(campaign, start=start, pace=pace, now=now)
     result = ImportResult(slug=campaign.slug)
+    with db.session() as session:  # a first look: refuse early, and skip rendering what will be kept
+        existing = session.scalar(select(Campaign).where(Campaign.slug == campaign.slug))
+        if existing is not None and not replace:
+            raise UserError(t("err.campaign_exists", slug=campaign.slug), where=str(campaign.path))
+        kept_titles = _published_titles(session, existing) if existing is not None else set()
+    todo = [(post, moment) for post, moment in moments if post.title not in kept_titles]
+    _check_moments(campaign, todo, first_day, last_day, allow_past=allow_past, now=now, result=result)
+    renders = _render_all(campaign, todo, first_day, last_day, renderer, on_progress) if renderer else {}
 
     with db.transaction() as session:
         existing = session.scalar(select(Campaign).where(Campaign.slug == campaign.slug))
         if existing is not None and not replace:
             raise UserError(t("err.campaign_exists", slug=campaign.slug), where=str(campaign.path))
         row = existing or Campaign(slug=campaign.slug)
-        row.name, row.theme, row.timezone = campaign.name, campaign.theme, campaign.timezone
-        row.start_date, row.end_date, row.plan_ref = first_day, last_day, campaign.plan_ref
-        row.channels, row.hashtags = campaign.channels, campaign.hashtags
-        row.banner_theme, row.source_file = campaign.banner_theme, str(campaign.path)
+        _describe(row, campaign, first_day, last_day)
         session.add(row)
         session.flush()
-        kept_titles: set[str] = set()
-        if existing is not None:
-            kept_titles = _retire_unpublished(session, row, result)
+        kept_titles = _retire_unpublished(session, row, result) if existing is not None else set()
         todo = [(post, moment) for post, moment in moments if post.title not in kept_titles]
         result.skipped = len(moments) - len(todo)
+        result.warnings.clear()
         _check_moments(campaign, todo, first_day, last_day, allow_past=allow_past, now=now, result=result)
         seq = session.scalar(select(func.coalesce(func.max(Post.seq), 0)).where(Post.campaign_id == row.id)) or 0
         record(session, "imported", campaign_id=row.id, detail={
             "file": str(campaign.path), "posts": len(todo), "replace": replace,
             "start": first_day.isoformat(), "pace": pace})
         for offset in range(0, len(todo), CHUNK):
-            chunk = todo[offset:offset + CHUNK]
-            _queue_chunk(session, row, chunk, first_seq=seq + offset + 1, approve=approve, now=now,
-                         renderer=renderer, path=str(campaign.path))
-            if on_progress:
-                on_progress(offset + len(chunk), len(todo))
+            _queue_chunk(session, row, todo[offset:offset + CHUNK], first_seq=seq + offset + 1, approve=approve,
+                         now=now, renders=renders)
         result.queued = len(todo)
         result.approved = len(todo) if approve else 0
     return result
+
+
+def _describe(row: Campaign, campaign: CampaignFile, first_day: dt.date, last_day: dt.date) -> Campaign:
+    row.slug, row.name, row.theme, row.timezone = campaign.slug, campaign.name, campaign.theme, campaign.timezone
+    row.start_date, row.end_date, row.plan_ref = first_day, last_day, campaign.plan_ref
+    row.channels, row.hashtags = campaign.channels, campaign.hashtags
+    row.banner_theme, row.source_file = campaign.banner_theme, str(campaign.path)
+    return row
+
+
+def _render_all(campaign: CampaignFile, todo: list[tuple[PlannedPost, dt.datetime]], first_day: dt.date,
+                last_day: dt.date, renderer: Renderer, on_progress: Progress | None) -> dict[int, list[dict[str, Any]]]:
+    """Render rows per post number; post ids are filled in when the posts are inserted."""
+    from .render.artefacts import PostContent
+
+    view = _describe(Campaign(), campaign, first_day, last_day)  # never added to a session
+    renders = {}
+    for index, (post, moment) in enumerate(todo, start=1):
+        content = PostContent(0, 1, post.title, post.body, moment, post.template, post.banner, post.channels)
+        where = f"{campaign.path}:{post.line}: posts[{post.number}]" if post.line else f"{campaign.path}"
+        renders[post.number] = renderer.render(content, view, where=where)
+        if on_progress and (index % 50 == 0 or index == len(todo)):
+            on_progress(index, len(todo))
+    return renders
 
 
 def _check_moments(campaign: CampaignFile, todo: list[tuple[PlannedPost, dt.datetime]], first_day: dt.date,
@@ -107,18 +138,19 @@ def _check_moments(campaign: CampaignFile, todo: list[tuple[PlannedPost, dt.date
 
 
 def _queue_chunk(session: Session, campaign: Campaign, chunk: list[tuple[PlannedPost, dt.datetime]], *,
-                 first_seq: int, approve: bool, now: dt.datetime, renderer: Renderer | None, path: str) -> None:
+                 first_seq: int, approve: bool, now: dt.datetime, renders: dict[int, list[dict[str, Any]]]) -> None:
     status = "approved" if approve else "draft"
-    post_ids = session.scalars(
-        insert(Post).returning(Post.id, sort_by_parameter_order=True),
-        [{"campaign_id": campaign.id, "seq": first_seq + i, "title": post.title, "body": post.body,
-          "template": post.template, "banner": post.banner, "publish_at": moment, "status": status,
-          "revision": 1, "created_at": now, "updated_at": now}
-         for i, (post, moment) in enumerate(chunk)],
-    ).all()
-    deliveries = []
-    entries = []
-    for post_id, (post, moment) in zip(post_ids, chunk):
+    # One multi-row INSERT, then the ids by (campaign, seq): asking INSERT ... RETURNING for ids in input order
+    # makes SQLAlchemy fall back to one statement per row on SQLite.
+    session.execute(insert(Post), [
+        {"campaign_id": campaign.id, "seq": first_seq + i, "title": post.title, "body": post.body,
+         "template": post.template, "banner": post.banner, "publish_at": moment, "status": status,
+         "revision": 1, "created_at": now, "updated_at": now} for i, (post, moment) in enumerate(chunk)])
+    ids = dict(session.execute(select(Post.seq, Post.id).where(
+        Post.campaign_id == campaign.id, Post.seq.between(first_seq, first_seq + len(chunk) - 1))).all())
+    deliveries, entries, render_rows = [], [], []
+    for i, (post, moment) in enumerate(chunk):
+        post_id = ids[first_seq + i]
         for channel in post.channels:
             deliveries.append({"post_id": post_id, "channel": channel, "status": "pending", "due_at": moment,
                                "available_at": moment, "attempts": 0, "updated_at": now})
@@ -127,16 +159,20 @@ def _queue_chunk(session: Session, campaign: Campaign, chunk: list[tuple[Planned
                                                             "channels": post.channels}})
         if approve:
             entries.append({**base, "kind": "approved", "detail": None})
+        render_rows += [{**row, "post_id": post_id} for row in renders.get(post.number, [])]
     session.execute(insert(Delivery), deliveries)
     record_many(session, entries)
-    if renderer is not None:
-        renders = []
-        for post_id, (post, moment) in zip(post_ids, chunk):
-            content = PostContent(post_id, 1, post.title, post.body, moment, post.template, post.banner, post.channels)
-            where = f"{path}:{post.line}: posts[{post.number}]" if post.line else f"{path}: posts[{post.number}]"
-            renders += renderer.render(content, campaign, where=where)
-        if renders:
-            session.execute(insert(Render), renders)
+    if render_rows:
+        session.execute(insert(Render), render_rows)
+
+
+def _published_titles(session: Session, campaign: Campaign) -> set[str]:
+    posts = session.scalars(select(Post).where(Post.campaign_id == campaign.id, Post.status != "cancelled")).all()
+    return {post.title for post in posts if _gone_out(post)}
+
+
+def _gone_out(post: Post) -> bool:
+    return post.status == "done" or any(d.status in LOCKED_DELIVERY_STATUSES for d in post.deliveries)
 
 
 def _retire_unpublished(session: Session, campaign: Campaign, result: ImportResult) -> set[str]:
@@ -145,7 +181,7 @@ def _retire_unpublished(session: Session, campaign: Campaign, result: ImportResu
                                                Post.status != "cancelled")).all()
     kept: set[str] = set()
     for post in posts:
-        if post.status == "done" or any(d.status in LOCKED_DELIVERY_STATUSES for d in post.deliveries):
+        if _gone_out(post):
             kept.add(post.title)
             result.kept += 1
             continue

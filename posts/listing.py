@@ -6,7 +6,6 @@ same dicts. Listings use Core queries, not ORM objects, so a week out of a milli
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, func, select
@@ -53,23 +52,28 @@ def list_queue(session: Session, *, campaign: str | None = None, since: dt.datet
         conditions.append(Post.status.in_(OPEN_POST_STATUSES))
     query = (
         select(Post.id, Post.title, Post.status, Post.publish_at, Campaign.slug, Campaign.timezone,
-               Delivery.channel, Delivery.status.label("delivery_status"), Delivery.permalink)
+               Delivery.id.label("delivery_id"), Delivery.channel, Delivery.status.label("delivery_status"),
+               Delivery.permalink)
         .join(Campaign, Campaign.id == Post.campaign_id)
         .outerjoin(Delivery, delivery_join)
         .where(*conditions)
-        .order_by(Post.publish_at, Post.id, Delivery.id)
+        .order_by(Post.publish_at, Post.id)  # a post's deliveries come together; their order is set below
     )
     rows: list[dict[str, Any]] = []
-    zones: dict[str, Any] = {}
-    for r in session.execute(query):
+    moments: dict[tuple[dt.datetime, str], tuple[str | None, str | None]] = {}
+    for r in session.connection().execute(query):  # Core rows: no ORM bookkeeping for thousands of them
         if not rows or rows[-1]["id"] != r.id:
-            tz = zones.get(r.timezone) or zones.setdefault(r.timezone, zone(r.timezone))
+            key = (r.publish_at, r.timezone)
+            if key not in moments:  # posts of a week share few distinct times
+                moments[key] = (iso(r.publish_at.astimezone(zone(r.timezone))), iso_utc(r.publish_at))
+            local, utc = moments[key]
             rows.append({"id": r.id, "campaign": r.slug, "title": r.title, "status": r.status,
-                         "publish_at": iso(r.publish_at.astimezone(tz)), "publish_at_utc": iso_utc(r.publish_at),
-                         "timezone": r.timezone, "deliveries": []})
+                         "publish_at": local, "publish_at_utc": utc, "timezone": r.timezone, "deliveries": []})
         if r.channel is not None:
-            rows[-1]["deliveries"].append({"channel": r.channel, "status": r.delivery_status,
-                                           "permalink": r.permalink})
+            rows[-1]["deliveries"].append((r.delivery_id, {"channel": r.channel, "status": r.delivery_status,
+                                                           "permalink": r.permalink}))
+    for row in rows:
+        row["deliveries"] = [delivery for _, delivery in sorted(row["deliveries"], key=lambda d: d[0])]
     return rows
 
 
@@ -137,6 +141,3 @@ def post_record(session: Session, post_id: int) -> dict[str, Any]:
                     for e in history],
     }
 
-
-def statuses_help() -> Sequence[str]:
-    return tuple(dict.fromkeys(POST_STATUSES + DELIVERY_STATUSES))

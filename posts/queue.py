@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,8 +19,10 @@ from .errors import UserError
 from .i18n import t
 from .models import LOCKED_DELIVERY_STATUSES, Campaign, Delivery, Post, utcnow
 from .outreach import record
-from .render.artefacts import Renderer
 from .times import parse_when, zone
+
+if TYPE_CHECKING:  # rendering pulls in Jinja2 and Pillow: imported only when a renderer is used
+    from .render.artefacts import Renderer
 
 # Delivery states that a new time puts back in line (failed and unknown ones need `loa retry`).
 RESCHEDULABLE = ("pending", "retry_wait", "missed")

@@ -11,7 +11,6 @@ from posts.campaigns import import_campaign
 from posts.i18n import t
 from posts.listing import list_campaigns, show_campaign
 from posts.times import parse_date
-from scheduler import views
 
 from . import cli
 from .common import App, echo_json, json_option, pass_app, progress_bar, warn
@@ -58,6 +57,8 @@ def list_command(app: App, as_json: bool) -> None:
     if as_json:
         echo_json({"campaigns": campaigns})
     else:
+        from scheduler import views
+
         views.print_campaigns(campaigns)
 
 
@@ -71,4 +72,6 @@ def show_command(app: App, slug: str, as_json: bool) -> None:
     if as_json:
         echo_json(record)
     else:
+        from scheduler import views
+
         views.print_campaign(record)

@@ -6,7 +6,6 @@ import click
 from posts.i18n import t
 from posts.listing import post_record
 from posts.queue import add_post, approve_posts, cancel_posts, edit_post, reschedule_post
-from scheduler import views
 
 from . import cli
 from .common import App, echo_json, json_option, pass_app, split_list, warn
@@ -54,6 +53,8 @@ def show_command(app: App, post_id: int, as_json: bool) -> None:
     if as_json:
         echo_json(record)
     else:
+        from scheduler import views
+
         views.print_post(record)
 
 

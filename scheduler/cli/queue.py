@@ -9,7 +9,6 @@ from posts.errors import UserError
 from posts.i18n import t
 from posts.listing import list_queue
 from posts.times import parse_date, week_range, zone
-from scheduler import views
 
 from . import cli
 from .common import App, echo_json, json_option, pass_app
@@ -47,4 +46,6 @@ def queue_command(app: App, campaign: str | None, date_from: str | None, date_to
     if as_json:
         echo_json({"posts": rows})
     else:
+        from scheduler import views
+
         views.print_queue(rows, channel_order=config.channel_names)
