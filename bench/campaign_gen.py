@@ -22,8 +22,8 @@ def _toml_string(text: str) -> str:
 
 
 def write_campaign(path: Path, posts: int, *, slug: str = "bench-10k", seed: int = 7,
-                   today: dt.date | None = None) -> Path:
-    """Write a campaign file with ``posts`` posts; returns ``path``."""
+                   today: dt.date | None = None, banners: bool = True) -> Path:
+    """Write a campaign file with ``posts`` posts (a third with a banner, unless ``banners`` is false)."""
     rng = random.Random(seed)
     today = today or dt.date.today()
     start = dt.date(today.year + 1, 1, 1)
@@ -47,7 +47,7 @@ def write_campaign(path: Path, posts: int, *, slug: str = "bench-10k", seed: int
         slot = SLOTS[(n % per_day) * len(SLOTS) // per_day]
         lines += ["[[posts]]", f"at = {dt.datetime.combine(day, slot).isoformat()}",
                   f"title = {_toml_string(title(rng))}", 'body = """', body(rng), '"""']
-        if n % 3 == 0:  # a third of the posts carry a banner, a tenth go to the portal only
+        if banners and n % 3 == 0:  # a third of the posts carry a banner, a tenth go to the portal only
             lines.append(f"banner = {{ headline = {_toml_string(title(rng)[:60])} }}")
         if n % 10 == 0:
             lines.append('channels = ["portal"]')

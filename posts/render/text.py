@@ -72,8 +72,7 @@ def paragraphs(eval_ctx: Any, value: str) -> str:
     if not eval_ctx.autoescape:
         return value
     parts = [p.strip() for p in re.split(r"\n\s*\n", str(value).strip()) if p.strip()]
-    return Markup("\n".join(f"<p>{Markup('<br>').join(escape(line) for line in part.splitlines())}</p>"
-                            for part in parts))
+    return Markup("\n".join(f"<p>{escape(part).replace(chr(10), Markup('<br>'))}</p>" for part in parts))
 
 
 class TextRenderer:
@@ -84,6 +83,7 @@ class TextRenderer:
             loader=ChoiceLoader([FileSystemLoader(folder) for folder in folders]),
             autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False, default=False),
             undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+            auto_reload=False,  # templates do not change while loa runs: no stat() per render
         )
         self.env.filters.update(ngay=ngay, thu=thu, ddmmyyyy=ddmmyyyy, gio=gio, paragraphs=paragraphs)
 

@@ -133,10 +133,15 @@ class App:
 pass_app = click.make_pass_decorator(App)
 
 
+def json_text(data: Any, *, pretty: bool) -> str:
+    """Indented for a person; compact for scripts (Python's indenting encoder is several times slower)."""
+    if pretty:
+        return json.dumps(data, ensure_ascii=False, indent=2)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
 def echo_json(data: Any) -> None:
-    """Indented for a person at a terminal; compact for scripts (and several times faster to encode)."""
-    indent = 2 if sys.stdout.isatty() else None
-    click.echo(json.dumps(data, ensure_ascii=False, indent=indent, separators=None if indent else (",", ":")))
+    click.echo(json_text(data, pretty=sys.stdout.isatty()))
 
 
 def warn(message: str) -> None:
