@@ -18,6 +18,18 @@ def texts(project, post_id):
     return {p.name: p.read_text(encoding="utf-8") for p in out.iterdir() if p.suffix in (".txt", ".html")}
 
 
+def template_failure(project, name: str, source: str) -> str:
+    """Queue a facebook post with the user template ``name``; it must fail. Returns the one-line message."""
+    folder = project.root / "templates" / "facebook"
+    folder.mkdir(exist_ok=True)
+    (folder / f"{name}.txt.j2").write_text(source, encoding="utf-8")
+    before = project.counts()
+    message = project.fails("post", "add", "--campaign", "tuan-le", "--at", "2031-10-01 08:00", "--title", "x",
+                            "--body", "y", "--template", name, "--channels", "facebook")
+    assert project.counts() == before
+    return message
+
+
 @pytest.fixture
 def campaign(own_assets):
     path = own_assets.write("c.toml", campaign_toml(start=dt.date(2031, 10, 1), posts=0))
@@ -68,37 +80,23 @@ UNSAFE = [
 
 @pytest.mark.parametrize("source", UNSAFE)
 def test_unsafe_templates_are_stopped_with_a_clear_error(campaign, source):
-    (campaign.root / "templates" / "facebook").mkdir(exist_ok=True)
-    (campaign.root / "templates" / "facebook" / "evil.txt.j2").write_text("Xin chào\n" + source, encoding="utf-8")
-    before = campaign.counts()
-    message = campaign.fails("post", "add", "--campaign", "tuan-le", "--at", "2031-10-01 08:00", "--title", "x",
-                             "--body", "y", "--template", "evil", "--channels", "facebook")
+    message = template_failure(campaign, "evil", "Xin chào\n" + source)
     assert "facebook/evil.txt.j2" in message
     assert "unsafe" in message or "not defined" in message
-    assert campaign.counts() == before
 
 
 def test_templates_cannot_read_files(campaign):
-    (campaign.root / "templates" / "facebook").mkdir()
-    (campaign.root / "templates" / "facebook" / "lfi.txt.j2").write_text("{% include '../../../../etc/passwd' %}")
-    message = campaign.fails("post", "add", "--campaign", "tuan-le", "--at", "2031-10-01 08:00", "--title", "x",
-                             "--body", "y", "--template", "lfi", "--channels", "facebook")
+    message = template_failure(campaign, "lfi", "{% include '../../../../etc/passwd' %}")
     assert "etc/passwd" in message and "root:" not in message
 
 
 def test_template_syntax_error_names_template_and_line(campaign):
-    (campaign.root / "templates" / "facebook").mkdir()
-    (campaign.root / "templates" / "facebook" / "hong.txt.j2").write_text("dòng 1\ndòng 2\n{% if %}\n")
-    message = campaign.fails("post", "add", "--campaign", "tuan-le", "--at", "2031-10-01 08:00", "--title", "x",
-                             "--body", "y", "--template", "hong", "--channels", "facebook")
+    message = template_failure(campaign, "hong", "dòng 1\ndòng 2\n{% if %}\n")
     assert "facebook/hong.txt.j2:3" in message and "syntax" in message
 
 
 def test_undefined_variable_names_template_and_line(campaign):
-    (campaign.root / "templates" / "facebook").mkdir()
-    (campaign.root / "templates" / "facebook" / "sai.txt.j2").write_text("{{ post.title }}\n{{ post.tieu_de }}\n")
-    message = campaign.fails("post", "add", "--campaign", "tuan-le", "--at", "2031-10-01 08:00", "--title", "x",
-                             "--body", "y", "--template", "sai", "--channels", "facebook")
+    message = template_failure(campaign, "sai", "{{ post.title }}\n{{ post.tieu_de }}\n")
     assert "facebook/sai.txt.j2:2" in message and "tieu_de" in message
 
 
