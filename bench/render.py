@@ -9,10 +9,13 @@
 from __future__ import annotations
 
 import cProfile
+import datetime as dt
 import io
+import os
 import pstats
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from importlib import resources
@@ -87,6 +90,22 @@ def naive_banner() -> bytes:
     return buffer.getvalue()
 
 
+def sample_import_renders(media: Path) -> tuple[int, float]:
+    """What `loa campaign import` of the sample does: every post's banners drawn (on every CPU), then texts."""
+    from posts.campaigns import _render_all, schedule_campaign
+    from posts.render.artefacts import Renderer, RenderSettings
+
+    sample = Path(str(resources.files("assets") / "campaigns" / "hoc-tap-suot-doi-2024.toml"))
+    campaign = load_campaign_file(sample, default_timezone="Asia/Ho_Chi_Minh", known_channels=["portal", "facebook"])
+    first, last, moments = schedule_campaign(campaign, start=None, pace=None, now=dt.datetime.now(dt.timezone.utc))
+    renderer = Renderer(RenderSettings(kinds={"portal": "portal", "facebook": "facebook"}, media_dir=media,
+                                       organization={"agency": "SỞ KHOA HỌC VÀ CÔNG NGHỆ"}))
+    start = time.perf_counter()
+    renders = _render_all(campaign, moments, first, last, renderer, None)
+    elapsed = time.perf_counter() - start
+    return sum(1 for rows in renders.values() for row in rows if row["kind"] == "banner"), elapsed
+
+
 def sample_banners() -> list[tuple[BannerText, str, str]]:
     sample = Path(str(resources.files("assets") / "campaigns" / "hoc-tap-suot-doi-2024.toml"))
     campaign = load_campaign_file(sample, default_timezone="Asia/Ho_Chi_Minh", known_channels=["portal", "facebook"])
@@ -117,7 +136,13 @@ def main() -> None:
         for text, theme_name, size_name in jobs:
             render_banner(text, load_theme(theme_name), parse_size(size_name))
         runs.append(time.perf_counter() - start)
-    sample_s = statistics.median(runs)
+    sequential_s = statistics.median(runs)
+    imports = []
+    for _ in range(3):
+        with tempfile.TemporaryDirectory() as media:
+            count, elapsed = sample_import_renders(Path(media))
+        imports.append(elapsed)
+    sample_s = statistics.median(imports)
 
     print("Banner rendering (1200x630, two-line Vietnamese headline, fonts loaded); ms median (min-max):")
     print(f"  layout + drawing       {draw[0]:7.1f}  ({draw[1]:.1f}-{draw[2]:.1f})")
@@ -126,8 +151,11 @@ def main() -> None:
           f" {'target met' if total[0] <= TARGET_ONE_MS else 'TARGET MISSED'}")
     print(f"  baseline (naive fit)   {baseline[0]:7.1f}  ({baseline[1]:.1f}-{baseline[2]:.1f})  "
           f"loa is {baseline[0] / total[0]:.1f}x faster")
-    print(f"Sample campaign: {len(jobs)} banners in {sample_s:.2f} s ({sample_s / len(jobs) * 1000:.0f} ms each), "
-          f"target <= {TARGET_SAMPLE_S:.0f} s: {'target met' if sample_s <= TARGET_SAMPLE_S else 'TARGET MISSED'}")
+    print(f"Sample campaign, {len(jobs)} banners: one after another {sequential_s:.2f} s "
+          f"({sequential_s / len(jobs) * 1000:.0f} ms each)")
+    print(f"  as the import renders it ({count} banners on {len(os.sched_getaffinity(0))} CPUs, plus every text): "
+          f"{sample_s:.2f} s, target <= {TARGET_SAMPLE_S:.0f} s: "
+          f"{'target met' if sample_s <= TARGET_SAMPLE_S else 'TARGET MISSED'}")
     profile = cProfile.Profile()
     profile.runcall(lambda: [render_banner(TEXT, theme, size) for _ in range(10)])
     print("Where the time goes (10 banners, top 8 by own time):")

@@ -115,10 +115,12 @@ def _render_all(campaign: CampaignFile, todo: list[tuple[PlannedPost, dt.datetim
     from .render.artefacts import PostContent
 
     view = _describe(Campaign(), campaign, first_day, last_day)  # never added to a session
+    contents = [(post, PostContent(0, 1, post.title, post.body, moment, post.template, post.banner, post.channels),
+                 f"{campaign.path}:{post.line}: posts[{post.number}]" if post.line else f"{campaign.path}")
+                for post, moment in todo]
+    renderer.prepare_banners([(content, view, where) for _, content, where in contents], on_progress)
     renders = {}
-    for index, (post, moment) in enumerate(todo, start=1):
-        content = PostContent(0, 1, post.title, post.body, moment, post.template, post.banner, post.channels)
-        where = f"{campaign.path}:{post.line}: posts[{post.number}]" if post.line else f"{campaign.path}"
+    for index, (post, content, where) in enumerate(contents, start=1):
         renders[post.number] = renderer.render(content, view, where=where)
         if on_progress and (index % 50 == 0 or index == len(todo)):
             on_progress(index, len(todo))

@@ -96,3 +96,18 @@ def test_render_failure_changes_nothing(own_assets):
 
 def test_preview_of_unknown_post(project):
     assert "ID" in project.fails("preview", "42")
+
+
+def test_a_bad_banner_among_many_names_its_post_and_writes_nothing(project):
+    """Many banners are drawn in worker processes; an error there still names the post and rolls back."""
+    from conftest import campaign_toml
+
+    text = campaign_toml(posts=8)
+    for n in range(1, 9):  # a different banner each: eight posts, sixteen banners to draw
+        headline = "Đọc sách 📚" if n == 6 else f"Đọc sách mỗi ngày {n}"
+        text = text.replace(f'body = "Nội dung bài số {n}."\n',
+                            f'body = "Nội dung bài số {n}."\nbanner = {{ headline = "{headline}" }}\n')
+    path = project.write("c.toml", text)
+    message = project.fails("campaign", "import", str(path))
+    assert "posts[6]" in message and "U+1F4DA" in message and "banner" in message
+    assert project.counts() == {"campaigns": 0, "posts": 0, "deliveries": 0, "outreach_entries": 0}

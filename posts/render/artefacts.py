@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,11 +24,40 @@ from ..i18n import t
 from ..models import Campaign, Post, Render, utcnow
 from ..times import zone
 from .banner import BannerText, render_banner
-from .sizes import parse_size
+from .sizes import Size, parse_size
 from .text import ChannelKind, TextRenderer, channel_kinds, check_limits
 from .themes import load_theme
 
 DEFAULT_THEME = "khuyen-hoc"
+PARALLEL_FROM = 6  # banners: below this, starting worker processes costs more than it saves
+MAX_WORKERS = 4
+
+
+@dataclass(frozen=True)
+class BannerJob:
+    """One banner to draw; picklable, so worker processes can draw it."""
+
+    text: BannerText
+    theme: str
+    themes_dir: Path | None
+    size: Size
+    where: str = field(compare=False)
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return (self.text, self.theme, self.themes_dir, self.size)
+
+    @property
+    def extension(self) -> str:
+        return "pdf" if self.size.is_print else "png"
+
+
+def _draw(job: BannerJob) -> tuple[str | None, bytes]:
+    """(error message, b"") or (None, the file's bytes): errors travel back from workers as text."""
+    try:
+        return None, render_banner(job.text, load_theme(job.theme, job.themes_dir), job.size)
+    except UserError as exc:
+        return str(exc), b""
 
 
 @dataclass
@@ -106,30 +139,65 @@ class Renderer:
             rows += self._banners(post, campaign, where=where)
         return rows
 
-    def _banners(self, post: PostContent, campaign: Campaign, *, where: str) -> list[dict[str, Any]]:
+    def _banner_jobs(self, post: PostContent, campaign: Campaign, *, where: str) -> list[BannerJob]:
         banner = post.banner or {}
+        if not banner:
+            return []
         theme = load_theme(banner.get("theme") or campaign.banner_theme or self.settings.theme,
                            self.settings.themes_dir)
         names = banner.get("sizes") or list(dict.fromkeys(self.kind(c).banner_size for c in post.channels))
         text = BannerText(headline=banner["headline"], subline=banner.get("subline"),
                           kicker=self.settings.organization.get("agency") or None,
                           footer=campaign_footer(campaign))
+        return [BannerJob(text, theme.slug, self.settings.themes_dir, parse_size(name, where=f"{where}: banner.sizes"),
+                          where) for name in names]
+
+    def prepare_banners(self, posts: list[tuple[PostContent, Campaign, str]],
+                        on_progress: Callable[[int, int], None] | None = None) -> None:
+        """Draw the banners of many posts up front, on every CPU: an import of a week (or a year) of posts.
+
+        ``render`` then finds them drawn. Banners are independent and CPU-bound, so worker processes help where
+        threads would not.
+        """
+        jobs: dict[tuple[Any, ...], BannerJob] = {}
+        for post, campaign, where in posts:
+            for job in self._banner_jobs(post, campaign, where=where):
+                if job.key not in self._drawn:
+                    jobs.setdefault(job.key, job)
+        workers = min(len(os.sched_getaffinity(0)), MAX_WORKERS)
+        if len(jobs) >= PARALLEL_FROM and workers > 1:
+            context = multiprocessing.get_context("fork")  # workers inherit loaded fonts and themes
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                self._collect(jobs, pool.map(_draw, jobs.values(), chunksize=2), on_progress)
+        else:
+            self._collect(jobs, map(_draw, jobs.values()), on_progress)
+
+    def _collect(self, jobs: dict[tuple[Any, ...], BannerJob], results: Iterable[tuple[str | None, bytes]],
+                 on_progress: Callable[[int, int], None] | None) -> None:
+        for done, (job, (error, data)) in enumerate(zip(jobs.values(), results), start=1):
+            if error is not None:
+                raise UserError(error, where=f"{job.where}: banner {job.size.label}")
+            self._keep(job, data)
+            if on_progress:
+                on_progress(done, len(jobs))
+
+    def _keep(self, job: BannerJob, data: bytes) -> tuple[str, str, int]:
+        digest = hashlib.sha256(data).hexdigest()
+        relative = f"{digest[:2]}/{digest}.{job.extension}"
+        _write_once(self.settings.media_dir / relative, data)
+        self._drawn[job.key] = (digest, relative, len(data))
+        return self._drawn[job.key]
+
+    def _banners(self, post: PostContent, campaign: Campaign, *, where: str) -> list[dict[str, Any]]:
         rows = []
-        for name in names:
-            size = parse_size(name, where=f"{where}: banner.sizes")
-            extension = "pdf" if size.is_print else "png"
-            key = (text, theme.folder, size)
-            if key not in self._drawn:
-                try:
-                    data = render_banner(text, theme, size)
-                except UserError as exc:
-                    raise UserError(str(exc), where=f"{where}: banner {size.label}") from None
-                digest = hashlib.sha256(data).hexdigest()
-                relative = f"{digest[:2]}/{digest}.{extension}"
-                _write_once(self.settings.media_dir / relative, data)
-                self._drawn[key] = (digest, relative, len(data))
-            digest, relative, length = self._drawn[key]
-            rows.append({**self._row(post, "banner", None, f"banner-{size.label}.{extension}", b"",
+        for job in self._banner_jobs(post, campaign, where=where):
+            if job.key not in self._drawn:
+                error, data = _draw(job)
+                if error is not None:
+                    raise UserError(error, where=f"{where}: banner {job.size.label}")
+                self._keep(job, data)
+            digest, relative, length = self._drawn[job.key]
+            rows.append({**self._row(post, "banner", None, f"banner-{job.size.label}.{job.extension}", b"",
                                      media_path=relative, digest=digest), "size": length})
         return rows
 
