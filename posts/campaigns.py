@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -13,7 +14,7 @@ from .campaign_file import CampaignFile, PlannedPost
 from .db import Database
 from .errors import UserError
 from .i18n import t
-from .models import LOCKED_DELIVERY_STATUSES, Campaign, Delivery, Post, Render, utcnow
+from .models import Campaign, Delivery, Post, Render, utcnow
 from .outreach import record, record_many
 from .times import zone
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:  # rendering pulls in Jinja2 and Pillow: imported only when a 
 
 Progress = Callable[[int, int], None]
 CHUNK = 1000
+MAX_PACE = 86_400  # seconds between paced posts: a day at most
 
 
 @dataclass
@@ -63,16 +65,16 @@ def import_campaign(db: Database, campaign: CampaignFile, *, start: dt.date | Li
     import does not hold the database's write lock while it draws; the transaction only inserts rows.
     """
     now = now or utcnow()
-    if pace is not None and pace <= 0:
-        raise UserError(t("err.pace"), where="--pace")
+    if pace is not None and not (math.isfinite(pace) and 0 < pace <= MAX_PACE):
+        raise UserError(t("err.pace", most=MAX_PACE), where="--pace")
     first_day, last_day, moments = schedule_campaign(campaign, start=start, pace=pace, now=now)
     result = ImportResult(slug=campaign.slug)
     with db.session() as session:  # a first look: refuse early, and skip rendering what will be kept
         existing = session.scalar(select(Campaign).where(Campaign.slug == campaign.slug))
         if existing is not None and not replace:
             raise UserError(t("err.campaign_exists", slug=campaign.slug), where=str(campaign.path))
-        kept_titles = _published_titles(session, existing) if existing is not None else set()
-    todo = [(post, moment) for post, moment in moments if post.title not in kept_titles]
+        kept = _gone_out_slots(session, existing) if existing is not None else set()
+    todo = [(post, moment) for post, moment in moments if _slot(post.title, moment, first_day) not in kept]
     _check_moments(campaign, todo, first_day, last_day, allow_past=allow_past, now=now, result=result)
     renders = _render_all(campaign, todo, first_day, last_day, renderer, on_progress) if renderer else {}
 
@@ -80,13 +82,16 @@ def import_campaign(db: Database, campaign: CampaignFile, *, start: dt.date | Li
         existing = session.scalar(select(Campaign).where(Campaign.slug == campaign.slug))
         if existing is not None and not replace:
             raise UserError(t("err.campaign_exists", slug=campaign.slug), where=str(campaign.path))
-        row = existing or Campaign(slug=campaign.slug)
-        _describe(row, campaign, first_day, last_day)
+        # what went out is judged against the campaign as it was (its old start), before it is described anew
+        kept = _retire_unpublished(session, existing, result) if existing is not None else set()
+        row = _describe(existing or Campaign(), campaign, first_day, last_day)
         session.add(row)
         session.flush()
-        kept_titles = _retire_unpublished(session, row, result) if existing is not None else set()
-        todo = [(post, moment) for post, moment in moments if post.title not in kept_titles]
+        todo = [(post, moment) for post, moment in moments if _slot(post.title, moment, first_day) not in kept]
         result.skipped = len(moments) - len(todo)
+        if renderer is not None and (missing := [(p, m) for p, m in todo if p.number not in renders]):
+            # something went out, then failed, between the first look and now: render what is queued after all
+            renders.update(_render_all(campaign, missing, first_day, last_day, renderer, None))
         result.warnings.clear()
         _check_moments(campaign, todo, first_day, last_day, allow_past=allow_past, now=now, result=result)
         seq = session.scalar(select(func.coalesce(func.max(Post.seq), 0)).where(Post.campaign_id == row.id)) or 0
@@ -168,33 +173,40 @@ def _queue_chunk(session: Session, campaign: Campaign, chunk: list[tuple[Planned
         session.execute(insert(Render), render_rows)
 
 
-def _published_titles(session: Session, campaign: Campaign) -> set[str]:
-    posts = session.scalars(select(Post).where(Post.campaign_id == campaign.id, Post.status != "cancelled")).all()
-    return {post.title for post in posts if _gone_out(post)}
+def _slot(title: str, moment: dt.datetime, start: dt.date) -> tuple[str, int]:
+    """A post's identity across re-imports: its title and its day of the campaign (moment in campaign time).
+
+    Day, not time: moving a post within its day is still the same post; a daily bulletin with the same title
+    every day is several posts.
+    """
+    return title, (moment.date() - start).days
 
 
-def _gone_out(post: Post) -> bool:
-    return post.status == "done" or any(d.status in LOCKED_DELIVERY_STATUSES for d in post.deliveries)
+def _gone_out_slots(session: Session, campaign: Campaign) -> set[tuple[str, int]]:
+    tz = zone(campaign.timezone)
+    posts = session.scalars(select(Post).where(Post.campaign_id == campaign.id)).all()
+    return {_slot(p.title, p.publish_at.astimezone(tz), campaign.start_date) for p in posts if p.has_gone_out}
 
 
-def _retire_unpublished(session: Session, campaign: Campaign, result: ImportResult) -> set[str]:
-    """``--replace``: cancel the posts that have not gone out; keep (and return the titles of) those that have."""
-    posts = session.scalars(select(Post).where(Post.campaign_id == campaign.id,
-                                               Post.status != "cancelled")).all()
-    kept: set[str] = set()
-    for post in posts:
-        if _gone_out(post):
-            kept.add(post.title)
+def _retire_unpublished(session: Session, campaign: Campaign, result: ImportResult) -> set[tuple[str, int]]:
+    """``--replace``: cancel the posts that have not gone out; keep (and return the slots of) those that have.
+
+    A post that went out is kept even if it was cancelled afterwards: its published copy still exists.
+    """
+    tz = zone(campaign.timezone)
+    kept: set[tuple[str, int]] = set()
+    for post in session.scalars(select(Post).where(Post.campaign_id == campaign.id)).all():
+        if post.has_gone_out:
+            kept.add(_slot(post.title, post.publish_at.astimezone(tz), campaign.start_date))
             result.kept += 1
-            continue
-        post.status = "cancelled"
-        post.revision += 1
-        session.execute(update(Delivery).where(Delivery.post_id == post.id, Delivery.status != "cancelled")
-                        .values(status="cancelled", updated_at=utcnow()))
-        record(session, "replaced", campaign_id=campaign.id, post=post)
-        result.replaced += 1
+        elif post.status != "cancelled":
+            post.status = "cancelled"
+            post.revision += 1
+            session.execute(update(Delivery).where(Delivery.post_id == post.id, Delivery.status != "cancelled")
+                            .values(status="cancelled", updated_at=utcnow()))
+            record(session, "replaced", campaign_id=campaign.id, post=post)
+            result.replaced += 1
     return kept
-
 
 def get_campaign(session: Session, slug: str, *, where: str = "--campaign") -> Campaign:
     campaign = session.scalar(select(Campaign).where(Campaign.slug == slug))

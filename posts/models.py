@@ -98,6 +98,16 @@ class Post(Base):
     campaign: Mapped[Campaign] = relationship(back_populates="posts")
     deliveries: Mapped[list[Delivery]] = relationship(back_populates="post", order_by="Delivery.id")
 
+    @property
+    def gone_out_on(self) -> list[str]:
+        """Channels this post reached, or may have reached (being sent, outcome unknown)."""
+        return [d.channel for d in self.deliveries if d.status in LOCKED_DELIVERY_STATUSES]
+
+    @property
+    def has_gone_out(self) -> bool:
+        """Its text is frozen: no edit, reschedule, re-render or re-import may change what went out."""
+        return self.status == "done" or bool(self.gone_out_on)
+
 
 class Delivery(Base):
     """One post to one channel: the unit the daemon claims, retries and records."""

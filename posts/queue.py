@@ -17,7 +17,7 @@ from .campaigns import get_campaign
 from .db import Database
 from .errors import UserError
 from .i18n import t
-from .models import LOCKED_DELIVERY_STATUSES, Campaign, Delivery, Post, utcnow
+from .models import Campaign, Delivery, Post, utcnow
 from .outreach import record
 from .times import parse_when, zone
 
@@ -114,9 +114,9 @@ def _banner(current: dict[str, Any] | None, headline: str | None, subline: str |
 def _editable(post: Post, *, where: str = "ID") -> None:
     if post.status == "cancelled":
         raise UserError(t("err.post_cancelled", id=post.id), where=where)
-    locked = [d.channel for d in post.deliveries if d.status in LOCKED_DELIVERY_STATUSES]
-    if post.status == "done" or locked:
-        raise UserError(t("err.post_published", id=post.id, channels=", ".join(locked) or "-"), where=where)
+    if post.has_gone_out:
+        raise UserError(t("err.post_published", id=post.id, channels=", ".join(post.gone_out_on) or "-"),
+                        where=where)
 
 
 def edit_post(db: Database, post_id: int, *, known_channels: Sequence[str], title: str | None = None,
@@ -199,8 +199,7 @@ def reschedule_post(db: Database, post_id: int, when: str, *, allow_past: bool =
     now = now or utcnow()
     with db.transaction() as session:
         post = get_post(session, post_id)
-        if post.status in ("cancelled", "done"):
-            raise UserError(t(f"err.post_{post.status}", id=post.id, channels="-"), where="ID")
+        _editable(post)  # a post that went out on one channel keeps its date on every channel
         change = PostChange(post=post)
         before = post.publish_at
         moment = _moment(post.campaign, when, where="WHEN", allow_past=allow_past, now=now,

@@ -5,6 +5,8 @@ import datetime as dt
 import shutil
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from conftest import SAMPLE, campaign_toml, future_day
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -80,7 +82,7 @@ def test_replace_swaps_unpublished_posts_and_keeps_published_ones(project):
     changed = campaign_toml(posts=3).replace("Nội dung bài số 3.", "Nội dung mới của bài số 3.")
     project.write("c.toml", changed)
     result = project.ok("campaign", "import", str(path), "--replace")
-    assert "2" in result.stdout  # replaced 2, kept 1, skipped 1
+    assert "Replaced 2 unpublished posts; kept 1 already published; skipped 1" in result.stdout
     posts = project.json("queue", "--from", "2000-01-01", "--to", "2100-01-01")["posts"]
     by_status = {}
     for post in posts:
@@ -193,3 +195,36 @@ def test_sample_file_is_a_faithful_week(tmp_path):
     assert any("Khuyến học" in p.title and p.publish_at.date() == dt.date(2024, 10, 2) for p in campaign.posts)
     assert any("Hội sách" in p.title for p in campaign.posts)
     assert all(p.banner and p.banner["headline"] for p in campaign.posts)
+
+
+def test_replace_never_requeues_a_post_that_went_out_and_was_then_cancelled(project):
+    path = project.write("c.toml", campaign_toml(posts=2))
+    project.ok("campaign", "import", str(path), "--approve")
+    first = project.json("queue")["posts"][0]["id"]
+    project.sql("UPDATE deliveries SET status='published' WHERE post_id=? AND channel='portal'", first)
+    project.ok("post", "cancel", str(first))
+    project.ok("campaign", "import", str(path), "--replace")
+    titles = [p["title"] for p in project.json("queue")["posts"]]
+    assert titles == ["Bài số 2"]  # "Bài số 1" went out on the portal: it is not queued again anywhere
+
+
+def test_replace_keeps_recurring_titles_apart_by_day(project):
+    text = campaign_toml(posts=3).replace('title = "Bài số 1"', 'title = "Bản tin"').replace(
+        'title = "Bài số 2"', 'title = "Bản tin"')
+    path = project.write("c.toml", text)
+    project.ok("campaign", "import", str(path), "--approve")
+    first = project.json("queue")["posts"][0]
+    assert first["title"] == "Bản tin"
+    project.sql("UPDATE deliveries SET status='published' WHERE post_id=?", first["id"])
+    project.sql("UPDATE posts SET status='done' WHERE id=?", first["id"])
+    result = project.ok("campaign", "import", str(path), "--replace")
+    assert "skipped 1" in result.stdout
+    queued = project.json("queue")["posts"]
+    assert [p["title"] for p in queued] == ["Bản tin", "Bài số 3"]  # day 2's bulletin is queued again
+    assert queued[0]["publish_at"][:10] != first["publish_at"][:10]
+
+
+@pytest.mark.parametrize("pace", ["nan", "inf", "-1", "1e12"])
+def test_pace_must_be_a_sensible_number(project, pace):
+    path = project.write("c.toml", campaign_toml())
+    assert "--pace" in project.fails("campaign", "import", str(path), "--pace", pace)

@@ -183,3 +183,11 @@ def test_show_table(campaign):
     out = campaign.ok("post", "show", str(post_id)).stdout
     assert "Khai mạc" in out and "Nội dung" in out and "Đọc sách" in out and "portal" in out
     assert "Wednesday, 01/10/2031 08:00" in out
+
+
+def test_reschedule_of_a_post_that_went_out_is_refused(campaign):
+    post_id = add(campaign)
+    campaign.sql("UPDATE deliveries SET status='published' WHERE post_id=? AND channel='portal'", post_id)
+    before = campaign.json("post", "show", str(post_id))
+    assert "portal" in campaign.fails("post", "reschedule", str(post_id), "2031-10-05 08:00")
+    assert campaign.json("post", "show", str(post_id)) == before

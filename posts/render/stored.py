@@ -12,7 +12,7 @@ from ..campaigns import get_campaign
 from ..db import Database
 from ..errors import UserError
 from ..i18n import t
-from ..models import LOCKED_DELIVERY_STATUSES, Post
+from ..models import Post
 from ..queue import get_post
 from .artefacts import Renderer, stored_renders
 
@@ -22,11 +22,6 @@ class RerenderResult:
     rendered: int = 0
     files: int = 0
     skipped: list[int] = field(default_factory=list)
-
-
-def _frozen(post: Post) -> bool:
-    """Text that reached (or may have reached) a platform is never changed, not even by a re-render."""
-    return post.status == "done" or any(d.status in LOCKED_DELIVERY_STATUSES for d in post.deliveries)
 
 
 def rerender_posts(db: Database, renderer: Renderer, ids: Sequence[int] = (), *, campaign: str | None = None,
@@ -40,7 +35,7 @@ def rerender_posts(db: Database, renderer: Renderer, ids: Sequence[int] = (), *,
         posts = ([get_post(session, post_id) for post_id in dict.fromkeys(ids)] if ids
                  else list(session.scalars(query)))
         for index, post in enumerate(posts, start=1):
-            if _frozen(post) or post.status == "cancelled":
+            if post.has_gone_out or post.status == "cancelled":
                 result.skipped.append(post.id)
             else:
                 result.files += len(renderer.store(session, post, where=f"post {post.id}"))
@@ -58,7 +53,8 @@ def export_preview(db: Database, post_id: int, out: Path, renderer: Renderer) ->
     with db.transaction() as session:
         post = get_post(session, post_id)
         renders = stored_renders(session, post.id)
-        if not _frozen(post) and (not renders or any(r.revision != post.revision for r in renders)):
+        stale = not renders or any(r.revision != post.revision for r in renders)
+        if stale and not post.has_gone_out and post.status != "cancelled":
             renderer.store(session, post, where=f"post {post.id}")
             renders = stored_renders(session, post.id)
         try:
