@@ -207,3 +207,15 @@ def test_themes_list(own_assets):
     themes = own_assets.json("themes", "list")["themes"]
     assert {"khuyen-hoc", "hanh-chinh", "khoa-hoc", "plain"} <= {theme["slug"] for theme in themes}
     assert "Khuyến học" in own_assets.ok("themes", "list").stdout
+
+
+@pytest.mark.parametrize("font, expected", [("../../../../usr/share/fonts/x.ttf", "file name"),
+                                            ("/etc/passwd", "file name"), ("notes.ttf", "not a font")])
+def test_theme_fonts_are_names_inside_the_theme(own_assets, font, expected):
+    folder = own_assets.root / "themes" / "fonty"
+    folder.mkdir()
+    (folder / "notes.ttf").write_text("not a font", encoding="utf-8")
+    (folder / "theme.toml").write_text((own_assets.root / "themes" / "plain" / "theme.toml").read_text()
+                                       + f'\n[fonts]\nheadline = "{font}"\n', encoding="utf-8")
+    message = own_assets.fails("banner", "x", "--theme", "fonty", "-o", str(own_assets.root / "x.png"))
+    assert expected in message

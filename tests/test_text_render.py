@@ -81,8 +81,18 @@ UNSAFE = [
 @pytest.mark.parametrize("source", UNSAFE)
 def test_unsafe_templates_are_stopped_with_a_clear_error(campaign, source):
     message = template_failure(campaign, "evil", "Xin chào\n" + source)
-    assert "facebook/evil.txt.j2" in message
-    assert "unsafe" in message or "not defined" in message
+    assert "facebook/evil.txt.j2" in message and "unsafe" in message
+
+
+def test_templates_cannot_change_shared_data(campaign):
+    message = template_failure(campaign, "sua", '{{ hashtags.append("#Khac") }}{{ organization.update({"a": 1}) }}')
+    assert "unsafe" in message
+
+
+@pytest.mark.parametrize("source", ["{{ 1 / 0 }}", "{{ post.body | ngay }}", "{{ post.title | truncate(-5) }}"])
+def test_template_runtime_errors_are_one_line_with_the_template(campaign, source):
+    message = template_failure(campaign, "loi", "dòng 1\n" + source)
+    assert "facebook/loi.txt.j2" in message
 
 
 def test_templates_cannot_read_files(campaign):

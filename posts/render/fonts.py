@@ -16,11 +16,15 @@ FONTS = resources.files("assets") / "fonts"
 
 @cache
 def font_path(name: str, folder: str | None = None) -> Path:
-    """A font file by name: the theme's own folder first (if given), then assets/fonts."""
+    """A font file by name: the theme's own folder first (if given), then assets/fonts. Names only, no paths:
+    a theme cannot reach for a file elsewhere on the machine."""
+    if not name or Path(name).name != name or name.startswith("."):
+        raise UserError(t("err.font_name", font=name))
     candidates = [Path(folder) / name] if folder else []
     candidates.append(Path(str(FONTS / name)))
     for candidate in candidates:
         if candidate.is_file():
+            covered_codepoints(candidate)  # a file that is no font fails here, with its name
             return candidate
     raise UserError(t("err.unknown_font", font=name))
 
@@ -33,10 +37,17 @@ def load_font(path: Path, size: int) -> ImageFont.FreeTypeFont:
 
 @cache
 def covered_codepoints(path: Path) -> frozenset[int]:
-    from fontTools.ttLib import TTFont
+    from fontTools.ttLib import TTFont, TTLibError
 
-    with TTFont(str(path), lazy=True) as font:
-        return frozenset(font.getBestCmap())
+    try:
+        with TTFont(str(path), lazy=True) as font:
+            cmap = font.getBestCmap()
+        ImageFont.truetype(str(path), 12)
+    except (TTLibError, OSError, KeyError, AssertionError):
+        raise UserError(t("err.not_a_font"), where=str(path)) from None
+    if not cmap:
+        raise UserError(t("err.not_a_font"), where=str(path))
+    return frozenset(cmap)
 
 
 def missing_characters(text: str, path: Path) -> list[str]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from jinja2 import (ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound,
                     TemplateSyntaxError, UndefinedError, pass_eval_context, select_autoescape)
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
 from ..errors import UserError
@@ -79,7 +79,9 @@ class TextRenderer:
     def __init__(self, user_folder: Path | None = None) -> None:
         folders = [str(user_folder)] if user_folder else []
         folders.append(str(BUILTIN_TEMPLATES))
-        self.env = SandboxedEnvironment(
+        # Immutable: a template cannot append to the campaign's hashtags or change the organisation for the next
+        # post either.
+        self.env = ImmutableSandboxedEnvironment(
             loader=ChoiceLoader([FileSystemLoader(folder) for folder in folders]),
             autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False, default=False),
             undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
@@ -108,6 +110,8 @@ class TextRenderer:
             raise UserError(t("err.unknown_template", template=exc.name), where=where) from None
         except (TemplateError, SecurityError) as exc:
             raise _template_error(exc, template_name) from None
+        except Exception as exc:  # noqa: BLE001 - {{ 1/0 }}, a filter given the wrong value: the template's fault
+            raise _template_error(exc, template_name) from None
         return unicodedata.normalize("NFC", text.strip()) + "\n"
 
 
@@ -120,7 +124,7 @@ def _template_error(exc: Exception, template_name: str) -> UserError:
         return UserError(t("err.template_syntax", message=exc.message), where=where)
     if isinstance(exc, UndefinedError):
         return UserError(t("err.template_undefined", message=exc), where=where)
-    return UserError(t("err.template_failed", message=exc), where=where)
+    return UserError(t("err.template_failed", message=f"{type(exc).__name__}: {exc}"), where=where)
 
 
 def _template_line(template_name: str) -> int | None:
