@@ -134,10 +134,33 @@ def _short(value: Any) -> str:
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\"-]+)\s*\]\]?")
 
 
+def _structural(lines: list[str]) -> list[bool]:
+    """For each line, whether it starts outside a multi-line string (a body may contain "[[posts]]")."""
+    flags, inside = [], None
+    for line in lines:
+        flags.append(inside is None)
+        position = 0
+        while True:
+            if inside:
+                end = line.find(inside, position)
+                if end < 0:
+                    break
+                inside, position = None, end + 3
+            else:
+                found = [(line.find(quote, position), quote) for quote in ('"""', "'''")]
+                found = [(at, quote) for at, quote in found if at >= 0]
+                if not found:
+                    break
+                at, inside = min(found)
+                position = at + 3
+    return flags
+
+
 def array_table_lines(text: str, name: str) -> list[int]:
     """1-based line numbers of every ``[[name]]`` header, in order (one pass, for files of thousands of posts)."""
-    return [n for n, line in enumerate(text.splitlines(), start=1)
-            if (m := _HEADER.match(line)) and m.group(1) == "[[" and m.group(2).replace('"', "") == name]
+    lines = text.splitlines()
+    return [n for n, (line, code) in enumerate(zip(lines, _structural(lines)), start=1)
+            if code and (m := _HEADER.match(line)) and m.group(1) == "[[" and m.group(2).replace('"', "") == name]
 
 
 def line_of(text: str, loc: tuple[Any, ...]) -> int | None:
@@ -145,8 +168,9 @@ def line_of(text: str, loc: tuple[Any, ...]) -> int | None:
     if not loc:
         return None
     lines = text.splitlines()
+    code = _structural(lines)
     headers = [(n, m.group(1), m.group(2).replace('"', "")) for n, line in enumerate(lines)
-               if (m := _HEADER.match(line))]
+               if code[n] and (m := _HEADER.match(line))]
     start = end = None
     rest: tuple[Any, ...] = loc
     # the table header that is the longest prefix of loc: [channels.portal], or the n-th [[posts]]
@@ -175,7 +199,7 @@ def line_of(text: str, loc: tuple[Any, ...]) -> int | None:
             break
         if depth == 0:
             assign = re.compile(rf'^\s*"?{re.escape(key)}"?\s*=')
-            found = next((n for n in range(start + 1, end) if assign.match(lines[n])), None)
+            found = next((n for n in range(start + 1, end) if code[n] and assign.match(lines[n])), None)
         else:  # a key of an inline table: ``banner = { headline = "..." }``
             inline = re.compile(rf'[{{,]\s*"?{re.escape(key)}"?\s*=')
             found = line if inline.search(lines[line]) else None

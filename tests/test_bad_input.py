@@ -85,3 +85,13 @@ def test_utf8_bom_is_accepted(project):
     path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode("utf-8"))
     project.ok("campaign", "import", str(path))
     assert project.rows("posts") == 2
+
+
+def test_line_numbers_ignore_headers_inside_multiline_strings(project):
+    text = campaign_toml(posts=3).replace('body = "Nội dung bài số 1."',
+                                          'body = """\nVí dụ tệp:\n[[posts]]\ntitle = "giả"\n"""')
+    text = text.replace('title = "Bài số 3"\n', "")
+    path = project.write("c.toml", text)
+    message = project.fails("campaign", "import", str(path))
+    header = text.splitlines().index("[[posts]]", text.splitlines().index("day = 3") - 3) + 1
+    assert f"{path}:{header}: posts[3].title" in message
