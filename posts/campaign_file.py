@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from .i18n import t
-from .times import localize, zone
+from .times import FIRST_YEAR, LAST_YEAR, in_range, localize, zone
 from .errors import UserError
 from .tomlfile import array_table_lines, located_error, read_toml, validate
 
@@ -51,6 +51,13 @@ class PostSpec(_Strict):
             raise ValueError(t("val.empty"))
         return value
 
+    @field_validator("at")
+    @classmethod
+    def sensible_year(cls, value: dt.datetime | None) -> dt.datetime | None:
+        if value is not None and not in_range(value.date()):
+            raise ValueError(t("val.year_range", first=FIRST_YEAR, last=LAST_YEAR))
+        return value
+
     @model_validator(mode="after")
     def one_moment(self) -> PostSpec:
         if (self.day is None) == (self.at is None):
@@ -73,6 +80,13 @@ class CampaignSpec(_Strict):
     channels: Annotated[list[str], Field(min_length=1)]
     hashtags: list[str] = []
     banner_theme: str | None = None
+
+    @field_validator("start", "end")
+    @classmethod
+    def sensible_year(cls, value: dt.date) -> dt.date:
+        if not in_range(value):
+            raise ValueError(t("val.year_range", first=FIRST_YEAR, last=LAST_YEAR))
+        return value
 
     @model_validator(mode="after")
     def ordered_dates(self) -> CampaignSpec:

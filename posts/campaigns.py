@@ -16,7 +16,7 @@ from .errors import UserError
 from .i18n import t
 from .models import Campaign, Delivery, Post, Render, utcnow
 from .outreach import record, record_many
-from .times import zone
+from .times import FIRST_YEAR, LAST_YEAR, in_range, zone
 
 if TYPE_CHECKING:  # rendering pulls in Jinja2 and Pillow: imported only when a renderer is used
     from .render.artefacts import Renderer
@@ -68,6 +68,8 @@ def import_campaign(db: Database, campaign: CampaignFile, *, start: dt.date | Li
     if pace is not None and not (math.isfinite(pace) and 0 < pace <= MAX_PACE):
         raise UserError(t("err.pace", most=MAX_PACE), where="--pace")
     first_day, last_day, moments = schedule_campaign(campaign, start=start, pace=pace, now=now)
+    if not (in_range(first_day) and in_range(last_day)):
+        raise UserError(t("val.year_range", first=FIRST_YEAR, last=LAST_YEAR), where="--start")
     result = ImportResult(slug=campaign.slug)
     with db.session() as session:  # a first look: refuse early, and skip rendering what will be kept
         existing = session.scalar(select(Campaign).where(Campaign.slug == campaign.slug))

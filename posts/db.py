@@ -50,14 +50,17 @@ class Database:
     def __init__(self, url: str) -> None:
         try:
             parsed = make_url(url)
-        except ArgumentError as exc:
-            raise UserError(t("err.database_url", url=url), where="database.url") from exc
+            parsed.port  # noqa: B018 - a port that is not a number fails here, not at the first query
+        except (ArgumentError, ValueError) as exc:
+            raise UserError(t("err.database_url"), where="database.url") from exc
         self.url = parsed
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         try:
             self.engine = create_engine(parsed)
-        except (ArgumentError, ImportError) as exc:
+        except ImportError as exc:  # a driver that is not installed: its name helps
             raise UserError(t("err.database_driver", error=exc), where="database.url") from exc
+        except (ArgumentError, ValueError) as exc:  # the message would repeat the URL, password and all
+            raise UserError(t("err.database_url"), where="database.url") from exc
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self._read = sessionmaker(self.engine, expire_on_commit=False)

@@ -11,6 +11,12 @@ from .errors import UserError
 from .i18n import t
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+# Years loa accepts: far enough for any campaign, and away from datetime's limits (9999 + a timezone overflows).
+FIRST_YEAR, LAST_YEAR = 1970, 2999
+
+
+def in_range(day: dt.date) -> bool:
+    return FIRST_YEAR <= day.year <= LAST_YEAR
 CLOCK_FORMATS = ("%H:%M", "%H:%M:%S")
 
 
@@ -24,9 +30,12 @@ def zone(name: str, *, where: str | None = None) -> ZoneInfo:
 def parse_date(text: str, *, where: str) -> dt.date:
     for fmt in DATE_FORMATS:
         try:
-            return dt.datetime.strptime(text.strip(), fmt).date()
+            day = dt.datetime.strptime(text.strip(), fmt).date()
         except ValueError:
             continue
+        if not in_range(day):
+            break
+        return day
     raise UserError(t("err.bad_date", value=text), where=where)
 
 
@@ -60,7 +69,8 @@ def parse_when(text: str, tz: ZoneInfo, *, where: str) -> dt.datetime:
                         continue
                 if parsed:
                     break
-    if parsed is None or (len(value) <= 10 and parsed.hour == parsed.minute == 0 and ":" not in value):
+    if (parsed is None or (len(value) <= 10 and parsed.hour == parsed.minute == 0 and ":" not in value)
+            or not in_range(parsed.date())):
         # A bare date is not a moment: refuse rather than guess midnight.
         raise UserError(t("err.bad_when", value=text), where=where)
     return localize(parsed, tz)

@@ -60,7 +60,7 @@ def validate(model: type[BaseModel], data: dict[str, Any], path: Path, text: str
         loc = _data_path(data, tuple(error["loc"]))
         if error["type"] == "union_tag_invalid":  # point at the key that picked the wrong variant
             loc += (str((error.get("ctx") or {}).get("discriminator", "")).strip("'"),)
-        raise located_error(path, text, loc, describe_error(error)) from None
+        raise located_error(path, text, loc, describe_error(error, key=str(loc[-1]) if loc else "")) from None
 
 
 def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -94,7 +94,7 @@ def key_label(loc: tuple[Any, ...]) -> str:
     return label
 
 
-def describe_error(error: dict[str, Any]) -> str:
+def describe_error(error: dict[str, Any], *, key: str = "") -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind == "missing":
@@ -105,8 +105,8 @@ def describe_error(error: dict[str, Any]) -> str:
         return str(ctx.get("error", error["msg"]))
     if kind == "string_too_short":
         return t("val.empty")
-    if kind == "string_pattern_mismatch":
-        return t("val.pattern", value=error.get("input"))
+    if kind == "string_pattern_mismatch":  # never echo the value: it may be a pasted token
+        return t("val.pattern_slug") if key == "slug" else t("val.pattern")
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         limit = next(iter(ctx.values()), "")
         return t(f"val.{kind}", limit=limit)

@@ -33,6 +33,13 @@ class _Section(BaseModel):
 class DatabaseSection(_Section):
     url: str = "sqlite:///var/loa.db"
 
+    @field_validator("url")
+    @classmethod
+    def no_password(cls, value: str) -> str:
+        if re.match(r"^[a-z0-9+]+://[^/@]*:[^/@]*@", value):
+            raise ValueError(t("err.password_in_url"))
+        return value
+
 
 class DefaultsSection(_Section):
     timezone: str = "Asia/Ho_Chi_Minh"
@@ -68,11 +75,13 @@ class _Channel(_Section):
 
 
 EnvName = Annotated[str, Field(pattern=ENV_NAME)]
+# a site or API root: no user:password@, no ?query (an access_token there would end up in logs)
+SiteUrl = Annotated[str, Field(pattern=r"^https?://[^\s/@?#]+(/[^\s?#]*)?$")]
 
 
 class WordPressChannel(_Channel):
     adapter: Literal["wordpress"]
-    url: Annotated[str, Field(pattern=r"^https?://")]
+    url: SiteUrl
     username: Annotated[str, Field(min_length=1)]
     password_env: EnvName
     category: str | None = None
@@ -84,7 +93,7 @@ class FacebookChannel(_Channel):
     adapter: Literal["facebook"]
     page_id: Annotated[str, Field(pattern=r"^[0-9]+$")]
     token_env: EnvName
-    graph_url: Annotated[str, Field(pattern=r"^https?://")] = "https://graph.facebook.com"
+    graph_url: SiteUrl = "https://graph.facebook.com"
     api_version: Annotated[str, Field(pattern=r"^v[0-9]+\.[0-9]+$")] = "v25.0"
 
 
@@ -192,4 +201,11 @@ def load_config(path: Path) -> Config:
         if channel.after is not None and channel.after not in document.channels:
             raise located_error(path, text, ("channels", name, "after"),
                                 t("err.unknown_channel", channel=channel.after, known=", ".join(document.channels)))
+        chain, step = [name], channel.after
+        while step is not None:  # portal -> facebook -> portal would wait forever
+            if step in chain:
+                raise located_error(path, text, ("channels", name, "after"),
+                                    t("err.after_cycle", chain=" → ".join([*chain, step])))
+            chain.append(step)
+            step = document.channels[step].after
     return Config(path=path.resolve(), document=document)

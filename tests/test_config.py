@@ -63,6 +63,12 @@ BAD_CONFIGS = [
     ("[channels.Portal]\nadapter = \"dry-run\"\n", "channels.Portal", 1),
     ("[channels.fb]\nadapter = \"dry-run\"\nafter = \"portal\"\n", "channels.fb.after", 3),
     ("[database\nurl = \"x\"\n", "not valid TOML", 1),
+    ("[database]\nurl = \"postgresql+psycopg://loa:hunter2@db/loa\"\n", "database.url", 2),
+    ("[channels.fb]\nadapter = \"facebook\"\npage_id = \"1\"\ntoken_env = \"T\"\n"
+     "graph_url = \"https://graph.facebook.com/?access_token=EAAB123\"\n", "channels.fb.graph_url", 5),
+    ("[channels.a]\nadapter = \"dry-run\"\nafter = \"b\"\n[channels.b]\nadapter = \"dry-run\"\nafter = \"a\"\n",
+     "channels.a.after", 3),
+    ("[channels.a]\nadapter = \"dry-run\"\nafter = \"a\"\n", "channels.a.after", 3),
 ]
 
 
@@ -75,11 +81,17 @@ def test_bad_config_names_file_key_and_line(bare, text, key, line):
     assert not (bare.root / "var").exists()
 
 
-def test_secret_values_never_echoed(bare):
-    bare.config.write_text("[channels.fb]\nadapter = \"facebook\"\npage_id = \"1\"\ntoken = \"EAAB-very-secret\"\n",
-                           encoding="utf-8")
+@pytest.mark.parametrize("text", [
+    "[channels.fb]\nadapter = \"facebook\"\npage_id = \"1\"\ntoken = \"EAAB-very-secret\"\n",
+    "[channels.fb]\nadapter = \"facebook\"\npage_id = \"EAAB-very-secret\"\ntoken_env = \"T\"\n",
+    "[database]\nurl = \"postgresql://loa:EAAB-very-secret@db:notaport/loa\"\n",
+    "[channels.fb]\nadapter = \"facebook\"\npage_id = \"1\"\ntoken_env = \"T\"\n"
+    "graph_url = \"https://graph.facebook.com/?access_token=EAAB-very-secret\"\n",
+])
+def test_secret_values_never_echoed(bare, text):
+    bare.config.write_text(text, encoding="utf-8")
     message = bare.fails("init")
-    assert "EAAB-very-secret" not in message and "token_env" in message
+    assert "EAAB-very-secret" not in message and str(bare.config) in message
 
 
 def test_unknown_database_driver_is_a_clean_error(bare):

@@ -277,9 +277,14 @@ def _draw_block(draw: ImageDraw.ImageDraw, block: Block, x: int, top: int, width
 def _qr(link: str, side: int, colour: str) -> Image.Image:
     import qrcode
 
+    from qrcode.exceptions import DataOverflowError
+
     code = qrcode.QRCode(border=2, box_size=1, error_correction=qrcode.constants.ERROR_CORRECT_M)
     code.add_data(link)
-    code.make(fit=True)
+    try:
+        code.make(fit=True)
+    except (DataOverflowError, ValueError):
+        raise UserError(t("err.qr_too_long", chars=len(link)), where="qr") from None
     image = code.make_image(fill_color=colour, back_color="white").get_image().convert("RGB")
     modules = image.width  # one pixel per module: scale by a whole number so every module stays square
     scale = max(1, side // modules)

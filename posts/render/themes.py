@@ -111,13 +111,12 @@ def list_themes(user_folder: Path | None = None) -> list[Theme]:
 
 @cache
 def load_theme(slug: str, user_folder: Path | None = None) -> Theme:
-    if not slug or "/" in slug or "\\" in slug or slug.startswith("."):
-        raise UserError(t("err.unknown_theme", theme=slug, known="-"))
-    for folder in theme_folders(user_folder):
-        path = folder / slug / "theme.toml"
-        if path.is_file():
-            text, data = read_toml(path)
-            return Theme(slug=slug, folder=path.parent, spec=validate(ThemeFile, data, path, text))
+    if slug and Path(slug).name == slug and not slug.startswith("."):  # a name, never a path
+        for folder in theme_folders(user_folder):
+            path = folder / slug / "theme.toml"
+            if path.is_file():
+                text, data = read_toml(path)
+                return Theme(slug=slug, folder=path.parent, spec=validate(ThemeFile, data, path, text))
     known = ", ".join(sorted({p.name for f in theme_folders(user_folder) if f.is_dir() for p in f.iterdir()
                               if (p / "theme.toml").is_file()}))
     raise UserError(t("err.unknown_theme", theme=slug, known=known))

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # Jinja2 and Pillow load only for the commands that render
     from posts.render.artefacts import Renderer
 
 HELP_PREFIX = "help."
+POST_ID = click.IntRange(1, 2**63 - 1)  # database ids: a larger number is a typo, not an overflow
 # click's own option help, in English only
 CLICK_HELP = {"Show this message and exit.": "help.help_option", "Show the version and exit.": "help.version_option"}
 

@@ -8,7 +8,7 @@ from posts.listing import post_record
 from posts.queue import add_post, approve_posts, cancel_posts, edit_post, reschedule_post
 
 from . import cli
-from .common import App, echo_json, json_option, pass_app, split_list, warn
+from .common import POST_ID, App, echo_json, json_option, pass_app, split_list, warn
 
 
 @cli.group("post", help="help.post")
@@ -44,7 +44,7 @@ def add_command(app: App, campaign: str, at: str, title: str, body: str, channel
 
 
 @post_group.command("show", help="help.post_show")
-@click.argument("post_id", metavar="ID", type=int)
+@click.argument("post_id", metavar="ID", type=POST_ID)
 @json_option
 @pass_app
 def show_command(app: App, post_id: int, as_json: bool) -> None:
@@ -59,7 +59,7 @@ def show_command(app: App, post_id: int, as_json: bool) -> None:
 
 
 @post_group.command("edit", help="help.post_edit")
-@click.argument("post_id", metavar="ID", type=int)
+@click.argument("post_id", metavar="ID", type=POST_ID)
 @click.option("--title", help="help.title")
 @click.option("--body", help="help.body")
 @click.option("--at", "at", metavar="WHEN", help="help.at")
@@ -82,7 +82,7 @@ def edit_command(app: App, post_id: int, title: str | None, body: str | None, at
 
 
 @post_group.command("reschedule", help="help.post_reschedule")
-@click.argument("post_id", metavar="ID", type=int)
+@click.argument("post_id", metavar="ID", type=POST_ID)
 @click.argument("when", metavar="WHEN")
 @click.option("--allow-past", is_flag=True, help="help.allow_past")
 @pass_app
@@ -92,7 +92,7 @@ def reschedule_command(app: App, post_id: int, when: str, allow_past: bool) -> N
 
 
 @post_group.command("approve", help="help.post_approve")
-@click.argument("post_ids", metavar="ID...", type=int, nargs=-1)
+@click.argument("post_ids", metavar="ID...", type=POST_ID, nargs=-1)
 @click.option("--campaign", metavar="SLUG", help="help.approve_campaign")
 @pass_app
 def approve_command(app: App, post_ids: tuple[int, ...], campaign: str | None) -> None:
@@ -107,7 +107,7 @@ def approve_command(app: App, post_ids: tuple[int, ...], campaign: str | None) -
 
 
 @post_group.command("cancel", help="help.post_cancel")
-@click.argument("post_ids", metavar="ID...", type=int, nargs=-1, required=True)
+@click.argument("post_ids", metavar="ID...", type=POST_ID, nargs=-1, required=True)
 @pass_app
 def cancel_command(app: App, post_ids: tuple[int, ...]) -> None:
     cancelled, already = cancel_posts(app.database(), post_ids)

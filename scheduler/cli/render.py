@@ -10,11 +10,11 @@ from posts.files import write_atomically
 from posts.i18n import t
 
 from . import cli
-from .common import App, echo_json, json_option, pass_app, progress_bar
+from .common import POST_ID, App, echo_json, json_option, pass_app, progress_bar
 
 
 @cli.command("preview", help="help.preview")
-@click.argument("post_id", metavar="ID", type=int)
+@click.argument("post_id", metavar="ID", type=POST_ID)
 @click.option("--out", "out", type=click.Path(path_type=Path, file_okay=False), help="help.out")
 @pass_app
 def preview_command(app: App, post_id: int, out: Path | None) -> None:
@@ -27,7 +27,7 @@ def preview_command(app: App, post_id: int, out: Path | None) -> None:
 
 
 @cli.command("render", help="help.render")
-@click.argument("post_ids", metavar="[ID...]", type=int, nargs=-1)
+@click.argument("post_ids", metavar="[ID...]", type=POST_ID, nargs=-1)
 @click.option("--campaign", metavar="SLUG", help="help.render_campaign")
 @pass_app
 def render_command(app: App, post_ids: tuple[int, ...], campaign: str | None) -> None:
@@ -45,7 +45,7 @@ def render_command(app: App, post_ids: tuple[int, ...], campaign: str | None) ->
 @click.option("--footer", help="help.footer")
 @click.option("--theme", metavar="NAME", help="help.theme")
 @click.option("--size", "size_spec", default="facebook", show_default=True, metavar="SIZE", help="help.size")
-@click.option("--dpi", type=int, help="help.dpi")
+@click.option("--dpi", type=POST_ID, help="help.dpi")
 @click.option("--qr", metavar="URL", help="help.qr")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True, help="help.output")
 @pass_app
