@@ -12,7 +12,7 @@ import warnings
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
@@ -251,12 +251,33 @@ def _decor(theme: Theme, image: Image.Image, margin: int) -> None:
     image.paste(Image.alpha_composite(image.convert("RGBA"), overlay).convert("RGB"))
 
 
-@cache
-def _backdrop(theme: Theme, width: int, height: int, margin: int) -> Image.Image:
-    """Background and decor depend only on the theme and size: drawn once, copied for every banner."""
+@lru_cache(maxsize=16)  # a few sizes of a few campaigns; a print backdrop is ~16 MB
+def _backdrop(theme: Theme, size: Size, kicker: str | None, footer: str | None, with_qr: bool) -> Image.Image:
+    """Background, decor, kicker and footer: the same for every banner of a campaign in one size and theme, so
+    drawn once and copied (a campaign's banners differ only in headline and subline)."""
+    spec, width, height = theme.spec, size.width, size.height
+    layout, margin, safe = _frame(theme, size)
     image = _background(theme, width, height)
     _decor(theme, image, margin)
+    draw = ImageDraw.Draw(image)
+    qx = _box(layout.qr, safe)[0]
+    for part, value, box in (("kicker", kicker, layout.kicker), ("footer", footer, layout.footer)):
+        if value:
+            path = font_path(getattr(spec.fonts, part), str(theme.folder))
+            check_coverage(value, path, where=part)
+            bx, by, bw, bh = _box(box, safe)
+            if with_qr and part == "footer" and qx < bx + bw:
+                bw = max(bw // 3, qx - bx - margin // 2)
+            block = _fit_small(value, path, bw, bh, spec.line_spacing, where=part)
+            _draw_block(draw, block, bx, by + (bh - block.height) // 2, bw, getattr(spec.colours, part), spec.align)
     return image
+
+
+def _frame(theme: Theme, size: Size) -> tuple[Layout, int, tuple[int, int, int, int]]:
+    """The layout for this size's orientation, the safe margin and the safe area (x, y, width, height)."""
+    margin = round(theme.spec.safe_margin * min(size.width, size.height))
+    return (theme.layout(orientation(size)), margin,
+            (margin, margin, size.width - 2 * margin, size.height - 2 * margin))
 
 
 def _box(layout_box: list[float], safe: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
@@ -300,16 +321,13 @@ def draw_banner(text: BannerText, theme: Theme, size: Size) -> Image.Image:
     if not headline:
         raise UserError(t("val.empty"), where="headline")
     spec, width, height = theme.spec, size.width, size.height
-    fonts = {part: font_path(getattr(spec.fonts, part), str(theme.folder))
-             for part in ("headline", "subline", "kicker", "footer")}
-    for part, value in (("headline", headline), ("subline", subline), ("kicker", kicker), ("footer", footer)):
+    fonts = {part: font_path(getattr(spec.fonts, part), str(theme.folder)) for part in ("headline", "subline")}
+    for part, value in (("headline", headline), ("subline", subline)):
         if value:
             check_coverage(value, fonts[part], where=part)
 
-    layout: Layout = theme.layout(orientation(size))
-    margin = round(spec.safe_margin * min(width, height))
-    safe = (margin, margin, width - 2 * margin, height - 2 * margin)
-    image = _backdrop(theme, width, height, margin).copy()
+    layout, margin, safe = _frame(theme, size)
+    image = _backdrop(theme, size, kicker, footer, bool(text.qr)).copy()
     draw = ImageDraw.Draw(image)
     colours = spec.colours
 
@@ -317,13 +335,6 @@ def draw_banner(text: BannerText, theme: Theme, size: Size) -> Image.Image:
     qx, qy, qw, qh = _box(layout.qr, safe)
     if text.qr and qx < tx + tw and qy < ty + th - 1:
         tw = max(tw // 3, qx - tx - margin // 2)  # make room for the code beside the text
-    for part, value, box in (("kicker", kicker, layout.kicker), ("footer", footer, layout.footer)):
-        if value:
-            bx, by, bw, bh = _box(box, safe)
-            if text.qr and part == "footer" and qx < bx + bw:
-                bw = max(bw // 3, qx - bx - margin // 2)
-            block = _fit_small(value, fonts[part], bw, bh, spec.line_spacing, where=part)
-            _draw_block(draw, block, bx, by + (bh - block.height) // 2, bw, getattr(colours, part), spec.align)
 
     gap = round(0.04 * th)
     sub_block = None
