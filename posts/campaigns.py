@@ -209,9 +209,3 @@ def _retire_unpublished(session: Session, campaign: Campaign, result: ImportResu
             record(session, "replaced", campaign_id=campaign.id, post=post)
             result.replaced += 1
     return kept
-
-def get_campaign(session: Session, slug: str, *, where: str = "--campaign") -> Campaign:
-    campaign = session.scalar(select(Campaign).where(Campaign.slug == slug))
-    if campaign is None:
-        raise UserError(t("err.unknown_campaign", slug=slug), where=where)
-    return campaign

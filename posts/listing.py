@@ -11,11 +11,10 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from .campaigns import get_campaign
 from .errors import UserError
 from .i18n import t
+from .lookup import get_campaign, get_post
 from .models import DELIVERY_STATUSES, POST_STATUSES, Campaign, Delivery, OutreachEntry, Post
-from .queue import get_post
 from .times import iso, iso_utc, zone
 
 OPEN_POST_STATUSES = ("draft", "approved")

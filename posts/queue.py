@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .campaign_file import nfc
-from .campaigns import get_campaign
 from .db import Database
 from .errors import UserError
 from .i18n import t
+from .lookup import get_campaign, get_post
 from .models import Campaign, Delivery, Post, utcnow
 from .outreach import record
 from .times import parse_when, zone
@@ -33,13 +33,6 @@ class PostChange:
     post: Post
     changed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-def get_post(session: Session, post_id: int, *, where: str = "ID") -> Post:
-    post = session.get(Post, post_id)
-    if post is None:
-        raise UserError(t("err.unknown_post", id=post_id), where=where)
-    return post
 
 
 def _moment(campaign: Campaign, when: str, *, where: str, allow_past: bool, now: dt.datetime,

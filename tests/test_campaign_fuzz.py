@@ -114,8 +114,10 @@ def broken_documents(draw: st.DrawFn) -> str:
             del post[draw(st.sampled_from(["title", "body", "day", "time"]))]
         elif mutation == "post_wrong_type":
             key = draw(st.sampled_from(["title", "body", "day", "channels", "banner"]))
-            post[key] = draw(st.sampled_from([v for v in WRONG_VALUES if not isinstance(v, (int, list, dict))
-                                              or key in ("title", "body")] + ["1"]))
+            if key in ("title", "body"):  # any non-string, or an empty string
+                post[key] = draw(st.sampled_from(WRONG_VALUES))
+            else:  # day, channels, banner: a string or a scalar of the wrong kind
+                post[key] = draw(st.sampled_from(["1", 4.5, True, dt.date(2031, 1, 1), ""]))
             if key == "banner" and isinstance(post[key], str):
                 post[key] = {"subline": "x"}
         elif mutation == "post_unknown":

@@ -8,12 +8,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from ..campaigns import get_campaign
 from ..db import Database
 from ..errors import UserError
 from ..i18n import t
+from ..lookup import get_campaign, get_post
 from ..models import Post
-from ..queue import get_post
 from .artefacts import Renderer, stored_renders
 
 
