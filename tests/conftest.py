@@ -157,3 +157,20 @@ def own_assets(project: Project) -> Project:
     (project.root / "themes" / "plain" / "theme.toml").write_text(PLAIN_THEME, encoding="utf-8")
     (project.root / "templates").mkdir()
     return project
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL on 127.0.0.1 for the session. Missing: a loud skip, and under CI a failure."""
+    import os
+
+    from support.postgres import PostgresServer, binaries
+
+    if binaries() is None:
+        message = "PostgreSQL is not installed (apt-get install postgresql); .ci/run installs it"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    server = PostgresServer().start()
+    yield server
+    server.stop()
