@@ -1,0 +1,32 @@
+"""What one delivery sends, assembled from the stored renders: the text for its channel and the post's banners.
+
+Nothing is rendered here: a delivery carries exactly what the officer previewed.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from posts.errors import UserError
+from posts.i18n import t
+from posts.models import Delivery, Render
+
+from .publishers import Banner, Outgoing
+
+
+def load_outgoing(session: Session, delivery_id: int, media_dir: Path) -> Outgoing:
+    delivery = session.get(Delivery, delivery_id)
+    if delivery is None:
+        raise UserError(t("err.unknown_delivery", id=delivery_id))
+    post, campaign = delivery.post, delivery.post.campaign
+    renders = session.scalars(select(Render).where(Render.post_id == post.id, Render.revision == post.revision)
+                              .order_by(Render.name)).all()
+    text = next((r.content for r in renders if r.kind == "text" and r.channel == delivery.channel), None)
+    if text is None:
+        raise UserError(t("err.not_rendered", id=post.id, channel=delivery.channel))
+    banners = tuple(Banner(r.name, media_dir / (r.media_path or ""), r.sha256) for r in renders if r.kind == "banner")
+    return Outgoing(delivery_id=delivery.id, post_id=post.id, channel=delivery.channel, campaign=campaign.slug,
+                    campaign_name=campaign.name, timezone=campaign.timezone, title=post.title, text=text,
+                    publish_at=post.publish_at, banners=banners)

@@ -1,0 +1,107 @@
+"""Publishers: one small interface per platform, found through the entry-point group ``loa.publishers``.
+
+An adapter gets an ``Outgoing`` (exactly the stored render of one delivery) and either returns ``Published`` or
+raises one of three errors the dispatcher understands: ``TransientError`` (try again, maybe not before a time),
+``PermanentError`` (this delivery fails) or ``AuthError`` (the whole channel pauses until it is fixed).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, ClassVar
+
+ENTRY_POINT_GROUP = "loa.publishers"
+
+
+class PublishError(Exception):
+    """Base of what an adapter raises. Messages must never contain a secret (adapters redact them)."""
+
+
+class TransientError(PublishError):
+    def __init__(self, message: str, *, not_before: dt.datetime | None = None) -> None:
+        super().__init__(message)
+        self.not_before = not_before  # from Retry-After or a platform's usage headers
+
+
+class PermanentError(PublishError):
+    pass
+
+
+class AuthError(PublishError):
+    """Credentials are missing, expired or lack a permission: every delivery of the channel waits."""
+
+
+@dataclass(frozen=True)
+class Published:
+    remote_id: str
+    permalink: str | None
+
+
+@dataclass(frozen=True)
+class ChannelHealth:
+    ok: bool
+    message: str  # one line for a person: "OK: Trang Sở KH&CN Cần Thơ", "token expired — generate a new token"
+    account: str | None = None
+
+
+@dataclass(frozen=True)
+class Banner:
+    name: str  # "banner-facebook.png"
+    path: Path
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One delivery as it will be sent: the stored texts and banners, never re-rendered on the way out."""
+
+    delivery_id: int
+    post_id: int
+    channel: str
+    campaign: str  # slug
+    campaign_name: str
+    timezone: str  # the campaign's: how dates are shown
+    title: str
+    text: str  # the rendered text for this channel (HTML for the portal kind)
+    publish_at: dt.datetime
+    banners: tuple[Banner, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def slug(self) -> str:
+        """Deterministic per delivery, so ``find_existing`` can find a post made before a crash."""
+        return f"loa-{self.delivery_id}"
+
+
+class Publisher(ABC):
+    """Subclass this (and register it under ``loa.publishers``) to add a platform without touching loa."""
+
+    adapter: ClassVar[str]
+
+    def __init__(self, channel: str, settings: Any, *, base_dir: Path) -> None:
+        self.channel = channel
+        self.settings = settings
+        self.base_dir = base_dir  # the config file's folder: relative paths in settings are relative to it
+
+    @abstractmethod
+    def publish(self, outgoing: Outgoing) -> Published: ...
+
+    @abstractmethod
+    def find_existing(self, outgoing: Outgoing) -> Published | None: ...
+
+    @abstractmethod
+    def check(self) -> ChannelHealth: ...
+
+    def metrics(self, remote_id: str) -> dict[str, Any] | None:
+        """Engagement figures, where the platform has them."""
+        return None
+
+
+@cache
+def publishers() -> dict[str, type[Publisher]]:
+    """Every installed adapter by name; loa's own register through the same entry points."""
+    return {ep.name: ep.load() for ep in entry_points(group=ENTRY_POINT_GROUP)}

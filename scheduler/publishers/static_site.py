@@ -1,0 +1,129 @@
+"""``static-site``: the portal as a folder of HTML — the embedded default, and a real option for an intranet.
+
+One page per post (with its banner), an index (newest first) and an Atom feed, rebuilt from a small manifest.
+Publishing the same delivery again rewrites the same page; every file is written atomically, and a lock file
+keeps two publishing processes from losing each other's manifest entries.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import html
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment
+from markupsafe import Markup
+
+from posts.files import write_atomically
+from posts.render.text import ngay, thu
+from posts.times import zone
+
+from . import ChannelHealth, Outgoing, PermanentError, Published, Publisher
+
+MANIFEST = "loa-site.json"
+SITE_ASSETS = resources.files("assets") / "site"
+
+
+@cache
+def _template(name: str) -> Any:
+    # loa's own templates, not users': a plain environment. The post body is the portal render, escaped already.
+    env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    return env.from_string((SITE_ASSETS / name).read_text(encoding="utf-8"))
+
+
+def _summary(fragment: str, limit: int = 220) -> str:
+    fragment = re.sub(r'<p class="loa-meta">.*?</p>', " ", fragment, flags=re.S)  # the date line is shown apart
+    text = html.unescape(re.sub(r"<[^>]+>", " ", fragment))
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+class StaticSitePublisher(Publisher):
+    adapter = "static-site"
+
+    @property
+    def folder(self) -> Path:
+        return (self.base_dir / self.settings.path).resolve()
+
+    @property
+    def title(self) -> str:
+        return self.settings.title or "Cổng thông tin"
+
+    def _link(self, page: str) -> str:
+        base = getattr(self.settings, "url", None)
+        return f"{base.rstrip('/')}/{page}" if base else (self.folder / page).as_uri()
+
+    @contextmanager
+    def _locked(self) -> Iterator[dict[str, Any]]:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            lock = open(self.folder / ".loa-site.lock", "a")
+        except OSError as exc:
+            raise PermanentError(f"cannot write the site folder {self.folder}: {exc.strerror}") from None
+        with lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            path = self.folder / MANIFEST
+            manifest = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+            yield manifest
+            write_atomically(path, json.dumps(manifest, ensure_ascii=False, indent=1).encode())
+
+    def publish(self, outgoing: Outgoing) -> Published:
+        local = outgoing.publish_at.astimezone(zone(outgoing.timezone))
+        banner = None
+        if outgoing.banners:  # the portal-sized banner when there is one
+            chosen = next((b for b in outgoing.banners if "portal" in b.name), outgoing.banners[0])
+            banner = f"media/{chosen.sha256}{chosen.path.suffix}"
+            target = self.folder / banner
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(chosen.path, target)
+        page = f"posts/{outgoing.slug}.html"
+        entry = {"slug": outgoing.slug, "title": outgoing.title, "page": page, "banner": banner,
+                 "campaign_name": outgoing.campaign_name,
+                 "date_label": f"{thu(local)}, {ngay(local)}", "summary": _summary(outgoing.text),
+                 "published_at": outgoing.publish_at.astimezone(dt.timezone.utc).isoformat(timespec="seconds")}
+        with self._locked() as manifest:
+            body = _template("page.html.j2").render(post=entry, content=Markup(outgoing.text), site_title=self.title)
+            write_atomically(self.folder / page, body.encode(), make_parents=True)
+            manifest[outgoing.slug] = entry
+            self._rebuild(manifest)
+        return Published(remote_id=outgoing.slug, permalink=self._link(page))
+
+    def _rebuild(self, manifest: dict[str, Any]) -> None:
+        posts = sorted(manifest.values(), key=lambda p: (p["published_at"], p["slug"]), reverse=True)
+        write_atomically(self.folder / "index.html",
+                         _template("index.html.j2").render(posts=posts, site_title=self.title).encode())
+        base = getattr(self.settings, "url", None)
+        write_atomically(self.folder / "feed.xml", _template("feed.xml.j2").render(
+            posts=posts, site_title=self.title, site_id=f"urn:loa:{self.channel}",
+            updated=posts[0]["published_at"] if posts else "1970-01-01T00:00:00+00:00",
+            base=(base.rstrip("/") + "/") if base else "").encode())
+        style = self.folder / "style.css"
+        css = (SITE_ASSETS / "style.css").read_bytes()
+        if not style.exists() or style.read_bytes() != css:
+            write_atomically(style, css)
+
+    def find_existing(self, outgoing: Outgoing) -> Published | None:
+        path = self.folder / MANIFEST
+        if not path.exists():
+            return None
+        entry = json.loads(path.read_text(encoding="utf-8")).get(outgoing.slug)
+        return Published(outgoing.slug, self._link(entry["page"])) if entry else None
+
+    def check(self) -> ChannelHealth:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            probe = self.folder / ".loa-check"
+            probe.write_text("ok")
+            probe.unlink()
+        except OSError as exc:
+            return ChannelHealth(False, f"cannot write {self.folder}: {exc.strerror}")
+        return ChannelHealth(True, f"OK: {self.folder}", account=self.title)
