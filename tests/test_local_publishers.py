@@ -1,7 +1,8 @@
-"""The `static-site` publisher: pages, index and Atom feed from the stored renders; idempotent and escaped."""
+"""The built-in local publishers: `static-site` (pages, index, Atom feed; idempotent, escaped) and `dry-run`."""
 from __future__ import annotations
 
 import hashlib
+import json
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 
@@ -83,3 +84,22 @@ def test_check_reports_an_unwritable_folder(project):
     broken = StaticSitePublisher("portal", settings, base_dir=config.base_dir)
     health = broken.check()
     assert not health.ok and "var/blocked" in health.message
+
+
+def test_dry_run_records_what_would_be_sent(project):
+    project.ok("campaign", "import", str(SAMPLE), "--start", "2031-10-01", "--approve")
+    config = load_config(project.config)
+    publisher = publishers()["dry-run"]("facebook", config.channels["facebook"], base_dir=config.base_dir)
+    database = open_database(config.database_url)
+    with database.session() as session:
+        delivery = session.execute(text("SELECT id FROM deliveries WHERE channel='facebook' ORDER BY due_at")).first()
+        outgoing = load_outgoing(session, delivery[0], config.path_of(config.document.render.media))
+    database.dispose()
+    assert publisher.find_existing(outgoing) is None
+    published = publisher.publish(outgoing)
+    record = project.root / "var" / "dry-run" / "facebook" / f"{outgoing.slug}.json"
+    assert published.remote_id == f"dry-run:{outgoing.slug}" and published.permalink == record.as_uri()
+    data = json.loads(record.read_text(encoding="utf-8"))
+    assert data["text"] == outgoing.text and data["title"] == outgoing.title
+    assert [image["sha256"] for image in data["images"]] == [b.sha256 for b in outgoing.banners]
+    assert publisher.find_existing(outgoing) == published and publisher.check().ok

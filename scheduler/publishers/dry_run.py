@@ -1,0 +1,52 @@
+"""``dry-run``: sends nothing; records what would have gone out and returns a synthetic id.
+
+The shipped config's ``facebook`` channel uses it until a Page token is configured, so a demo shows exactly what
+would be posted: the text, and each image's name, size and sha256 (never the bytes, never a secret).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from posts.files import write_atomically
+
+from . import ChannelHealth, Outgoing, Published, Publisher
+
+
+class DryRunPublisher(Publisher):
+    adapter = "dry-run"
+
+    @property
+    def folder(self) -> Path | None:
+        path = getattr(self.settings, "path", None)
+        return (self.base_dir / path).resolve() if path else None
+
+    def request(self, outgoing: Outgoing) -> dict[str, Any]:
+        """The request, as data: what a real adapter would send for this delivery."""
+        return {
+            "channel": self.channel, "delivery": outgoing.delivery_id, "post": outgoing.post_id,
+            "slug": outgoing.slug, "title": outgoing.title, "text": outgoing.text,
+            "publish_at": outgoing.publish_at.isoformat(),
+            "images": [{"name": b.name, "size": b.path.stat().st_size, "sha256": b.sha256} for b in outgoing.banners],
+        }
+
+    def _record(self, outgoing: Outgoing) -> Path | None:
+        return self.folder / f"{outgoing.slug}.json" if self.folder else None
+
+    def publish(self, outgoing: Outgoing) -> Published:
+        record = self._record(outgoing)
+        if record is not None:
+            data = json.dumps(self.request(outgoing), ensure_ascii=False, indent=2).encode()
+            write_atomically(record, data, make_parents=True)
+        return Published(remote_id=f"dry-run:{outgoing.slug}", permalink=record.as_uri() if record else None)
+
+    def find_existing(self, outgoing: Outgoing) -> Published | None:
+        record = self._record(outgoing)
+        if record is not None and record.exists():
+            return Published(remote_id=f"dry-run:{outgoing.slug}", permalink=record.as_uri())
+        return None
+
+    def check(self) -> ChannelHealth:
+        where = str(self.folder) if self.folder else "-"
+        return ChannelHealth(True, f"OK: dry run, nothing is sent (records in {where})", account="dry-run")
