@@ -270,8 +270,7 @@ class WordPressServer:
         marker = [line for line in result.stdout.decode(errors="replace").splitlines()
                   if line.startswith("LOA-SETUP:")]
         if result.returncode != 0 or not marker:
-            raise RuntimeError(f"WordPress setup script failed (exit {result.returncode}); see setup.log:\n"
-                               + _tail(self.root / "setup.log"))
+            raise RuntimeError(f"the WordPress setup script failed (exit {result.returncode}), see setup.log")
         answer = json.loads(marker[-1][len("LOA-SETUP:"):])
         self.user_id = int(answer["user_id"])
         self.app_password = answer["app_password"]
