@@ -1,0 +1,83 @@
+"""``loa publish`` (one approved post, now, through the daemon's own path) and ``loa channels list|check``."""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from posts.errors import UserError
+from posts.i18n import t
+
+from . import cli
+from .common import POST_ID, App, echo_json, json_option, pass_app
+
+
+@cli.command("publish", help="help.publish")
+@click.argument("post_id", metavar="ID", type=POST_ID)
+@click.option("--channel", metavar="NAME", help="help.publish_channel")
+@pass_app
+def publish_command(app: App, post_id: int, channel: str | None) -> None:
+    from scheduler.dispatch import publish_post
+
+    outcomes = publish_post(app.database(), app.config, post_id, channel=channel)
+    for outcome in outcomes:
+        if outcome.status == "published":
+            click.echo(t("msg.published", channel=outcome.channel, link=outcome.permalink or "-"))
+        else:
+            click.echo(t("msg.not_published", channel=outcome.channel, status=t(f"status.{outcome.status}"),
+                         error=outcome.error or "-"), err=True)
+    if any(o.status != "published" for o in outcomes):
+        sys.exit(1)
+
+
+@cli.group("channels", help="help.channels_group")
+def channels_group() -> None:
+    pass
+
+
+def _secret_envs(settings: object) -> list[str]:
+    return [value for key, value in vars(settings).items() if key.endswith("_env") and isinstance(value, str)]
+
+
+@channels_group.command("list", help="help.channels_list")
+@json_option
+@pass_app
+def channels_list_command(app: App, as_json: bool) -> None:
+    rows = []
+    for name, settings in app.config.channels.items():
+        envs = _secret_envs(settings)
+        target = next((str(getattr(settings, key)) for key in ("url", "page_id", "path") if getattr(settings, key, None)),
+                      None)
+        rows.append({"name": name, "adapter": settings.adapter, "kind": settings.channel_kind(), "target": target,
+                     "secrets": {env: bool(os.environ.get(env)) for env in envs}})
+    if as_json:
+        echo_json({"channels": rows})
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(header_style="bold")
+    for key in ("channel", "adapter", "kind", "target", "credentials"):
+        table.add_column(t(f"col.{key}"), overflow="fold")
+    for row in rows:
+        credentials = ", ".join(f"{env}: {t('msg.set') if ok else t('msg.not_set')}"
+                                for env, ok in row["secrets"].items()) or "–"
+        table.add_row(row["name"], row["adapter"], row["kind"], row["target"] or "–", credentials)
+    Console(highlight=False).print(table)
+
+
+@channels_group.command("check", help="help.channels_check")
+@click.argument("names", metavar="[NAME...]", nargs=-1)
+@pass_app
+def channels_check_command(app: App, names: tuple[str, ...]) -> None:
+    from scheduler.dispatch import publisher_for
+
+    failed = []
+    for name in names or app.config.channel_names:
+        health = publisher_for(app.config, name).check()
+        click.echo(f"{name}: {health.message}", err=not health.ok)
+        if not health.ok:
+            failed.append(name)
+    if failed:
+        raise UserError(t("err.channels_failed", channels=", ".join(failed)))
