@@ -174,3 +174,20 @@ def postgres():
     server = PostgresServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def wordpress():
+    """A real WordPress on 127.0.0.1 for the session. Missing: a loud skip, and under CI a failure."""
+    import os
+
+    from support.wordpress import WordPressServer, available
+
+    reason = available()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    server = WordPressServer().start()
+    yield server
+    server.stop()

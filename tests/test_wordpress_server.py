@@ -12,22 +12,9 @@ import zlib
 
 import pytest
 
-from support.wordpress import WordPressServer, available
+from support.wordpress import WordPressServer
 
 _slugs = itertools.count()
-
-
-@pytest.fixture(scope="session")
-def wordpress():
-    """A real WordPress on 127.0.0.1 for the session. Missing: a loud skip, and under CI a failure."""
-    reason = available()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    server = WordPressServer().start()
-    yield server
-    server.stop()
 
 
 def call(url: str, *, method: str = "GET", authorization: str | None = None, body: bytes | None = None,

@@ -1,0 +1,164 @@
+"""``wordpress``: the agency portal through the WordPress REST API, with an application password.
+
+Idempotent by construction: every post gets a slug derived from its delivery (``loa-<id>``) and ``publish`` first
+looks for it, so a retry after a crash or a timeout finds the post instead of making ``loa-<id>-2`` (WordPress
+renames a clashing slug silently). Banners are uploaded under a name derived from their sha256 and looked up
+before uploading, so a retry does not leave a second orphan image.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import os
+from importlib.metadata import version
+from typing import Any
+from urllib.parse import urlencode
+
+import requests
+
+from . import AuthError, Banner, ChannelHealth, Outgoing, PermanentError, Published, Publisher, TransientError
+
+TIMEOUT = (5, 30)  # connect, read: seconds
+ME = "/wp/v2/users/me"
+
+
+class WordPressPublisher(Publisher):
+    adapter = "wordpress"
+
+    def __init__(self, channel: str, settings: Any, *, base_dir: Any) -> None:
+        super().__init__(channel, settings, base_dir=base_dir)
+        self.site = settings.url.rstrip("/")
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = f"loa/{version('loa')} (+publisher wordpress)"
+        self._pretty: bool | None = None  # /wp-json/ routes, or ?rest_route= on sites without pretty permalinks
+
+    # -- HTTP ---------------------------------------------------------------------------------------------------
+    def _auth(self) -> tuple[str, str]:
+        password = os.environ.get(self.settings.password_env, "")
+        if not password:
+            raise AuthError(f"the environment variable {self.settings.password_env} (application password) is not set")
+        return self.settings.username, password.replace(" ", "")
+
+    def _url(self, route: str, params: dict[str, Any] | None = None) -> str:
+        if self._pretty is None:
+            self._pretty = self._detect_pretty()
+        query = urlencode(params or {})
+        if self._pretty:
+            return f"{self.site}/wp-json{route}" + (f"?{query}" if query else "")
+        return f"{self.site}/?rest_route={route}" + (f"&{query}" if query else "")
+
+    def _detect_pretty(self) -> bool:
+        for pretty, url in ((True, f"{self.site}/wp-json/"), (False, f"{self.site}/?rest_route=/")):
+            try:
+                answer = self.session.get(url, timeout=TIMEOUT)
+                if answer.ok and "routes" in answer.json():
+                    return pretty
+            except ValueError:  # not JSON (requests' JSON error is also a RequestException: test it first)
+                continue
+            except requests.RequestException as exc:
+                raise TransientError(f"{self.site} cannot be reached: {type(exc).__name__}") from None
+        raise PermanentError(f"{self.site} does not answer as a WordPress site (no REST API found)")
+
+    def _call(self, method: str, route: str, *, params: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        try:
+            answer = self.session.request(method, self._url(route, params), auth=self._auth(), timeout=TIMEOUT,
+                                          **kwargs)
+        except requests.RequestException as exc:  # no secret in these: the password travels in a header
+            raise TransientError(f"{method} {route}: {type(exc).__name__}") from None
+        if answer.ok:
+            try:
+                return answer.json()
+            except ValueError:
+                raise PermanentError(f"{method} {route}: the answer is not JSON; is {self.site} a WordPress?") from None
+        if answer.status_code in (400, 403) and route != ME:
+            # A refused application password makes the request anonymous, and WordPress may then complain about
+            # a parameter (status=any) instead: ask who we are before calling it a bad request.
+            self._call("GET", ME)
+        raise _classify(method, route, answer)
+
+    # -- Publisher ----------------------------------------------------------------------------------------------
+    def find_existing(self, outgoing: Outgoing) -> Published | None:
+        found = self._call("GET", "/wp/v2/posts", params={"slug": outgoing.slug, "status": "any", "context": "edit"})
+        return Published(str(found[0]["id"]), found[0].get("link")) if found else None
+
+    def publish(self, outgoing: Outgoing) -> Published:
+        existing = self.find_existing(outgoing)
+        if existing is not None:
+            return existing
+        body: dict[str, Any] = {"title": outgoing.title, "content": outgoing.text, "status": "publish",
+                                "slug": outgoing.slug}
+        banner = next((b for b in outgoing.banners if "portal" in b.name), outgoing.banners[0] if outgoing.banners
+                      else None)
+        if banner is not None:
+            body["featured_media"] = self._media(banner, outgoing.title)
+        if self.settings.category:
+            body["categories"] = [self._term("categories", self.settings.category)]
+        if self.settings.tags:
+            body["tags"] = [self._term("tags", name) for name in self.settings.tags]
+        created = self._call("POST", "/wp/v2/posts", json=body)
+        return Published(str(created["id"]), created.get("link"))
+
+    def _media(self, banner: Banner, title: str) -> int:
+        slug = f"loa-{banner.sha256[:20]}"  # WordPress names the attachment after the file: found again on retry
+        found = self._call("GET", "/wp/v2/media", params={"slug": slug})
+        if found:
+            return int(found[0]["id"])
+        created = self._call("POST", "/wp/v2/media", params={"alt_text": title, "title": title},
+                             data=banner.path.read_bytes(),
+                             headers={"Content-Type": "image/png" if banner.path.suffix == ".png" else "application/pdf",
+                                      "Content-Disposition": f'attachment; filename="{slug}{banner.path.suffix}"'})
+        return int(created["id"])
+
+    def _term(self, taxonomy: str, name: str) -> int:
+        found = self._call("GET", f"/wp/v2/{taxonomy}", params={"search": name, "per_page": 100})
+        for term in found:
+            if term.get("name", "").strip().lower() == name.strip().lower():
+                return int(term["id"])
+        if not self.settings.create_terms:
+            raise PermanentError(f"{taxonomy[:-1] if taxonomy != 'categories' else 'category'} '{name}' does not "
+                                 f"exist on {self.site} (create it, or set create_terms = true)")
+        return int(self._call("POST", f"/wp/v2/{taxonomy}", json={"name": name})["id"])
+
+    def check(self) -> ChannelHealth:
+        try:
+            me = self._call("GET", ME, params={"context": "edit"})
+        except AuthError as exc:
+            return ChannelHealth(False, f"{exc} — create a new application password for {self.settings.username}")
+        except (TransientError, PermanentError) as exc:
+            return ChannelHealth(False, str(exc))
+        if not (me.get("capabilities") or {}).get("publish_posts"):
+            return ChannelHealth(False, f"user {me.get('slug', self.settings.username)} cannot publish posts on "
+                                        f"{self.site}", account=me.get("name"))
+        return ChannelHealth(True, f"OK: {me.get('name')} on {self.site}", account=me.get("name"))
+
+    def metrics(self, remote_id: str) -> dict[str, Any] | None:
+        comments = self.session.head(self._url("/wp/v2/comments", {"post": remote_id}), auth=self._auth(),
+                                     timeout=TIMEOUT)
+        return {"comments": int(comments.headers.get("X-WP-Total", 0))} if comments.ok else None
+
+
+def _classify(method: str, route: str, answer: requests.Response) -> Exception:
+    """WordPress errors by what loa should do about them (the error body carries code and message)."""
+    try:
+        error = answer.json()
+        code, message = error.get("code", ""), error.get("message", "")
+    except (ValueError, AttributeError):
+        code, message = "", answer.reason
+    text = f"{method} {route}: HTTP {answer.status_code} {code}: {message}".strip()
+    if answer.status_code == 401:  # any 401: stock WordPress reports a wrong password as rest_not_logged_in
+        return AuthError(f"the application password was refused ({text})")
+    if answer.status_code == 403:
+        return AuthError(f"the user may not do this ({text})")
+    if answer.status_code == 429 or answer.status_code >= 500:
+        return TransientError(text, not_before=_retry_after(answer))
+    return PermanentError(text)
+
+
+def _retry_after(answer: requests.Response) -> dt.datetime | None:
+    value = answer.headers.get("Retry-After")
+    if not value:
+        return None
+    if value.isdigit():
+        return dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=int(value))
+    parsed = email.utils.parsedate_to_datetime(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)

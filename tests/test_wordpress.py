@@ -1,0 +1,104 @@
+"""The `wordpress` publisher against a real WordPress (Debian's package, tests/support/wordpress.py)."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+import urllib.request
+
+import pytest
+import requests
+from conftest import campaign_toml
+
+_campaigns = itertools.count()
+
+
+@pytest.fixture
+def portal(project, wordpress, monkeypatch):
+    """The project's portal channel pointed at the real WordPress; one approved post with a banner queued."""
+    text = project.config.read_text(encoding="utf-8").replace(
+        '[channels.portal]\nadapter = "static-site"\npath = "var/site"',
+        f'[channels.portal]\nadapter = "wordpress"\nurl = "{wordpress.url}"\nusername = "{wordpress.username}"\n'
+        f'password_env = "LOA_PORTAL_PASSWORD"\ncategory = "Tin hoạt động"\ncreate_terms = true')
+    assert 'adapter = "wordpress"' in text
+    project.config.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("LOA_PORTAL_PASSWORD", wordpress.app_password)
+    slug = f"wp-{next(_campaigns)}"
+    project.ok("campaign", "import", str(project.write(f"{slug}.toml", campaign_toml(
+        slug, start=dt.date(2031, 10, 1), posts=1, post_lines='banner = { headline = "Đọc sách mỗi ngày" }'))),
+        "--approve")
+    post_id = project.json("queue", "--campaign", slug)["posts"][0]["id"]
+    return project, wordpress, post_id
+
+
+def rest(wordpress, route, **params):
+    answer = requests.get(wordpress.rest(route, **params), headers={"Authorization": wordpress.authorization()},
+                          timeout=30)
+    answer.raise_for_status()
+    return answer.json()
+
+
+def test_publishes_post_with_featured_banner_and_category(portal):
+    project, wordpress, post_id = portal
+    result = project.ok("publish", str(post_id), "--channel", "portal")
+    delivery = next(d for d in project.json("post", "show", str(post_id))["deliveries"] if d["channel"] == "portal")
+    assert delivery["status"] == "published" and delivery["permalink"] in result.stdout
+    found = rest(wordpress, "/wp/v2/posts", slug=f"loa-{delivery_id(project, post_id)}", status="any",
+                 context="edit")
+    assert len(found) == 1
+    post = found[0]
+    assert post["status"] == "publish" and post["title"]["raw"] == "Bài số 1"
+    assert "Nội dung bài số 1." in post["content"]["raw"]
+    category = rest(wordpress, f"/wp/v2/categories/{post['categories'][0]}")
+    assert category["name"] == "Tin hoạt động"
+    media = rest(wordpress, f"/wp/v2/media/{post['featured_media']}", context="edit")
+    assert media["alt_text"] == "Bài số 1"
+    with urllib.request.urlopen(media["source_url"], timeout=30) as answer:
+        uploaded = answer.read()
+    stored = project.sql("SELECT sha256 FROM renders WHERE post_id=? AND name='banner-portal.png'", post_id)[0][0]
+    assert hashlib.sha256(uploaded).hexdigest() == stored
+
+
+def delivery_id(project, post_id):
+    return project.sql("SELECT id FROM deliveries WHERE post_id=? AND channel='portal'", post_id)[0][0]
+
+
+def test_a_retry_after_a_lost_answer_finds_the_post_instead_of_posting_twice(portal):
+    project, wordpress, post_id = portal
+    project.ok("publish", str(post_id), "--channel", "portal")
+    did = delivery_id(project, post_id)
+    # as if loa died after WordPress created the post but before the outcome was recorded
+    project.sql("UPDATE deliveries SET status='pending', remote_id=NULL, permalink=NULL WHERE id=?", did)
+    project.sql("UPDATE posts SET status='approved' WHERE id=?", post_id)
+    project.ok("publish", str(post_id), "--channel", "portal")
+    assert len(rest(wordpress, "/wp/v2/posts", slug=f"loa-{did}", status="any", context="edit")) == 1
+    assert len(rest(wordpress, "/wp/v2/posts", slug=f"loa-{did}-2", status="any", context="edit")) == 0
+    media = rest(wordpress, "/wp/v2/media", search="loa-", per_page=100)
+    slugs = [m["slug"] for m in media]
+    assert len(slugs) == len(set(slugs))  # the banner was not uploaded a second time
+
+
+def test_wrong_password_pauses_the_delivery_and_check_says_so(portal, monkeypatch):
+    project, wordpress, post_id = portal
+    monkeypatch.setenv("LOA_PORTAL_PASSWORD", "abcd efgh ijkl mnop qrst uvwx")
+    result = project.run("publish", str(post_id), "--channel", "portal")
+    assert result.exit_code == 1 and "refused" in result.stderr
+    assert "abcd" not in result.output
+    delivery = next(d for d in project.json("post", "show", str(post_id))["deliveries"] if d["channel"] == "portal")
+    assert delivery["status"] == "retry_wait"
+    check = project.run("channels", "check", "portal")
+    assert check.exit_code == 2 and "application password" in check.stderr
+
+
+def test_check_names_a_missing_secret_and_a_site_that_is_not_wordpress(portal, monkeypatch):
+    project, wordpress, post_id = portal
+    assert "OK:" in project.ok("channels", "check", "portal").stdout
+    monkeypatch.delenv("LOA_PORTAL_PASSWORD")
+    assert "LOA_PORTAL_PASSWORD" in project.run("channels", "check", "portal").stderr
+    monkeypatch.setenv("LOA_PORTAL_PASSWORD", wordpress.app_password)
+    from support.facebook import GraphDouble
+
+    with GraphDouble() as other:
+        project.config.write_text(project.config.read_text().replace(wordpress.url, other.url), encoding="utf-8")
+        check = project.run("channels", "check", "portal")
+    assert check.exit_code == 2 and "WordPress" in check.stderr
