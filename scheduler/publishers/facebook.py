@@ -1,0 +1,155 @@
+"""``facebook``: a Facebook Page through the Graph API, with a Page access token from the environment.
+
+The token travels in an ``Authorization: Bearer`` header, never in a URL (URLs end up in logs). Errors are
+classified as the Graph API's codes say; a 500 on a POST may still have created the post, and a 506 says it
+exists, so both look for it (recent Page posts with the same message) before anything is retried. The usage
+headers are read on every answer, and the channel slows down before they reach 100%.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from importlib.metadata import version
+from typing import Any
+
+import requests
+
+from . import AuthError, ChannelHealth, Outgoing, PermanentError, Published, Publisher, TransientError
+
+TIMEOUT = (5, 60)  # connect, read: a photo upload can take a while
+SLOW_DOWN_AT = 90  # percent of any usage figure: stop sending before the platform throttles at 100
+RATE_LIMIT_PAUSE = dt.timedelta(minutes=15)
+FIND_WINDOW = dt.timedelta(days=2)
+RATE_LIMIT_CODES = {4, 17, 32, 613, 341}
+TOKEN_HINT = "generate a new Page token"
+
+
+class FacebookPublisher(Publisher):
+    adapter = "facebook"
+
+    def __init__(self, channel: str, settings: Any, *, base_dir: Any) -> None:
+        super().__init__(channel, settings, base_dir=base_dir)
+        self.root = f"{settings.graph_url.rstrip('/')}/{settings.api_version}"
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = f"loa/{version('loa')} (+publisher facebook)"
+        self.paused_until: dt.datetime | None = None
+
+    def _token(self) -> str:
+        token = os.environ.get(self.settings.token_env, "")
+        if not token:
+            raise AuthError(f"the environment variable {self.settings.token_env} (Page token) is not set")
+        return token
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        if self.paused_until and self.paused_until > dt.datetime.now(dt.timezone.utc):
+            raise TransientError("usage near the Graph API limit: slowing down", not_before=self.paused_until)
+        headers = {"Authorization": f"Bearer {self._token()}"}
+        try:
+            answer = self.session.request(method, f"{self.root}/{path}", headers=headers, timeout=TIMEOUT, **kwargs)
+        except requests.RequestException as exc:  # the token is in a header, never in these messages
+            raise TransientError(f"{method} /{path}: {type(exc).__name__}") from None
+        self._read_usage(answer)
+        try:
+            body = answer.json()
+        except ValueError:
+            body = {}
+        if answer.ok:
+            return body
+        raise self._classify(method, path, answer.status_code, body.get("error") or {})
+
+    def _read_usage(self, answer: requests.Response) -> None:
+        figures: list[float] = []
+        regain = 0
+        for header in ("X-App-Usage", "X-Business-Use-Case-Usage"):
+            try:
+                data = json.loads(answer.headers.get(header) or "{}")
+            except ValueError:
+                continue
+            entries = [data] if header == "X-App-Usage" else [e for v in data.values() for e in v]
+            for entry in entries:
+                figures += [float(entry.get(k) or 0) for k in ("call_count", "total_time", "total_cputime")]
+                regain = max(regain, int(entry.get("estimated_time_to_regain_access") or 0))
+        if regain or (figures and max(figures) >= SLOW_DOWN_AT):
+            wait = dt.timedelta(minutes=regain) if regain else RATE_LIMIT_PAUSE
+            self.paused_until = dt.datetime.now(dt.timezone.utc) + wait
+
+    def _classify(self, method: str, path: str, status: int, error: dict[str, Any]) -> Exception:
+        code, subcode = error.get("code"), error.get("error_subcode")
+        text = f"{method} /{path}: HTTP {status} code {code}" + (f"/{subcode}" if subcode else "") + \
+            f": {error.get('message', '')}"
+        if code in (1, 2) or status >= 500:
+            return TransientError(text)
+        if code == 80001 or code in RATE_LIMIT_CODES:
+            return TransientError(text, not_before=self.paused_until or
+                                  dt.datetime.now(dt.timezone.utc) + RATE_LIMIT_PAUSE)
+        if code == 190:
+            return AuthError(f"the Page token is invalid or expired — {TOKEN_HINT} ({text})")
+        if code == 10 or (isinstance(code, int) and 200 <= code <= 299):
+            return AuthError(f"the token lacks a permission; an administrator must grant it ({text})")
+        if code == 368:
+            return AuthError(f"the Page is temporarily blocked for policy reasons; a person must decide ({text})")
+        if code == 506:
+            return Duplicate(text)
+        return PermanentError(text)
+
+    # -- Publisher ----------------------------------------------------------------------------------------------
+    def publish(self, outgoing: Outgoing) -> Published:
+        banner = next((b for b in outgoing.banners if "facebook" in b.name), outgoing.banners[0] if outgoing.banners
+                      else None)
+        try:
+            if banner is not None:
+                created = self._call("POST", f"{self.settings.page_id}/photos",
+                                     data={"caption": outgoing.text, "published": "true"},
+                                     files={"source": (banner.path.name, banner.path.read_bytes(), "image/png")})
+                post_id = created.get("post_id") or created["id"]
+            else:
+                post_id = self._call("POST", f"{self.settings.page_id}/feed", data={"message": outgoing.text})["id"]
+        except (Duplicate, TransientError) as exc:
+            # a 500 may have created the post, a 506 says it exists: find it before anyone retries
+            if isinstance(exc, TransientError) and exc.not_before is not None:
+                raise
+            found = self.find_existing(outgoing)
+            if found is not None:
+                return found
+            if isinstance(exc, Duplicate):
+                raise PermanentError(f"{exc}; no matching post was found") from None
+            raise
+        return Published(str(post_id), self._permalink(str(post_id)))
+
+    def _permalink(self, post_id: str) -> str | None:
+        try:
+            return self._call("GET", post_id, params={"fields": "permalink_url"}).get("permalink_url")
+        except TransientError:
+            return None  # published all the same; the link can be read later
+
+    def find_existing(self, outgoing: Outgoing) -> Published | None:
+        since = int(time.time() - FIND_WINDOW.total_seconds())
+        found = self._call("GET", f"{self.settings.page_id}/posts",
+                           params={"fields": "id,message,created_time,permalink_url", "since": since, "limit": 100})
+        for post in found.get("data", []):
+            if (post.get("message") or "").strip() == outgoing.text.strip():
+                return Published(str(post["id"]), post.get("permalink_url"))
+        return None
+
+    def check(self) -> ChannelHealth:
+        try:
+            page = self._call("GET", self.settings.page_id, params={"fields": "name,id"})
+        except (AuthError, TransientError, PermanentError) as exc:
+            message = str(exc)
+            if isinstance(exc, PermanentError):
+                message = f"page {self.settings.page_id} cannot be read with this token ({exc})"
+            return ChannelHealth(False, message)
+        return ChannelHealth(True, f"OK: {page.get('name')}", account=page.get("name"))
+
+    def metrics(self, remote_id: str) -> dict[str, Any] | None:
+        fields = "shares,reactions.summary(true).limit(0),comments.summary(true).limit(0)"
+        post = self._call("GET", remote_id, params={"fields": fields})
+        return {"reactions": post.get("reactions", {}).get("summary", {}).get("total_count"),
+                "comments": post.get("comments", {}).get("summary", {}).get("total_count"),
+                "shares": (post.get("shares") or {}).get("count", 0)}
+
+
+class Duplicate(PermanentError):
+    """Graph code 506: the post is already there."""
