@@ -39,6 +39,7 @@ class Outcome:
     status: str
     permalink: str | None = None
     error: str | None = None
+    auth: bool = False  # the credentials were refused: a person must act
 
 
 def publisher_for(config: Config, channel: str) -> Publisher:
@@ -49,6 +50,14 @@ def publisher_for(config: Config, channel: str) -> Publisher:
     if adapter is None:
         raise UserError(t("err.adapter_missing", adapter=settings.adapter, channel=channel))
     return adapter(channel, settings, base_dir=config.base_dir)
+
+
+def require_secrets(config: Config, channel: str) -> None:
+    """Every ``*_env`` setting of the channel names a variable that is set: else a one-line error, before any claim."""
+    settings = config.channels[channel]
+    for key, name in vars(settings).items():
+        if key.endswith("_env") and isinstance(name, str) and not os.environ.get(name):
+            raise UserError(t("err.secret_missing", variable=name, channel=channel), where=f"channels.{channel}.{key}")
 
 
 def claim_post_deliveries(db: Database, post_id: int, owner: str, *, channel: str | None = None,
@@ -130,12 +139,19 @@ def _record_failure(db: Database, delivery_id: int, owner: str, error: PublishEr
         record(session, "failed" if delivery.status == "failed" else "attempt", campaign_id=delivery.post.campaign_id,
                post=delivery.post, channel=delivery.channel, at=now,
                detail={"error": str(error), "class": kind, "attempt": delivery.attempts})
-        return Outcome(delivery.channel, delivery.status, error=str(error))
+        return Outcome(delivery.channel, delivery.status, error=str(error), auth=isinstance(error, AuthError))
 
 
 def publish_post(db: Database, config: Config, post_id: int, *, channel: str | None = None) -> list[Outcome]:
     """``loa publish``: claim the post's sendable deliveries, send each, record each outcome."""
     owner = owner_name()
+    with db.session() as session:  # config problems stop here, before anything is claimed
+        post = session.get(Post, post_id)
+        channels = [d.channel for d in post.deliveries if d.status in SENDABLE_NOW] if post else []
+    for name in ([channel] if channel else channels):
+        if name in config.channels:
+            publisher_for(config, name)
+            require_secrets(config, name)
     claimed = claim_post_deliveries(db, post_id, owner, channel=channel)
     if not claimed:
         raise UserError(t("err.nothing_to_publish", id=post_id), where="ID")

@@ -82,7 +82,7 @@ def test_wrong_password_pauses_the_delivery_and_check_says_so(portal, monkeypatc
     project, wordpress, post_id = portal
     monkeypatch.setenv("LOA_PORTAL_PASSWORD", "abcd efgh ijkl mnop qrst uvwx")
     result = project.run("publish", str(post_id), "--channel", "portal")
-    assert result.exit_code == 1 and "refused" in result.stderr
+    assert result.exit_code == 2 and "refused" in result.stderr
     assert "abcd" not in result.output
     delivery = next(d for d in project.json("post", "show", str(post_id))["deliveries"] if d["channel"] == "portal")
     assert delivery["status"] == "retry_wait"
@@ -95,6 +95,9 @@ def test_check_names_a_missing_secret_and_a_site_that_is_not_wordpress(portal, m
     assert "OK:" in project.ok("channels", "check", "portal").stdout
     monkeypatch.delenv("LOA_PORTAL_PASSWORD")
     assert "LOA_PORTAL_PASSWORD" in project.run("channels", "check", "portal").stderr
+    before = project.sql("SELECT status, attempts FROM deliveries WHERE post_id=?", post_id)
+    assert "LOA_PORTAL_PASSWORD" in project.fails("publish", str(post_id))  # exit 2, nothing claimed
+    assert project.sql("SELECT status, attempts FROM deliveries WHERE post_id=?", post_id) == before
     monkeypatch.setenv("LOA_PORTAL_PASSWORD", wordpress.app_password)
     from support.facebook import GraphDouble
 

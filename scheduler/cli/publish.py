@@ -27,6 +27,8 @@ def publish_command(app: App, post_id: int, channel: str | None) -> None:
         else:
             click.echo(t("msg.not_published", channel=outcome.channel, status=t(f"status.{outcome.status}"),
                          error=outcome.error or "-"), err=True)
+    if any(o.auth for o in outcomes):
+        sys.exit(2)  # credentials refused: for a person to fix, like any other bad setting
     if any(o.status != "published" for o in outcomes):
         sys.exit(1)
 
