@@ -51,13 +51,17 @@ def read_toml(path: Path) -> tuple[str, dict[str, Any]]:
     return text, data
 
 
-def validate(model: type[BaseModel], data: dict[str, Any], path: Path, text: str) -> Any:
-    """``model.model_validate(data)``; the first failure becomes a one-line UserError with key and line."""
+def validate(model: type[BaseModel], data: dict[str, Any], path: Path, text: str,
+             prefix: tuple[Any, ...] = ()) -> Any:
+    """``model.model_validate(data)``; the first failure becomes a one-line UserError with key and line.
+
+    ``prefix`` is where ``data`` sits in the file (``("channels", "portal")`` for one channel's table).
+    """
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         error = exc.errors(include_url=False)[0]
-        loc = _data_path(data, tuple(error["loc"]))
+        loc = prefix + _data_path(data, tuple(error["loc"]))
         if error["type"] == "union_tag_invalid":  # point at the key that picked the wrong variant
             loc += (str((error.get("ctx") or {}).get("discriminator", "")).strip("'"),)
         raise located_error(path, text, loc, describe_error(error, key=str(loc[-1]) if loc else "")) from None

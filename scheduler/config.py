@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -66,12 +66,16 @@ class OrganizationSection(_Section):
 ChannelKindName = Literal["portal", "facebook", "telegram", "zalo"]
 
 
-class _Channel(_Section):
+class ChannelSettings(_Section):
+    """What every channel has. A publisher's own settings subclass this (a third-party one as ``Settings``)."""
+
+    adapter: str
     after: str | None = None  # wait for this channel of the same post (its link goes into this one's text)
     kind: ChannelKindName | None = None  # which texts, banner size and limits; default from the adapter
 
     def channel_kind(self) -> str:
-        return self.kind or DEFAULT_KINDS[self.adapter]  # type: ignore[attr-defined]
+        return self.kind or DEFAULT_KINDS.get(self.adapter, "portal")
+
 
 
 EnvName = Annotated[str, Field(pattern=ENV_NAME)]
@@ -79,7 +83,7 @@ EnvName = Annotated[str, Field(pattern=ENV_NAME)]
 SiteUrl = Annotated[str, Field(pattern=r"^https?://[^\s/@?#]+(/[^\s?#]*)?$")]
 
 
-class WordPressChannel(_Channel):
+class WordPressChannel(ChannelSettings):
     adapter: Literal["wordpress"]
     url: SiteUrl
     username: Annotated[str, Field(min_length=1)]
@@ -89,7 +93,7 @@ class WordPressChannel(_Channel):
     create_terms: bool = False
 
 
-class FacebookChannel(_Channel):
+class FacebookChannel(ChannelSettings):
     adapter: Literal["facebook"]
     page_id: Annotated[str, Field(pattern=r"^[0-9]+$")]
     token_env: EnvName
@@ -97,13 +101,13 @@ class FacebookChannel(_Channel):
     api_version: Annotated[str, Field(pattern=r"^v[0-9]+\.[0-9]+$")] = "v25.0"
 
 
-class StaticSiteChannel(_Channel):
+class StaticSiteChannel(ChannelSettings):
     adapter: Literal["static-site"]
     path: Annotated[str, Field(min_length=1)]
     title: str | None = None
 
 
-class DryRunChannel(_Channel):
+class DryRunChannel(ChannelSettings):
     adapter: Literal["dry-run"]
     path: str | None = None  # where the requests it would have sent are recorded
 
@@ -111,8 +115,25 @@ class DryRunChannel(_Channel):
 # a dry run stands in for the Facebook Page until a token is configured (the shipped config.toml)
 DEFAULT_KINDS = {"wordpress": "portal", "static-site": "portal", "facebook": "facebook", "dry-run": "facebook"}
 
-ChannelSection = Annotated[WordPressChannel | FacebookChannel | StaticSiteChannel | DryRunChannel,
-                           Field(discriminator="adapter")]
+BUILTIN_SETTINGS: dict[str, type[ChannelSettings]] = {
+    "wordpress": WordPressChannel, "facebook": FacebookChannel, "static-site": StaticSiteChannel,
+    "dry-run": DryRunChannel}
+
+
+def settings_model(adapter: str) -> type[ChannelSettings] | None:
+    """The settings of an adapter: loa's own, or those of a publisher installed under ``loa.publishers``."""
+    if adapter in BUILTIN_SETTINGS:
+        return BUILTIN_SETTINGS[adapter]
+    from .publishers import publishers  # entry points are scanned only for an adapter loa does not know
+
+    publisher = publishers().get(adapter)
+    return getattr(publisher, "Settings", None) if publisher else None
+
+
+def known_adapters() -> list[str]:
+    from .publishers import publishers
+
+    return sorted({*BUILTIN_SETTINGS, *publishers()})
 
 
 class RenderSection(_Section):
@@ -127,7 +148,7 @@ class ConfigDocument(_Section):
     render: RenderSection = RenderSection()
     defaults: DefaultsSection = DefaultsSection()
     organization: OrganizationSection = OrganizationSection()
-    channels: dict[str, ChannelSection] = {}
+    channels: dict[str, dict[str, Any]] = {}  # each validated by its adapter's settings (see load_config)
 
 
 @dataclass
@@ -143,13 +164,11 @@ class Config:
     def timezone(self) -> str:
         return self.document.defaults.timezone
 
-    @property
-    def channels(self) -> dict[str, Any]:
-        return self.document.channels
+    channels: dict[str, ChannelSettings] = field(default_factory=dict)
 
     @property
     def channel_names(self) -> list[str]:
-        return list(self.document.channels)
+        return list(self.channels)
 
     def path_of(self, value: str | None) -> Path | None:
         """A path from the config, relative to the config file."""
@@ -197,15 +216,25 @@ def load_config(path: Path) -> Config:
                     if key.lower() in SECRET_KEYS:
                         raise located_error(path, text, ("channels", name, key), t("err.secret_in_config"))
     document: ConfigDocument = validate(ConfigDocument, data, path, text)
-    for name, channel in document.channels.items():
-        if channel.after is not None and channel.after not in document.channels:
+    channels: dict[str, ChannelSettings] = {}
+    for name, raw in document.channels.items():
+        adapter = raw.get("adapter")
+        if not isinstance(adapter, str):
+            raise located_error(path, text, ("channels", name), t("val.missing_key", key="adapter"))
+        model = settings_model(adapter)
+        if model is None:
+            raise located_error(path, text, ("channels", name, "adapter"),
+                                t("val.one_of", expected=", ".join(known_adapters())))
+        channels[name] = validate(model, raw, path, text, prefix=("channels", name))
+    for name, channel in channels.items():
+        if channel.after is not None and channel.after not in channels:
             raise located_error(path, text, ("channels", name, "after"),
-                                t("err.unknown_channel", channel=channel.after, known=", ".join(document.channels)))
+                                t("err.unknown_channel", channel=channel.after, known=", ".join(channels)))
         chain, step = [name], channel.after
         while step is not None:  # portal -> facebook -> portal would wait forever
             if step in chain:
                 raise located_error(path, text, ("channels", name, "after"),
                                     t("err.after_cycle", chain=" → ".join([*chain, step])))
             chain.append(step)
-            step = document.channels[step].after
-    return Config(path=path.resolve(), document=document)
+            step = channels[step].after
+    return Config(path=path.resolve(), document=document, channels=channels)
