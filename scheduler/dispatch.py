@@ -115,7 +115,7 @@ def _record_success(db: Database, delivery_id: int, owner: str, published: Publi
         post = delivery.post
         record(session, "published", campaign_id=post.campaign_id, post=post, channel=delivery.channel, at=now,
                detail={"remote_id": published.remote_id, "permalink": published.permalink,
-                       "attempt": delivery.attempts})
+                       "attempt": delivery.attempts, **(published.detail or {})})
         if all(d.status in FINISHED_DELIVERY_STATUSES for d in post.deliveries):
             post.status = "done"
         return Outcome(delivery.channel, "published", permalink=published.permalink)

@@ -103,3 +103,13 @@ def test_dry_run_records_what_would_be_sent(project):
     assert data["text"] == outgoing.text and data["title"] == outgoing.title
     assert [image["sha256"] for image in data["images"]] == [b.sha256 for b in outgoing.banners]
     assert publisher.find_existing(outgoing) == published and publisher.check().ok
+
+
+def test_dry_run_request_goes_into_the_outreach_log(project):
+    project.ok("campaign", "import", str(SAMPLE), "--start", "2031-10-01", "--approve")
+    post = next(p for p in project.json("queue")["posts"] if [d["channel"] for d in p["deliveries"]] == ["portal",
+                                                                                                      "facebook"])
+    project.ok("publish", str(post["id"]), "--channel", "facebook")
+    entry = next(h for h in project.json("post", "show", str(post["id"]))["history"] if h["kind"] == "published")
+    assert entry["channel"] == "facebook" and entry["detail"]["request"]["title"] == post["title"]
+    assert entry["detail"]["request"]["images"][0]["sha256"]

@@ -39,6 +39,7 @@ class AuthError(PublishError):
 class Published:
     remote_id: str
     permalink: str | None
+    detail: dict[str, Any] | None = field(default=None, compare=False)  # kept in the outreach log (no secrets)
 
 
 @dataclass(frozen=True)

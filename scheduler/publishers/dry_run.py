@@ -35,11 +35,12 @@ class DryRunPublisher(Publisher):
         return self.folder / f"{outgoing.slug}.json" if self.folder else None
 
     def publish(self, outgoing: Outgoing) -> Published:
-        record = self._record(outgoing)
+        record, request = self._record(outgoing), self.request(outgoing)
         if record is not None:
-            data = json.dumps(self.request(outgoing), ensure_ascii=False, indent=2).encode()
+            data = json.dumps(request, ensure_ascii=False, indent=2).encode()
             write_atomically(record, data, make_parents=True)
-        return Published(remote_id=f"dry-run:{outgoing.slug}", permalink=record.as_uri() if record else None)
+        return Published(remote_id=f"dry-run:{outgoing.slug}", permalink=record.as_uri() if record else None,
+                         detail={"request": request})
 
     def find_existing(self, outgoing: Outgoing) -> Published | None:
         record = self._record(outgoing)
