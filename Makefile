@@ -24,6 +24,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/render.py
+	$(BIN)/python bench/publish.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -85,12 +85,19 @@ def claim_post_deliveries(db: Database, post_id: int, owner: str, *, channel: st
     return sorted(claimed)
 
 
-def send_claimed(db: Database, config: Config, delivery_id: int, owner: str) -> Outcome:
-    """Publish one claimed delivery through its channel's adapter and record what happened."""
+def send_claimed(db: Database, config: Config, delivery_id: int, owner: str,
+                 adapters: dict[str, Publisher] | None = None) -> Outcome:
+    """Publish one claimed delivery through its channel's adapter and record what happened.
+
+    ``adapters`` keeps one publisher per channel across sends (its HTTP session, what it learnt of the site).
+    """
     media = config.path_of(config.document.render.media)
     with db.session() as session:
         outgoing = load_outgoing(session, delivery_id, Path(media))
-    publisher = publisher_for(config, outgoing.channel)
+    adapters = {} if adapters is None else adapters
+    if outgoing.channel not in adapters:
+        adapters[outgoing.channel] = publisher_for(config, outgoing.channel)
+    publisher = adapters[outgoing.channel]
     try:
         published = publisher.publish(outgoing)
     except PublishError as exc:
@@ -142,7 +149,8 @@ def _record_failure(db: Database, delivery_id: int, owner: str, error: PublishEr
         return Outcome(delivery.channel, delivery.status, error=str(error), auth=isinstance(error, AuthError))
 
 
-def publish_post(db: Database, config: Config, post_id: int, *, channel: str | None = None) -> list[Outcome]:
+def publish_post(db: Database, config: Config, post_id: int, *, channel: str | None = None,
+                 adapters: dict[str, Publisher] | None = None) -> list[Outcome]:
     """``loa publish``: claim the post's sendable deliveries, send each, record each outcome."""
     owner = owner_name()
     with db.session() as session:  # config problems stop here, before anything is claimed
@@ -155,4 +163,5 @@ def publish_post(db: Database, config: Config, post_id: int, *, channel: str | N
     claimed = claim_post_deliveries(db, post_id, owner, channel=channel)
     if not claimed:
         raise UserError(t("err.nothing_to_publish", id=post_id), where="ID")
-    return [send_claimed(db, config, delivery_id, owner) for delivery_id in claimed]
+    adapters = {} if adapters is None else adapters
+    return [send_claimed(db, config, delivery_id, owner, adapters) for delivery_id in claimed]

@@ -48,10 +48,12 @@ class WordPressPublisher(Publisher):
         return f"{self.site}/?rest_route={route}" + (f"&{query}" if query else "")
 
     def _detect_pretty(self) -> bool:
-        for pretty, url in ((True, f"{self.site}/wp-json/"), (False, f"{self.site}/?rest_route=/")):
+        # a small, public route: the full index (/wp-json/) is hundreds of kilobytes on a real site
+        for pretty, url in ((True, f"{self.site}/wp-json/wp/v2/types/post"),
+                            (False, f"{self.site}/?rest_route=/wp/v2/types/post")):
             try:
                 answer = self.session.get(url, timeout=TIMEOUT)
-                if answer.ok and "routes" in answer.json():
+                if answer.ok and answer.json().get("slug") == "post":
                     return pretty
             except ValueError:  # not JSON (requests' JSON error is also a RequestException: test it first)
                 continue

@@ -1,0 +1,106 @@
+"""Publishing benchmark (`make bench`): loa's publish path against bare HTTP calls, on a real local WordPress.
+
+N posts with banners go to the portal through what `loa publish` and the daemon run (claim, adapter, record) in
+one process; then a bare `requests` loop makes the same HTTP calls (find by slug, find the image by name, upload
+it, create the post) for N other posts. The ratio is loa's overhead. Target: at most 10% over the bare calls.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+from sqlalchemy import text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from support.wordpress import WordPressServer, available  # noqa: E402
+
+from posts.campaign_file import load_campaign_file  # noqa: E402
+from posts.campaigns import import_campaign  # noqa: E402
+from posts.db import open_database  # noqa: E402
+from scheduler.cli.common import App  # noqa: E402
+from scheduler.dispatch import publish_post  # noqa: E402
+
+POSTS = 20
+TARGET = 0.10
+
+
+def campaign_file(path: Path, posts: int) -> Path:
+    start = dt.date.today() + dt.timedelta(days=30)
+    lines = ["[campaign]", 'slug = "bench-publish"', 'name = "Thử tải đăng bài"', f"start = {start}",
+             f"end = {start + dt.timedelta(days=6)}", 'channels = ["portal"]', ""]
+    for n in range(posts):
+        lines += ["[[posts]]", f"day = {1 + n % 7}", f'time = "08:{n:02d}"', f'title = "Bài thử tải số {n + 1}"',
+                  f'body = "Nội dung bài thử tải số {n + 1}.\\n\\nĐoạn thứ hai."',
+                  f'banner = {{ headline = "Đọc sách mỗi ngày {n + 1}" }}', ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def main() -> None:
+    reason = available()
+    if reason:
+        print(f"publish benchmark skipped: {reason}")
+        return
+    server = WordPressServer().start()
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            root = Path(folder)
+            config_text = (Path(__file__).resolve().parent.parent / "config.toml").read_text(encoding="utf-8")
+            config_text = config_text.replace(
+                '[channels.portal]\nadapter = "static-site"\npath = "var/site"',
+                f'[channels.portal]\nadapter = "wordpress"\nurl = "{server.url}"\nusername = "{server.username}"\n'
+                f'password_env = "LOA_BENCH_PASSWORD"')
+            (root / "config.toml").write_text(config_text, encoding="utf-8")
+            os.environ["LOA_BENCH_PASSWORD"] = server.app_password
+            app = App(str(root / "config.toml"))
+            database = open_database(app.config.database_url, create=True)
+            campaign = load_campaign_file(campaign_file(root / "c.toml", POSTS), default_timezone="Asia/Ho_Chi_Minh",
+                                          known_channels=app.config.channel_names)
+            import_campaign(database, campaign, approve=True, renderer=app.renderer)
+            with database.session() as session:
+                ids = [i for (i,) in session.execute(text("SELECT id FROM posts ORDER BY id"))]
+            adapters: dict = {}  # one publisher per channel, as the daemon keeps them
+            start = time.perf_counter()
+            for post_id in ids:
+                outcomes = publish_post(database, app.config, post_id, channel="portal", adapters=adapters)
+                assert outcomes[0].status == "published", outcomes
+            loa_s = time.perf_counter() - start
+
+            banners = sorted((root / "var" / "media").rglob("*.png"))
+            session = requests.Session()
+            auth = (server.username, server.app_password)
+            start = time.perf_counter()
+            for n in range(POSTS):
+                slug = f"bare-{n}"
+                session.get(server.rest("/wp/v2/posts", slug=slug, status="any", context="edit"), auth=auth,
+                            timeout=30).raise_for_status()
+                media_slug = f"bare-media-{n}"
+                session.get(server.rest("/wp/v2/media", slug=media_slug), auth=auth, timeout=30).raise_for_status()
+                media = session.post(server.rest("/wp/v2/media", alt_text=f"Bài {n}", title=f"Bài {n}"), auth=auth,
+                                     data=banners[n % len(banners)].read_bytes(), timeout=30,
+                                     headers={"Content-Type": "image/png",
+                                              "Content-Disposition": f'attachment; filename="{media_slug}.png"'})
+                media.raise_for_status()
+                session.post(server.rest("/wp/v2/posts"), auth=auth, timeout=30,
+                             json={"title": f"Bài {n}", "content": "<p>Nội dung</p>", "status": "publish",
+                                   "slug": slug, "featured_media": media.json()["id"]}).raise_for_status()
+            bare_s = time.perf_counter() - start
+            database.dispose()
+    finally:
+        server.stop()
+    overhead = loa_s / bare_s - 1
+    print(f"Publishing {POSTS} posts with banners to a local WordPress:")
+    print(f"  loa (claim, adapter, record)   {loa_s:6.2f} s  ({loa_s / POSTS * 1000:.0f} ms per post)")
+    print(f"  bare requests, same HTTP calls {bare_s:6.2f} s  ({bare_s / POSTS * 1000:.0f} ms per post)")
+    print(f"  loa's overhead {overhead:+.1%}, target <= {TARGET:.0%}: "
+          f"{'target met' if overhead <= TARGET else 'TARGET MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
