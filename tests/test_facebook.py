@@ -121,3 +121,11 @@ def test_check_names_the_page_and_explains_an_expired_token(page, monkeypatch):
     assert check.exit_code == 2 and "new Page token" in check.stderr and "EAAB-wrong" not in check.output
     monkeypatch.delenv("LOA_FACEBOOK_TOKEN")
     assert "LOA_FACEBOOK_TOKEN" in project.run("channels", "check", "facebook").stderr
+
+
+def test_check_reports_a_page_the_token_does_not_manage(page):
+    project, graph, ids = page
+    project.config.write_text(project.config.read_text().replace(f'page_id = "{graph.page_id}"',
+                                                                 'page_id = "999999999"'), encoding="utf-8")
+    check = project.run("channels", "check", "facebook")
+    assert check.exit_code == 2 and "999999999" in check.stderr
