@@ -105,3 +105,31 @@ def test_check_names_a_missing_secret_and_a_site_that_is_not_wordpress(portal, m
         project.config.write_text(project.config.read_text().replace(wordpress.url, other.url), encoding="utf-8")
         check = project.run("channels", "check", "portal")
     assert check.exit_code == 2 and "WordPress" in check.stderr
+
+
+@pytest.fixture(scope="module")
+def pretty_wordpress():
+    from support.wordpress import WordPressServer, available
+
+    if available():
+        pytest.skip(available())
+    server = WordPressServer(pretty_permalinks=True).start()
+    yield server
+    server.stop()
+
+
+def test_a_site_with_pretty_permalinks_is_reached_at_wp_json(project, pretty_wordpress, monkeypatch):
+    server = pretty_wordpress
+    project.config.write_text(project.config.read_text(encoding="utf-8").replace(
+        '[channels.portal]\nadapter = "static-site"\npath = "var/site"',
+        f'[channels.portal]\nadapter = "wordpress"\nurl = "{server.url}"\nusername = "{server.username}"\n'
+        f'password_env = "LOA_PORTAL_PASSWORD"'), encoding="utf-8")
+    monkeypatch.setenv("LOA_PORTAL_PASSWORD", server.app_password)
+    project.ok("campaign", "import", str(project.write("c.toml", campaign_toml(start=dt.date(2031, 10, 1), posts=1))),
+               "--approve")
+    post_id = project.json("queue")["posts"][0]["id"]
+    project.ok("publish", str(post_id), "--channel", "portal")
+    portal = next(d for d in project.json("post", "show", str(post_id))["deliveries"] if d["channel"] == "portal")
+    assert portal["permalink"] == f"{server.url}/loa-{delivery_id(project, post_id)}/"
+    requests_seen = (server.root / "php.log").read_text(errors="replace")
+    assert "/wp-json/wp/v2/posts" in requests_seen and "rest_route=/wp/v2/posts" not in requests_seen

@@ -141,7 +141,7 @@ require_once ABSPATH . 'wp-admin/includes/upgrade.php';
 $installed = wp_install($settings['title'], $settings['username'], $settings['email'], false, '',
                         wp_slash($settings['password']));
 $user_id = $installed['user_id'];
-update_option('permalink_structure', '');
+update_option('permalink_structure', $settings['permalinks']);
 update_option('upload_path', $settings['uploads']);
 update_option('upload_url_path', $settings['url'] . '/wp-content/uploads');
 update_option('uploads_use_yearmonth_folders', 0);
@@ -157,7 +157,8 @@ echo "\nLOA-SETUP:", json_encode(['user_id' => $user_id, 'app_password' => $crea
 class WordPressServer:
     """``start()`` sets up MariaDB and WordPress and serves it; ``stop()`` stops everything and removes its files."""
 
-    def __init__(self, username: str = "loa", password: str | None = None, title: str = "loa tests") -> None:
+    def __init__(self, username: str = "loa", password: str | None = None, title: str = "loa tests", *,
+                 pretty_permalinks: bool = False) -> None:
         reason = available()
         if reason:
             raise RuntimeError(reason)
@@ -170,6 +171,9 @@ class WordPressServer:
         self.password = password or secrets.token_urlsafe(12)
         self.email = f"{username}@example.invalid"
         self.title = title
+        # plain permalinks: the REST API at /?rest_route=; pretty ones: also at /wp-json/ (php -S falls back to
+        # index.php for paths that are not files)
+        self.pretty_permalinks = pretty_permalinks
         self.app_password: str | None = None
         self.user_id: int | None = None
         self.config_name = f"loa-test-{secrets.token_hex(6)}"
@@ -263,7 +267,8 @@ class WordPressServer:
     def _install(self) -> None:
         settings = {"host": f"127.0.0.1:{self.port}", "config_name": self.config_name, "wordpress": str(WORDPRESS),
                     "title": self.title, "username": self.username, "email": self.email,
-                    "password": self.password, "uploads": str(self.uploads), "url": self.url}
+                    "password": self.password, "uploads": str(self.uploads), "url": self.url,
+                    "permalinks": "/%postname%/" if self.pretty_permalinks else ""}
         result = subprocess.run([_binary("php"), str(self.root / "setup.php"), json.dumps(settings)],
                                 capture_output=True, timeout=120, cwd=self.root)
         (self.root / "setup.log").write_bytes(result.stdout + b"\n--- stderr ---\n" + result.stderr)
