@@ -4,6 +4,7 @@ Nothing is rendered here: a delivery carries exactly what the officer previewed.
 """
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from sqlalchemy import select
@@ -27,6 +28,8 @@ def load_outgoing(session: Session, delivery_id: int, media_dir: Path) -> Outgoi
     if text is None:
         raise UserError(t("err.not_rendered", id=post.id, channel=delivery.channel))
     banners = tuple(Banner(r.name, media_dir / (r.media_path or ""), r.sha256) for r in renders if r.kind == "banner")
+    # the campaign's slug and creation time tell this database's campaign from any other with the same slug
+    origin = hashlib.sha256(f"{campaign.slug}|{campaign.created_at.isoformat()}".encode()).hexdigest()[:8]
     return Outgoing(delivery_id=delivery.id, post_id=post.id, channel=delivery.channel, campaign=campaign.slug,
                     campaign_name=campaign.name, timezone=campaign.timezone, title=post.title, text=text,
-                    publish_at=post.publish_at, banners=banners)
+                    publish_at=post.publish_at, slug=f"loa-{origin}-{delivery.id}", banners=banners)

@@ -65,6 +65,17 @@ def test_publishing_twice_is_one_page(project):
     assert len(list((folder / "posts").iterdir())) == 1
 
 
+def test_two_databases_never_share_a_slug(project, tmp_path):
+    """A fresh loa (or a second one) publishing to the same site must not take the first one's posts for its own."""
+    _, outgoing = site(project)
+    other = type(project)(tmp_path / "other")
+    other.root.mkdir()
+    other.config.write_text(project.config.read_text(), encoding="utf-8")
+    other.ok("init")
+    _, theirs = site(other)
+    assert outgoing[0].delivery_id == theirs[0].delivery_id and outgoing[0].slug != theirs[0].slug
+
+
 def test_titles_are_escaped(project):
     publisher, outgoing = site(project)
     evil = replace(outgoing[0], title="<script>alert(1)</script>")

@@ -69,13 +69,11 @@ class Outgoing:
     title: str
     text: str  # the rendered text for this channel (HTML for the portal kind)
     publish_at: dt.datetime
+    # Deterministic per delivery, so ``find_existing`` finds a post made before a crash, and different per
+    # database, so two loa installations (or a fresh one) publishing to one site never take each other's posts.
+    slug: str
     banners: tuple[Banner, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
-
-    @property
-    def slug(self) -> str:
-        """Deterministic per delivery, so ``find_existing`` can find a post made before a crash."""
-        return f"loa-{self.delivery_id}"
 
 
 class Publisher(ABC):
