@@ -19,6 +19,7 @@ from posts.errors import UserError
 from posts.i18n import t
 from posts.models import FINISHED_DELIVERY_STATUSES, Delivery, Post, utcnow
 from posts.outreach import record
+from posts.render.text import channel_kinds
 
 from .config import Config
 from .outgoing import load_outgoing
@@ -93,7 +94,10 @@ def send_claimed(db: Database, config: Config, delivery_id: int, owner: str,
     """
     media = config.path_of(config.document.render.media)
     with db.session() as session:
-        outgoing = load_outgoing(session, delivery_id, Path(media))
+        delivery = session.get(Delivery, delivery_id)
+        settings = config.channels.get(delivery.channel) if delivery is not None else None
+        size = channel_kinds()[settings.channel_kind()].banner_size if settings is not None else None
+        outgoing = load_outgoing(session, delivery_id, Path(media), banner_size=size)
     adapters = {} if adapters is None else adapters
     if outgoing.channel not in adapters:
         adapters[outgoing.channel] = publisher_for(config, outgoing.channel)

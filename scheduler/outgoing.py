@@ -17,7 +17,9 @@ from posts.models import Delivery, Render
 from .publishers import Banner, Outgoing
 
 
-def load_outgoing(session: Session, delivery_id: int, media_dir: Path) -> Outgoing:
+def load_outgoing(session: Session, delivery_id: int, media_dir: Path, banner_size: str | None = None) -> Outgoing:
+    """The delivery as it goes out. Its images: every screen banner when the post lists its ``banner.sizes``
+    (several photos in one post), else the one in the channel kind's ``banner_size`` (else all of them)."""
     delivery = session.get(Delivery, delivery_id)
     if delivery is None:
         raise UserError(t("err.unknown_delivery", id=delivery_id))
@@ -27,7 +29,11 @@ def load_outgoing(session: Session, delivery_id: int, media_dir: Path) -> Outgoi
     text = next((r.content for r in renders if r.kind == "text" and r.channel == delivery.channel), None)
     if text is None:
         raise UserError(t("err.not_rendered", id=post.id, channel=delivery.channel))
-    banners = tuple(Banner(r.name, media_dir / (r.media_path or ""), r.sha256) for r in renders if r.kind == "banner")
+    banners = tuple(Banner(r.name, media_dir / (r.media_path or ""), r.sha256) for r in renders
+                    if r.kind == "banner" and r.name.endswith(".png"))  # print PDFs are not for screens
+    if not (post.banner or {}).get("sizes") and banner_size is not None:
+        chosen = tuple(b for b in banners if b.name == f"banner-{banner_size}.png")
+        banners = chosen or banners[:1]
     # the campaign's slug and creation time tell this database's campaign from any other with the same slug
     origin = hashlib.sha256(f"{campaign.slug}|{campaign.created_at.isoformat()}".encode()).hexdigest()[:8]
     return Outgoing(delivery_id=delivery.id, post_id=post.id, channel=delivery.channel, campaign=campaign.slug,

@@ -103,7 +103,8 @@ def test_slows_down_before_the_usage_limit(page):
     database = open_database(config.database_url)
     with database.session() as session:
         ids_ = [d for (d,) in project.sql("SELECT id FROM deliveries WHERE channel='facebook' ORDER BY id")]
-        first, second = (load_outgoing(session, d, config.path_of(config.document.render.media)) for d in ids_[:2])
+        first, second = (load_outgoing(session, d, config.path_of(config.document.render.media), "facebook")
+                         for d in ids_[:2])
     database.dispose()
     graph.app_usage["call_count"] = 95
     publisher.publish(first)
@@ -129,3 +130,18 @@ def test_check_reports_a_page_the_token_does_not_manage(page):
                                                                  'page_id = "999999999"'), encoding="utf-8")
     check = project.run("channels", "check", "facebook")
     assert check.exit_code == 2 and "999999999" in check.stderr
+
+
+def test_several_banners_go_as_one_post_with_attached_photos(page):
+    project, graph, ids = page
+    project.ok("post", "edit", str(ids[1]), "--banner-headline", "Hội sách", "--keep-approval")
+    project.sql("UPDATE posts SET banner=json_set(banner, '$.sizes', json('[\"facebook\", \"square\"]')) WHERE id=?",
+                ids[1])
+    project.ok("render", str(ids[1]))
+    project.ok("publish", str(ids[1]), "--channel", "facebook")
+    posts = [r for r in graph.requests if r.method == "POST"]
+    assert [r.path.rsplit("/", 1)[1] for r in posts] == ["photos", "photos", "feed"]
+    feed = posts[2].form
+    assert "attached_media[0]" in feed and "attached_media[1]" in feed and "Nội dung bài số 2." in feed["message"]
+    stored = {sha for (sha,) in project.sql("SELECT sha256 FROM renders WHERE post_id=? AND kind='banner'", ids[1])}
+    assert len(graph.posts) == 1 and set(graph.posts[0].photo_sha256) == stored and len(stored) == 2

@@ -24,7 +24,7 @@ def site(project) -> tuple[StaticSitePublisher, list]:
     with database.session() as session:
         ids = [d for (d,) in session.execute(text(
             "SELECT id FROM deliveries WHERE channel='portal' ORDER BY due_at LIMIT 3"))]
-        outgoing = [load_outgoing(session, d, config.path_of(config.document.render.media)) for d in ids]
+        outgoing = [load_outgoing(session, d, config.path_of(config.document.render.media), "portal") for d in ids]
     database.dispose()
     return publisher, outgoing
 

@@ -96,16 +96,22 @@ class FacebookPublisher(Publisher):
 
     # -- Publisher ----------------------------------------------------------------------------------------------
     def publish(self, outgoing: Outgoing) -> Published:
-        banner = next((b for b in outgoing.banners if "facebook" in b.name), outgoing.banners[0] if outgoing.banners
-                      else None)
+        page = self.settings.page_id
         try:
-            if banner is not None:
-                created = self._call("POST", f"{self.settings.page_id}/photos",
-                                     data={"caption": outgoing.text, "published": "true"},
+            if len(outgoing.banners) == 1:  # a photo post: the banner's bytes, the text as caption
+                banner = outgoing.banners[0]
+                created = self._call("POST", f"{page}/photos", data={"caption": outgoing.text, "published": "true"},
                                      files={"source": (banner.path.name, banner.path.read_bytes(), "image/png")})
                 post_id = created.get("post_id") or created["id"]
+            elif outgoing.banners:  # several photos: uploaded unpublished, then one feed post attaches them all
+                data = {"message": outgoing.text}
+                for index, banner in enumerate(outgoing.banners):
+                    photo = self._call("POST", f"{page}/photos", data={"published": "false"},
+                                       files={"source": (banner.path.name, banner.path.read_bytes(), "image/png")})
+                    data[f"attached_media[{index}]"] = json.dumps({"media_fbid": photo["id"]})
+                post_id = self._call("POST", f"{page}/feed", data=data)["id"]
             else:
-                post_id = self._call("POST", f"{self.settings.page_id}/feed", data={"message": outgoing.text})["id"]
+                post_id = self._call("POST", f"{page}/feed", data={"message": outgoing.text})["id"]
         except (Duplicate, TransientError) as exc:
             # a 500 may have created the post, a 506 says it exists: find it before anyone retries
             if isinstance(exc, TransientError) and exc.not_before is not None:

@@ -78,8 +78,8 @@ class StaticSitePublisher(Publisher):
     def publish(self, outgoing: Outgoing) -> Published:
         local = outgoing.publish_at.astimezone(zone(outgoing.timezone))
         banner = None
-        if outgoing.banners:  # the portal-sized banner when there is one
-            chosen = next((b for b in outgoing.banners if "portal" in b.name), outgoing.banners[0])
+        if outgoing.banners:  # chosen for this channel (its kind's size) by load_outgoing
+            chosen = outgoing.banners[0]
             banner = f"media/{chosen.sha256}{chosen.path.suffix}"
             target = self.folder / banner
             if not target.exists():

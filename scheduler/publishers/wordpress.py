@@ -89,8 +89,7 @@ class WordPressPublisher(Publisher):
             return existing
         body: dict[str, Any] = {"title": outgoing.title, "content": outgoing.text, "status": "publish",
                                 "slug": outgoing.slug}
-        banner = next((b for b in outgoing.banners if "portal" in b.name), outgoing.banners[0] if outgoing.banners
-                      else None)
+        banner = outgoing.banners[0] if outgoing.banners else None  # chosen for this channel by load_outgoing
         if banner is not None:
             body["featured_media"] = self._media(banner, outgoing.title)
         if self.settings.category:
