@@ -145,3 +145,12 @@ def test_several_banners_go_as_one_post_with_attached_photos(page):
     assert "attached_media[0]" in feed and "attached_media[1]" in feed and "Nội dung bài số 2." in feed["message"]
     stored = {sha for (sha,) in project.sql("SELECT sha256 FROM renders WHERE post_id=? AND kind='banner'", ids[1])}
     assert len(graph.posts) == 1 and set(graph.posts[0].photo_sha256) == stored and len(stored) == 2
+
+
+def test_publishing_to_a_page_the_token_does_not_manage_is_a_setting_to_fix(page):
+    project, graph, ids = page
+    project.config.write_text(project.config.read_text().replace(f'page_id = "{graph.page_id}"',
+                                                                 'page_id = "999999999"'), encoding="utf-8")
+    result = project.run("publish", str(ids[1]), "--channel", "facebook")
+    assert result.exit_code == 2 and "999999999" in result.stderr
+    assert facebook(project, ids[1])["status"] == "retry_wait" and graph.posts == []

@@ -105,7 +105,11 @@ def test_check_names_a_missing_secret_and_a_site_that_is_not_wordpress(portal, m
     with GraphDouble() as other:
         project.config.write_text(project.config.read_text().replace(wordpress.url, other.url), encoding="utf-8")
         check = project.run("channels", "check", "portal")
+        published = project.run("publish", str(post_id), "--channel", "portal")
     assert check.exit_code == 2 and "WordPress" in check.stderr
+    assert published.exit_code == 2 and "WordPress" in published.stderr
+    assert next(d for d in project.json("post", "show", str(post_id))["deliveries"]
+                if d["channel"] == "portal")["status"] == "retry_wait"  # waits for the setting, not failed
 
 
 @pytest.fixture(scope="module")

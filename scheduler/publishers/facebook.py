@@ -92,6 +92,9 @@ class FacebookPublisher(Publisher):
             return AuthError(f"the Page is temporarily blocked for policy reasons; a person must decide ({text})")
         if code == 506:
             return Duplicate(text)
+        if code == 100 and subcode == 33 and path.split("/", 1)[0] == str(self.settings.page_id):
+            # the Page itself cannot be found: a setting to fix (page_id, or a token for another Page)
+            return AuthError(f"page {self.settings.page_id} does not exist or this token does not manage it ({text})")
         return PermanentError(text)
 
     # -- Publisher ----------------------------------------------------------------------------------------------

@@ -59,7 +59,8 @@ class WordPressPublisher(Publisher):
                 continue
             except requests.RequestException as exc:
                 raise TransientError(f"{self.site} cannot be reached: {type(exc).__name__}") from None
-        raise PermanentError(f"{self.site} does not answer as a WordPress site (no REST API found)")
+        # a setting to fix, not a bad post: the channel waits (AuthError) instead of failing every delivery
+        raise NotWordPress(f"{self.site} does not answer as a WordPress site (no REST API found); check its url")
 
     def _call(self, method: str, route: str, *, params: dict[str, Any] | None = None, **kwargs: Any) -> Any:
         try:
@@ -123,6 +124,8 @@ class WordPressPublisher(Publisher):
     def check(self) -> ChannelHealth:
         try:
             me = self._call("GET", ME, params={"context": "edit"})
+        except NotWordPress as exc:
+            return ChannelHealth(False, str(exc))
         except AuthError as exc:
             return ChannelHealth(False, f"{exc} — create a new application password for {self.settings.username}")
         except (TransientError, PermanentError) as exc:
@@ -163,3 +166,7 @@ def _retry_after(answer: requests.Response) -> dt.datetime | None:
         return dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=int(value))
     parsed = email.utils.parsedate_to_datetime(value)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+class NotWordPress(AuthError):
+    """The url answers, but not as WordPress: the channel waits for its setting to be fixed."""
