@@ -159,18 +159,23 @@ def own_assets(project: Project) -> Project:
     return project
 
 
-@pytest.fixture(scope="session")
-def postgres():
-    """A real PostgreSQL on 127.0.0.1 for the session. Missing: a loud skip, and under CI a failure."""
+def require_server(reason: str | None) -> None:
+    """A real server the tests need is missing (``reason``): a loud skip, and under CI a failure."""
     import os
 
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL on 127.0.0.1 for the session."""
     from support.postgres import PostgresServer, binaries
 
-    if binaries() is None:
-        message = "PostgreSQL is not installed (apt-get install postgresql); .ci/run installs it"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_server(None if binaries() else
+                   "PostgreSQL is not installed (apt-get install postgresql); .ci/run installs it")
     server = PostgresServer().start()
     yield server
     server.stop()
@@ -178,16 +183,10 @@ def postgres():
 
 @pytest.fixture(scope="session")
 def wordpress():
-    """A real WordPress on 127.0.0.1 for the session. Missing: a loud skip, and under CI a failure."""
-    import os
-
+    """A real WordPress on 127.0.0.1 for the session."""
     from support.wordpress import WordPressServer, available
 
-    reason = available()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require_server(available())
     server = WordPressServer().start()
     yield server
     server.stop()

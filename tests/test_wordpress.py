@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 import requests
-from conftest import campaign_toml
+from conftest import campaign_toml, require_server
 
 _campaigns = itertools.count()
 
@@ -116,8 +116,7 @@ def test_check_names_a_missing_secret_and_a_site_that_is_not_wordpress(portal, m
 def pretty_wordpress():
     from support.wordpress import WordPressServer, available
 
-    if available():
-        pytest.skip(available())
+    require_server(available())
     server = WordPressServer(pretty_permalinks=True).start()
     yield server
     server.stop()
