@@ -76,3 +76,15 @@ def test_replace_on_postgresql(pg_project):
     engine.dispose()
     result = project.ok("campaign", "import", str(path), "--replace")
     assert "Replaced 2 unpublished posts; kept 1 already published; skipped 1" in result.stdout
+
+
+def test_publish_claims_and_records_on_postgresql(pg_project):
+    project, url = pg_project
+    project.ok("campaign", "import", str(project.write("c.toml", campaign_toml(start=dt.date(2031, 10, 1), posts=1))),
+               "--approve")
+    post_id = project.json("queue")["posts"][0]["id"]
+    project.ok("publish", str(post_id))
+    shown = project.json("post", "show", str(post_id))
+    assert shown["status"] == "done" and {d["status"] for d in shown["deliveries"]} == {"published"}
+    assert scalar(url, "SELECT count(*) FROM deliveries WHERE lease_owner IS NOT NULL") == 0
+    assert "done" in project.fails("publish", str(post_id))
