@@ -76,6 +76,10 @@ class ChannelSettings(_Section):
     def channel_kind(self) -> str:
         return self.kind or DEFAULT_KINDS.get(self.adapter, "portal")
 
+    def secret_variables(self) -> list[str]:
+        """The environment variables holding this channel's secrets: every ``*_env`` setting."""
+        return [value for key, value in vars(self).items() if key.endswith("_env") and isinstance(value, str)]
+
 
 
 EnvName = Annotated[str, Field(pattern=ENV_NAME)]

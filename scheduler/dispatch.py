@@ -55,10 +55,9 @@ def publisher_for(config: Config, channel: str) -> Publisher:
 
 def require_secrets(config: Config, channel: str) -> None:
     """Every ``*_env`` setting of the channel names a variable that is set: else a one-line error, before any claim."""
-    settings = config.channels[channel]
-    for key, name in vars(settings).items():
-        if key.endswith("_env") and isinstance(name, str) and not os.environ.get(name):
-            raise UserError(t("err.secret_missing", variable=name, channel=channel), where=f"channels.{channel}.{key}")
+    for name in config.channels[channel].secret_variables():
+        if not os.environ.get(name):
+            raise UserError(t("err.secret_missing", variable=name, channel=channel), where=f"channels.{channel}")
 
 
 def claim_post_deliveries(db: Database, post_id: int, owner: str, *, channel: str | None = None,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sqlite3
 import textwrap
 from dataclasses import dataclass
@@ -67,6 +68,14 @@ class Project:
     def counts(self) -> dict[str, int]:
         return {table: self.rows(table) for table in ("campaigns", "posts", "deliveries", "outreach_entries")}
 
+    def set_channel(self, name: str, settings: str) -> None:
+        """Replace the ``[channels.NAME]`` table of config.toml with ``settings`` (its lines, without header)."""
+        text = self.config.read_text(encoding="utf-8")
+        table = re.compile(rf"^\[channels\.{re.escape(name)}\]\n(?:(?!\[).*\n?)*", re.M)
+        assert table.search(text), name
+        self.config.write_text(table.sub(f"[channels.{name}]\n{settings.strip()}\n\n", text, count=1),
+                               encoding="utf-8")
+
     def write(self, name: str, text: str) -> Path:
         path = self.root / name
         path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
@@ -96,6 +105,18 @@ def project(bare: Project) -> Project:
     """An initialised project with the shipped config.toml (channels portal and facebook)."""
     bare.ok("init")
     return bare
+
+
+def wordpress_channel(server, extra: str = "") -> str:
+    """Settings of a portal channel on a test WordPress (its password in LOA_PORTAL_PASSWORD)."""
+    return (f'adapter = "wordpress"\nurl = "{server.url}"\nusername = "{server.username}"\n'
+            f'password_env = "LOA_PORTAL_PASSWORD"\n{extra}')
+
+
+def facebook_channel(graph) -> str:
+    """Settings of a Facebook channel on the Graph API double (its token in LOA_FACEBOOK_TOKEN)."""
+    return (f'adapter = "facebook"\npage_id = "{graph.page_id}"\ntoken_env = "LOA_FACEBOOK_TOKEN"\n'
+            f'graph_url = "{graph.url}"\napi_version = "v25.0"')
 
 
 def future_day(days: int = 30) -> dt.date:

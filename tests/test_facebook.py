@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import campaign_toml
+from conftest import campaign_toml, facebook_channel
 
 from support.facebook import GraphDouble
 
@@ -14,12 +14,7 @@ TOKEN = "EAAB-test-token"
 @pytest.fixture
 def page(project, monkeypatch):
     with GraphDouble(token=TOKEN) as graph:
-        text = project.config.read_text(encoding="utf-8").replace(
-            '[channels.facebook]\nadapter = "dry-run"\nkind = "facebook"\npath = "var/dry-run/facebook"',
-            f'[channels.facebook]\nadapter = "facebook"\npage_id = "{graph.page_id}"\ntoken_env = "LOA_FACEBOOK_TOKEN"\n'
-            f'graph_url = "{graph.url}"\napi_version = "v25.0"')
-        assert 'adapter = "facebook"' in text
-        project.config.write_text(text, encoding="utf-8")
+        project.set_channel("facebook", facebook_channel(graph))
         monkeypatch.setenv("LOA_FACEBOOK_TOKEN", TOKEN)
         project.ok("campaign", "import", str(project.write("c.toml", campaign_toml(
             start=dt.date(2031, 10, 1), posts=2))), "--approve")

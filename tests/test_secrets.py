@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import campaign_toml
+from conftest import campaign_toml, facebook_channel, wordpress_channel
 
 from support.facebook import GraphDouble
 
@@ -14,14 +14,8 @@ PORTAL_PASSWORD = "abcd efgh ijkl mnop qrst uvwx"
 def test_known_secrets_appear_nowhere(project, wordpress, monkeypatch):
     outputs: list[str] = []
     with GraphDouble(token=TOKEN) as graph:
-        config = project.config.read_text(encoding="utf-8")
-        config = config.replace('[channels.portal]\nadapter = "static-site"\npath = "var/site"',
-                                f'[channels.portal]\nadapter = "wordpress"\nurl = "{wordpress.url}"\n'
-                                f'username = "{wordpress.username}"\npassword_env = "LOA_PORTAL_PASSWORD"')
-        config = config.replace('[channels.facebook]\nadapter = "dry-run"\nkind = "facebook"\npath = "var/dry-run/facebook"',
-                                f'[channels.facebook]\nadapter = "facebook"\npage_id = "{graph.page_id}"\n'
-                                f'token_env = "LOA_FACEBOOK_TOKEN"\ngraph_url = "{graph.url}"')
-        project.config.write_text(config, encoding="utf-8")
+        project.set_channel("portal", wordpress_channel(wordpress))
+        project.set_channel("facebook", facebook_channel(graph))
         project.ok("campaign", "import", str(project.write("c.toml", campaign_toml(
             start=dt.date(2031, 10, 1), posts=3, post_lines='banner = { headline = "Đọc sách" }'))), "--approve")
         ids = [p["id"] for p in project.json("queue")["posts"]]

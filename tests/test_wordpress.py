@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 import requests
-from conftest import campaign_toml, require_server
+from conftest import campaign_toml, require_server, wordpress_channel
 
 _campaigns = itertools.count()
 
@@ -16,12 +16,7 @@ _campaigns = itertools.count()
 @pytest.fixture
 def portal(project, wordpress, monkeypatch):
     """The project's portal channel pointed at the real WordPress; one approved post with a banner queued."""
-    text = project.config.read_text(encoding="utf-8").replace(
-        '[channels.portal]\nadapter = "static-site"\npath = "var/site"',
-        f'[channels.portal]\nadapter = "wordpress"\nurl = "{wordpress.url}"\nusername = "{wordpress.username}"\n'
-        f'password_env = "LOA_PORTAL_PASSWORD"\ncategory = "Tin hoạt động"\ncreate_terms = true')
-    assert 'adapter = "wordpress"' in text
-    project.config.write_text(text, encoding="utf-8")
+    project.set_channel("portal", wordpress_channel(wordpress, 'category = "Tin hoạt động"\ncreate_terms = true'))
     monkeypatch.setenv("LOA_PORTAL_PASSWORD", wordpress.app_password)
     slug = f"wp-{next(_campaigns)}"
     project.ok("campaign", "import", str(project.write(f"{slug}.toml", campaign_toml(
@@ -124,10 +119,7 @@ def pretty_wordpress():
 
 def test_a_site_with_pretty_permalinks_is_reached_at_wp_json(project, pretty_wordpress, monkeypatch):
     server = pretty_wordpress
-    project.config.write_text(project.config.read_text(encoding="utf-8").replace(
-        '[channels.portal]\nadapter = "static-site"\npath = "var/site"',
-        f'[channels.portal]\nadapter = "wordpress"\nurl = "{server.url}"\nusername = "{server.username}"\n'
-        f'password_env = "LOA_PORTAL_PASSWORD"'), encoding="utf-8")
+    project.set_channel("portal", wordpress_channel(server))
     monkeypatch.setenv("LOA_PORTAL_PASSWORD", server.app_password)
     project.ok("campaign", "import", str(project.write("c.toml", campaign_toml(start=dt.date(2031, 10, 1), posts=1))),
                "--approve")

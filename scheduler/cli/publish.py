@@ -38,17 +38,13 @@ def channels_group() -> None:
     pass
 
 
-def _secret_envs(settings: object) -> list[str]:
-    return [value for key, value in vars(settings).items() if key.endswith("_env") and isinstance(value, str)]
-
-
 @channels_group.command("list", help="help.channels_list")
 @json_option
 @pass_app
 def channels_list_command(app: App, as_json: bool) -> None:
     rows = []
     for name, settings in app.config.channels.items():
-        envs = _secret_envs(settings)
+        envs = settings.secret_variables()
         target = next((str(getattr(settings, key)) for key in ("url", "page_id", "path") if getattr(settings, key, None)),
                       None)
         rows.append({"name": name, "adapter": settings.adapter, "kind": settings.channel_kind(), "target": target,
