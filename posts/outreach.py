@@ -11,11 +11,12 @@ from .models import OutreachEntry, Post, utcnow
 
 
 def record(session: Session, kind: str, *, campaign_id: int | None, post: Post | None = None,
-           channel: str | None = None, detail: dict[str, Any] | None = None, at: dt.datetime | None = None) -> None:
+           channel: str | None = None, detail: dict[str, Any] | None = None, at: dt.datetime | None = None,
+           delivery_id: int | None = None) -> None:
     """Append one entry. Post entries carry the post's title, so the log reads well after later edits."""
     session.add(OutreachEntry(
         at=at or utcnow(), kind=kind, campaign_id=campaign_id, post_id=post.id if post else None,
-        channel=channel, title=post.title if post else None, detail=detail,
+        delivery_id=delivery_id, channel=channel, title=post.title if post else None, detail=detail,
     ))
 
 
