@@ -80,6 +80,8 @@ class CampaignSpec(_Strict):
     channels: Annotated[list[str], Field(min_length=1)]
     hashtags: list[str] = []
     banner_theme: str | None = None
+    # channel order: ``after = { facebook = "portal" }`` sends Facebook once the portal article is up (its link)
+    after: dict[str, str] = {}
 
     @field_validator("start", "end")
     @classmethod
@@ -127,6 +129,7 @@ class CampaignFile:
     channels: list[str]
     hashtags: list[str]
     banner_theme: str | None
+    after: dict[str, str] = field(default_factory=dict)
     posts: list[PlannedPost] = field(default_factory=list)
 
 
@@ -146,6 +149,10 @@ def load_campaign_file(path: Path, *, default_timezone: str, known_channels: lis
     except UserError:
         raise fail(("campaign", "timezone"), t("err.unknown_timezone", timezone=timezone)) from None
     _check_channels(spec.channels, known_channels, ("campaign", "channels"), fail)
+    for name, first in spec.after.items():
+        _check_channels([name, first], known_channels, ("campaign", "after", name), fail)
+        if first == name or spec.after.get(first) == name:
+            raise fail(("campaign", "after", name), t("err.after_cycle", chain=f"{name} → {first} → {name}"))
 
     planned = []
     header_lines = array_table_lines(text, "posts")
@@ -175,7 +182,7 @@ def load_campaign_file(path: Path, *, default_timezone: str, known_channels: lis
         path=path, slug=spec.slug, name=nfc(spec.name.strip()), theme=spec.theme and nfc(spec.theme.strip()),
         start=spec.start, end=spec.end, timezone=timezone, plan_ref=spec.plan_ref and nfc(spec.plan_ref),
         channels=list(dict.fromkeys(spec.channels)), hashtags=[nfc(h) for h in spec.hashtags],
-        banner_theme=spec.banner_theme, posts=planned,
+        banner_theme=spec.banner_theme, after=dict(spec.after), posts=planned,
     )
 
 

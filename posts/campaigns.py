@@ -113,6 +113,7 @@ def _describe(row: Campaign, campaign: CampaignFile, first_day: dt.date, last_da
     row.start_date, row.end_date, row.plan_ref = first_day, last_day, campaign.plan_ref
     row.channels, row.hashtags = campaign.channels, campaign.hashtags
     row.banner_theme, row.source_file = campaign.banner_theme, str(campaign.path)
+    row.channel_after = campaign.after or None
     return row
 
 
@@ -162,7 +163,8 @@ def _queue_chunk(session: Session, campaign: Campaign, chunk: list[tuple[Planned
         post_id = ids[first_seq + i]
         for channel in post.channels:
             deliveries.append({"post_id": post_id, "channel": channel, "status": "pending", "due_at": moment,
-                               "available_at": moment, "attempts": 0, "updated_at": now})
+                               "available_at": moment, "attempts": 0, "updated_at": now,
+                               "wait_for": campaign.waits_for(channel, post.channels)})
         base = {"at": now, "campaign_id": campaign.id, "post_id": post_id, "title": post.title}
         entries.append({**base, "kind": "queued", "detail": {"publish_at": moment.isoformat(),
                                                             "channels": post.channels}})

@@ -19,7 +19,7 @@ from .errors import UserError
 from .i18n import t
 
 # The newest migration in posts/migrations/versions; tests/test_migrations.py checks it matches Alembic's head.
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 

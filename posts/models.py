@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -67,11 +67,18 @@ class Campaign(Base):
     channels: Mapped[list[str]] = mapped_column(JSON)
     hashtags: Mapped[list[str]] = mapped_column(JSON)
     banner_theme: Mapped[str | None] = mapped_column(String(100))
+    # channel -> channel it waits for, from the campaign file's ``after`` (config.toml may add its own)
+    channel_after: Mapped[dict[str, str] | None] = mapped_column(JSON)
     source_file: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     posts: Mapped[list[Post]] = relationship(back_populates="campaign", order_by="Post.publish_at")
+
+    def waits_for(self, channel: str, channels: list[str]) -> str | None:
+        """The channel a post's delivery to ``channel`` waits for, if the post goes there too."""
+        first = (self.channel_after or {}).get(channel)
+        return first if first in channels else None
 
 
 class Post(Base):
@@ -118,6 +125,9 @@ class Delivery(Base):
         # the due-delivery lookup: status IN (pending, retry_wait) AND available_at <= now ORDER BY available_at
         Index(None, "status", "available_at"),
         Index(None, "channel", "status"),
+        # what the daemon polls every second: the earliest due time among the few deliveries still to send
+        Index("ix_deliveries_due", "available_at", sqlite_where=text("status IN ('pending', 'retry_wait')"),
+              postgresql_where=text("status IN ('pending', 'retry_wait')")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -127,6 +137,7 @@ class Delivery(Base):
     due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # the post's scheduled time, for on-time figures
     available_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # earliest next attempt (due_at or a retry)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    wait_for: Mapped[str | None] = mapped_column(String(100))  # a channel of the same post to publish first
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     remote_id: Mapped[str | None] = mapped_column(String(200))
@@ -181,3 +192,34 @@ class Render(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)  # bytes
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ChannelState(Base):
+    """A channel-wide pause: refused credentials (until ``loa channels check`` passes) or a rate limit (until a time).
+
+    Paused channels keep their deliveries waiting without spending their attempts; other channels carry on.
+    """
+
+    __tablename__ = "channel_states"
+
+    channel: Mapped[str] = mapped_column(String(100), primary_key=True)
+    paused_reason: Mapped[str | None] = mapped_column(Text)  # None: not paused
+    pause_kind: Mapped[str | None] = mapped_column(String(20))  # "auth" or "rate"
+    paused_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    resume_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # None with "auth": until a check passes
+    last_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Daemon(Base):
+    """One ``loa run`` process: its heartbeat tells ``loa status`` whether anything is publishing."""
+
+    __tablename__ = "daemons"
+
+    owner: Mapped[str] = mapped_column(String(200), primary_key=True)  # host:pid:token, as in delivery leases
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    version: Mapped[str] = mapped_column(String(50))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    heartbeat_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    stopped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -80,8 +80,8 @@ def add_post(db: Database, *, campaign: str, at: str, title: str, body: str, kno
         post.title, post.body = _text(title, where="--title"), _text(body, where="--body")
         post.template = template
         post.banner = _banner(None, banner_headline, banner_subline)
-        post.deliveries = [Delivery(channel=c, status="pending", due_at=moment, available_at=moment)
-                           for c in chosen]
+        post.deliveries = [Delivery(channel=c, status="pending", due_at=moment, available_at=moment,
+                                    wait_for=row.waits_for(c, chosen)) for c in chosen]
         session.add(post)
         session.flush()
         if renderer is not None:
@@ -178,7 +178,8 @@ def _set_channels(post: Post, chosen: list[str]) -> bool:
         delivery = by_channel.get(name)
         if delivery is None:
             post.deliveries.append(Delivery(channel=name, status="pending", due_at=post.publish_at,
-                                            available_at=post.publish_at))
+                                            available_at=post.publish_at,
+                                            wait_for=post.campaign.waits_for(name, chosen)))
             changed = True
         elif delivery.status == "cancelled":
             delivery.status, delivery.due_at, delivery.available_at = "pending", post.publish_at, post.publish_at
@@ -251,3 +252,32 @@ def cancel_posts(db: Database, ids: Sequence[int]) -> tuple[list[int], list[int]
                     delivery.status = "cancelled"
             record(session, "cancelled", campaign_id=post.campaign_id, post=post)
         return [p.id for p in cancelled], [p.id for p in posts if p not in cancelled]
+
+
+RETRYABLE = ("failed", "unknown", "missed", "retry_wait")
+
+
+def retry_deliveries(db: Database, post_id: int, *, channel: str | None = None,
+                     now: dt.datetime | None = None) -> list[str]:
+    """``loa retry``: send again what did not go out (failed, unknown, missed, waiting to retry), now.
+
+    Published deliveries are never touched, so a post that reached the portal but not Facebook goes to Facebook
+    only. The attempt budget starts again; an ``unknown`` is retried only because a person said so.
+    """
+    now = now or utcnow()
+    with db.transaction() as session:
+        post = get_post(session, post_id)
+        if post.status in ("cancelled", "draft"):
+            raise UserError(t("err.not_approved", id=post.id, status=t(f"status.{post.status}")), where="ID")
+        if channel is not None and channel not in [d.channel for d in post.deliveries]:
+            raise UserError(t("err.post_not_on_channel", id=post.id, channel=channel), where="--channel")
+        chosen = [d for d in post.deliveries if d.status in RETRYABLE and channel in (None, d.channel)]
+        if not chosen:
+            raise UserError(t("err.nothing_to_retry", id=post.id), where="ID")
+        for delivery in chosen:
+            record(session, "retried", campaign_id=post.campaign_id, post=post, channel=delivery.channel,
+                   delivery_id=delivery.id, detail={"from": delivery.status, "attempts": delivery.attempts})
+            delivery.status, delivery.available_at, delivery.attempts = "pending", now, 0
+            delivery.lease_owner = delivery.lease_expires_at = None
+        post.status = "approved"  # a post that was done (every channel finished) is open again
+        return [d.channel for d in chosen]

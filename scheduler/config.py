@@ -147,8 +147,27 @@ class RenderSection(_Section):
     media: str = "var/media"  # where banner files are kept, relative to this file
 
 
+Seconds = Annotated[float, Field(gt=0)]
+
+
+class DaemonSection(_Section):
+    """How ``loa run`` paces, retries and recovers. Defaults suit a real office; tests shorten them."""
+
+    grace_minutes: Annotated[float, Field(ge=0)] = 360  # overdue by more than this after downtime: missed
+    spacing_seconds: Annotated[float, Field(ge=0)] = 120  # minimum gap between overdue sends on one channel
+    max_attempts: Annotated[int, Field(ge=1, le=100)] = 6  # transient failures before a delivery fails
+    retry_base_seconds: Seconds = 30  # first retry after about this; doubled each attempt, with jitter
+    retry_max_seconds: Seconds = 3600
+    lease_seconds: Seconds = 600  # longer than any send: an expired lease means its owner died mid-send
+    shutdown_seconds: Seconds = 30  # on SIGTERM, how long in-flight sends may take to finish
+    sweep_seconds: Seconds = 1  # how often the queue is looked at (new posts, edits made elsewhere)
+    heartbeat_seconds: Seconds = 10
+    health_minutes: Seconds = 15  # channel checks; a paused channel resumes when its check passes
+
+
 class ConfigDocument(_Section):
     database: DatabaseSection = DatabaseSection()
+    daemon: DaemonSection = DaemonSection()
     render: RenderSection = RenderSection()
     defaults: DefaultsSection = DefaultsSection()
     organization: OrganizationSection = OrganizationSection()

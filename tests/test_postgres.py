@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from conftest import SAMPLE, Project, campaign_toml
+from posts.db import SCHEMA_HEAD
 from scheduler.config import config_template
 
 _names = itertools.count()
@@ -34,7 +35,7 @@ def scalar(url: str, sql: str):
 
 def test_init_creates_the_schema_on_postgresql(pg_project):
     project, url = pg_project
-    assert scalar(url, "SELECT version_num FROM alembic_version") == "0002"
+    assert scalar(url, "SELECT version_num FROM alembic_version") == SCHEMA_HEAD
     assert not (project.root / "var" / "loa.db").exists()
 
 

@@ -110,11 +110,10 @@ class Renderer:
         if name and not any(self.text.has_template(self.kind(c), name) for c in channels):
             raise UserError(t("err.unknown_template", template=name), where=where)
 
-    def render(self, post: PostContent, campaign: Campaign, *, where: str) -> list[dict[str, Any]]:
-        """Rows for the renders table: one text per channel, one file per banner size."""
+    def _context(self, post: PostContent, campaign: Campaign, links: dict[str, str | None] | None) -> dict[str, Any]:
         tz = zone(campaign.timezone)
         local = post.publish_at.astimezone(tz)
-        context = {
+        return {
             "campaign": {"slug": campaign.slug, "name": campaign.name, "theme": campaign.theme,
                          "start": campaign.start_date, "end": campaign.end_date, "plan_ref": campaign.plan_ref,
                          "hashtags": campaign.hashtags},
@@ -124,20 +123,36 @@ class Renderer:
             "day": {"number": (local.date() - campaign.start_date).days + 1,
                     "count": (campaign.end_date - campaign.start_date).days + 1},
             "hashtags": campaign.hashtags,
-            # permalinks of the post's other channels, known once they are published (the daemon re-renders)
-            "links": {channel: None for channel in self.settings.kinds},
+            # permalinks of the post's other channels: known once they are published (see ``text_with_links``)
+            "links": {channel: None for channel in self.settings.kinds} | (links or {}),
         }
+
+    def _text(self, post: PostContent, context: dict[str, Any], channel: str, *, where: str) -> tuple[ChannelKind, str]:
+        kind = self.kind(channel)
+        template = post.template if post.template and self.text.has_template(kind, post.template) else None
+        text = self.text.render(kind, template, {**context, "channel": channel})
+        check_limits(kind, title=post.title, text=text, with_banner=bool(post.banner), where=where)
+        return kind, text
+
+    def render(self, post: PostContent, campaign: Campaign, *, where: str) -> list[dict[str, Any]]:
+        """Rows for the renders table: one text per channel, one file per banner size."""
+        context = self._context(post, campaign, None)
         self.check_template(post.template, post.channels, where=where)
         rows = []
         for channel in post.channels:
-            kind = self.kind(channel)
-            template = post.template if post.template and self.text.has_template(kind, post.template) else None
-            text = self.text.render(kind, template, {**context, "channel": channel})
-            check_limits(kind, title=post.title, text=text, with_banner=bool(post.banner), where=where)
+            kind, text = self._text(post, context, channel, where=where)
             rows.append(self._row(post, "text", channel, f"{channel}.{kind.extension}", text.encode(), content=text))
         if post.banner:
             rows += self._banners(post, campaign, where=where)
         return rows
+
+    def text_with_links(self, post: Post, channel: str, links: dict[str, str | None], *, where: str) -> str:
+        """The channel's text again, now that other channels of the post are published (``{{ links.portal }}``).
+
+        Only the links differ from what was previewed: the post itself cannot change once approved and claimed.
+        """
+        content = PostContent.of(post)
+        return self._text(content, self._context(content, post.campaign, links), channel, where=where)[1]
 
     def _banner_jobs(self, post: PostContent, campaign: Campaign, *, where: str) -> list[BannerJob]:
         banner = post.banner or {}

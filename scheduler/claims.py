@@ -1,0 +1,126 @@
+"""Claiming deliveries: the atomic step that makes "never twice" hold across processes and machines.
+
+A claim is one ``UPDATE deliveries SET status='sending', lease… WHERE id IN (SELECT … LIMIT n) RETURNING id``.
+On SQLite the write transaction starts with ``BEGIN IMMEDIATE``, so two claims never interleave; on PostgreSQL
+the inner SELECT takes ``FOR UPDATE SKIP LOCKED``, so concurrent daemons skip each other's rows instead of waiting.
+Only the lease's owner may record the outcome; an expired lease means its owner died mid-send (see recovery.py).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import socket
+from collections.abc import Iterable, Mapping
+
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, select, update
+from sqlalchemy.orm import Session, aliased
+
+from posts.db import Database
+from posts.models import ChannelState, Delivery, Post, utcnow
+
+DUE_STATUSES = ("pending", "retry_wait")
+_TOKEN = secrets.token_hex(3)
+
+
+def owner_name() -> str:
+    """host:pid:token. The token tells a restarted process with a recycled pid from the one that died."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_TOKEN}"
+
+
+def owner_is_dead(owner: str | None) -> bool:
+    """True only when ``owner`` was a process on this machine that no longer runs (its lease can go at once)."""
+    if not owner:
+        return False
+    host, _, rest = owner.partition(":")
+    pid = rest.split(":", 1)[0]
+    if host != socket.gethostname() or not pid.isdigit() or owner == owner_name():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    # the pid runs, but it may be another process by now: only a matching /proc cmdline is proof of life
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return b"loa" not in handle.read()
+    except OSError:
+        return False
+
+
+def paused_channels(session: Session, now: dt.datetime) -> dict[str, ChannelState]:
+    """Channels that send nothing now: refused credentials (until a check passes) or a rate limit (until a time)."""
+    states = session.scalars(select(ChannelState).where(ChannelState.paused_reason.is_not(None))).all()
+    return {s.channel: s for s in states if s.resume_at is None or s.resume_at > now}
+
+
+def _prerequisite(after: Mapping[str, str]) -> ColumnElement:
+    """The channel each delivery waits for: its own ``wait_for`` (campaign file), else config.toml's ``after``."""
+    configured = case(dict(after), value=Delivery.channel, else_=None) if after else None
+    return func.coalesce(Delivery.wait_for, configured) if configured is not None else Delivery.wait_for
+
+
+def claimable(now: dt.datetime | None, *, after: Mapping[str, str], paused: Iterable[str]) -> Select:
+    """Approved posts' deliveries that may be sent (due by ``now`` when given): not paused, not waiting."""
+    first = aliased(Delivery)
+    waiting = exists().where(first.post_id == Delivery.post_id, first.channel == _prerequisite(after),
+                             first.status.not_in(("published", "cancelled")))
+    query = (select(Delivery.id).join(Post, Post.id == Delivery.post_id)
+             .where(Delivery.status.in_(DUE_STATUSES), Post.status == "approved", ~waiting))
+    if now is not None:
+        query = query.where(Delivery.available_at <= now)
+    paused = list(paused)
+    if paused:
+        query = query.where(Delivery.channel.not_in(paused))
+    return query
+
+
+def claim_due_deliveries(db: Database, owner: str, *, after: Mapping[str, str], limit: int = 20,
+                         lease: dt.timedelta, now: dt.datetime | None = None) -> list[int]:
+    """Claim up to ``limit`` due deliveries, earliest first, for ``owner``. Returns their ids."""
+    now = now or utcnow()
+    with db.transaction() as session:
+        paused = paused_channels(session, now)
+        candidates = claimable(now, after=after, paused=paused).order_by(Delivery.available_at).limit(limit)
+        if not db.is_sqlite:
+            candidates = candidates.with_for_update(skip_locked=True, of=Delivery)
+        claimed = session.execute(
+            update(Delivery).where(Delivery.id.in_(candidates.scalar_subquery()),
+                                   Delivery.status.in_(DUE_STATUSES))
+            .values(status="sending", lease_owner=owner, lease_expires_at=now + lease,
+                    attempts=Delivery.attempts + 1, updated_at=now)
+            .returning(Delivery.id, Delivery.available_at)).all()
+    return [row.id for row in sorted(claimed, key=lambda row: (row.available_at, row.id))]
+
+
+def next_due_at(db: Database, *, after: Mapping[str, str]) -> dt.datetime | None:
+    """When the next claimable delivery falls due (None: nothing is queued). Cheap: the partial due index."""
+    now = utcnow()
+    with db.session() as session:
+        paused = paused_channels(session, now)
+        query = claimable(None, after=after, paused=paused).with_only_columns(func.min(Delivery.available_at))
+        value = session.scalar(query)
+    return value.replace(tzinfo=dt.timezone.utc) if value is not None and value.tzinfo is None else value
+
+
+def release_claim(session: Session, delivery: Delivery, now: dt.datetime) -> None:
+    """Give a claimed delivery back unsent (its post was edited or cancelled meanwhile): no attempt is spent."""
+    cancelled = delivery.post.status == "cancelled"
+    delivery.status = "cancelled" if cancelled else "pending"
+    delivery.attempts = max(0, delivery.attempts - 1)
+    delivery.lease_owner, delivery.lease_expires_at, delivery.updated_at = None, None, now
+
+
+def open_deliveries(session: Session, *, after: Mapping[str, str]) -> int:
+    """Approved deliveries still to send on channels that can send: what ``loa run --until-idle`` waits for."""
+    now = utcnow()
+    paused = paused_channels(session, now)
+    pending = session.scalar(claimable(None, after=after, paused=paused).with_only_columns(func.count()))
+    sending = session.scalar(select(func.count()).select_from(Delivery).where(Delivery.status == "sending"))
+    return (pending or 0) + (sending or 0)
+
+
+__all__ = ["DUE_STATUSES", "claim_due_deliveries", "claimable", "next_due_at", "open_deliveries", "owner_is_dead",
+           "owner_name", "paused_channels", "release_claim", "and_"]
