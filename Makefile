@@ -16,7 +16,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/loa init
 	$(BIN)/loa campaign import assets/campaigns/hoc-tap-suot-doi-2024.toml --start now --pace 2 --approve --replace
-	$(BIN)/loa queue --campaign hoc-tap-suot-doi-2024
+	$(BIN)/loa run --until-idle
+	$(BIN)/loa queue --campaign hoc-tap-suot-doi-2024 --status done
+	$(BIN)/loa status
+	@echo "Published site: $(CURDIR)/var/site/index.html  (Facebook dry run: $(CURDIR)/var/dry-run/facebook/)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

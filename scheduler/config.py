@@ -193,6 +193,11 @@ class Config:
     def channel_names(self) -> list[str]:
         return list(self.channels)
 
+    @property
+    def after(self) -> dict[str, str]:
+        """Channel order from config.toml: channel -> the channel of the same post it waits for."""
+        return {name: settings.after for name, settings in self.channels.items() if settings.after}
+
     def path_of(self, value: str | None) -> Path | None:
         """A path from the config, relative to the config file."""
         return None if value is None else (self.base_dir / value).resolve()

@@ -1,46 +1,54 @@
-"""Claim, publish, record: the one path every delivery takes, from `loa publish` now and from the daemon later.
+"""Send one claimed delivery and record what happened: the path every delivery takes, from `loa publish` and `loa run`.
 
-A claim is one atomic ``UPDATE … WHERE id IN (SELECT …) RETURNING``: it moves deliveries to ``sending`` with a
-lease (owner, expiry), so two processes can never both send the same delivery. The outcome is recorded only by
-the lease's owner.
+Outcomes, per delivery (so a post can be published on the portal and retrying on Facebook):
+
+* published: remote id and permalink kept, an outreach entry written;
+* transient error: ``retry_wait`` with exponential backoff and jitter, never before the platform's Retry-After or
+  usage-header time; after ``max_attempts`` the delivery fails;
+* permanent error: failed at once;
+* refused credentials, or a rate limit on the whole channel: the channel pauses (``channel_states``) and the
+  delivery waits without spending an attempt; the channel's other deliveries wait too, other channels carry on.
+
+Only the lease's owner records an outcome: a process whose lease expired (and was reconciled) records nothing.
 """
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
-import socket
+import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from posts.db import Database
 from posts.errors import UserError
 from posts.i18n import t
-from posts.models import FINISHED_DELIVERY_STATUSES, Delivery, Post, utcnow
+from posts.models import FINISHED_DELIVERY_STATUSES, ChannelState, Delivery, Post, utcnow
 from posts.outreach import record
+from posts.render.artefacts import Renderer
 from posts.render.text import channel_kinds
 
+from .claims import release_claim
 from .config import Config
 from .outgoing import load_outgoing
-from .publishers import AuthError, PermanentError, Published, Publisher, PublishError, TransientError, publishers
+from .publishers import AuthError, Outgoing, PermanentError, Published, Publisher, PublishError, TransientError, \
+    publishers
 
-LEASE = dt.timedelta(minutes=10)  # longer than any send: an expired lease means its owner died mid-send
-RETRY_AFTER = dt.timedelta(minutes=5)
-SENDABLE_NOW = ("pending", "retry_wait", "missed")  # what `loa publish` may send at once
-
-
-def owner_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+log = logging.getLogger("loa.dispatch")
 
 
 @dataclass
 class Outcome:
     channel: str
-    status: str
+    status: str  # published, retry_wait, failed, paused (channel-wide), released (post changed meanwhile)
     permalink: str | None = None
     error: str | None = None
     auth: bool = False  # the credentials were refused: a person must act
+    post_id: int | None = None
+    delivery_id: int | None = None
+    next_at: dt.datetime | None = None
 
 
 def publisher_for(config: Config, channel: str) -> Publisher:
@@ -60,9 +68,165 @@ def require_secrets(config: Config, channel: str) -> None:
             raise UserError(t("err.secret_missing", variable=name, channel=channel), where=f"channels.{channel}")
 
 
-def claim_post_deliveries(db: Database, post_id: int, owner: str, *, channel: str | None = None,
-                          now: dt.datetime | None = None) -> list[int]:
+def retry_delay(config: Config, attempts: int) -> dt.timedelta:
+    """Exponential backoff with jitter: about base x 2^(n-1), capped, times a random 0.5–1 (daemons spread out)."""
+    daemon = config.document.daemon
+    ceiling = min(daemon.retry_max_seconds, daemon.retry_base_seconds * 2 ** max(0, attempts - 1))
+    return dt.timedelta(seconds=ceiling * random.uniform(0.5, 1.0))
+
+
+def _load(db: Database, config: Config, delivery_id: int, owner: str, renderer: Renderer | None) -> Outgoing | None:
+    """The delivery as it goes out, or None when it is no longer ours to send (post edited back to draft,
+    cancelled, or the lease lost): then the claim is given back unsent."""
+    media = Path(config.path_of(config.document.render.media))
+    now = utcnow()
+    with db.transaction() as session:
+        delivery = session.get(Delivery, delivery_id)
+        if delivery is None or delivery.lease_owner != owner or delivery.status != "sending":
+            return None
+        if delivery.post.status != "approved":
+            release_claim(session, delivery, now)
+            record(session, "released", campaign_id=delivery.post.campaign_id, post=delivery.post,
+                   channel=delivery.channel, delivery_id=delivery.id, detail={"post_status": delivery.post.status})
+            return None
+        settings = config.channels.get(delivery.channel)
+        size = channel_kinds()[settings.channel_kind()].banner_size if settings is not None else None
+        outgoing = load_outgoing(session, delivery_id, media, banner_size=size)
+        links = {d.channel: d.permalink for d in delivery.post.deliveries if d.status == "published" and d.permalink}
+        if links and renderer is not None and settings is not None:
+            text = renderer.text_with_links(delivery.post, delivery.channel, links,
+                                            where=f"post {delivery.post_id} ({delivery.channel})")
+            outgoing = Outgoing(**{**vars(outgoing), "text": text})
+    return outgoing
+
+
+def send_claimed(db: Database, config: Config, delivery_id: int, owner: str,
+                 adapters: dict[str, Publisher] | None = None, renderer: Renderer | None = None) -> Outcome:
+    """Publish one claimed delivery through its channel's adapter and record what happened.
+
+    ``adapters`` keeps one publisher per channel across sends (its HTTP session, what it learnt of the site).
+    """
+    try:
+        outgoing = _load(db, config, delivery_id, owner, renderer)
+    except UserError as exc:  # the text no longer fits once the link is in, say: this delivery cannot go
+        return record_failure(db, config, delivery_id, owner, PermanentError(str(exc)))
+    if outgoing is None:
+        return Outcome("?", "released", delivery_id=delivery_id)
+    adapters = {} if adapters is None else adapters
+    if outgoing.channel not in adapters:
+        adapters[outgoing.channel] = publisher_for(config, outgoing.channel)
+    try:
+        published = adapters[outgoing.channel].publish(outgoing)
+    except PublishError as exc:
+        return record_failure(db, config, delivery_id, owner, exc)
+    return record_success(db, delivery_id, owner, published)
+
+
+def _owned(session, delivery_id: int, owner: str) -> Delivery | None:
+    delivery = session.get(Delivery, delivery_id)
+    return delivery if delivery is not None and delivery.lease_owner == owner else None
+
+
+def record_success(db: Database, delivery_id: int, owner: str, published: Published, *,
+                   reconciled: bool = False) -> Outcome:
+    now = utcnow()
+    with db.transaction() as session:
+        delivery = _owned(session, delivery_id, owner)
+        if delivery is None:  # the lease expired and someone reconciled it: theirs to record
+            return Outcome("?", "lost", error="lease lost", delivery_id=delivery_id)
+        delivery.status, delivery.remote_id, delivery.permalink = "published", published.remote_id, published.permalink
+        delivery.published_at, delivery.lease_owner, delivery.lease_expires_at = now, None, None
+        delivery.last_error, delivery.updated_at = None, now
+        post = delivery.post
+        detail = {"remote_id": published.remote_id, "permalink": published.permalink, "attempt": delivery.attempts,
+                  "due_at": delivery.due_at.isoformat(), "late_seconds": round((now - delivery.due_at).total_seconds(), 3),
+                  **(published.detail or {})}
+        if reconciled:
+            detail["reconciled"] = True
+        record(session, "published", campaign_id=post.campaign_id, post=post, channel=delivery.channel, at=now,
+               delivery_id=delivery.id, detail=detail)
+        if all(d.status in FINISHED_DELIVERY_STATUSES for d in post.deliveries):
+            post.status = "done"
+        return Outcome(delivery.channel, "published", permalink=published.permalink, post_id=post.id,
+                       delivery_id=delivery.id)
+
+
+def error_class(error: PublishError) -> str:
+    if isinstance(error, AuthError):
+        return "auth"
+    if isinstance(error, TransientError):
+        return "rate_limit" if error.channel_wide else "transient"
+    return "permanent" if isinstance(error, PermanentError) else "error"
+
+
+def pause_channel(session, channel: str, kind: str, reason: str, *, until: dt.datetime | None,
+                  now: dt.datetime) -> None:
+    state = session.get(ChannelState, channel) or ChannelState(channel=channel)
+    state.paused_reason, state.pause_kind, state.paused_at, state.resume_at = reason, kind, now, until
+    session.add(state)
+
+
+def resume_channel(db: Database, channel: str, *, message: str) -> bool:
+    """Lift a channel's pause (``loa channels check`` passed). True when it was paused."""
+    with db.transaction() as session:
+        state = session.get(ChannelState, channel)
+        if state is None or state.paused_reason is None:
+            return False
+        record(session, "resumed", campaign_id=None, channel=channel,
+               detail={"was": state.paused_reason, "check": message})
+        state.paused_reason = state.pause_kind = state.resume_at = None
+        return True
+
+
+def record_failure(db: Database, config: Config, delivery_id: int, owner: str, error: PublishError) -> Outcome:
+    now = utcnow()
+    kind = error_class(error)
+    with db.transaction() as session:
+        delivery = _owned(session, delivery_id, owner)
+        if delivery is None:
+            return Outcome("?", "lost", error="lease lost", delivery_id=delivery_id)
+        post = delivery.post
+        channel_wide = isinstance(error, AuthError) or (isinstance(error, TransientError) and error.channel_wide)
+        next_at = None
+        if channel_wide:
+            # not this delivery's fault: it waits with the rest of its channel and keeps its attempt
+            until = None if isinstance(error, AuthError) else (error.not_before or now + retry_delay(config, 1))
+            pause_channel(session, delivery.channel, "auth" if isinstance(error, AuthError) else "rate", str(error),
+                          until=until, now=now)
+            record(session, "paused", campaign_id=post.campaign_id, channel=delivery.channel,
+                   detail={"reason": str(error), "class": kind, "until": until.isoformat() if until else None})
+            delivery.status, delivery.available_at = "retry_wait", max(delivery.available_at, now)
+            delivery.attempts = max(0, delivery.attempts - 1)
+            status = "paused"
+        elif isinstance(error, TransientError) and delivery.attempts < config.document.daemon.max_attempts:
+            next_at = now + retry_delay(config, delivery.attempts)
+            if error.not_before is not None:
+                next_at = max(next_at, error.not_before)
+            delivery.status, delivery.available_at, status = "retry_wait", next_at, "retry_wait"
+        else:
+            delivery.status = status = "failed"
+            if isinstance(error, TransientError):
+                error = TransientError(t("msg.retries_exhausted", attempts=delivery.attempts, error=error))
+        delivery.last_error, delivery.lease_owner, delivery.lease_expires_at = str(error), None, None
+        delivery.updated_at = now
+        record(session, "failed" if status == "failed" else "attempt", campaign_id=post.campaign_id, post=post,
+               channel=delivery.channel, at=now, delivery_id=delivery.id,
+               detail={"error": str(error), "class": kind, "attempt": delivery.attempts,
+                       "next_at": next_at.isoformat() if next_at else None})
+        if status == "failed" and all(d.status in FINISHED_DELIVERY_STATUSES for d in post.deliveries):
+            post.status = "done"
+        return Outcome(delivery.channel, status, error=str(error), auth=isinstance(error, AuthError),
+                       post_id=post.id, delivery_id=delivery.id, next_at=next_at)
+
+
+SENDABLE_NOW = ("pending", "retry_wait", "missed")  # what `loa publish` may send at once
+
+
+def claim_post_deliveries(db: Database, post_id: int, owner: str, *, lease: dt.timedelta,
+                          channel: str | None = None, now: dt.datetime | None = None) -> list[int]:
     """Claim the sendable deliveries of one approved post (``loa publish``), whatever their due time."""
+    from sqlalchemy import update
+
     now = now or utcnow()
     with db.transaction() as session:
         post = session.get(Post, post_id)
@@ -78,83 +242,21 @@ def claim_post_deliveries(db: Database, post_id: int, owner: str, *, channel: st
         if not db.is_sqlite:
             candidates = candidates.with_for_update(skip_locked=True)
         claimed = session.scalars(
-            update(Delivery).where(Delivery.id.in_(candidates))
-            .values(status="sending", lease_owner=owner, lease_expires_at=now + LEASE, attempts=Delivery.attempts + 1,
+            update(Delivery).where(Delivery.id.in_(candidates), Delivery.status.in_(SENDABLE_NOW))
+            .values(status="sending", lease_owner=owner, lease_expires_at=now + lease, attempts=Delivery.attempts + 1,
                     updated_at=now)
             .returning(Delivery.id)).all()
     return sorted(claimed)
 
 
-def send_claimed(db: Database, config: Config, delivery_id: int, owner: str,
-                 adapters: dict[str, Publisher] | None = None) -> Outcome:
-    """Publish one claimed delivery through its channel's adapter and record what happened.
-
-    ``adapters`` keeps one publisher per channel across sends (its HTTP session, what it learnt of the site).
-    """
-    media = config.path_of(config.document.render.media)
-    with db.session() as session:
-        delivery = session.get(Delivery, delivery_id)
-        settings = config.channels.get(delivery.channel) if delivery is not None else None
-        size = channel_kinds()[settings.channel_kind()].banner_size if settings is not None else None
-        outgoing = load_outgoing(session, delivery_id, Path(media), banner_size=size)
-    adapters = {} if adapters is None else adapters
-    if outgoing.channel not in adapters:
-        adapters[outgoing.channel] = publisher_for(config, outgoing.channel)
-    publisher = adapters[outgoing.channel]
-    try:
-        published = publisher.publish(outgoing)
-    except PublishError as exc:
-        return _record_failure(db, delivery_id, owner, exc)
-    return _record_success(db, delivery_id, owner, published)
-
-
-def _owned(session, delivery_id: int, owner: str) -> Delivery | None:
-    delivery = session.get(Delivery, delivery_id)
-    return delivery if delivery is not None and delivery.lease_owner == owner else None
-
-
-def _record_success(db: Database, delivery_id: int, owner: str, published: Published) -> Outcome:
-    now = utcnow()
-    with db.transaction() as session:
-        delivery = _owned(session, delivery_id, owner)
-        if delivery is None:  # the lease expired and someone reconciled it: theirs to record
-            return Outcome("?", "unknown", error="lease lost")
-        delivery.status, delivery.remote_id, delivery.permalink = "published", published.remote_id, published.permalink
-        delivery.published_at, delivery.lease_owner, delivery.lease_expires_at = now, None, None
-        delivery.last_error, delivery.updated_at = None, now
-        post = delivery.post
-        record(session, "published", campaign_id=post.campaign_id, post=post, channel=delivery.channel, at=now,
-               detail={"remote_id": published.remote_id, "permalink": published.permalink,
-                       "attempt": delivery.attempts, **(published.detail or {})})
-        if all(d.status in FINISHED_DELIVERY_STATUSES for d in post.deliveries):
-            post.status = "done"
-        return Outcome(delivery.channel, "published", permalink=published.permalink)
-
-
-def _record_failure(db: Database, delivery_id: int, owner: str, error: PublishError) -> Outcome:
-    now = utcnow()
-    kind = "transient" if isinstance(error, TransientError) else "auth" if isinstance(error, AuthError) else \
-        "permanent" if isinstance(error, PermanentError) else "error"
-    with db.transaction() as session:
-        delivery = _owned(session, delivery_id, owner)
-        if delivery is None:
-            return Outcome("?", "unknown", error="lease lost")
-        if isinstance(error, (TransientError, AuthError)):
-            not_before = getattr(error, "not_before", None) or now + RETRY_AFTER
-            delivery.status, delivery.available_at = "retry_wait", not_before
-        else:
-            delivery.status = "failed"
-        delivery.last_error, delivery.lease_owner, delivery.lease_expires_at = str(error), None, None
-        delivery.updated_at = now
-        record(session, "failed" if delivery.status == "failed" else "attempt", campaign_id=delivery.post.campaign_id,
-               post=delivery.post, channel=delivery.channel, at=now,
-               detail={"error": str(error), "class": kind, "attempt": delivery.attempts})
-        return Outcome(delivery.channel, delivery.status, error=str(error), auth=isinstance(error, AuthError))
-
-
 def publish_post(db: Database, config: Config, post_id: int, *, channel: str | None = None,
-                 adapters: dict[str, Publisher] | None = None) -> list[Outcome]:
-    """``loa publish``: claim the post's sendable deliveries, send each, record each outcome."""
+                 adapters: dict[str, Publisher] | None = None, renderer: Renderer | None = None) -> list[Outcome]:
+    """``loa publish``: claim the post's sendable deliveries, send each, record each outcome.
+
+    A channel this post waits for (``after``) is sent first, so its link reaches the later one's text.
+    """
+    from .claims import owner_name
+
     owner = owner_name()
     with db.session() as session:  # config problems stop here, before anything is claimed
         post = session.get(Post, post_id)
@@ -163,8 +265,14 @@ def publish_post(db: Database, config: Config, post_id: int, *, channel: str | N
         if name in config.channels:
             publisher_for(config, name)
             require_secrets(config, name)
-    claimed = claim_post_deliveries(db, post_id, owner, channel=channel)
+    lease = dt.timedelta(seconds=config.document.daemon.lease_seconds)
+    claimed = claim_post_deliveries(db, post_id, owner, channel=channel, lease=lease)
     if not claimed:
         raise UserError(t("err.nothing_to_publish", id=post_id), where="ID")
+    with db.session() as session:  # a channel another one waits for goes first, so its link is known
+        rows = session.scalars(select(Delivery).where(Delivery.id.in_(claimed))).all()
+        waited_for = {d.wait_for or getattr(config.channels.get(d.channel), "after", None) for d in rows}
+        claimed = [d.id for d in sorted(rows, key=lambda d: (d.channel not in waited_for, d.id))]
     adapters = {} if adapters is None else adapters
-    return [send_claimed(db, config, delivery_id, owner, adapters) for delivery_id in claimed]
+    return [send_claimed(db, config, delivery_id, owner, adapters, renderer)
+            for delivery_id in claimed]

@@ -163,3 +163,39 @@ def print_themes(themes: list[dict[str, Any]]) -> None:
     for theme in themes:
         table.add_row(theme["slug"], theme["name"], theme["description"], theme["decor"])
     _console().print(table)
+
+
+def print_status(report: dict[str, Any]) -> None:
+    """``loa status`` for a newcomer: is it running, what is queued, what comes next, what needs a person."""
+    console = _console()
+    daemon = report["daemon"]
+    alive = [p for p in daemon["processes"] if p["alive"]]
+    if alive:
+        console.print(Text(t("msg.daemon_alive", count=len(alive), owners=", ".join(p["owner"] for p in alive)),
+                           style="green"))
+    else:
+        console.print(Text(t("msg.daemon_down"), style="bold red"))
+    counts = report["deliveries"]
+    console.print(_fields([(t("col.deliveries"), ", ".join(
+        f"{t(f'status.{s}')}: {n}" for s, n in counts.items() if n) or "–")]))
+    nxt = report["next"]
+    if nxt:
+        moment = _local(nxt["at"])
+        console.print(_fields([(t("col.next"), f"{day_label(moment.date())} {moment:%H:%M:%S} · {nxt['channel']} · "
+                                               f"#{nxt['post']} {nxt['title']}")]))
+    for paused in report["paused"]:
+        until = _local(paused["until"]).strftime("%d/%m %H:%M") if paused["until"] else t("msg.until_check")
+        console.print(Text(t("msg.channel_paused", channel=paused["channel"], until=until, reason=paused["reason"]),
+                           style="bold yellow"))
+    attention = report["attention"]
+    if not attention["items"]:
+        console.print(Text(t("msg.nothing_needs_you"), style="green"))
+        return
+    table = Table(header_style="bold", title=t("msg.needs_attention", count=attention["total"]))
+    for key in ("id", "channel", "status", "due", "title", "reason", "todo"):
+        table.add_column(t(f"col.{key}"), overflow="fold")
+    for item in attention["items"]:
+        due = _local(item["due_at"]).strftime("%d/%m %H:%M") if item["due_at"] else "–"
+        table.add_row(str(item["post"]), item["channel"], status_text(item["status"]), due, item["title"],
+                      item["reason"] or "–", item["hint"])
+    console.print(table)

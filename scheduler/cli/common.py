@@ -126,6 +126,14 @@ class App:
             self._database = open_database(self.config.database_url, create=create)
         return self._database
 
+    def database_exists(self) -> bool:
+        """Whether there is a database to open (commands that work without one, like ``channels check``)."""
+        try:
+            self.database()
+        except UserError:
+            return False
+        return True
+
     def close(self) -> None:
         if self._database is not None:
             self._database.dispose()

@@ -69,7 +69,7 @@ def channels_list_command(app: App, as_json: bool) -> None:
 @click.argument("names", metavar="[NAME...]", nargs=-1)
 @pass_app
 def channels_check_command(app: App, names: tuple[str, ...]) -> None:
-    from scheduler.dispatch import publisher_for
+    from scheduler.dispatch import publisher_for, resume_channel
 
     failed = []
     for name in names or app.config.channel_names:
@@ -77,5 +77,7 @@ def channels_check_command(app: App, names: tuple[str, ...]) -> None:
         click.echo(f"{name}: {health.message}", err=not health.ok)
         if not health.ok:
             failed.append(name)
+        elif app.database_exists() and resume_channel(app.database(), name, message=health.message):
+            click.echo(t("msg.channel_resumed", channel=name))
     if failed:
         raise UserError(t("err.channels_failed", channels=", ".join(failed)))

@@ -22,9 +22,11 @@ class PublishError(Exception):
 
 
 class TransientError(PublishError):
-    def __init__(self, message: str, *, not_before: dt.datetime | None = None) -> None:
+    def __init__(self, message: str, *, not_before: dt.datetime | None = None, channel_wide: bool = False) -> None:
         super().__init__(message)
         self.not_before = not_before  # from Retry-After or a platform's usage headers
+        # a rate limit on the whole account or page: the channel pauses, its deliveries keep their attempts
+        self.channel_wide = channel_wide
 
 
 class PermanentError(PublishError):
@@ -90,7 +92,12 @@ class Publisher(ABC):
     def publish(self, outgoing: Outgoing) -> Published: ...
 
     @abstractmethod
-    def find_existing(self, outgoing: Outgoing) -> Published | None: ...
+    def find_existing(self, outgoing: Outgoing) -> Published | None:
+        """The post this delivery made earlier, or None when the platform shows there is none.
+
+        Raise when it cannot tell: after a crash mid-send the delivery then becomes ``unknown`` for a person to
+        decide, instead of being sent again blindly.
+        """
 
     @abstractmethod
     def check(self) -> ChannelHealth: ...

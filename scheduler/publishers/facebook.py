@@ -44,7 +44,8 @@ class FacebookPublisher(Publisher):
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         if self.paused_until and self.paused_until > dt.datetime.now(dt.timezone.utc):
-            raise TransientError("usage near the Graph API limit: slowing down", not_before=self.paused_until)
+            raise TransientError("usage near the Graph API limit: slowing down", not_before=self.paused_until,
+                                 channel_wide=True)
         headers = {"Authorization": f"Bearer {self._token()}"}
         try:
             answer = self.session.request(method, f"{self.root}/{path}", headers=headers, timeout=TIMEOUT, **kwargs)
@@ -83,7 +84,7 @@ class FacebookPublisher(Publisher):
             return TransientError(text)
         if code == 80001 or code in RATE_LIMIT_CODES:
             return TransientError(text, not_before=self.paused_until or
-                                  dt.datetime.now(dt.timezone.utc) + RATE_LIMIT_PAUSE)
+                                  dt.datetime.now(dt.timezone.utc) + RATE_LIMIT_PAUSE, channel_wide=True)
         if code == 190:
             return AuthError(f"the Page token is invalid or expired — {TOKEN_HINT} ({text})")
         if code == 10 or (isinstance(code, int) and 200 <= code <= 299):

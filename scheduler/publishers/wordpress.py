@@ -154,7 +154,8 @@ def _classify(method: str, route: str, answer: requests.Response) -> Exception:
     if answer.status_code == 403:
         return AuthError(f"the user may not do this ({text})")
     if answer.status_code == 429 or answer.status_code >= 500:
-        return TransientError(text, not_before=_retry_after(answer))
+        # a 429 is the site's limit, for every delivery of the channel alike
+        return TransientError(text, not_before=_retry_after(answer), channel_wide=answer.status_code == 429)
     return PermanentError(text)
 
 

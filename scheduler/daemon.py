@@ -1,0 +1,269 @@
+"""``loa run``: the publishing daemon.
+
+APScheduler 3.11 with an in-memory job store drives it (never pickled per-post jobs: the queue is our own tables,
+which several processes share):
+
+* ``sweep`` every second: claims what is due (new posts, edits and cancellations made by other processes are seen
+  here) and sends it, one worker thread per channel, so a slow channel does not hold up the others;
+* ``wake``: a one-off job armed for the next due time, so a post goes out within a second of its time;
+* ``reconcile``: leases whose owner died mid-send are settled through the adapters (recovery.py);
+* ``heartbeat`` for ``loa status``; ``health``: a paused channel resumes once its check passes again.
+
+SIGTERM or SIGINT: stop claiming, let in-flight sends finish (at most ``shutdown_seconds``), exit 0.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+import socket
+import os
+import threading
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor, wait
+from importlib.metadata import version
+from typing import Any
+
+from sqlalchemy import select, update
+
+from posts.db import Database
+from posts.models import Daemon as DaemonRow, Delivery, utcnow
+from posts.render.artefacts import Renderer
+
+from .claims import claim_due_deliveries, claimable, next_due_at, open_deliveries, owner_name, paused_channels, \
+    release_claim
+from .config import Config
+from .dispatch import Outcome, publisher_for, resume_channel, send_claimed
+from .events import emit
+from .publishers import Publisher
+from .recovery import pace_overdue, reconcile_abandoned
+
+BATCH = 10  # deliveries claimed per round: small, so a lease never waits long behind a slow send
+
+
+class PublishingDaemon:
+    def __init__(self, db: Database, config: Config, *, renderer: Renderer | None = None,
+                 dry_run: bool = False) -> None:
+        self.db, self.config, self.renderer, self.dry_run = db, config, renderer, dry_run
+        self.settings = config.document.daemon
+        self.owner = owner_name()
+        self.lease = dt.timedelta(seconds=self.settings.lease_seconds)
+        self.adapters: dict[str, Publisher] = {}
+        if dry_run:  # every channel behaves as the dry-run adapter; nothing in the database changes
+            from .publishers.dry_run import DryRunPublisher
+
+            for name, channel in config.channels.items():
+                folder = type("DryRunSettings", (), {"path": f"var/dry-run/{name}"})()
+                self.adapters[name] = DryRunPublisher(name, folder, base_dir=config.base_dir)
+        self.rehearsed: set[int] = set()  # dry run: what was already shown
+        self.stopping = threading.Event()
+        self._sweeping = threading.Lock()
+        self._again = threading.Event()
+        self._senders = ThreadPoolExecutor(max_workers=max(1, len(config.channels)), thread_name_prefix="send")
+        self._scheduler: Any = None
+        self.sent = 0
+
+    # -- life cycle -----------------------------------------------------------------------------------------------
+    def start(self, *, schedule: bool = True) -> None:
+        """Register, settle what a previous run left behind, pace the backlog, then (``schedule``) start the jobs."""
+        if not self.dry_run:
+            self._register()
+            self.reconcile()
+            missed, spaced = pace_overdue(self.db, self.config)
+            if missed:
+                emit("missed", f"{missed} deliveries were overdue past the grace window: missed", count=missed,
+                     level=logging.WARNING)
+            if spaced > 1:
+                emit("backlog", f"{spaced} overdue deliveries will go out spaced per channel", count=spaced)
+        emit("started", f"publishing as {self.owner}" + (" (dry run)" if self.dry_run else ""), owner=self.owner)
+        if not schedule:
+            return
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        scheduler = BackgroundScheduler(timezone="UTC", job_defaults={
+            "coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+        scheduler.add_job(self.sweep, "interval", seconds=self.settings.sweep_seconds, id="sweep",
+                          next_run_time=dt.datetime.now(dt.timezone.utc))
+        if not self.dry_run:
+            scheduler.add_job(self.reconcile, "interval", seconds=min(30.0, self.settings.lease_seconds / 2),
+                              id="reconcile")
+            scheduler.add_job(self.heartbeat, "interval", seconds=self.settings.heartbeat_seconds, id="heartbeat")
+            scheduler.add_job(self.check_paused_channels, "interval", minutes=self.settings.health_minutes,
+                              id="health")
+        self._scheduler = scheduler
+        scheduler.start()
+
+    def stop(self) -> bool:
+        """Stop claiming; wait (bounded) for in-flight sends. True when everything finished in time."""
+        self.stopping.set()
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+        finished = self._sweeping.acquire(timeout=self.settings.shutdown_seconds)
+        if finished:
+            self._sweeping.release()
+            self._senders.shutdown(wait=True)
+        if not self.dry_run:
+            with self.db.transaction() as session:
+                row = session.get(DaemonRow, self.owner)
+                if row is not None:
+                    row.stopped_at = utcnow()
+        emit("stopped", "stopped" if finished else "stopped with sends still in flight: the next start settles them")
+        return finished
+
+    def run(self, *, once: bool = False, until_idle: bool = False) -> bool:
+        """Run in the foreground until a signal (or, with ``once``/``until_idle``, until there is nothing to do)."""
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._on_signal)
+        if once:
+            self.start(schedule=False)
+            self.sweep()
+            return self.stop()
+        self.start()
+        while not self.stopping.wait(0.2):
+            if until_idle and self.idle():
+                emit("idle", "nothing left to send")
+                break
+        return self.stop()
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        if not self.stopping.is_set():
+            emit("stopping", f"{signal.Signals(signum).name}: no new claims; finishing what is in flight")
+        self.stopping.set()
+
+    # -- jobs -----------------------------------------------------------------------------------------------------
+    def sweep(self) -> None:
+        """Send everything due, round after round; then arm the wake-up for the next due time."""
+        if not self._sweeping.acquire(blocking=False):
+            self._again.set()  # a sweep is running: it goes round once more instead
+            return
+        try:
+            while not self.stopping.is_set():
+                self._again.clear()
+                if not self._send_due_round() and not self._again.is_set():
+                    break
+            if not self.stopping.is_set():
+                self._arm_wake()
+        finally:
+            self._sweeping.release()
+
+    def _send_due_round(self) -> int:
+        if self.dry_run:
+            return self._rehearse_due_round()
+        claimed = claim_due_deliveries(self.db, self.owner, after=self.config.after, limit=BATCH, lease=self.lease)
+        if not claimed:
+            return 0
+        with self.db.session() as session:
+            channels = dict(session.execute(select(Delivery.id, Delivery.channel).where(Delivery.id.in_(claimed))).all())
+        by_channel: dict[str, list[int]] = defaultdict(list)
+        for delivery_id in claimed:
+            by_channel[channels[delivery_id]].append(delivery_id)
+        wait([self._senders.submit(self._send_channel, ids) for ids in by_channel.values()])
+        return len(claimed)
+
+    def _send_channel(self, ids: list[int]) -> None:
+        for index, delivery_id in enumerate(ids):
+            if self.stopping.is_set():  # claimed but not started: given back, no attempt spent
+                self._release(ids[index:])
+                return
+            try:
+                outcome = send_claimed(self.db, self.config, delivery_id, self.owner, self.adapters, self.renderer)
+            except Exception as exc:  # noqa: BLE001 - a fault of ours must not kill the daemon; the lease expires
+                emit("error", f"delivery {delivery_id}: {type(exc).__name__}: {exc}", level=logging.ERROR)
+                continue
+            self._report(outcome)
+            if outcome.status == "paused":  # the channel is paused: the rest of this batch waits with it
+                self._release(ids[index + 1:])
+                return
+
+    def _release(self, ids: list[int]) -> None:
+        now = utcnow()
+        with self.db.transaction() as session:
+            for delivery in session.scalars(select(Delivery).where(Delivery.id.in_(ids),
+                                                                  Delivery.lease_owner == self.owner)):
+                release_claim(session, delivery, now)
+
+    def _report(self, outcome: Outcome) -> None:
+        fields = {"post": outcome.post_id, "channel": outcome.channel}
+        if outcome.status in ("published", "reconciled"):
+            self.sent += 1
+            emit(outcome.status, "published" if outcome.status == "published" else
+                 "found on the platform after an interrupted send: recorded as published", link=outcome.permalink,
+                 **fields)
+        elif outcome.status == "retry_wait":
+            emit("retry", "will try again", error=outcome.error, next_at=outcome.next_at and
+                 outcome.next_at.isoformat(timespec="seconds"), level=logging.WARNING, **fields)
+        elif outcome.status == "failed":
+            emit("failed", "failed: a person must look", error=outcome.error, level=logging.ERROR, **fields)
+        elif outcome.status == "paused":
+            emit("paused", "channel paused; its deliveries wait", error=outcome.error, level=logging.ERROR, **fields)
+        elif outcome.status == "unknown":
+            emit("unknown", "interrupted send, outcome unknown: a person must check the channel",
+                 error=outcome.error, level=logging.ERROR, **fields)
+        elif outcome.status == "released":
+            emit("released", "post changed while claimed: not sent", **fields)
+
+    def _rehearse_due_round(self) -> int:
+        now = utcnow()
+        with self.db.session() as session:
+            due = claimable(now, after={}, paused=()).where(Delivery.id.not_in(self.rehearsed) if self.rehearsed
+                                                              else Delivery.id.is_not(None))
+            rows = session.execute(due.with_only_columns(Delivery.id, Delivery.channel, Delivery.post_id)
+                                   .order_by(Delivery.available_at).limit(BATCH)).all()
+        from .outgoing import load_outgoing
+        from posts.render.text import channel_kinds
+
+        for row in rows:
+            self.rehearsed.add(row.id)
+            settings = self.config.channels.get(row.channel)
+            size = channel_kinds()[settings.channel_kind()].banner_size if settings else None
+            with self.db.session() as session:
+                outgoing = load_outgoing(session, row.id, self.config.path_of(self.config.document.render.media),
+                                         banner_size=size)
+            published = self.adapters[row.channel].publish(outgoing)
+            self.sent += 1
+            emit("rehearsed", "dry run: recorded, not sent", post=row.post_id, channel=row.channel,
+                 link=published.permalink)
+        return len(rows)
+
+    def _arm_wake(self) -> None:
+        if self._scheduler is None:
+            return
+        if self.dry_run:
+            return  # the 1 s sweep is precise enough for a rehearsal
+        when = next_due_at(self.db, after=self.config.after)
+        if when is not None and when > dt.datetime.now(dt.timezone.utc):
+            self._scheduler.add_job(self.sweep, "date", run_date=when, id="wake", replace_existing=True)
+
+    def reconcile(self) -> None:
+        for outcome in reconcile_abandoned(self.db, self.config, self.owner, self.adapters):
+            self._report(outcome)
+
+    def heartbeat(self) -> None:
+        with self.db.transaction() as session:
+            session.execute(update(DaemonRow).where(DaemonRow.owner == self.owner).values(heartbeat_at=utcnow()))
+
+    def check_paused_channels(self) -> None:
+        with self.db.session() as session:
+            paused = [name for name, state in paused_channels(session, utcnow()).items() if state.pause_kind == "auth"]
+        for name in paused:
+            if name not in self.config.channels:
+                continue
+            health = publisher_for(self.config, name).check()
+            if health.ok and resume_channel(self.db, name, message=health.message):
+                emit("resumed", f"channel check passed: {health.message}", channel=name)
+
+    def idle(self) -> bool:
+        if self.dry_run:
+            with self.db.session() as session:
+                ids = set(session.scalars(claimable(None, after={}, paused=())).all())
+            return ids <= self.rehearsed
+        with self.db.session() as session:
+            return open_deliveries(session, after=self.config.after) == 0
+
+    def _register(self) -> None:
+        now = utcnow()
+        with self.db.transaction() as session:
+            session.merge(DaemonRow(owner=self.owner, host=socket.gethostname(), pid=os.getpid(),
+                                    version=version("loa"), started_at=now, heartbeat_at=now, stopped_at=None))
+
+

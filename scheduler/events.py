@@ -1,0 +1,51 @@
+"""The daemon's log: one line per event on stderr, as text for a person or JSON for a log collector.
+
+Events carry a few known fields (``event``, ``post``, ``channel``, ``link``, ``error``, ``next_at``, ``count``);
+no secret ever reaches them (adapters redact their errors, tokens travel in headers).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+from typing import Any
+
+FIELDS = ("post", "channel", "link", "error", "next_at", "count", "owner", "until")
+LOGGER = "loa"
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        when = dt.datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="seconds")
+        event = getattr(record, "event", record.levelname.lower())
+        parts = [when, f"{event:<10}", record.getMessage()]
+        parts += [f"{name}={getattr(record, name)}" for name in FIELDS if getattr(record, name, None) is not None]
+        return " ".join(parts)
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        data: dict[str, Any] = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(), "event": getattr(record, "event", None), "message": record.getMessage()}
+        data.update({name: getattr(record, name) for name in FIELDS if getattr(record, name, None) is not None})
+        return json.dumps(data, ensure_ascii=False, default=str)
+
+
+def setup_logging(log_format: str = "text", level: int = logging.INFO) -> logging.Logger:
+    logger = logging.getLogger(LOGGER)
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    logger.propagate = False
+    # APScheduler narrates every job run at INFO: only its warnings belong in our log
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    return logger
+
+
+def emit(event: str, message: str, *, level: int = logging.INFO, **fields: Any) -> None:
+    logging.getLogger(LOGGER).log(level, message, extra={"event": event, **fields})

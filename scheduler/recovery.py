@@ -1,0 +1,145 @@
+"""After a crash or downtime: reconcile leases their owners never released, and pace the overdue backlog.
+
+* A ``sending`` delivery whose lease expired (or whose owner was a process on this machine that is gone) may or
+  may not have reached the platform. The adapter's ``find_existing`` decides: found → published, with no second
+  post; shown absent → sent again; cannot tell → ``unknown``, for a person (never re-sent automatically).
+* Deliveries overdue after downtime: within the grace window they are sent, spaced per channel by a minimum gap
+  instead of in a burst; older ones become ``missed`` and wait for ``loa post reschedule`` or ``loa retry``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from sqlalchemy import select, update
+
+from posts.db import Database
+from posts.models import Delivery, utcnow
+from posts.outreach import record
+from posts.render.text import channel_kinds
+
+from .claims import claimable, owner_is_dead, paused_channels
+from .config import Config
+from .dispatch import Outcome, publisher_for, record_success
+from .outgoing import load_outgoing
+from .publishers import Publisher
+
+OVERDUE_AFTER = dt.timedelta(seconds=60)  # later than this at start means loa was not running at the time
+
+
+def take_over_abandoned(db: Database, owner: str, *, lease: dt.timedelta,
+                        now: dt.datetime | None = None) -> list[int]:
+    """Move expired or orphaned ``sending`` leases to ``owner`` (atomically, one by one). Returns their ids."""
+    now = now or utcnow()
+    with db.session() as session:
+        rows = session.execute(select(Delivery.id, Delivery.lease_owner, Delivery.lease_expires_at)
+                               .where(Delivery.status == "sending")).all()
+    taken = []
+    for row in rows:
+        expired = row.lease_expires_at is None or row.lease_expires_at <= now
+        if not (expired or owner_is_dead(row.lease_owner)):
+            continue
+        with db.transaction() as session:
+            moved = session.execute(
+                update(Delivery).where(Delivery.id == row.id, Delivery.status == "sending",
+                                       Delivery.lease_owner == row.lease_owner)
+                .values(lease_owner=owner, lease_expires_at=now + lease, updated_at=now)).rowcount
+        if moved:
+            taken.append(row.id)
+    return taken
+
+
+def reconcile_abandoned(db: Database, config: Config, owner: str, adapters: dict[str, Publisher]) -> list[Outcome]:
+    """Settle every abandoned send through its adapter's ``find_existing``."""
+    lease = dt.timedelta(seconds=config.document.daemon.lease_seconds)
+    outcomes = []
+    for delivery_id in take_over_abandoned(db, owner, lease=lease):
+        outcomes.append(_reconcile(db, config, owner, delivery_id, adapters))
+    return outcomes
+
+
+def _reconcile(db: Database, config: Config, owner: str, delivery_id: int, adapters: dict[str, Publisher]) -> Outcome:
+    media = config.path_of(config.document.render.media)
+    found, reason = None, None
+    with db.session() as session:
+        delivery = session.get(Delivery, delivery_id)
+        channel, post_id = delivery.channel, delivery.post_id
+        settings = config.channels.get(channel)
+        size = channel_kinds()[settings.channel_kind()].banner_size if settings is not None else None
+        try:
+            outgoing = load_outgoing(session, delivery_id, media, banner_size=size)
+        except Exception as exc:  # noqa: BLE001 - whatever stops us from asking, a person decides
+            outgoing, reason = None, str(exc)
+    if outgoing is not None:
+        try:
+            if channel not in adapters:
+                adapters[channel] = publisher_for(config, channel)
+            found = adapters[channel].find_existing(outgoing)
+            if found is None:
+                return _send_again(db, owner, delivery_id)
+        except Exception as exc:  # noqa: BLE001 - the adapter cannot tell: never guess, never re-send
+            reason = f"{type(exc).__name__}: {exc}"
+    if found is not None:
+        outcome = record_success(db, delivery_id, owner, found, reconciled=True)
+        outcome.status = "reconciled" if outcome.status == "published" else outcome.status
+        return outcome
+    return _mark_unknown(db, owner, delivery_id, reason or "the platform could not be asked")
+
+
+def _send_again(db: Database, owner: str, delivery_id: int) -> Outcome:
+    """The platform shows no such post: the interrupted send never landed, so it goes out again (same attempt)."""
+    now = utcnow()
+    with db.transaction() as session:
+        delivery = session.get(Delivery, delivery_id)
+        if delivery is None or delivery.lease_owner != owner:
+            return Outcome("?", "lost", delivery_id=delivery_id)
+        delivery.status, delivery.available_at = "retry_wait", now
+        delivery.lease_owner = delivery.lease_expires_at = None
+        record(session, "attempt", campaign_id=delivery.post.campaign_id, post=delivery.post,
+               channel=delivery.channel, delivery_id=delivery.id,
+               detail={"error": "interrupted send; the platform has no such post", "class": "interrupted",
+                       "attempt": delivery.attempts, "next_at": now.isoformat()})
+        return Outcome(delivery.channel, "retry_wait", post_id=delivery.post_id, delivery_id=delivery_id, next_at=now)
+
+
+def _mark_unknown(db: Database, owner: str, delivery_id: int, reason: str) -> Outcome:
+    now = utcnow()
+    with db.transaction() as session:
+        delivery = session.get(Delivery, delivery_id)
+        if delivery is None or delivery.lease_owner != owner:
+            return Outcome("?", "lost", delivery_id=delivery_id)
+        delivery.status, delivery.last_error = "unknown", f"interrupted send, outcome unknown: {reason}"
+        delivery.lease_owner, delivery.lease_expires_at, delivery.updated_at = None, None, now
+        record(session, "unknown", campaign_id=delivery.post.campaign_id, post=delivery.post, channel=delivery.channel,
+               delivery_id=delivery.id, detail={"error": delivery.last_error, "class": "unknown"})
+        return Outcome(delivery.channel, "unknown", error=reason, post_id=delivery.post_id, delivery_id=delivery_id)
+
+
+def pace_overdue(db: Database, config: Config, *, now: dt.datetime | None = None) -> tuple[int, int]:
+    """Mark deliveries overdue past the grace window ``missed``; space the rest per channel. Returns (missed, spaced)."""
+    now = now or utcnow()
+    settings = config.document.daemon
+    grace = dt.timedelta(minutes=settings.grace_minutes)
+    gap = dt.timedelta(seconds=settings.spacing_seconds)
+    missed = spaced = 0
+    with db.transaction() as session:
+        # what could be sent but was not: deliveries waiting for a paused channel or another channel keep waiting
+        ready = claimable(now - OVERDUE_AFTER, after=config.after, paused=paused_channels(session, now))
+        overdue = session.scalars(select(Delivery).where(Delivery.id.in_(ready.scalar_subquery()))
+                                  .order_by(Delivery.available_at, Delivery.id)).all()
+        by_channel: dict[str, list[Delivery]] = defaultdict(list)
+        for delivery in overdue:
+            if delivery.status == "pending" and delivery.due_at < now - grace:
+                delivery.status, delivery.updated_at = "missed", now
+                delivery.last_error = f"overdue by more than {settings.grace_minutes:g} minutes (loa was not running)"
+                record(session, "missed", campaign_id=delivery.post.campaign_id, post=delivery.post,
+                       channel=delivery.channel, delivery_id=delivery.id,
+                       detail={"due_at": delivery.due_at.isoformat(), "reason": delivery.last_error})
+                missed += 1
+            else:
+                by_channel[delivery.channel].append(delivery)
+        for deliveries in by_channel.values():
+            for index, delivery in enumerate(deliveries):
+                delivery.available_at = now + index * gap
+                spaced += 1
+    return missed, spaced
