@@ -95,6 +95,7 @@ class WordPressChannel(ChannelSettings):
     category: str | None = None
     tags: list[str] = []
     create_terms: bool = False
+    timeout: Annotated[float, Field(gt=0, le=600)] = 30  # seconds to wait for an answer (read timeout)
 
 
 class FacebookChannel(ChannelSettings):
@@ -103,6 +104,7 @@ class FacebookChannel(ChannelSettings):
     token_env: EnvName
     graph_url: SiteUrl = "https://graph.facebook.com"
     api_version: Annotated[str, Field(pattern=r"^v[0-9]+\.[0-9]+$")] = "v25.0"
+    timeout: Annotated[float, Field(gt=0, le=600)] = 60  # seconds to wait for an answer: uploads take a while
 
 
 class StaticSiteChannel(ChannelSettings):

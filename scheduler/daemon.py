@@ -112,18 +112,21 @@ class PublishingDaemon:
 
     def run(self, *, once: bool = False, until_idle: bool = False) -> bool:
         """Run in the foreground until a signal (or, with ``once``/``until_idle``, until there is nothing to do)."""
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, self._on_signal)
-        if once:
-            self.start(schedule=False)
-            self.sweep()
+        previous = {signum: signal.signal(signum, self._on_signal) for signum in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            if once:
+                self.start(schedule=False)
+                self.sweep()
+                return self.stop()
+            self.start()
+            while not self.stopping.wait(0.2):
+                if until_idle and self.idle():
+                    emit("idle", "nothing left to send")
+                    break
             return self.stop()
-        self.start()
-        while not self.stopping.wait(0.2):
-            if until_idle and self.idle():
-                emit("idle", "nothing left to send")
-                break
-        return self.stop()
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
     def _on_signal(self, signum: int, frame: Any) -> None:
         if not self.stopping.is_set():

@@ -64,13 +64,15 @@ def test_errors_are_classified_as_the_contract_says(page, code, subcode, status)
     assert graph.posts == []
 
 
-def test_rate_limit_waits_as_long_as_the_usage_header_says(page):
+def test_rate_limit_pauses_the_page_as_long_as_the_usage_header_says(page):
     project, graph, ids = page
     graph.fail_next("POST", "/photos", code=80001, regain_minutes=30)
     project.run("publish", str(ids[0]), "--channel", "facebook")
-    available = project.sql("SELECT available_at FROM deliveries WHERE post_id=? AND channel='facebook'", ids[0])[0][0]
-    wait = dt.datetime.fromisoformat(available).replace(tzinfo=dt.timezone.utc) - dt.datetime.now(dt.timezone.utc)
-    assert dt.timedelta(minutes=28) < wait <= dt.timedelta(minutes=30)
+    # the whole Page is throttled: the channel pauses and the delivery keeps its attempt
+    (until, kind), = project.sql("SELECT resume_at, pause_kind FROM channel_states WHERE channel='facebook'")
+    wait = dt.datetime.fromisoformat(until).replace(tzinfo=dt.timezone.utc) - dt.datetime.now(dt.timezone.utc)
+    assert kind == "rate" and dt.timedelta(minutes=28) < wait <= dt.timedelta(minutes=30)
+    assert facebook(project, ids[0])["status"] == "retry_wait" and facebook(project, ids[0])["attempts"] == 0
 
 
 @pytest.mark.parametrize("code", [1, 2, 506])

@@ -77,8 +77,8 @@ def test_adapter_errors_are_recorded_per_channel(queued, monkeypatch, error, exp
 def test_a_claimed_delivery_cannot_be_claimed_twice(queued):
     project, ids = queued
     database = open_database(f"sqlite:///{project.db_path}")
-    first = claim_post_deliveries(database, ids[0], "host:1")
-    second = claim_post_deliveries(database, ids[0], "host:2")
+    first = claim_post_deliveries(database, ids[0], "host:1", lease=dt.timedelta(minutes=10))
+    second = claim_post_deliveries(database, ids[0], "host:2", lease=dt.timedelta(minutes=10))
     database.dispose()
     assert len(first) == 2 and second == []
     assert project.sql("SELECT DISTINCT status, lease_owner FROM deliveries WHERE post_id=?", ids[0]) == [

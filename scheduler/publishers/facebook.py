@@ -18,7 +18,7 @@ import requests
 
 from . import AuthError, ChannelHealth, Outgoing, PermanentError, Published, Publisher, TransientError
 
-TIMEOUT = (5, 60)  # connect, read: a photo upload can take a while
+CONNECT_TIMEOUT = 5  # seconds; the read timeout is the channel's ``timeout`` setting
 SLOW_DOWN_AT = 90  # percent of any usage figure: stop sending before the platform throttles at 100
 RATE_LIMIT_PAUSE = dt.timedelta(minutes=15)
 FIND_WINDOW = dt.timedelta(days=2)
@@ -31,6 +31,7 @@ class FacebookPublisher(Publisher):
 
     def __init__(self, channel: str, settings: Any, *, base_dir: Any) -> None:
         super().__init__(channel, settings, base_dir=base_dir)
+        self.timeout = (CONNECT_TIMEOUT, settings.timeout)
         self.root = f"{settings.graph_url.rstrip('/')}/{settings.api_version}"
         self.session = requests.Session()
         self.session.headers["User-Agent"] = f"loa/{version('loa')} (+publisher facebook)"
@@ -48,7 +49,7 @@ class FacebookPublisher(Publisher):
                                  channel_wide=True)
         headers = {"Authorization": f"Bearer {self._token()}"}
         try:
-            answer = self.session.request(method, f"{self.root}/{path}", headers=headers, timeout=TIMEOUT, **kwargs)
+            answer = self.session.request(method, f"{self.root}/{path}", headers=headers, timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:  # the token is in a header, never in these messages
             raise TransientError(f"{method} /{path}: {type(exc).__name__}") from None
         self._read_usage(answer)

@@ -18,7 +18,7 @@ import requests
 
 from . import AuthError, Banner, ChannelHealth, Outgoing, PermanentError, Published, Publisher, TransientError
 
-TIMEOUT = (5, 30)  # connect, read: seconds
+CONNECT_TIMEOUT = 5  # seconds; the read timeout is the channel's ``timeout`` setting
 ME = "/wp/v2/users/me"
 
 
@@ -27,6 +27,7 @@ class WordPressPublisher(Publisher):
 
     def __init__(self, channel: str, settings: Any, *, base_dir: Any) -> None:
         super().__init__(channel, settings, base_dir=base_dir)
+        self.timeout = (CONNECT_TIMEOUT, settings.timeout)
         self.site = settings.url.rstrip("/")
         self.session = requests.Session()
         self.session.headers["User-Agent"] = f"loa/{version('loa')} (+publisher wordpress)"
@@ -52,7 +53,7 @@ class WordPressPublisher(Publisher):
         for pretty, url in ((True, f"{self.site}/wp-json/wp/v2/types/post"),
                             (False, f"{self.site}/?rest_route=/wp/v2/types/post")):
             try:
-                answer = self.session.get(url, timeout=TIMEOUT)
+                answer = self.session.get(url, timeout=self.timeout)
                 if answer.ok and answer.json().get("slug") == "post":
                     return pretty
             except ValueError:  # not JSON (requests' JSON error is also a RequestException: test it first)
@@ -64,7 +65,7 @@ class WordPressPublisher(Publisher):
 
     def _call(self, method: str, route: str, *, params: dict[str, Any] | None = None, **kwargs: Any) -> Any:
         try:
-            answer = self.session.request(method, self._url(route, params), auth=self._auth(), timeout=TIMEOUT,
+            answer = self.session.request(method, self._url(route, params), auth=self._auth(), timeout=self.timeout,
                                           **kwargs)
         except requests.RequestException as exc:  # no secret in these: the password travels in a header
             raise TransientError(f"{method} {route}: {type(exc).__name__}") from None
@@ -137,7 +138,7 @@ class WordPressPublisher(Publisher):
 
     def metrics(self, remote_id: str) -> dict[str, Any] | None:
         comments = self.session.head(self._url("/wp/v2/comments", {"post": remote_id}), auth=self._auth(),
-                                     timeout=TIMEOUT)
+                                     timeout=self.timeout)
         return {"comments": int(comments.headers.get("X-WP-Total", 0))} if comments.ok else None
 
 

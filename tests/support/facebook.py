@@ -215,6 +215,10 @@ class GraphDouble:
         self.page_usage: dict[str, Any] = {"type": "pages", "call_count": 0, "total_cputime": 0, "total_time": 0,
                                            "estimated_time_to_regain_access": 0}
         self._failures: list[tuple[str, str | None, GraphError]] = []  # (method, path suffix, error)
+        # a POST that created something answers only after this many seconds (a crash window for tests);
+        # ``created`` is set the moment the post exists, before the answer is held back
+        self.stall_seconds = 0.0
+        self.created = threading.Event()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -302,6 +306,10 @@ class GraphDouble:
             if regain is not None:
                 page.update(call_count=max(100, page["call_count"]), estimated_time_to_regain_access=regain)
             usage = {"app": json.dumps(self.app_usage), "page": json.dumps({self.page_id: [page]})}
+        if record.method == "POST" and status == 200:
+            self.created.set()
+            if self.stall_seconds:
+                time.sleep(self.stall_seconds)
         raw = json.dumps(payload).encode("utf-8")
         handler.send_response(status)
         handler.send_header("Content-Type", "application/json; charset=UTF-8")
