@@ -211,3 +211,49 @@ def wordpress():
     server = WordPressServer().start()
     yield server
     server.stop()
+
+
+# -- the daemon -------------------------------------------------------------------------------------------------------
+FAST_DAEMON = {"retry_base_seconds": 0.2, "retry_max_seconds": 1, "max_attempts": 3, "sweep_seconds": 0.2,
+               "heartbeat_seconds": 1, "lease_seconds": 5, "shutdown_seconds": 10}
+
+
+def fast_daemon(project: Project, **settings: Any) -> None:
+    """A ``[daemon]`` section with test-sized waits (retries in fractions of a second, short leases)."""
+    values = {**FAST_DAEMON, **settings}
+    lines = "\n".join(f"{key} = {json.dumps(value)}" for key, value in values.items())
+    with project.config.open("a", encoding="utf-8") as handle:
+        handle.write(f"\n[daemon]\n{lines}\n")
+
+
+def queue_now(project: Project, posts: int = 3, *, pace: float = 0.5, slug: str = "tuan-le",
+              extra_campaign: str = "", post_lines: str = "") -> list[int]:
+    """Import ``posts`` approved posts, the first due now and one every ``pace`` seconds. Returns their ids."""
+    path = project.write(f"{slug}.toml", campaign_toml(slug, start=dt.date.today(), posts=posts, days=1,
+                                                       extra_campaign=extra_campaign, post_lines=post_lines))
+    project.ok("campaign", "import", str(path), "--start", "now", "--pace", str(pace), "--approve")
+    return [p["id"] for p in project.json("queue", "--campaign", slug)["posts"]]
+
+
+def spawn_loa(project: Project, *args: str, env: dict[str, str] | None = None):
+    """``loa --config ... ARGS`` as a separate process (daemons, kill -9), its stderr captured in a file."""
+    import os
+    import subprocess
+    import sys
+
+    log = (project.root / f"loa-{len(list(project.root.glob('loa-*.log')))}.log").open("wb")
+    return subprocess.Popen([str(Path(sys.executable).parent / "loa"), "--config", str(project.config), *args],
+                            cwd=project.root, stdout=log, stderr=subprocess.STDOUT,
+                            env={**os.environ, "LOA_LANG": "en", **(env or {})})
+
+
+def delivery_states(project: Project) -> dict[tuple[int, str], str]:
+    return {(post, channel): status for post, channel, status in
+            project.sql("SELECT post_id, channel, status FROM deliveries")}
+
+
+def make_due(project: Project, post_id: int, *, ago: dt.timedelta = dt.timedelta(0)) -> None:
+    """Move a post (and its deliveries) so it fell due ``ago`` (default: just now)."""
+    moment = (dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - ago).isoformat(sep=" ")
+    project.sql("UPDATE deliveries SET due_at=?, available_at=? WHERE post_id=?", moment, moment, post_id)
+    project.sql("UPDATE posts SET publish_at=? WHERE id=?", moment, post_id)
