@@ -302,7 +302,7 @@ def idle_cost(folder: Path) -> list[Line]:
         rows = deliveries(root)
     print(f"  CPU {cpu:.2f} % of one core over {IDLE_SAMPLE_S:.0f} s (target < {IDLE_CPU_TARGET:g} %): "
           f"{verdict(cpu < IDLE_CPU_TARGET)}")
-    print(f"  RSS {rss[-1]:.1f} MB at the end, max {max(rss):.1f} MB (target <= {IDLE_RSS_TARGET:g} MB): "
+    print(f"  RSS {rss[0]:.1f} MB after the warm-up, {rss[-1]:.1f} MB at the end, max {max(rss):.1f} MB (target <= {IDLE_RSS_TARGET:g} MB): "
           f"{verdict(max(rss) <= IDLE_RSS_TARGET)}; {threads} threads; {idle_requests} requests to the double")
     bound = 30.0  # [daemon] shutdown_seconds, default
     stopped_ok = code == 0 and stop_s <= bound

@@ -36,6 +36,8 @@ def take_over_abandoned(db: Database, owner: str, *, lease: dt.timedelta,
                                .where(Delivery.status == "sending")).all()
     taken = []
     for row in rows:
+        if row.lease_owner == owner:  # our own send, still in flight in another thread: ours to record
+            continue
         expired = row.lease_expires_at is None or row.lease_expires_at <= now
         if not (expired or owner_is_dead(row.lease_owner)):
             continue

@@ -107,9 +107,9 @@ def project(bare: Project) -> Project:
     return bare
 
 
-def wordpress_channel(server, extra: str = "") -> str:
-    """Settings of a portal channel on a test WordPress (its password in LOA_PORTAL_PASSWORD)."""
-    return (f'adapter = "wordpress"\nurl = "{server.url}"\nusername = "{server.username}"\n'
+def wordpress_channel(server, extra: str = "", *, via: Any = None) -> str:
+    """Settings of a portal channel on a test WordPress (its password in LOA_PORTAL_PASSWORD), maybe ``via`` a proxy."""
+    return (f'adapter = "wordpress"\nurl = "{(via or server).url}"\nusername = "{server.username}"\n'
             f'password_env = "LOA_PORTAL_PASSWORD"\n{extra}')
 
 

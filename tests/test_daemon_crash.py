@@ -1,0 +1,127 @@
+"""Crash safety for real: `kill -9` the daemon while the platform has created the post but not yet answered, then
+restart. Also SIGTERM: in-flight sends finish (within a bound) and the process exits 0."""
+from __future__ import annotations
+
+import json
+import signal
+import time
+
+import pytest
+import requests
+from conftest import delivery_states, facebook_channel, fast_daemon, queue_now, spawn_loa, wordpress_channel
+
+from support.facebook import GraphDouble
+from support.proxy import FaultProxy
+
+TOKEN = "EAAB-crash-token"
+
+
+@pytest.fixture
+def page(project, monkeypatch):
+    monkeypatch.setenv("LOA_FACEBOOK_TOKEN", TOKEN)
+    with GraphDouble(token=TOKEN) as graph:
+        project.set_channel("facebook", facebook_channel(graph))
+        yield project, graph
+
+
+def wait_for(event, what: str, timeout: float = 60) -> None:
+    assert event.wait(timeout), f"timed out waiting for {what}"
+
+
+def kill_9(daemon) -> None:
+    daemon.send_signal(signal.SIGKILL)
+    daemon.wait(timeout=30)
+
+
+def posts_created(graph) -> int:
+    return sum(1 for r in graph.requests if r.method == "POST" and r.status == 200)
+
+
+def test_kill_9_after_facebook_accepted_the_post_is_reconciled_not_reposted(page):
+    project, graph = page
+    fast_daemon(project, lease_seconds=600)  # a long lease: the restart must see its predecessor is dead
+    post, = queue_now(project, 1, pace=0.5)
+    graph.stall_seconds = 60
+    daemon = spawn_loa(project, "run")
+    wait_for(graph.created, "the Page to create the post")
+    kill_9(daemon)
+    assert delivery_states(project)[(post, "facebook")] == "sending"
+    graph.stall_seconds = 0
+    result = project.ok("run", "--once")
+    assert "reconciled" in result.stderr
+    assert delivery_states(project)[(post, "facebook")] == "published"
+    assert posts_created(graph) == 1 and len(graph.published_posts()) == 1
+    (detail,), = project.sql("SELECT detail FROM outreach_entries WHERE kind='published' AND channel='facebook'")
+    assert json.loads(detail)["reconciled"] is True
+
+
+def test_kill_9_while_wordpress_created_the_post_is_reconciled_by_slug(project, wordpress, monkeypatch):
+    monkeypatch.setenv("LOA_PORTAL_PASSWORD", wordpress.app_password)
+    with FaultProxy(wordpress.url) as proxy:
+        project.set_channel("portal", wordpress_channel(wordpress, via=proxy))
+        fast_daemon(project, lease_seconds=600)
+        post, = queue_now(project, 1, pace=0.5, slug="crash-wordpress")
+        proxy.stall_next("POST", "/wp/v2/posts", 120)
+        daemon = spawn_loa(project, "run")
+        wait_for(proxy.stalled, "WordPress to create the post")
+        kill_9(daemon)
+        assert delivery_states(project)[(post, "portal")] == "sending"
+        result = project.ok("run", "--once")
+        assert "reconciled" in result.stderr
+    (delivery, status, remote), = project.sql(
+        "SELECT id, status, remote_id FROM deliveries WHERE channel='portal'")
+    assert status == "published"
+    headers = {"Authorization": wordpress.authorization()}
+    slug = requests.get(wordpress.rest(f"/wp/v2/posts/{remote}", context="edit"), headers=headers,
+                        timeout=30).json()["slug"]
+    assert slug.endswith(f"-{delivery}")
+    for name, expected in ((slug, 1), (f"{slug}-2", 0)):
+        found = requests.get(wordpress.rest("/wp/v2/posts", slug=name, status="any", context="edit"),
+                             headers=headers, timeout=30).json()
+        assert len(found) == expected, name
+
+
+def test_when_the_adapter_cannot_tell_the_delivery_is_unknown_and_never_resent(page):
+    project, graph = page
+    fast_daemon(project)
+    post, = queue_now(project, 1, pace=0.5)
+    graph.stall_seconds = 60
+    daemon = spawn_loa(project, "run")
+    wait_for(graph.created, "the Page to create the post")
+    kill_9(daemon)
+    graph.stall_seconds = 0
+    graph.fail_next("GET", "/posts", code=2)  # the look-up fails: nobody can say whether the post is there
+    result = project.ok("run", "--once")
+    assert "outcome unknown" in result.stderr
+    assert delivery_states(project)[(post, "facebook")] == "unknown"
+    project.ok("run", "--once")
+    assert delivery_states(project)[(post, "facebook")] == "unknown" and posts_created(graph) == 1
+    item, = project.json("status")["attention"]["items"]
+    assert item["status"] == "unknown" and "loa retry" in item["hint"] and "interrupted send" in item["reason"]
+
+
+def test_sigterm_lets_the_send_in_flight_finish_and_exits_0(page):
+    project, graph = page
+    fast_daemon(project)
+    post, = queue_now(project, 1, pace=0.5)
+    graph.stall_seconds = 2
+    daemon = spawn_loa(project, "run")
+    wait_for(graph.created, "the send to start")
+    daemon.send_signal(signal.SIGTERM)
+    assert daemon.wait(timeout=30) == 0
+    assert delivery_states(project)[(post, "facebook")] == "published" and posts_created(graph) == 1
+
+
+def test_sigterm_waits_only_so_long_then_the_next_start_settles_the_send(page):
+    project, graph = page
+    fast_daemon(project, shutdown_seconds=1)
+    post, = queue_now(project, 1, pace=0.5)
+    graph.stall_seconds = 20
+    daemon = spawn_loa(project, "run")
+    wait_for(graph.created, "the send to start")
+    started = time.monotonic()
+    daemon.send_signal(signal.SIGTERM)
+    assert daemon.wait(timeout=30) == 0 and time.monotonic() - started < 10
+    assert delivery_states(project)[(post, "facebook")] == "sending"
+    project.ok("run", "--once")
+    assert delivery_states(project)[(post, "facebook")] == "published" and posts_created(graph) == 1
