@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -125,9 +125,6 @@ class Delivery(Base):
         # the due-delivery lookup: status IN (pending, retry_wait) AND available_at <= now ORDER BY available_at
         Index(None, "status", "available_at"),
         Index(None, "channel", "status"),
-        # what the daemon polls every second: the earliest due time among the few deliveries still to send
-        Index("ix_deliveries_due", "available_at", sqlite_where=text("status IN ('pending', 'retry_wait')"),
-              postgresql_where=text("status IN ('pending', 'retry_wait')")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,7 +13,7 @@ import secrets
 import socket
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, select, update
+from sqlalchemy import ColumnElement, Select, case, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from posts.db import Database
@@ -62,13 +62,18 @@ def _prerequisite(after: Mapping[str, str]) -> ColumnElement:
     return func.coalesce(Delivery.wait_for, configured) if configured is not None else Delivery.wait_for
 
 
-def claimable(now: dt.datetime | None, *, after: Mapping[str, str], paused: Iterable[str]) -> Select:
-    """Approved posts' deliveries that may be sent (due by ``now`` when given): not paused, not waiting."""
+def claimable(now: dt.datetime | None, *, after: Mapping[str, str], paused: Iterable[str],
+              statuses: tuple[str, ...] = DUE_STATUSES) -> Select:
+    """Approved posts' deliveries that may be sent (due by ``now`` when given): not paused, not waiting.
+
+    It walks the index (status, available_at): a range per status, however long the history of published ones.
+    """
     first = aliased(Delivery)
     waiting = exists().where(first.post_id == Delivery.post_id, first.channel == _prerequisite(after),
                              first.status.not_in(("published", "cancelled")))
-    query = (select(Delivery.id).join(Post, Post.id == Delivery.post_id)
-             .where(Delivery.status.in_(DUE_STATUSES), Post.status == "approved", ~waiting))
+    status = Delivery.status == statuses[0] if len(statuses) == 1 else Delivery.status.in_(statuses)
+    query = select(Delivery.id).join(Post, Post.id == Delivery.post_id).where(status, Post.status == "approved",
+                                                                            ~waiting)
     if now is not None:
         query = query.where(Delivery.available_at <= now)
     paused = list(paused)
@@ -87,8 +92,8 @@ def claim_due_deliveries(db: Database, owner: str, *, after: Mapping[str, str], 
         if not db.is_sqlite:
             candidates = candidates.with_for_update(skip_locked=True, of=Delivery)
         claimed = session.execute(
-            update(Delivery).where(Delivery.id.in_(candidates.scalar_subquery()),
-                                   Delivery.status.in_(DUE_STATUSES))
+            # no second status test here: SQLite would then walk every pending row instead of the ids
+            update(Delivery).where(Delivery.id.in_(candidates.scalar_subquery()))
             .values(status="sending", lease_owner=owner, lease_expires_at=now + lease,
                     attempts=Delivery.attempts + 1, updated_at=now)
             .returning(Delivery.id, Delivery.available_at)).all()
@@ -96,12 +101,18 @@ def claim_due_deliveries(db: Database, owner: str, *, after: Mapping[str, str], 
 
 
 def next_due_at(db: Database, *, after: Mapping[str, str]) -> dt.datetime | None:
-    """When the next claimable delivery falls due (None: nothing is queued). Cheap: the partial due index."""
+    """When the next claimable delivery falls due (None: nothing is queued).
+
+    Cheap: one index walk per status in time order, each stopping at its first claimable row (a single query over
+    both statuses would sort every queued delivery).
+    """
     now = utcnow()
     with db.session() as session:
         paused = paused_channels(session, now)
-        query = claimable(None, after=after, paused=paused).with_only_columns(func.min(Delivery.available_at))
-        value = session.scalar(query)
+        firsts = [session.scalar(claimable(None, after=after, paused=paused, statuses=(status,))
+                                 .with_only_columns(Delivery.available_at).order_by(Delivery.available_at).limit(1))
+                  for status in DUE_STATUSES]
+        value = min((v for v in firsts if v is not None), default=None)
     return value.replace(tzinfo=dt.timezone.utc) if value is not None and value.tzinfo is None else value
 
 
@@ -113,14 +124,11 @@ def release_claim(session: Session, delivery: Delivery, now: dt.datetime) -> Non
     delivery.lease_owner, delivery.lease_expires_at, delivery.updated_at = None, None, now
 
 
-def open_deliveries(session: Session, *, after: Mapping[str, str]) -> int:
+def nothing_to_send(session: Session, *, after: Mapping[str, str]) -> bool:
     """Approved deliveries still to send on channels that can send: what ``loa run --until-idle`` waits for."""
     now = utcnow()
     paused = paused_channels(session, now)
-    pending = session.scalar(claimable(None, after=after, paused=paused).with_only_columns(func.count()))
-    sending = session.scalar(select(func.count()).select_from(Delivery).where(Delivery.status == "sending"))
-    return (pending or 0) + (sending or 0)
+    waiting = session.scalar(claimable(None, after=after, paused=paused).limit(1))
+    sending = session.scalar(select(Delivery.id).where(Delivery.status == "sending").limit(1))
+    return waiting is None and sending is None
 
-
-__all__ = ["DUE_STATUSES", "claim_due_deliveries", "claimable", "next_due_at", "open_deliveries", "owner_is_dead",
-           "owner_name", "paused_channels", "release_claim", "and_"]

@@ -30,7 +30,7 @@ from posts.db import Database
 from posts.models import Daemon as DaemonRow, Delivery, utcnow
 from posts.render.artefacts import Renderer
 
-from .claims import claim_due_deliveries, claimable, next_due_at, open_deliveries, owner_name, paused_channels, \
+from .claims import claim_due_deliveries, claimable, next_due_at, nothing_to_send, owner_name, paused_channels, \
     release_claim
 from .config import Config
 from .dispatch import Outcome, publisher_for, resume_channel, send_claimed
@@ -119,7 +119,7 @@ class PublishingDaemon:
                 self.sweep()
                 return self.stop()
             self.start()
-            while not self.stopping.wait(0.2):
+            while not self.stopping.wait(1.0):
                 if until_idle and self.idle():
                     emit("idle", "nothing left to send")
                     break
@@ -140,12 +140,15 @@ class PublishingDaemon:
             self._again.set()  # a sweep is running: it goes round once more instead
             return
         try:
+            rounds = 0
             while not self.stopping.is_set():
                 self._again.clear()
-                if not self._send_due_round() and not self._again.is_set():
+                if self._send_due_round() or self._again.is_set():
+                    continue
+                # nothing claimed: arm the wake-up, unless the next one fell due meanwhile (then go round again)
+                if not self._arm_wake() or rounds > 100:
                     break
-            if not self.stopping.is_set():
-                self._arm_wake()
+                rounds += 1
         finally:
             self._sweeping.release()
 
@@ -228,14 +231,17 @@ class PublishingDaemon:
                  link=published.permalink)
         return len(rows)
 
-    def _arm_wake(self) -> None:
-        if self._scheduler is None:
-            return
-        if self.dry_run:
-            return  # the 1 s sweep is precise enough for a rehearsal
+    def _arm_wake(self) -> bool:
+        """Arm ``wake`` for the next due time. True when that time has already come (sweep again instead)."""
+        if self._scheduler is None or self.dry_run:  # --once; a rehearsal makes do with the 1 s sweep
+            return False
         when = next_due_at(self.db, after=self.config.after)
-        if when is not None and when > dt.datetime.now(dt.timezone.utc):
-            self._scheduler.add_job(self.sweep, "date", run_date=when, id="wake", replace_existing=True)
+        if when is None:
+            return False
+        if when <= dt.datetime.now(dt.timezone.utc):
+            return True
+        self._scheduler.add_job(self.sweep, "date", run_date=when, id="wake", replace_existing=True)
+        return False
 
     def reconcile(self) -> None:
         for outcome in reconcile_abandoned(self.db, self.config, self.owner, self.adapters):
@@ -261,7 +267,7 @@ class PublishingDaemon:
                 ids = set(session.scalars(claimable(None, after={}, paused=())).all())
             return ids <= self.rehearsed
         with self.db.session() as session:
-            return open_deliveries(session, after=self.config.after) == 0
+            return nothing_to_send(session, after=self.config.after)
 
     def _register(self) -> None:
         now = utcnow()

@@ -14,13 +14,13 @@ Only the lease's owner records an outcome: a process whose lease expired (and wa
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from posts.db import Database
 from posts.errors import UserError
@@ -36,7 +36,9 @@ from .outgoing import load_outgoing
 from .publishers import AuthError, Outgoing, PermanentError, Published, Publisher, PublishError, TransientError, \
     publishers
 
-log = logging.getLogger("loa.dispatch")
+# a delivery with its post, the post's campaign and its other deliveries, in two queries instead of four
+LOAD_WITH_POST = [joinedload(Delivery.post).joinedload(Post.campaign),
+                  joinedload(Delivery.post).selectinload(Post.deliveries)]
 
 
 @dataclass
@@ -79,25 +81,28 @@ def _load(db: Database, config: Config, delivery_id: int, owner: str, renderer: 
     """The delivery as it goes out, or None when it is no longer ours to send (post edited back to draft,
     cancelled, or the lease lost): then the claim is given back unsent."""
     media = Path(config.path_of(config.document.render.media))
-    now = utcnow()
-    with db.transaction() as session:
-        delivery = session.get(Delivery, delivery_id)
+    with db.session() as session:  # a read: the write lock is taken only to give a claim back
+        delivery = session.get(Delivery, delivery_id, options=LOAD_WITH_POST)
         if delivery is None or delivery.lease_owner != owner or delivery.status != "sending":
             return None
-        if delivery.post.status != "approved":
-            release_claim(session, delivery, now)
+        if delivery.post.status == "approved":
+            settings = config.channels.get(delivery.channel)
+            size = channel_kinds()[settings.channel_kind()].banner_size if settings is not None else None
+            outgoing = load_outgoing(session, delivery_id, media, banner_size=size)
+            links = {d.channel: d.permalink for d in delivery.post.deliveries
+                     if d.status == "published" and d.permalink}
+            if links and renderer is not None and settings is not None:
+                text = renderer.text_with_links(delivery.post, delivery.channel, links,
+                                                where=f"post {delivery.post_id} ({delivery.channel})")
+                outgoing = Outgoing(**{**vars(outgoing), "text": text})
+            return outgoing
+    with db.transaction() as session:
+        delivery = _owned(session, delivery_id, owner)
+        if delivery is not None and delivery.status == "sending":
+            release_claim(session, delivery, utcnow())
             record(session, "released", campaign_id=delivery.post.campaign_id, post=delivery.post,
                    channel=delivery.channel, delivery_id=delivery.id, detail={"post_status": delivery.post.status})
-            return None
-        settings = config.channels.get(delivery.channel)
-        size = channel_kinds()[settings.channel_kind()].banner_size if settings is not None else None
-        outgoing = load_outgoing(session, delivery_id, media, banner_size=size)
-        links = {d.channel: d.permalink for d in delivery.post.deliveries if d.status == "published" and d.permalink}
-        if links and renderer is not None and settings is not None:
-            text = renderer.text_with_links(delivery.post, delivery.channel, links,
-                                            where=f"post {delivery.post_id} ({delivery.channel})")
-            outgoing = Outgoing(**{**vars(outgoing), "text": text})
-    return outgoing
+    return None
 
 
 def send_claimed(db: Database, config: Config, delivery_id: int, owner: str,
@@ -123,7 +128,7 @@ def send_claimed(db: Database, config: Config, delivery_id: int, owner: str,
 
 
 def _owned(session, delivery_id: int, owner: str) -> Delivery | None:
-    delivery = session.get(Delivery, delivery_id)
+    delivery = session.get(Delivery, delivery_id, options=LOAD_WITH_POST)
     return delivery if delivery is not None and delivery.lease_owner == owner else None
 
 

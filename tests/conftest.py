@@ -222,8 +222,12 @@ def fast_daemon(project: Project, **settings: Any) -> None:
     """A ``[daemon]`` section with test-sized waits (retries in fractions of a second, short leases)."""
     values = {**FAST_DAEMON, **settings}
     lines = "\n".join(f"{key} = {json.dumps(value)}" for key, value in values.items())
-    with project.config.open("a", encoding="utf-8") as handle:
-        handle.write(f"\n[daemon]\n{lines}\n")
+    text = project.config.read_text(encoding="utf-8")
+    if "\n[daemon]\n" in text:  # the shipped config has the section, its keys commented out
+        text = text.replace("\n[daemon]\n", f"\n[daemon]\n{lines}\n", 1)
+    else:
+        text += f"\n[daemon]\n{lines}\n"
+    project.config.write_text(text, encoding="utf-8")
 
 
 def queue_now(project: Project, posts: int = 3, *, pace: float = 0.5, slug: str = "tuan-le",

@@ -45,7 +45,7 @@ def plans_of(database, call) -> list[str]:
     statements = []
 
     def capture(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("SELECT"):
+        if statement.lstrip().upper().startswith(("SELECT", "UPDATE")):
             statements.append((statement, parameters))
 
     event.listen(database.engine, "before_cursor_execute", capture)
@@ -87,4 +87,22 @@ def test_due_deliveries_are_approved_pending_and_due(project):
         due = due_deliveries(session, far)
     assert {d for (d,) in project.sql(f"SELECT post_id FROM deliveries WHERE id IN ({','.join(str(d[0]) for d in due)})")} == set(ids[:2])
     assert [d[2] for d in due] == sorted(d[2] for d in due)
+    database.dispose()
+
+
+def test_the_daemon_polls_through_the_partial_due_index(project):
+    """Every second the daemon asks what is due next and claims what is due: both walk the (status, available_at)
+    index in time order, with no sort of the queue, whatever the size of the history."""
+    from scheduler.claims import claim_due_deliveries, next_due_at
+
+    project.ok("campaign", "import", str(project.write("c.toml", campaign_toml(posts=50))), "--approve")
+    database = open_database(f"sqlite:///{project.db_path}")
+    after = {"facebook": "portal"}
+    plans = [p for p in plans_of(database, lambda s: next_due_at(database, after=after)) if "deliveries" in p]
+    assert len(plans) == 2 and all("USING INDEX ix_deliveries_status_available_at (status=?)" in p for p in plans)
+    assert not any("SCAN deliveries" in plan or "TEMP B-TREE" in plan for plan in plans), plans
+    claim = plans_of(database, lambda s: claim_due_deliveries(database, "test:1:x", after=after,
+                                                             lease=dt.timedelta(minutes=1)))
+    assert any("ix_deliveries_status_available_at (status=? AND available_at<?)" in plan for plan in claim), claim
+    assert not any("SCAN deliveries" in plan for plan in claim), claim
     database.dispose()

@@ -161,3 +161,14 @@ def test_campaign_import_reports_limits_with_file_and_post(own_assets):
     message = own_assets.fails("campaign", "import", str(path))
     assert f"{path}:18" in message and "posts[2]" in message and "portal" in message and "230" in message
     assert own_assets.counts()["posts"] == 0
+
+
+def test_templates_that_link_to_the_portal_work_without_a_portal_channel(project):
+    """The shipped Facebook template reads ``links.portal``: an office with only a Page must still import."""
+    text = project.config.read_text(encoding="utf-8")
+    start = text.index("[channels.portal]")
+    project.config.write_text(text[:start] + text[text.index("[channels.facebook]"):], encoding="utf-8")
+    path = project.write("fb.toml", campaign_toml(posts=1).replace('["portal", "facebook"]', '["facebook"]'))
+    project.ok("campaign", "import", str(path))
+    post = project.json("queue")["posts"][0]
+    assert [d["channel"] for d in post["deliveries"]] == ["facebook"]

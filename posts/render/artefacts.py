@@ -60,6 +60,14 @@ def _draw(job: BannerJob) -> tuple[str | None, bytes]:
         return str(exc), b""
 
 
+class Links(dict):
+    """Permalinks by channel name; a channel that is not published (or not configured at all) reads as None, so
+    ``{% if links.portal %}`` works in a template whatever channels the office has."""
+
+    def __missing__(self, key: str) -> None:
+        return None
+
+
 @dataclass
 class RenderSettings:
     """What rendering needs from the configuration (posts/ does not read config.toml itself)."""
@@ -124,7 +132,7 @@ class Renderer:
                     "count": (campaign.end_date - campaign.start_date).days + 1},
             "hashtags": campaign.hashtags,
             # permalinks of the post's other channels: known once they are published (see ``text_with_links``)
-            "links": {channel: None for channel in self.settings.kinds} | (links or {}),
+            "links": Links(links or {}),
         }
 
     def _text(self, post: PostContent, context: dict[str, Any], channel: str, *, where: str) -> tuple[ChannelKind, str]:

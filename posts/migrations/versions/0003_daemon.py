@@ -1,4 +1,4 @@
-"""The daemon: channel pauses, daemon heartbeats, channel order (after), and a partial index of due deliveries.
+"""The daemon: channel pauses, daemon heartbeats, channel order (after).
 
 Revision ID: 0003
 Revises: 0002
@@ -41,15 +41,10 @@ def upgrade() -> None:
 
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.add_column(sa.Column('wait_for', sa.String(length=100), nullable=True))
-        batch_op.create_index('ix_deliveries_due', ['available_at'], unique=False, sqlite_where=sa.text("status IN ('pending', 'retry_wait')"), postgresql_where=sa.text("status IN ('pending', 'retry_wait')"))
-
-
 
 
 def downgrade() -> None:
-
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
-        batch_op.drop_index('ix_deliveries_due', sqlite_where=sa.text("status IN ('pending', 'retry_wait')"), postgresql_where=sa.text("status IN ('pending', 'retry_wait')"))
         batch_op.drop_column('wait_for')
 
     with op.batch_alter_table('campaigns', schema=None) as batch_op:
