@@ -72,6 +72,8 @@ class ChannelSettings(_Section):
     adapter: str
     after: str | None = None  # wait for this channel of the same post (its link goes into this one's text)
     kind: ChannelKindName | None = None  # which texts, banner size and limits; default from the adapter
+    # deliveries `loa run` sends at once on this channel (in time order within each sender); 1 keeps strict order
+    concurrency: Annotated[int, Field(ge=1, le=16)] = 1
 
     def channel_kind(self) -> str:
         return self.kind or DEFAULT_KINDS.get(self.adapter, "portal")

@@ -59,7 +59,9 @@ class PublishingDaemon:
         self.stopping = threading.Event()
         self._sweeping = threading.Lock()
         self._again = threading.Event()
-        self._senders = ThreadPoolExecutor(max_workers=max(1, len(config.channels)), thread_name_prefix="send")
+        senders = sum(channel.concurrency for channel in config.channels.values())
+        self._senders = ThreadPoolExecutor(max_workers=max(1, senders), thread_name_prefix="send")
+        self.batch = max(BATCH, 2 * senders)
         self._scheduler: Any = None
         self.sent = 0
 
@@ -155,15 +157,20 @@ class PublishingDaemon:
     def _send_due_round(self) -> int:
         if self.dry_run:
             return self._rehearse_due_round()
-        claimed = claim_due_deliveries(self.db, self.owner, after=self.config.after, limit=BATCH, lease=self.lease)
+        claimed = claim_due_deliveries(self.db, self.owner, after=self.config.after, limit=self.batch,
+                                       lease=self.lease)
         if not claimed:
             return 0
         with self.db.session() as session:
             channels = dict(session.execute(select(Delivery.id, Delivery.channel).where(Delivery.id.in_(claimed))).all())
-        by_channel: dict[str, list[int]] = defaultdict(list)
-        for delivery_id in claimed:
-            by_channel[channels[delivery_id]].append(delivery_id)
-        wait([self._senders.submit(self._send_channel, ids) for ids in by_channel.values()])
+        by_sender: dict[tuple[str, int], list[int]] = defaultdict(list)
+        dealt: dict[str, int] = defaultdict(int)
+        for delivery_id in claimed:  # each channel's deliveries dealt to its senders in turn
+            channel = channels[delivery_id]
+            settings = self.config.channels.get(channel)
+            by_sender[(channel, dealt[channel] % (settings.concurrency if settings else 1))].append(delivery_id)
+            dealt[channel] += 1
+        wait([self._senders.submit(self._send_channel, ids) for ids in by_sender.values()])
         return len(claimed)
 
     def _send_channel(self, ids: list[int]) -> None:

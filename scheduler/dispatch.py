@@ -19,13 +19,13 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from posts.db import Database
 from posts.errors import UserError
 from posts.i18n import t
-from posts.models import FINISHED_DELIVERY_STATUSES, ChannelState, Delivery, Post, utcnow
+from posts.models import FINISHED_DELIVERY_STATUSES, ChannelState, Delivery, OutreachEntry, Post, utcnow
 from posts.outreach import record
 from posts.render.artefacts import Renderer
 from posts.render.text import channel_kinds
@@ -134,26 +134,31 @@ def _owned(session, delivery_id: int, owner: str) -> Delivery | None:
 
 def record_success(db: Database, delivery_id: int, owner: str, published: Published, *,
                    reconciled: bool = False) -> Outcome:
+    """Record a publication: the hot path of a busy daemon, so a few Core statements rather than ORM loads."""
     now = utcnow()
     with db.transaction() as session:
-        delivery = _owned(session, delivery_id, owner)
-        if delivery is None:  # the lease expired and someone reconciled it: theirs to record
+        row = session.execute(
+            update(Delivery).where(Delivery.id == delivery_id, Delivery.lease_owner == owner)
+            .values(status="published", remote_id=published.remote_id, permalink=published.permalink,
+                    published_at=now, lease_owner=None, lease_expires_at=None, last_error=None, updated_at=now)
+            .returning(Delivery.post_id, Delivery.channel, Delivery.attempts, Delivery.due_at)).first()
+        if row is None:  # the lease expired and someone reconciled it: theirs to record
             return Outcome("?", "lost", error="lease lost", delivery_id=delivery_id)
-        delivery.status, delivery.remote_id, delivery.permalink = "published", published.remote_id, published.permalink
-        delivery.published_at, delivery.lease_owner, delivery.lease_expires_at = now, None, None
-        delivery.last_error, delivery.updated_at = None, now
-        post = delivery.post
-        detail = {"remote_id": published.remote_id, "permalink": published.permalink, "attempt": delivery.attempts,
-                  "due_at": delivery.due_at.isoformat(), "late_seconds": round((now - delivery.due_at).total_seconds(), 3),
+        campaign_id, title = session.execute(select(Post.campaign_id, Post.title).where(Post.id == row.post_id)).one()
+        due_at = row.due_at if row.due_at.tzinfo else row.due_at.replace(tzinfo=dt.timezone.utc)
+        detail = {"remote_id": published.remote_id, "permalink": published.permalink, "attempt": row.attempts,
+                  "due_at": due_at.isoformat(), "late_seconds": round((now - due_at).total_seconds(), 3),
                   **(published.detail or {})}
         if reconciled:
             detail["reconciled"] = True
-        record(session, "published", campaign_id=post.campaign_id, post=post, channel=delivery.channel, at=now,
-               delivery_id=delivery.id, detail=detail)
-        if all(d.status in FINISHED_DELIVERY_STATUSES for d in post.deliveries):
-            post.status = "done"
-        return Outcome(delivery.channel, "published", permalink=published.permalink, post_id=post.id,
-                       delivery_id=delivery.id)
+        session.execute(insert(OutreachEntry).values(
+            at=now, kind="published", campaign_id=campaign_id, post_id=row.post_id, delivery_id=delivery_id,
+            channel=row.channel, title=title, detail=detail))
+        unfinished = select(Delivery.id).where(Delivery.post_id == row.post_id,
+                                               Delivery.status.not_in(FINISHED_DELIVERY_STATUSES))
+        session.execute(update(Post).where(Post.id == row.post_id, ~unfinished.exists()).values(status="done"))
+        return Outcome(row.channel, "published", permalink=published.permalink, post_id=row.post_id,
+                       delivery_id=delivery_id)
 
 
 def error_class(error: PublishError) -> str:
@@ -230,8 +235,6 @@ SENDABLE_NOW = ("pending", "retry_wait", "missed")  # what `loa publish` may sen
 def claim_post_deliveries(db: Database, post_id: int, owner: str, *, lease: dt.timedelta,
                           channel: str | None = None, now: dt.datetime | None = None) -> list[int]:
     """Claim the sendable deliveries of one approved post (``loa publish``), whatever their due time."""
-    from sqlalchemy import update
-
     now = now or utcnow()
     with db.transaction() as session:
         post = session.get(Post, post_id)

@@ -29,8 +29,8 @@ def many_posts_campaign(slug: str) -> str:
             f'channels = ["facebook"]\n{posts}')
 
 
-def run_many(project: Project, graph: GraphDouble, query) -> None:
-    project.set_channel("facebook", facebook_channel(graph))
+def run_many(project: Project, graph: GraphDouble, query, *, concurrency: int = 1) -> None:
+    project.set_channel("facebook", facebook_channel(graph) + f"\nconcurrency = {concurrency}")
     fast_daemon(project)
     path = project.write("many.toml", many_posts_campaign("nhieu-tin"))
     project.ok("campaign", "import", str(path), "--start", "now", "--pace", "0.002", "--approve")
@@ -75,6 +75,6 @@ def test_four_daemons_and_publish_on_postgresql_send_each_delivery_once(bare, po
 
     try:
         with GraphDouble(token=TOKEN, detect_duplicates=False) as graph:
-            run_many(bare, graph, query)
+            run_many(bare, graph, query, concurrency=3)  # and three senders per daemon
     finally:
         engine.dispose()
