@@ -19,7 +19,8 @@ def test_wheel_contains_the_data_files(tmp_path):
     for required in ("assets/locales/vi.toml", "assets/locales/en.toml",
                      "assets/campaigns/hoc-tap-suot-doi-2024.toml", "posts/migrations/env.py",
                      "posts/migrations/script.py.mako", "posts/migrations/versions/0001_initial.py",
-                     "posts/migrations/versions/0002_renders.py", "scheduler/cli/__init__.py",
+                     "posts/migrations/versions/0002_renders.py", "posts/migrations/versions/0003_daemon.py",
+                     "scheduler/cli/__init__.py", "assets/systemd/loa.service",
                      "assets/fonts/BeVietnamPro-ExtraBold.ttf", "assets/fonts/OFL.txt", "assets/channel_kinds.toml",
                      "assets/themes/khuyen-hoc/theme.toml", "assets/themes/hanh-chinh/theme.toml",
                      "assets/themes/khoa-hoc/theme.toml", "assets/templates/portal/article.html.j2",
@@ -27,3 +28,19 @@ def test_wheel_contains_the_data_files(tmp_path):
         assert required in names, required
     assert template == (ROOT / "config.toml").read_text(encoding="utf-8")  # the file itself, not a symlink
     assert not any(name.startswith(("tests/", "bench/")) for name in names)
+
+
+def test_the_systemd_unit_runs_the_daemon_and_restarts_it_on_failure():
+    import configparser
+
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.optionxform = str  # keys are case-sensitive in systemd units
+    unit.read(ROOT / "assets" / "systemd" / "loa.service", encoding="utf-8")
+    service = unit["Service"]
+    assert service["ExecStart"].split()[-1] == "run" and "--config" in service["ExecStart"]
+    assert service["Restart"] == "on-failure" and service["KillSignal"] == "SIGTERM"
+    from scheduler.config import DaemonSection
+
+    # systemd must wait longer than loa lets in-flight sends finish, or it kills them mid-send
+    assert float(service["TimeoutStopSec"]) > DaemonSection().shutdown_seconds
+    assert "secrets.env" in service["EnvironmentFile"] and unit["Install"]["WantedBy"] == "multi-user.target"
