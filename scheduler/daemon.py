@@ -162,7 +162,8 @@ class PublishingDaemon:
         if not claimed:
             return 0
         with self.db.session() as session:
-            channels = dict(session.execute(select(Delivery.id, Delivery.channel).where(Delivery.id.in_(claimed))).all())
+            channels = dict(session.execute(select(Delivery.id, Delivery.channel)
+                                            .where(Delivery.id.in_(claimed))).all())
         by_sender: dict[tuple[str, int], list[int]] = defaultdict(list)
         dealt: dict[str, int] = defaultdict(int)
         for delivery_id in claimed:  # each channel's deliveries dealt to its senders in turn

@@ -118,7 +118,10 @@ def _mark_unknown(db: Database, owner: str, delivery_id: int, reason: str) -> Ou
 
 
 def pace_overdue(db: Database, config: Config, *, now: dt.datetime | None = None) -> tuple[int, int]:
-    """Mark deliveries overdue past the grace window ``missed``; space the rest per channel. Returns (missed, spaced)."""
+    """Mark deliveries overdue past the grace window ``missed``; space the rest per channel.
+
+    Returns (missed, spaced).
+    """
     now = now or utcnow()
     settings = config.document.daemon
     grace = dt.timedelta(minutes=settings.grace_minutes)

@@ -49,7 +49,8 @@ class FacebookPublisher(Publisher):
                                  channel_wide=True)
         headers = {"Authorization": f"Bearer {self._token()}"}
         try:
-            answer = self.session.request(method, f"{self.root}/{path}", headers=headers, timeout=self.timeout, **kwargs)
+            answer = self.session.request(method, f"{self.root}/{path}", headers=headers, timeout=self.timeout,
+                                          **kwargs)
         except requests.RequestException as exc:  # the token is in a header, never in these messages
             raise TransientError(f"{method} /{path}: {type(exc).__name__}") from None
         self._read_usage(answer)
