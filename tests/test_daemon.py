@@ -170,3 +170,11 @@ def test_retry_resends_only_what_is_not_published(project):
     assert kinds.count("published") == 2 and "failed" in kinds and "retried" in kinds
     assert "nothing to retry" in project.fails("retry", str(post))
     assert "--channel" in project.fails("retry", str(post), "--channel", "zalo")
+
+
+def test_bad_input_stops_it_before_anything_is_claimed(project):
+    queue_now(project, 1, pace=0.2)
+    assert "--once" in project.fails("run", "--once", "--until-idle")
+    project.set_channel("facebook", 'adapter = "facebook"\npage_id = "1"\ntoken_env = "LOA_TEST_NO_SUCH_TOKEN"')
+    assert "LOA_TEST_NO_SUCH_TOKEN" in project.fails("run", "--once")
+    assert set(delivery_states(project).values()) == {"pending"} and project.rows("daemons") == 0
