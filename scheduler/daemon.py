@@ -143,20 +143,26 @@ class PublishingDaemon:
             return
         try:
             rounds = 0
-            while not self.stopping.is_set():
+            while not self.stopping.is_set() and rounds <= 100:
                 self._again.clear()
-                if self._send_due_round() or self._again.is_set():
+                if self.dry_run:
+                    if not self._rehearse_due_round():
+                        break
                     continue
-                # nothing claimed: arm the wake-up, unless the next one fell due meanwhile (then go round again)
-                if not self._arm_wake() or rounds > 100:
-                    break
-                rounds += 1
+                # a read first: an idle daemon takes no write lock, it only looks at the next due time
+                when = next_due_at(self.db, after=self.config.after)
+                if when is not None and when <= dt.datetime.now(dt.timezone.utc):
+                    if not self._send_due_round():  # claimed elsewhere meanwhile: look again, a bounded number
+                        rounds += 1
+                    continue
+                if self._again.is_set():
+                    continue
+                self._arm_wake(when)
+                break
         finally:
             self._sweeping.release()
 
     def _send_due_round(self) -> int:
-        if self.dry_run:
-            return self._rehearse_due_round()
         claimed = claim_due_deliveries(self.db, self.owner, after=self.config.after, limit=self.batch,
                                        lease=self.lease)
         if not claimed:
@@ -239,17 +245,10 @@ class PublishingDaemon:
                  link=published.permalink)
         return len(rows)
 
-    def _arm_wake(self) -> bool:
-        """Arm ``wake`` for the next due time. True when that time has already come (sweep again instead)."""
-        if self._scheduler is None or self.dry_run:  # --once; a rehearsal makes do with the 1 s sweep
-            return False
-        when = next_due_at(self.db, after=self.config.after)
-        if when is None:
-            return False
-        if when <= dt.datetime.now(dt.timezone.utc):
-            return True
-        self._scheduler.add_job(self.sweep, "date", run_date=when, id="wake", replace_existing=True)
-        return False
+    def _arm_wake(self, when: dt.datetime | None) -> None:
+        """A one-off job at the next due time: the post goes out then, not at the next 1 s sweep."""
+        if self._scheduler is not None and when is not None:
+            self._scheduler.add_job(self.sweep, "date", run_date=when, id="wake", replace_existing=True)
 
     def reconcile(self) -> None:
         for outcome in reconcile_abandoned(self.db, self.config, self.owner, self.adapters):
