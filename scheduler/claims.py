@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import secrets
 import socket
+from functools import lru_cache
 from collections.abc import Iterable, Mapping
 
 from sqlalchemy import ColumnElement, Select, case, exists, func, select, update
@@ -56,6 +57,9 @@ def paused_channels(session: Session, now: dt.datetime) -> dict[str, ChannelStat
     return {s.channel: s for s in states if s.resume_at is None or s.resume_at > now}
 
 
+_FIRST = aliased(Delivery, name="first_delivery")  # made once: an alias costs more to build than the query to run
+
+
 def _prerequisite(after: Mapping[str, str]) -> ColumnElement:
     """The channel each delivery waits for: its own ``wait_for`` (campaign file), else config.toml's ``after``."""
     configured = case(dict(after), value=Delivery.channel, else_=None) if after else None
@@ -68,7 +72,7 @@ def claimable(now: dt.datetime | None, *, after: Mapping[str, str], paused: Iter
 
     It walks the index (status, available_at): a range per status, however long the history of published ones.
     """
-    first = aliased(Delivery)
+    first = _FIRST
     waiting = exists().where(first.post_id == Delivery.post_id, first.channel == _prerequisite(after),
                              first.status.not_in(("published", "cancelled")))
     status = Delivery.status == statuses[0] if len(statuses) == 1 else Delivery.status.in_(statuses)
@@ -109,11 +113,18 @@ def next_due_at(db: Database, *, after: Mapping[str, str]) -> dt.datetime | None
     now = utcnow()
     with db.session() as session:
         paused = paused_channels(session, now)
-        firsts = [session.scalar(claimable(None, after=after, paused=paused, statuses=(status,))
-                                 .with_only_columns(Delivery.available_at).order_by(Delivery.available_at).limit(1))
-                  for status in DUE_STATUSES]
+        queries = _next_due_queries(tuple(sorted(after.items())), tuple(sorted(paused)))
+        firsts = [session.scalar(query) for query in queries]
         value = min((v for v in firsts if v is not None), default=None)
     return value.replace(tzinfo=dt.timezone.utc) if value is not None and value.tzinfo is None else value
+
+
+@lru_cache(maxsize=64)
+def _next_due_queries(after: tuple[tuple[str, str], ...], paused: tuple[str, ...]) -> tuple[Select, ...]:
+    """Built once per channel set-up: the daemon asks every second, and building costs more than running."""
+    return tuple(claimable(None, after=dict(after), paused=paused, statuses=(status,))
+                 .with_only_columns(Delivery.available_at).order_by(Delivery.available_at).limit(1)
+                 for status in DUE_STATUSES)
 
 
 def release_claim(session: Session, delivery: Delivery, now: dt.datetime) -> None:

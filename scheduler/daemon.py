@@ -63,6 +63,7 @@ class PublishingDaemon:
         self._senders = ThreadPoolExecutor(max_workers=max(1, senders), thread_name_prefix="send")
         self.batch = max(BATCH, 2 * senders)
         self._scheduler: Any = None
+        self._armed_for: dt.datetime | None = None
         self.sent = 0
 
     # -- life cycle -----------------------------------------------------------------------------------------------
@@ -247,8 +248,10 @@ class PublishingDaemon:
 
     def _arm_wake(self, when: dt.datetime | None) -> None:
         """A one-off job at the next due time: the post goes out then, not at the next 1 s sweep."""
-        if self._scheduler is not None and when is not None:
-            self._scheduler.add_job(self.sweep, "date", run_date=when, id="wake", replace_existing=True)
+        if self._scheduler is None or when is None or when == self._armed_for:
+            return  # already armed for it: re-adding the job every second would cost more than the sweep
+        self._scheduler.add_job(self.sweep, "date", run_date=when, id="wake", replace_existing=True)
+        self._armed_for = when
 
     def reconcile(self) -> None:
         for outcome in reconcile_abandoned(self.db, self.config, self.owner, self.adapters):
