@@ -11,6 +11,8 @@ import socket
 
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from conftest import campaign_toml, facebook_channel, wordpress_channel
 
 from posts.db import open_database
@@ -291,3 +293,53 @@ def test_wordpress_comment_count(project, wordpress, monkeypatch):
     assert deleted.ok
     gone = portal_row()  # a deleted post has no figures, rather than 0 comments
     assert gone["metrics"] == {} and "404" in gone["unavailable"]["comments"]
+
+
+def test_a_photo_id_as_remote_id_reads_the_page_post_from_the_publish_detail(page):
+    """A photo post's figures are on the Page post: an older record holding the photo's id still reads the post."""
+    project, graph, ids = page
+    photo = graph.posts[0]
+    detail = json.loads(project.sql("SELECT detail FROM outreach_entries WHERE kind='published' AND post_id=? "
+                                    "AND channel='facebook'", ids[0])[0][0])
+    assert detail["post_id"] == photo.id and detail["photo_id"] == photo.photo_ids[0]
+    project.sql("UPDATE deliveries SET remote_id=? WHERE post_id=? AND channel='facebook'", photo.photo_ids[0], ids[0])
+    assert reading(project, ids[0])["metrics"]["reactions"] == 12
+    assert not any(photo.photo_ids[0] in r.path for r in graph.requests)
+
+
+def test_a_stage_that_keeps_failing_is_given_up_after_three_tries(page):
+    project, graph, ids = page
+    graph.fail_next("GET", graph.posts[0].id, code=1, times=3)
+    now = published_at(project, ids[0]) + dt.timedelta(hours=1, minutes=1)
+    assert collect(project, now) == 2  # the photo post fails, the text post is read
+    assert [collect(project, now + dt.timedelta(minutes=m)) for m in (16, 32, 48, 64)] == [1, 1, 0, 0]
+    tries = snapshots(project, ids[0])
+    assert [(s["stage"], s.get("transient")) for s in tries] == [("1h", True)] * 3
+    assert collect(project, now + dt.timedelta(hours=23)) == 2  # the next stage starts afresh
+    assert snapshots(project, ids[0])[-1]["metrics"]["reactions"] == 12
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(runs=st.lists(st.integers(min_value=0, max_value=10 * 24 * 60), max_size=12))
+def test_whenever_the_daemon_runs_each_stage_is_read_at_most_once_and_never_early(project, runs):
+    """Any run times (minutes after publishing): stages in order, each once, none before its time, and the last
+    run inside the 8-day window has the stage due then recorded."""
+    if not project.rows("deliveries"):
+        project.ok("campaign", "import", str(project.write("c.toml", campaign_toml(
+            start=dt.date(2031, 10, 1), posts=1))), "--approve")
+        project.ok("publish", "1", "--channel", "portal")
+    project.sql("DELETE FROM outreach_entries WHERE kind='metrics'")
+    start = published_at(project, 1, "portal")
+    for minutes in sorted(runs):
+        collect(project, start + dt.timedelta(minutes=minutes))
+    taken = [(s["stage"], dt.datetime.fromisoformat(s["at"]) - start.replace(tzinfo=None))
+             for s in snapshots(project, 1) if s["channel"] == "portal"]
+    offsets = {"1h": dt.timedelta(hours=1), "24h": dt.timedelta(days=1), "7d": dt.timedelta(days=7)}
+    stages = [stage for stage, _ in taken]
+    assert stages == sorted(set(stages), key=list(offsets).index)
+    assert all(age >= offsets[stage] and age <= dt.timedelta(days=8) for stage, age in taken)
+    inside = [m for m in runs if dt.timedelta(minutes=m) <= dt.timedelta(days=8)]
+    if inside:
+        last = dt.timedelta(minutes=max(inside))
+        due = [name for name, offset in offsets.items() if last >= offset]
+        assert (stages[-1] if stages else None) == (due[-1] if due else None)
