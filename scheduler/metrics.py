@@ -15,15 +15,15 @@ Rules (issue 6):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from posts.db import Database
 from posts.lookup import get_campaign
-from posts.models import Delivery, OutreachEntry, Post, utcnow
+from posts.models import Campaign, Delivery, OutreachEntry, Post, utcnow
 from posts.outreach import record
 from posts.times import iso_utc
 
@@ -83,15 +83,21 @@ def collect_due_metrics(db: Database, config: Config, *, now: dt.datetime | None
     For the daemon's periodic job. ``adapters`` keeps one publisher per channel across runs.
     """
     now = now or utcnow()
+    since = now - WINDOW
     with db.session() as session:
-        candidates = _readings(session, select(Delivery).where(
-            Delivery.published_at >= now - WINDOW, Delivery.published_at <= now - STAGES[0][1]))
-        snapshots = _snapshots(session, [c.delivery_id for c in candidates])
-    due = [(c, stage) for c in candidates
-           if (stage := due_stage(c.published_at, snapshots.get(c.delivery_id, []), now)) is not None]
+        candidates = _candidates(session, Delivery.published_at >= since,
+                                 Delivery.published_at <= now - STAGES[0][1])
+        # every reading of these was taken after they were published, so after ``since``: the (kind, at) index
+        snapshots: dict[int, list[dict[str, Any]]] = {}
+        for delivery_id, detail in session.execute(select(OutreachEntry.delivery_id, OutreachEntry.detail).where(
+                OutreachEntry.kind == "metrics", OutreachEntry.at >= since)):
+            snapshots.setdefault(delivery_id, []).append(detail or {})
+        due = [(c, stage) for c in candidates
+               if (stage := due_stage(c.published_at, snapshots.get(c.delivery_id, []), now)) is not None][:BATCH]
+        readings = _with_post_ids(session, [c for c, _ in due])
     adapters = {} if adapters is None else adapters
     recorded = 0
-    for reading, stage in due[:BATCH]:
+    for reading, (_, stage) in zip(readings, due):
         figures = read_figures(config, reading, adapters)
         if _record(db, reading, stage, figures, now, recheck=True):
             recorded += 1
@@ -104,15 +110,14 @@ def refresh_metrics(db: Database, config: Config, *, campaign: str | None = None
     the last ``WINDOW``) now, record each reading as stage ``manual`` and return them."""
     now = now or utcnow()
     with db.session() as session:
-        query = select(Delivery)
         if campaign is not None:
-            query = query.join(Post).where(Post.campaign_id == get_campaign(session, campaign).id)
+            chosen = Post.campaign_id == get_campaign(session, campaign).id
         else:
-            query = query.where(Delivery.published_at >= now - WINDOW)
-        candidates = _readings(session, query)
+            chosen = Delivery.published_at >= now - WINDOW
+        readings = _with_post_ids(session, _candidates(session, chosen))
     adapters: dict[str, Publisher] = {}
     rows = []
-    for reading in candidates:
+    for reading in readings:
         figures = read_figures(config, reading, adapters)
         _record(db, reading, "manual", figures, now, recheck=False)
         rows.append(_row(reading, "manual", figures, now))
@@ -143,43 +148,34 @@ def read_figures(config: Config, reading: Reading, adapters: dict[str, Publisher
     return figures
 
 
-def _readings(session: Session, query: Any) -> list[Reading]:
-    query = (query.where(Delivery.status == "published").order_by(Delivery.published_at, Delivery.id)
-             .options(selectinload(Delivery.post).selectinload(Post.campaign)))
-    deliveries = session.scalars(query).all()
-    details = _published_details(session, deliveries)
-    return [Reading(d.id, d.post_id, d.post.campaign_id, d.post.campaign.slug, d.post.title, d.channel,
-                    _remote_id(d, details.get((d.post_id, d.channel))), d.permalink, d.published_at)
-            for d in deliveries if d.published_at is not None]
+def _candidates(session: Session, *conditions: Any) -> list[Reading]:
+    """Published deliveries matching ``conditions``, oldest first: plain columns, no ORM objects (thousands)."""
+    query = (select(Delivery.id, Delivery.post_id, Post.campaign_id, Campaign.slug, Post.title, Delivery.channel,
+                    Delivery.remote_id, Delivery.permalink, Delivery.published_at)
+             .join(Post, Post.id == Delivery.post_id).join(Campaign, Campaign.id == Post.campaign_id)
+             .where(Delivery.status == "published", Delivery.published_at.is_not(None), *conditions)
+             .order_by(Delivery.published_at, Delivery.id))
+    return [Reading(*row) for row in session.execute(query)]
 
 
-def _remote_id(delivery: Delivery, published: dict[str, Any] | None) -> str | None:
-    # A Facebook photo post: its figures are on the Page post (post_id), not on the photo.
-    return str((published or {}).get("post_id") or delivery.remote_id or "") or None
-
-
-def _chunks(ids: list[int]) -> list[list[int]]:
-    return [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
-
-
-def _published_details(session: Session, deliveries: list[Delivery]) -> dict[tuple[int, str], dict[str, Any]]:
-    found: dict[tuple[int, str], dict[str, Any]] = {}
-    for chunk in _chunks(sorted({d.post_id for d in deliveries if d.channel})):
+def _with_post_ids(session: Session, readings: list[Reading]) -> list[Reading]:
+    """A Facebook photo post's figures are on the Page post: its id is in the publication's log entry."""
+    found: dict[tuple[int, str], str] = {}
+    post_ids = sorted({r.post_id for r in readings})
+    for chunk in (post_ids[i:i + CHUNK] for i in range(0, len(post_ids), CHUNK)):
         rows = session.execute(select(OutreachEntry.post_id, OutreachEntry.channel, OutreachEntry.detail).where(
-            OutreachEntry.kind == "published", OutreachEntry.post_id.in_(chunk)).order_by(OutreachEntry.id))
+            OutreachEntry.post_id.in_(chunk), OutreachEntry.kind == "published").order_by(OutreachEntry.id))
         for post_id, channel, detail in rows:
-            found[(post_id, channel)] = detail or {}  # the latest publication wins
-    return found
+            if (detail or {}).get("post_id"):
+                found[(post_id, channel)] = str(detail["post_id"])  # the latest publication wins
+    return [replace(r, remote_id=found.get((r.post_id, r.channel), r.remote_id)) for r in readings]
 
 
-def _snapshots(session: Session, delivery_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    found: dict[int, list[dict[str, Any]]] = {}
-    for chunk in _chunks(delivery_ids):
-        rows = session.execute(select(OutreachEntry.delivery_id, OutreachEntry.detail).where(
-            OutreachEntry.kind == "metrics", OutreachEntry.delivery_id.in_(chunk)))
-        for delivery_id, detail in rows:
-            found.setdefault(delivery_id, []).append(detail or {})
-    return found
+def _snapshots_of(session: Session, reading: Reading) -> list[dict[str, Any]]:
+    rows = session.execute(select(OutreachEntry.detail).where(  # the post_id index: a handful of rows
+        OutreachEntry.post_id == reading.post_id, OutreachEntry.kind == "metrics",
+        OutreachEntry.delivery_id == reading.delivery_id))
+    return [detail or {} for (detail,) in rows]
 
 
 def _record(db: Database, reading: Reading, stage: str, figures: Metrics, now: dt.datetime, *,
@@ -191,8 +187,7 @@ def _record(db: Database, reading: Reading, stage: str, figures: Metrics, now: d
         delivery = session.scalar(locked if db.is_sqlite else locked.with_for_update())
         if delivery is None:
             return False
-        if recheck and due_stage(reading.published_at, _snapshots(session, [reading.delivery_id]).get(
-                reading.delivery_id, []), now) != stage:
+        if recheck and due_stage(reading.published_at, _snapshots_of(session, reading), now) != stage:
             return False
         record(session, "metrics", campaign_id=reading.campaign_id, post=delivery.post, channel=reading.channel,
                delivery_id=reading.delivery_id, at=now, detail=snapshot_detail(stage, figures, now))
