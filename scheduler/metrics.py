@@ -85,21 +85,30 @@ def collect_due_metrics(db: Database, config: Config, *, now: dt.datetime | None
     now = now or utcnow()
     since = now - WINDOW
     with db.session() as session:
-        candidates = _candidates(session, Delivery.published_at >= since,
-                                 Delivery.published_at <= now - STAGES[0][1])
-        # every reading of these was taken after they were published, so after ``since``: the (kind, at) index
+        published = session.execute(select(Delivery.id, Delivery.published_at).where(
+            Delivery.status == "published", Delivery.published_at >= since,
+            Delivery.published_at <= now - STAGES[0][1]).order_by(Delivery.published_at, Delivery.id)).all()
+        # Every reading of these was taken after they were published, so after ``since``: the (kind, at) index.
+        # Only the keys due_stage needs are extracted, in SQL: the figures stay unparsed.
         snapshots: dict[int, list[dict[str, Any]]] = {}
-        for delivery_id, detail in session.execute(select(OutreachEntry.delivery_id, OutreachEntry.detail).where(
-                OutreachEntry.kind == "metrics", OutreachEntry.at >= since)):
-            snapshots.setdefault(delivery_id, []).append(detail or {})
-        due = [(c, stage) for c in candidates
-               if (stage := due_stage(c.published_at, snapshots.get(c.delivery_id, []), now)) is not None][:BATCH]
-        readings = _with_post_ids(session, [c for c, _ in due])
+        for delivery_id, stage, transient, retry_at in session.execute(select(
+                OutreachEntry.delivery_id, OutreachEntry.detail["stage"].as_string(),
+                OutreachEntry.detail["transient"].as_boolean(), OutreachEntry.detail["retry_at"].as_string())
+                .where(OutreachEntry.kind == "metrics", OutreachEntry.at >= since)):
+            snapshots.setdefault(delivery_id, []).append({"stage": stage, "transient": transient,
+                                                          "retry_at": retry_at})
+        due = {delivery_id: stage for delivery_id, published_at in published
+               if (stage := due_stage(published_at, snapshots.get(delivery_id, []), now)) is not None}
+        chosen = list(due)[:BATCH]
+        readings = []
+        for chunk in (chosen[i:i + CHUNK] for i in range(0, len(chosen), CHUNK)):
+            readings += _candidates(session, Delivery.id.in_(chunk))
+        readings = _with_post_ids(session, readings)
     adapters = {} if adapters is None else adapters
     recorded = 0
-    for reading, (_, stage) in zip(readings, due):
+    for reading in readings:
         figures = read_figures(config, reading, adapters)
-        if _record(db, reading, stage, figures, now, recheck=True):
+        if _record(db, reading, due[reading.delivery_id], figures, now, recheck=True):
             recorded += 1
     return recorded
 

@@ -343,3 +343,22 @@ def test_whenever_the_daemon_runs_each_stage_is_read_at_most_once_and_never_earl
         last = dt.timedelta(minutes=max(inside))
         due = [name for name, offset in offsets.items() if last >= offset]
         assert (stages[-1] if stages else None) == (due[-1] if due else None)
+
+
+def test_stages_on_postgresql(bare, postgres):
+    """The same due-work lookup (JSON keys read in SQL) and the row lock of the recheck, on PostgreSQL."""
+    from scheduler.config import config_template
+
+    url = postgres.create_database("loa_test_metrics")
+    bare.config.write_text(config_template().replace('url = "sqlite:///var/loa.db"', f'url = "{url}"'),
+                           encoding="utf-8")
+    bare.ok("init")
+    bare.ok("campaign", "import", str(bare.write("c.toml", campaign_toml(start=dt.date(2031, 10, 1), posts=1))),
+            "--approve")
+    bare.ok("publish", "1")
+    assert [r["metrics"] for r in bare.json("metrics", "refresh")["readings"]] == [{}, {}]
+    start = dt.datetime.fromisoformat(bare.json("post", "show", "1")["deliveries"][0]["published_at"]
+                                      .replace("Z", "+00:00"))
+    assert collect(bare, start + dt.timedelta(hours=1, minutes=1)) == 2
+    assert collect(bare, start + dt.timedelta(hours=1, minutes=2)) == 0
+    assert collect(bare, start + dt.timedelta(days=3)) == 2
