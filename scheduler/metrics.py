@@ -11,6 +11,7 @@ Rules (issue 6):
 - A passing failure (network, 5xx, rate limit) is recorded (marked ``transient``, so the log shows it), and the
   stage is read again at a later run, no sooner than ``RETRY_DELAY`` (or the platform's own wait) and at most
   ``MAX_TRIES`` times in all; a refusal (token, permission, deleted post) ends the stage with its reason.
+  When nothing at all could be read that way, the channel's other readings wait for the next run.
 """
 from __future__ import annotations
 
@@ -106,8 +107,15 @@ def collect_due_metrics(db: Database, config: Config, *, now: dt.datetime | None
         readings = _with_post_ids(session, readings)
     adapters = {} if adapters is None else adapters
     recorded = 0
+    unreachable: set[str] = set()
     for reading in readings:
+        if reading.channel in unreachable:
+            continue  # still due: read at a later run, without a failed reading of its own for this one
         figures = read_figures(config, reading, adapters)
+        if figures.transient and not figures.values:
+            # nothing could be read (network, 5xx, rate limit): the channel's other readings wait for the next run
+            # instead of each spending a try (and the platform's quota) on the same trouble
+            unreachable.add(reading.channel)
         if _record(db, reading, due[reading.delivery_id], figures, now, recheck=True):
             recorded += 1
     return recorded

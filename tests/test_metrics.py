@@ -310,11 +310,12 @@ def test_a_photo_id_as_remote_id_reads_the_page_post_from_the_publish_detail(pag
 def test_a_stage_that_keeps_failing_is_given_up_after_three_tries(page):
     project, graph, ids = page
     graph.fail_next("GET", graph.posts[0].id, code=1, times=3)
-    now = published_at(project, ids[0]) + dt.timedelta(hours=1, minutes=1)
-    assert collect(project, now) == 2  # the photo post fails, the text post is read
-    assert [collect(project, now + dt.timedelta(minutes=m)) for m in (16, 32, 48, 64)] == [1, 1, 0, 0]
+    now = published_at(project, ids[1]) + dt.timedelta(hours=1, minutes=1)
+    # the photo post fails (HTTP 500): the text post waits for a run where the Graph API answers
+    assert [collect(project, now + dt.timedelta(minutes=m)) for m in (0, 16, 32, 48, 64)] == [1, 1, 1, 1, 0]
     tries = snapshots(project, ids[0])
     assert [(s["stage"], s.get("transient")) for s in tries] == [("1h", True)] * 3
+    assert [s["metrics"]["comments"] for s in snapshots(project, ids[1])] == [0]
     assert collect(project, now + dt.timedelta(hours=23)) == 2  # the next stage starts afresh
     assert snapshots(project, ids[0])[-1]["metrics"]["reactions"] == 12
 
@@ -362,3 +363,15 @@ def test_stages_on_postgresql(bare, postgres):
     assert collect(bare, start + dt.timedelta(hours=1, minutes=1)) == 2
     assert collect(bare, start + dt.timedelta(hours=1, minutes=2)) == 0
     assert collect(bare, start + dt.timedelta(days=3)) == 2
+
+
+def test_an_unreachable_channel_costs_one_failed_reading_per_run_not_one_per_post(page):
+    project, graph, ids = page
+    graph.fail_next("GET", code=2, times=2)  # the Graph API answers 500 to everything, twice
+    now = max(published_at(project, post_id) for post_id in ids) + dt.timedelta(hours=1, minutes=1)
+    assert collect(project, now) == 1
+    assert [(s["delivery"], s["transient"]) for s in snapshots(project)] == \
+        [(project.sql("SELECT id FROM deliveries WHERE post_id=? AND channel='facebook'", ids[0])[0][0], True)]
+    assert collect(project, now + dt.timedelta(minutes=16)) == 1  # the photo post again; the text post waits
+    assert collect(project, now + dt.timedelta(minutes=32)) == 2  # the API is back: both read
+    assert [s["metrics"].get("reactions") for s in snapshots(project)] == [None, None, 12, 0]
