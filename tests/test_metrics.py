@@ -375,3 +375,11 @@ def test_an_unreachable_channel_costs_one_failed_reading_per_run_not_one_per_pos
     assert collect(project, now + dt.timedelta(minutes=16)) == 1  # the photo post again; the text post waits
     assert collect(project, now + dt.timedelta(minutes=32)) == 2  # the API is back: both read
     assert [s["metrics"].get("reactions") for s in snapshots(project)] == [None, None, 12, 0]
+
+
+def test_a_post_deleted_from_the_page_has_no_figures(page):
+    project, graph, ids = page
+    graph.posts.remove(graph.posts[0])
+    row = reading(project, ids[0])
+    assert row["metrics"] == {} and not row["transient"]
+    assert all("does not exist" in reason for reason in row["unavailable"].values())
