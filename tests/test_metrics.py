@@ -66,7 +66,7 @@ def snapshots(project, post_id: int | None = None) -> list[dict]:
     """The metrics entries of the outreach log, oldest first (their detail, with the entry's delivery and time)."""
     rows = project.sql("SELECT e.delivery_id, e.at, e.detail, d.post_id, e.channel FROM outreach_entries e "
                        "JOIN deliveries d ON d.id = e.delivery_id WHERE e.kind='metrics' ORDER BY e.id")
-    return [{**json.loads(detail), "delivery": delivery, "at": at, "channel": channel} for
+    return [{**json.loads(detail), "delivery": delivery, "post": post, "at": at, "channel": channel} for
             delivery, at, detail, post, channel in rows if post_id is None or post == post_id]
 
 
@@ -153,10 +153,11 @@ def test_a_server_error_is_recorded_then_read_again_at_a_later_run(page):
     graph.fail_next("GET", graph.posts[0].id, code=2)  # HTTP 500
     start = published_at(project, ids[0])
     now = start + dt.timedelta(hours=1, minutes=1)
-    assert collect(project, now) == 2
+    assert collect(project, now) == 1  # the photo post's failure; the text post waits for the next run
     failed = snapshots(project, ids[0])[-1]
     assert failed["transient"] and failed["metrics"] == {} and "HTTP 500" in failed["unavailable"]["reactions"]
-    assert collect(project, now + dt.timedelta(minutes=5)) == 0  # not before RETRY_DELAY
+    assert collect(project, now + dt.timedelta(minutes=5)) == 1  # the text post; the photo post not before 15 min
+    assert [s["post"] for s in snapshots(project)] == [ids[0], ids[1]]
     assert collect(project, now + dt.timedelta(minutes=16)) == 1
     again = snapshots(project, ids[0])[-1]
     assert again["stage"] == "1h" and again["metrics"]["reactions"] == 12 and not again.get("transient")
