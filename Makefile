@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/publish.py
 	$(BIN)/python bench/daemon.py
+	$(BIN)/python bench/metrics.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

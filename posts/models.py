@@ -125,6 +125,7 @@ class Delivery(Base):
         # the due-delivery lookup: status IN (pending, retry_wait) AND available_at <= now ORDER BY available_at
         Index(None, "status", "available_at"),
         Index(None, "channel", "status"),
+        Index(None, "status", "published_at"),  # engagement figures: what was published in the last days
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

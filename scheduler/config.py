@@ -167,6 +167,7 @@ class DaemonSection(_Section):
     sweep_seconds: Seconds = 1  # how often the queue is looked at (new posts, edits made elsewhere)
     heartbeat_seconds: Seconds = 10
     health_minutes: Seconds = 15  # channel checks; a paused channel resumes when its check passes
+    metrics_minutes: Seconds = 5  # how often engagement figures that fell due (+1 h, +24 h, +7 days) are read
 
 
 class ConfigDocument(_Section):

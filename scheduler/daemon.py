@@ -55,6 +55,7 @@ class PublishingDaemon:
             for name, channel in config.channels.items():
                 folder = type("DryRunSettings", (), {"path": f"var/dry-run/{name}"})()
                 self.adapters[name] = DryRunPublisher(name, folder, base_dir=config.base_dir)
+        self._metric_adapters: dict[str, Publisher] = {}  # not the senders': an HTTP session is for one thread
         self.rehearsed: set[int] = set()  # dry run: what was already shown
         self.stopping = threading.Event()
         self._sweeping = threading.Lock()
@@ -93,6 +94,9 @@ class PublishingDaemon:
             scheduler.add_job(self.heartbeat, "interval", seconds=self.settings.heartbeat_seconds, id="heartbeat")
             scheduler.add_job(self.check_paused_channels, "interval", minutes=self.settings.health_minutes,
                               id="health")
+            scheduler.add_job(self.collect_metrics, "interval", minutes=self.settings.metrics_minutes, id="metrics",
+                              next_run_time=dt.datetime.now(dt.timezone.utc) + dt.timedelta(
+                                  seconds=min(30.0, self.settings.metrics_minutes * 60)))
         self._scheduler = scheduler
         scheduler.start()
 
@@ -260,6 +264,14 @@ class PublishingDaemon:
     def heartbeat(self) -> None:
         with self.db.transaction() as session:
             session.execute(update(DaemonRow).where(DaemonRow.owner == self.owner).values(heartbeat_at=utcnow()))
+
+    def collect_metrics(self) -> None:
+        """Engagement figures at about +1 h, +24 h and +7 days after each publication (scheduler/metrics.py)."""
+        from .metrics import collect_due_metrics
+
+        count = collect_due_metrics(self.db, self.config, adapters=self._metric_adapters)
+        if count:
+            emit("metrics", f"read the engagement figures of {count} deliveries", count=count)
 
     def check_paused_channels(self) -> None:
         with self.db.session() as session:

@@ -178,3 +178,21 @@ def test_bad_input_stops_it_before_anything_is_claimed(project):
     project.set_channel("facebook", 'adapter = "facebook"\npage_id = "1"\ntoken_env = "LOA_TEST_NO_SUCH_TOKEN"')
     assert "LOA_TEST_NO_SUCH_TOKEN" in project.fails("run", "--once")
     assert set(delivery_states(project).values()) == {"pending"} and project.rows("daemons") == 0
+
+
+def test_the_daemon_reads_engagement_figures_when_they_fall_due(project):
+    fast_daemon(project, metrics_minutes=0.02)
+    post, = queue_now(project, 1, pace=0.2)
+    project.ok("run", "--until-idle")
+    project.sql("UPDATE deliveries SET published_at = datetime('now', '-2 hours')")  # the +1 h stage is due
+    daemon = spawn_loa(project, "run")
+    try:
+        deadline = time.monotonic() + 30
+        while project.rows("outreach_entries WHERE kind = 'metrics'") < 2 and time.monotonic() < deadline:
+            time.sleep(0.3)
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=30) == 0
+    readings = [json.loads(d) for (d,) in project.sql("SELECT detail FROM outreach_entries WHERE kind='metrics'")]
+    assert len(readings) == 2 and {r["stage"] for r in readings} == {"1h"}
+    assert all(r["unavailable"] and not r["metrics"] for r in readings)  # local channels: unavailable, never 0

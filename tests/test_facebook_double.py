@@ -246,6 +246,17 @@ def test_insights_valid_and_invalid(graph: GraphDouble) -> None:
     assert body["error"]["message"] == "(#100) The value must be a valid insights metric"
 
 
+
+def test_engagement_reads_need_pages_read_engagement(graph: GraphDouble) -> None:
+    post_id = call(graph, "POST", f"{V}/{graph.page_id}/feed", form={"message": "m"})[2]["id"]
+    graph.permissions.discard("pages_read_engagement")
+    assert call(graph, "GET", f"{V}/{post_id}", query="fields=permalink_url,message")[0] == 200
+    for path, query in ((post_id, "fields=message,reactions.summary(true).limit(0)"),
+                        (f"{post_id}/insights", "metric=post_media_view&period=lifetime")):
+        status, _, body = call(graph, "GET", f"{V}/{path}", query=query)
+        assert status == 403 and body["error"]["code"] == 10 and "pages_read_engagement" in body["error"]["message"]
+        assert set(body["error"]) == ERROR_KEYS
+
 def test_usage_headers_on_every_response(graph: GraphDouble) -> None:
     graph.app_usage["call_count"] = 91
     graph.page_usage["call_count"] = 97

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,14 +20,16 @@ if TYPE_CHECKING:  # Jinja2 and Pillow load only for the commands that render
     from posts.render.artefacts import Renderer
 
 HELP_PREFIX = "help."
+CATALOGUE_KEY = re.compile(r"[a-z_]+\.help_[a-z_0-9]+")
 POST_ID = click.IntRange(1, 2**63 - 1)  # database ids: a larger number is a typo, not an overflow
 # click's own option help, in English only
 CLICK_HELP = {"Show this message and exit.": "help.help_option", "Show the version and exit.": "help.version_option"}
 
 
 def tr(text: str | None) -> str:
-    """Help texts are catalogue keys (``help.queue``), translated when shown, so ``--lang`` applies to help."""
-    if text and text.startswith(HELP_PREFIX):
+    """Help texts are catalogue keys (``help.queue``, or a feature's own table: ``metrics.help_refresh``),
+    translated when shown, so ``--lang`` applies to help."""
+    if text and (text.startswith(HELP_PREFIX) or CATALOGUE_KEY.fullmatch(text)):
         return t(text)
     return text or ""
 

@@ -44,6 +44,34 @@ class Published:
     detail: dict[str, Any] | None = field(default=None, compare=False)  # kept in the outreach log (no secrets)
 
 
+# The engagement figures loa keeps, whatever the platform calls them (Facebook's names are in ``Metrics.source``).
+METRIC_NAMES = ("reactions", "comments", "shares", "views", "reach", "clicks")
+LOCAL_CHANNEL = "no engagement figures for a local channel"
+
+
+@dataclass
+class Metrics:
+    """One reading of a published post's figures. A figure that could not be read is in ``unavailable`` with the
+    reason, never in ``values`` as 0: a zero in a report must mean nobody reacted, not that nobody could ask."""
+
+    values: dict[str, int] = field(default_factory=dict)
+    unavailable: dict[str, str] = field(default_factory=dict)
+    source: dict[str, Any] = field(default_factory=dict)  # the platform's own names -> raw values
+    # Some figure was missing for a passing reason (network, 5xx, rate limit): worth reading again soon.
+    transient: bool = False
+    retry_at: dt.datetime | None = None
+
+    @classmethod
+    def none(cls, reason: str, *, transient: bool = False, retry_at: dt.datetime | None = None) -> Metrics:
+        """Nothing could be read: every figure unavailable for ``reason``."""
+        return cls(unavailable={name: reason for name in METRIC_NAMES}, transient=transient, retry_at=retry_at)
+
+    def missing(self, name: str, reason: str, *, transient: bool = False) -> None:
+        self.values.pop(name, None)
+        self.unavailable[name] = reason
+        self.transient = self.transient or transient
+
+
 @dataclass(frozen=True)
 class ChannelHealth:
     ok: bool
@@ -102,8 +130,10 @@ class Publisher(ABC):
     @abstractmethod
     def check(self) -> ChannelHealth: ...
 
-    def metrics(self, remote_id: str) -> dict[str, Any] | None:
-        """Engagement figures, where the platform has them."""
+    def metrics(self, remote_id: str) -> Metrics | None:
+        """Engagement figures of a published post (``remote_id`` as ``publish`` returned it); None: the platform
+        has none. Raise ``TransientError`` when nothing could be read for a passing reason, ``AuthError`` or
+        ``PermanentError`` when nothing can be read; a single figure that fails goes in ``Metrics.unavailable``."""
         return None
 
 

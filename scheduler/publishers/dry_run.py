@@ -11,7 +11,7 @@ from typing import Any
 
 from posts.files import write_atomically
 
-from . import ChannelHealth, Outgoing, Published, Publisher
+from . import LOCAL_CHANNEL, ChannelHealth, Metrics, Outgoing, Published, Publisher
 
 
 class DryRunPublisher(Publisher):
@@ -47,6 +47,9 @@ class DryRunPublisher(Publisher):
         if record is not None and record.exists():
             return Published(remote_id=f"dry-run:{outgoing.slug}", permalink=record.as_uri())
         return None
+
+    def metrics(self, remote_id: str) -> Metrics:
+        return Metrics.none(LOCAL_CHANNEL)  # nobody reacts to a local file: unavailable, never zero
 
     def check(self) -> ChannelHealth:
         where = str(self.folder) if self.folder else "-"

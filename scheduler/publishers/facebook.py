@@ -16,7 +16,8 @@ from typing import Any
 
 import requests
 
-from . import AuthError, ChannelHealth, Outgoing, PermanentError, Published, Publisher, TransientError
+from . import (AuthError, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher, PublishError,
+               TransientError)
 
 CONNECT_TIMEOUT = 5  # seconds; the read timeout is the channel's ``timeout`` setting
 SLOW_DOWN_AT = 90  # percent of any usage figure: stop sending before the platform throttles at 100
@@ -24,6 +25,12 @@ RATE_LIMIT_PAUSE = dt.timedelta(minutes=15)
 FIND_WINDOW = dt.timedelta(days=2)
 RATE_LIMIT_CODES = {4, 17, 32, 613, 341}
 TOKEN_HINT = "generate a new Page token"
+# Read-back of a post (contract): shares is omitted when there are none, which is a real zero.
+POST_FIELDS = ("permalink_url,created_time,message,shares,reactions.summary(true).limit(0),"
+               "comments.summary(true).limit(0)")
+# Post insights with the names in use since November 2025 (post_impressions* are gone), and loa's name for each.
+INSIGHTS = {"post_total_media_view_unique": "reach", "post_media_view": "views", "post_clicks": "clicks",
+            "post_reactions_by_type_total": None}  # kept in the source only: reactions come from the post
 
 
 class FacebookPublisher(Publisher):
@@ -60,7 +67,10 @@ class FacebookPublisher(Publisher):
             body = {}
         if answer.ok:
             return body
-        raise self._classify(method, path, answer.status_code, body.get("error") or {})
+        error = body.get("error") or {}
+        exc = self._classify(method, path, answer.status_code, error)
+        exc.graph_code = error.get("code")  # type: ignore[attr-defined]  # read by metrics()
+        raise exc
 
     def _read_usage(self, answer: requests.Response) -> None:
         figures: list[float] = []
@@ -103,12 +113,14 @@ class FacebookPublisher(Publisher):
     # -- Publisher ----------------------------------------------------------------------------------------------
     def publish(self, outgoing: Outgoing) -> Published:
         page = self.settings.page_id
+        detail: dict[str, Any] | None = None  # a photo post: the photo's id and the Page post's (figures are read there)
         try:
             if len(outgoing.banners) == 1:  # a photo post: the banner's bytes, the text as caption
                 banner = outgoing.banners[0]
                 created = self._call("POST", f"{page}/photos", data={"caption": outgoing.text, "published": "true"},
                                      files={"source": (banner.path.name, banner.path.read_bytes(), "image/png")})
                 post_id = created.get("post_id") or created["id"]
+                detail = {"photo_id": str(created["id"]), "post_id": str(post_id)}
             elif outgoing.banners:  # several photos: uploaded unpublished, then one feed post attaches them all
                 data = {"message": outgoing.text}
                 for index, banner in enumerate(outgoing.banners):
@@ -128,7 +140,7 @@ class FacebookPublisher(Publisher):
             if isinstance(exc, Duplicate):
                 raise PermanentError(f"{exc}; no matching post was found") from None
             raise
-        return Published(str(post_id), self._permalink(str(post_id)))
+        return Published(str(post_id), self._permalink(str(post_id)), detail=detail)
 
     def _permalink(self, post_id: str) -> str | None:
         try:
@@ -155,12 +167,68 @@ class FacebookPublisher(Publisher):
             return ChannelHealth(False, message)
         return ChannelHealth(True, f"OK: {page.get('name')}", account=page.get("name"))
 
-    def metrics(self, remote_id: str) -> dict[str, Any] | None:
-        fields = "shares,reactions.summary(true).limit(0),comments.summary(true).limit(0)"
-        post = self._call("GET", remote_id, params={"fields": fields})
-        return {"reactions": post.get("reactions", {}).get("summary", {}).get("total_count"),
-                "comments": post.get("comments", {}).get("summary", {}).get("total_count"),
-                "shares": (post.get("shares") or {}).get("count", 0)}
+    def metrics(self, remote_id: str) -> Metrics:
+        """Reactions, comments and shares from the post; reach, views and clicks from its insights.
+
+        If the post cannot be read at all the error is raised (the caller records every figure unavailable).
+        An insights failure only makes the insights figures unavailable.
+        """
+        post = self._call("GET", remote_id, params={"fields": POST_FIELDS})
+        result = Metrics()
+        for name in ("reactions", "comments"):
+            count = ((post.get(name) or {}).get("summary") or {}).get("total_count")
+            if isinstance(count, int):
+                result.values[name] = result.source[f"{name}.summary.total_count"] = count
+            else:
+                result.missing(name, f"the post read-back has no {name}.summary.total_count")
+        result.values["shares"] = result.source["shares.count"] = int((post.get("shares") or {}).get("count", 0))
+        self._insights(remote_id, result)
+        return result
+
+    def _insights(self, remote_id: str, result: Metrics) -> None:
+        names = list(INSIGHTS)
+        try:
+            values = self._read_insights(remote_id, names)
+        except PermanentError as exc:
+            if getattr(exc, "graph_code", None) != 100:
+                return self._insights_missing(result, names, str(exc))
+            # One invalid metric fails the whole call (a name retired by Meta, as post_impressions* were in
+            # 2025): ask for each metric alone, so one retired name does not blank the others.
+            values = {}
+            for name in names:
+                try:
+                    values.update(self._read_insights(remote_id, [name]))
+                except PublishError as single:
+                    self._insights_missing(result, [name], str(single), transient=isinstance(single, TransientError))
+        except (TransientError, AuthError) as exc:  # 5xx, rate limit; token expired, permission (10/200) missing
+            return self._insights_missing(result, names, str(exc), transient=isinstance(exc, TransientError))
+        for metric, ours in INSIGHTS.items():
+            if metric not in values:
+                if metric not in result.source:
+                    self._insights_missing(result, [metric], "not in the insights answer")
+                continue
+            result.source[metric] = values[metric]
+            if ours is not None:
+                if isinstance(values[metric], int):
+                    result.values[ours] = values[metric]
+                else:
+                    result.missing(ours, f"{metric} is not a number: {values[metric]!r}")
+
+    @staticmethod
+    def _insights_missing(result: Metrics, metrics: list[str], reason: str, *, transient: bool = False) -> None:
+        for metric in metrics:
+            result.source.setdefault(metric, None)
+            if INSIGHTS[metric] is not None:
+                result.missing(INSIGHTS[metric], reason, transient=transient)
+
+    def _read_insights(self, remote_id: str, metrics: list[str]) -> dict[str, Any]:
+        answer = self._call("GET", f"{remote_id}/insights", params={"metric": ",".join(metrics), "period": "lifetime"})
+        values = {}
+        for entry in answer.get("data") or []:
+            points = entry.get("values") or []
+            if entry.get("name") in metrics and points:
+                values[entry["name"]] = points[-1].get("value")
+        return values
 
 
 class Duplicate(PermanentError):

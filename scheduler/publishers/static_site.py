@@ -26,7 +26,7 @@ from posts.files import write_atomically
 from posts.render.text import ngay, thu
 from posts.times import zone
 
-from . import ChannelHealth, Outgoing, PermanentError, Published, Publisher
+from . import LOCAL_CHANNEL, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher
 
 MANIFEST = "loa-site.json"
 SITE_ASSETS = resources.files("assets") / "site"
@@ -117,6 +117,9 @@ class StaticSitePublisher(Publisher):
             return None
         entry = json.loads(path.read_text(encoding="utf-8")).get(outgoing.slug)
         return Published(outgoing.slug, self._link(entry["page"])) if entry else None
+
+    def metrics(self, remote_id: str) -> Metrics:
+        return Metrics.none(LOCAL_CHANNEL)  # nobody reacts to a local file: unavailable, never zero
 
     def check(self) -> ChannelHealth:
         try:

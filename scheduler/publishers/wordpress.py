@@ -16,10 +16,13 @@ from urllib.parse import urlencode
 
 import requests
 
-from . import AuthError, Banner, ChannelHealth, Outgoing, PermanentError, Published, Publisher, TransientError
+from . import (AuthError, Banner, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher,
+               TransientError)
 
 CONNECT_TIMEOUT = 5  # seconds; the read timeout is the channel's ``timeout`` setting
 ME = "/wp/v2/users/me"
+NO_VIEWS = "not available on stock WordPress (it counts no views; a statistics plugin would)"
+NOT_COUNTED = "WordPress does not count these"
 
 
 class WordPressPublisher(Publisher):
@@ -64,14 +67,20 @@ class WordPressPublisher(Publisher):
         raise NotWordPress(f"{self.site} does not answer as a WordPress site (no REST API found); check its url")
 
     def _call(self, method: str, route: str, *, params: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        return self._request(method, route, params=params, **kwargs).json()
+
+    def _request(self, method: str, route: str, *, params: dict[str, Any] | None = None,
+                 **kwargs: Any) -> requests.Response:
+        """The answer of a successful call, its JSON checked; errors raised as the dispatcher understands them."""
         try:
-            answer = self.session.request(method, self._url(route, params), auth=self._auth(), timeout=self.timeout,
-                                          **kwargs)
+            answer = self.session.request(method, self._url(route, params), auth=self._auth(),
+                                          timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:  # no secret in these: the password travels in a header
             raise TransientError(f"{method} {route}: {type(exc).__name__}") from None
         if answer.ok:
             try:
-                return answer.json()
+                answer.json()
+                return answer
             except ValueError:
                 raise PermanentError(f"{method} {route}: the answer is not JSON; is {self.site} a WordPress?") from None
         if answer.status_code in (400, 403) and route != ME:
@@ -136,10 +145,19 @@ class WordPressPublisher(Publisher):
                                         f"{self.site}", account=me.get("name"))
         return ChannelHealth(True, f"OK: {me.get('name')} on {self.site}", account=me.get("name"))
 
-    def metrics(self, remote_id: str) -> dict[str, Any] | None:
-        comments = self.session.head(self._url("/wp/v2/comments", {"post": remote_id}), auth=self._auth(),
-                                     timeout=self.timeout)
-        return {"comments": int(comments.headers.get("X-WP-Total", 0))} if comments.ok else None
+    def metrics(self, remote_id: str) -> Metrics:
+        """The approved comments of the post (X-WP-Total); stock WordPress has no views or reactions."""
+        # The post first: comments?post=<a deleted post> answers an empty list, which would read as 0 comments.
+        self._call("GET", f"/wp/v2/posts/{remote_id}", params={"_fields": "id"})
+        answer = self._request("GET", "/wp/v2/comments", params={"post": remote_id, "per_page": 1, "_fields": "id"})
+        result = Metrics(unavailable={"views": NO_VIEWS, "reach": NO_VIEWS, "reactions": NOT_COUNTED,
+                                      "shares": NOT_COUNTED, "clicks": NOT_COUNTED})
+        total = answer.headers.get("X-WP-Total", "")
+        if total.isdigit():
+            result.values["comments"] = result.source["X-WP-Total"] = int(total)
+        else:
+            result.unavailable["comments"] = "the site sent no X-WP-Total header with the comments"
+        return result
 
 
 def _classify(method: str, route: str, answer: requests.Response) -> Exception:

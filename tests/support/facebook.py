@@ -25,6 +25,9 @@ from urllib.parse import parse_qsl, urlsplit
 MAX_PHOTO_BYTES = 10 * 1024 * 1024  # contract: photos at most 10 MB
 # contract: since Nov 2025 the post_impressions* metrics are gone; these are the ones it names
 VALID_METRICS = ("post_total_media_view_unique", "post_media_view", "post_clicks", "post_reactions_by_type_total")
+# contract: a Page token carries pages_manage_posts and pages_read_engagement; engagement reads need the latter
+PERMISSIONS = ("pages_manage_posts", "pages_read_engagement")
+ENGAGEMENT_FIELDS = ("shares", "reactions", "comments")
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"BM")
 MESSAGES = {
     1: "An unknown error has occurred.",
@@ -209,7 +212,8 @@ class GraphDouble:
         self.requests: list[RecordedRequest] = []
         self.posts: list[Post] = []
         self.photos: dict[str, Photo] = {}
-        self.valid_metrics: set[str] = set(VALID_METRICS)
+        self.valid_metrics: set[str] = set(VALID_METRICS)  # drop one to play a metric Meta has retired
+        self.permissions: set[str] = set(PERMISSIONS)  # drop pages_read_engagement: engagement reads get code 10
         # contract: usage headers are percentages, throttled at 100; tests set these to simulate pressure
         self.app_usage: dict[str, int] = {"call_count": 0, "total_time": 0, "total_cputime": 0}
         self.page_usage: dict[str, Any] = {"type": "pages", "call_count": 0, "total_cputime": 0, "total_time": 0,
@@ -391,8 +395,11 @@ class GraphDouble:
             if post is None:
                 raise missing_object(head, method)
             if len(segments) == 1:
+                if set(split_fields(params.get("fields") or "")) & set(ENGAGEMENT_FIELDS):
+                    self._require("pages_read_engagement")
                 return self._read_post(post, params)
             if segments[1:] == ["insights"]:
+                self._require("pages_read_engagement")
                 return self._insights(post, params)
         else:
             raise missing_object(head, method)
@@ -467,6 +474,12 @@ class GraphDouble:
         return {"id": self._new_post(message, link, photos, published, scheduled).id}
 
     # --- reading -------------------------------------------------------------------------------------------------
+    def _require(self, permission: str) -> None:
+        """Contract: a missing permission is code 10 (HTTP 403), permanent until an administrator grants it."""
+        if permission not in self.permissions:
+            raise GraphError(10, f"(#10) This endpoint requires the '{permission}' permission or the 'Page Public "
+                                 "Content Access' feature.")
+
     @staticmethod
     def _fields(node: dict[str, Any], params: dict[str, str], kind: str, default: tuple[str, ...]) -> dict[str, Any]:
         names = split_fields(params["fields"]) if params.get("fields") else list(default)

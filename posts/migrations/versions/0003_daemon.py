@@ -1,4 +1,4 @@
-"""The daemon: channel pauses, daemon heartbeats, channel order (after).
+"""The daemon: channel pauses, daemon heartbeats, channel order (after), an index of publications by time.
 
 Revision ID: 0003
 Revises: 0002
@@ -41,10 +41,12 @@ def upgrade() -> None:
 
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.add_column(sa.Column('wait_for', sa.String(length=100), nullable=True))
+        batch_op.create_index(batch_op.f('ix_deliveries_status_published_at'), ['status', 'published_at'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_deliveries_status_published_at'))
         batch_op.drop_column('wait_for')
 
     with op.batch_alter_table('campaigns', schema=None) as batch_op:

@@ -1,0 +1,66 @@
+"""``loa metrics refresh``: read the engagement figures of published posts now (the daemon reads them on its own)."""
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from posts.i18n import t
+
+from . import cli
+from .common import App, echo_json, json_option, pass_app
+
+COLUMNS = ("reactions", "comments", "shares", "views", "reach", "clicks")
+
+
+@cli.group("metrics", help="metrics.help_group")
+def metrics_group() -> None:
+    pass
+
+
+@metrics_group.command("refresh", help="metrics.help_refresh")
+@click.option("--campaign", metavar="SLUG", help="metrics.help_campaign")
+@json_option
+@pass_app
+def refresh_command(app: App, campaign: str | None, as_json: bool) -> None:
+    from scheduler.metrics import refresh_metrics
+
+    rows = refresh_metrics(app.database(), app.config, campaign=campaign)
+    if as_json:
+        echo_json({"readings": rows})
+        return
+    print_readings(rows)
+
+
+def print_readings(rows: list[dict[str, Any]]) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    if not rows:
+        console.print(t("metrics.nothing"))
+        return
+    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    table.add_column(t("col.id"), justify="right", no_wrap=True)
+    # nine columns in 80: the title gets what the figures leave (cut, the ID says which post); long headers wrap
+    table.add_column(t("col.title"), overflow="ellipsis", no_wrap=True,
+                     max_width=max(8, min(40, console.width - 68)))
+    table.add_column(t("col.channel"), overflow="ellipsis", no_wrap=True, max_width=10)
+    for name in COLUMNS:
+        table.add_column(t(f"metrics.col_{name}"), justify="right", min_width=5)
+    reasons: dict[tuple[str, str], list[str]] = {}  # (channel, reason) -> figures, so each reason shows once
+    for row in rows:
+        table.add_row(str(row["post"]), row["title"], row["channel"],
+                      *(str(row["metrics"][name]) if name in row["metrics"] else "–" for name in COLUMNS))
+        for name, reason in row["unavailable"].items():
+            figures = reasons.setdefault((row["channel"], reason), [])
+            if name not in figures:
+                figures.append(name)
+    console.print(table)
+    if reasons:
+        console.print(t("metrics.unavailable_heading"))
+        for (channel, reason), names in reasons.items():
+            console.print(f"  {channel}: {', '.join(t(f'metrics.col_{n}') for n in names)}: {reason}",
+                          overflow="fold")
+    console.print(t("metrics.recorded", count=len(rows)))
