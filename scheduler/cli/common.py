@@ -18,7 +18,7 @@ from scheduler.config import Config, find_config, load_config
 if TYPE_CHECKING:  # Jinja2 and Pillow load only for the commands that render
     from posts.render.artefacts import Renderer
 
-HELP_PREFIX = "help."
+HELP_PREFIXES = ("help.", "logcmd.help_")  # catalogue keys given as help texts
 POST_ID = click.IntRange(1, 2**63 - 1)  # database ids: a larger number is a typo, not an overflow
 # click's own option help, in English only
 CLICK_HELP = {"Show this message and exit.": "help.help_option", "Show the version and exit.": "help.version_option"}
@@ -26,7 +26,7 @@ CLICK_HELP = {"Show this message and exit.": "help.help_option", "Show the versi
 
 def tr(text: str | None) -> str:
     """Help texts are catalogue keys (``help.queue``), translated when shown, so ``--lang`` applies to help."""
-    if text and text.startswith(HELP_PREFIX):
+    if text and text.startswith(HELP_PREFIXES):
         return t(text)
     return text or ""
 
