@@ -194,10 +194,11 @@ def _entry_summary(entry: dict[str, Any]) -> str:
     return " · ".join(parts)
 
 
-def print_log(entries: Iterable[dict[str, Any]]) -> None:
+def print_log(entries: Iterable[dict[str, Any]], *, show_campaign: bool = True) -> None:
     table = Table(header_style="bold")
     table.add_column(t("col.time"), no_wrap=True)
-    table.add_column(t("col.campaign"), overflow="fold")
+    if show_campaign:
+        table.add_column(t("col.campaign"), overflow="fold")
     table.add_column(t("logcmd.col_kind"), no_wrap=True)
     table.add_column(t("col.channel"), no_wrap=True)
     table.add_column(t("col.id"), justify="right", no_wrap=True)
@@ -206,10 +207,12 @@ def print_log(entries: Iterable[dict[str, Any]]) -> None:
     count = 0
     for entry in entries:
         moment = _local(entry["at"])
-        table.add_row(moment.strftime("%d/%m/%Y %H:%M"), entry["campaign"] or "–",
-                      Text(kind_label(entry["kind"]), style=STATUS_STYLES.get(entry["kind"], "")),
-                      entry["channel"] or "–", str(entry["post_id"] or ""), entry["title"] or "–",
-                      _entry_summary(entry))
+        cells: list[Any] = [moment.strftime("%d/%m/%Y %H:%M")]
+        if show_campaign:
+            cells.append(entry["campaign"] or "–")
+        cells += [Text(kind_label(entry["kind"]), style=STATUS_STYLES.get(entry["kind"], "")),
+                  entry["channel"] or "–", str(entry["post_id"] or ""), entry["title"] or "–", _entry_summary(entry)]
+        table.add_row(*cells)
         count += 1
     console = _console()
     if not count:

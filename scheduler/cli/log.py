@@ -49,7 +49,7 @@ def log_command(ctx: click.Context, app: App, campaign: str | None, channel: str
         else:
             from scheduler.views import print_log
 
-            print_log(entries)
+            print_log(entries, show_campaign=campaign is None)
 
 
 @log_command.command("add", help="logcmd.help_add")
