@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -22,10 +23,13 @@ FORMATS = ("csv", "xlsx", "jsonl")
 COLUMNS = (("id", 8), ("at", 17), ("at_utc", 21), ("kind", 12), ("campaign", 24), ("channel", 12),
            ("post_id", 8), ("delivery_id", 9), ("title", 50), ("count", 9), ("place", 24), ("remote_id", 24),
            ("permalink", 40), ("error", 40), ("metrics", 30), ("detail", 60))
+TEXT_COLUMNS = ("kind", "campaign", "channel", "title", "place", "remote_id", "permalink", "error", "metrics")
 DATE_FORMAT = "dd/mm/yyyy hh:mm"
 XLSX_TEXT_LIMIT = 32_767  # characters Excel keeps in a cell
 # Text a spreadsheet would run as a formula when it opens a CSV: such cells get a leading apostrophe.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Characters XML 1.0 does not allow (openpyxl's ILLEGAL_CHARACTERS_RE): dropped from spreadsheet cells.
+ILLEGAL_XML = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 
 def detail_json(detail: dict[str, Any] | None) -> str | None:
@@ -36,7 +40,9 @@ def metrics_summary(kind: str, detail: dict[str, Any] | None) -> str | None:
     """``reactions=12, comments=3, views=–``: a metrics snapshot on one line; an unreadable figure is ``–``."""
     if not detail:
         return None
-    source = detail.get("metrics") if isinstance(detail.get("metrics"), dict) else detail if kind == "metrics" else None
+    source = detail.get("metrics")
+    if not isinstance(source, dict):
+        source = detail if kind == "metrics" else None
     if not source:
         return None
     parts = []
@@ -53,18 +59,17 @@ def metrics_summary(kind: str, detail: dict[str, Any] | None) -> str | None:
 
 
 def flat_row(entry: dict[str, Any]) -> list[Any]:
-    """One entry as the export's columns (the ``at`` cell as the local wall-clock time, naive)."""
-    detail = entry["detail"] if isinstance(entry["detail"], dict) else None
-    found = detail or {}
-    error = found.get("error")
-    return [entry["id"], dt.datetime.fromisoformat(entry["at"]).replace(tzinfo=None), entry["at_utc"], entry["kind"],
-            entry["campaign"], entry["channel"], entry["post_id"], entry["delivery_id"], entry["title"],
-            entry["count"], entry["place"], _text(found.get("remote_id")), _text(found.get("permalink")),
-            _text(error), metrics_summary(entry["kind"], detail), detail_json(entry["detail"])]
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
+    """One entry as the export's columns; ``at`` as the local wall-clock time, ``YYYY-MM-DD HH:MM:SS``."""
+    detail = entry["detail"]
+    if isinstance(detail, dict) and detail:
+        remote_id, permalink, error = detail.get("remote_id"), detail.get("permalink"), detail.get("error")
+        extra = [None if remote_id is None else str(remote_id), None if permalink is None else str(permalink),
+                 None if error is None else str(error), metrics_summary(entry["kind"], detail)]
+    else:
+        extra = [None, None, None, None]
+    return [entry["id"], entry["at"][:19].replace("T", " "), entry["at_utc"], entry["kind"], entry["campaign"],
+            entry["channel"], entry["post_id"], entry["delivery_id"], entry["title"], entry["count"], entry["place"],
+            *extra, detail_json(detail)]
 
 
 def headers() -> list[str]:
@@ -91,22 +96,20 @@ def export_log(entries: Iterable[dict[str, Any]], fmt: str, target: Path) -> int
                         where="-o") from None
 
 
-def _csv_cell(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ", timespec="seconds")
-    return value
-
-
 def write_csv(entries: Iterable[dict[str, Any]], path: Path) -> int:
     count = 0
+    texts = [index for index, (key, _) in enumerate(COLUMNS) if key in TEXT_COLUMNS]
     # utf-8-sig writes the BOM Excel needs to read Vietnamese as UTF-8; newline="" lets csv write its \r\n
     with open(path, "w", encoding="utf-8-sig", newline="") as stream:
         writer = csv.writer(stream)
         writer.writerow(headers())
         for entry in entries:
-            writer.writerow([_csv_cell(value) for value in flat_row(entry)])
+            row = flat_row(entry)
+            for index in texts:
+                value = row[index]
+                if value and value.startswith(FORMULA_STARTS):
+                    row[index] = "'" + value
+            writer.writerow(row)
             count += 1
     return count
 
@@ -124,7 +127,6 @@ def write_jsonl(entries: Iterable[dict[str, Any]], path: Path) -> int:
 def write_xlsx(entries: Iterable[dict[str, Any]], path: Path) -> int:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -141,31 +143,140 @@ def write_xlsx(entries: Iterable[dict[str, Any]], path: Path) -> int:
         cell.font, cell.fill, cell.alignment = bold, fill, Alignment(vertical="center")
         header_row.append(cell)
     sheet.append(header_row)
-    at_column = [key for key, _ in COLUMNS].index("at")
-
-    def text(value: str) -> Any:
-        if ILLEGAL_CHARACTERS_RE.search(value):  # control characters are not allowed in the file format
-            value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if len(value) > XLSX_TEXT_LIMIT:
-            value = value[:XLSX_TEXT_LIMIT - 1] + "…"
-        if value.startswith("="):  # openpyxl would store it as a formula; a title is text
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"
-            return cell
-        return value
-
+    date_cell = WriteOnlyCell(sheet, value=dt.datetime(2000, 1, 1))
+    date_cell.number_format = DATE_FORMAT
+    rows = _FastRows(sheet, date_cell)
     count = 0
     for entry in entries:
         row = flat_row(entry)
-        for index, value in enumerate(row):
-            if isinstance(value, str):
-                row[index] = text(value)
-        moment = WriteOnlyCell(sheet, value=row[at_column])
-        moment.number_format = DATE_FORMAT
-        row[at_column] = moment
-        sheet.append(row)
+        row[1] = dt.datetime.fromisoformat(row[1])  # a typed date cell
+        rows.append(row)
         count += 1
-    last = get_column_letter(len(COLUMNS))
-    sheet.auto_filter.ref = f"A1:{last}{count + 1}"
+    rows.flush()
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
     workbook.save(path)
     return count
+
+
+def _xlsx_text(value: str) -> str:
+    if ILLEGAL_XML.search(value):  # control characters are not allowed in the file format
+        value = ILLEGAL_XML.sub("", value)
+    if len(value) > XLSX_TEXT_LIMIT:
+        value = value[:XLSX_TEXT_LIMIT - 1] + "…"
+    return value
+
+
+class _FastRows:
+    """Appends plain rows (text, whole numbers, naive datetimes) to a write-only sheet, about ten times faster.
+
+    openpyxl makes a cell object per value and an XML element per cell (about 25 µs a cell on a small server:
+    40 s for 100,000 entries). The log's rows need none of that: they are written as XML text, a batch at a time,
+    parsed by lxml in C and handed to the sheet's own XML stream. Text becomes inline strings (so a title starting
+    with "=" stays text), numbers numbers, times numbers with the date style taken from a real styled cell. This
+    leans on two internals of openpyxl's write-only sheet (``_values_to_row`` and its writer's ``write_row``) and
+    on lxml; without them rows go through ``append`` cell by cell, slower but the same file.
+    """
+
+    BATCH = 500  # rows parsed at a time
+
+    def __init__(self, sheet: Any, date_cell: Any) -> None:
+        from openpyxl.utils import get_column_letter
+        from openpyxl.utils.datetime import to_excel
+
+        self.sheet, self.to_excel = sheet, to_excel
+        self.date_style = str(date_cell.style_id)  # registers the number format with the workbook
+        self.letters = [get_column_letter(i) for i in range(1, len(COLUMNS) + 1)]
+        self.next_row = 2  # after the header
+        self.pending: list[str] = []
+        self.fast = self._hook(sheet)
+
+    def _hook(self, sheet: Any) -> bool:
+        from openpyxl import LXML
+
+        writer_of = getattr(sheet, "_get_writer", None)
+        if not LXML or writer_of is None or not hasattr(sheet, "_values_to_row"):
+            return False
+        writer_of()
+        writer = getattr(sheet, "_writer", None)
+        if writer is None or not hasattr(writer, "write_row"):
+            return False
+        from lxml import etree
+
+        plain_values, plain_write = sheet._values_to_row, writer.write_row
+
+        def values_to_row(values: Any, row_index: int) -> Any:
+            return values if isinstance(values, _Batch) else plain_values(values, row_index)
+
+        def write_row(xf: Any, row: Any, row_index: int) -> None:
+            if isinstance(row, _Batch):
+                xf.write(*etree.fromstring(row.xml))
+            else:
+                plain_write(xf, row, row_index)
+
+        sheet._values_to_row, writer.write_row = values_to_row, write_row
+        return True
+
+    def append(self, values: list[Any]) -> None:
+        if not self.fast:
+            self._append_cells(values)
+            return
+        self.pending.append(self._row_xml(values, self.next_row))
+        self.next_row += 1
+        if len(self.pending) >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.sheet.append(_Batch(f"<rows>{''.join(self.pending)}</rows>"))
+            self.pending = []
+
+    def _row_xml(self, values: list[Any], row_index: int) -> str:
+        parts = [f'<row r="{row_index}">']
+        for letter, value in zip(self.letters, values):
+            if value is None:
+                continue
+            if type(value) is str:
+                if ILLEGAL_XML.search(value) or len(value) > XLSX_TEXT_LIMIT:
+                    value = _xlsx_text(value)
+                space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
+                if "&" in value or "<" in value or ">" in value or "\r" in value:
+                    value = _escape(value)
+                parts.append(f'<c r="{letter}{row_index}" t="inlineStr"><is><t{space}>{value}</t></is></c>')
+            elif type(value) is int:
+                parts.append(f'<c r="{letter}{row_index}" t="n"><v>{value}</v></c>')
+            elif isinstance(value, dt.datetime):
+                parts.append(f'<c r="{letter}{row_index}" t="n" s="{self.date_style}"><v>'
+                             f'{self.to_excel(value)!r}</v></c>')
+            else:
+                parts.append(f'<c r="{letter}{row_index}" t="n"><v>{value!r}</v></c>')
+        parts.append("</row>")
+        return "".join(parts)
+
+    def _append_cells(self, values: list[Any]) -> None:
+        from openpyxl.cell import WriteOnlyCell
+
+        row = []
+        for value in values:
+            if isinstance(value, str):
+                cell = WriteOnlyCell(self.sheet, value=_xlsx_text(value))
+                cell.data_type = "s"  # never a formula
+                value = cell
+            elif isinstance(value, dt.datetime):
+                cell = WriteOnlyCell(self.sheet, value=value)
+                cell.number_format = DATE_FORMAT
+                value = cell
+            row.append(value)
+        self.sheet.append(row)
+
+
+def _escape(text: str) -> str:
+    # a carriage return is kept as a character reference: XML parsers turn a literal one into a line feed
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+class _Batch(list):  # type: ignore[type-arg]  # a list, because the sheet's append accepts nothing else
+    """Rows as XML text for ``_FastRows``."""
+
+    def __init__(self, xml: str) -> None:
+        super().__init__()
+        self.xml = xml

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +43,7 @@ def log_command(ctx: click.Context, app: App, campaign: str | None, channel: str
     if ctx.invoked_subcommand is not None:
         return
     chosen = parse_filter(campaign=campaign, channel=channel, date_from=date_from, date_to=date_to, kind=kind)
-    with app.database().session() as session:
-        entries = _entries(app, session, chosen)
+    with app.database().session() as session, closing(_entries(app, session, chosen)) as entries:
         if as_json:
             echo_json({"entries": list(entries)})
         else:
@@ -87,7 +87,7 @@ def export_command(app: App, fmt: str, output: Path, campaign: str | None, chann
     from posts.outreach_export import export_log
 
     chosen = parse_filter(campaign=campaign, channel=channel, date_from=date_from, date_to=date_to, kind=kind)
-    with app.database().session() as session:
-        count = export_log(_entries(app, session, chosen), fmt.lower(), output)
+    with app.database().session() as session, closing(_entries(app, session, chosen)) as entries:
+        count = export_log(entries, fmt.lower(), output)
     click.echo(t("logcmd.msg_exported", count=count, path=output))
 
