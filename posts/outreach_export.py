@@ -118,7 +118,10 @@ def write_jsonl(entries: Iterable[dict[str, Any]], path: Path) -> int:
     count = 0
     with open(path, "w", encoding="utf-8", newline="\n") as stream:
         for entry in entries:
-            stream.write(json.dumps(entry, ensure_ascii=False, separators=(",", ":")))
+            line = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+            if "\u2028" in line or "\u2029" in line or "\x85" in line:  # line breaks to many readers: escaped
+                line = line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("\x85", "\\u0085")
+            stream.write(line)
             stream.write("\n")
             count += 1
     return count

@@ -271,7 +271,7 @@ def test_export_writes_whole_files_or_nothing(logged):
 
 VIETNAMESE = "aăâbcdđeêghiklmnoôơpqrstuưvxyàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ"
 TITLES = st.text(alphabet=st.sampled_from(VIETNAMESE + VIETNAMESE.upper() + " 0123456789,.;:!?-–'\"=+@()/\n#%&<>"
-                                          + "漢字🙂\r\t\x01\x1f"), min_size=1, max_size=80)
+                                          + "漢字🙂\r\t\x01\x1f\x85\u2028"), min_size=1, max_size=80)
 
 
 @pytest.fixture
@@ -308,13 +308,14 @@ def test_vietnamese_titles_round_trip_through_every_format(database, tmp_path, t
         with database.session() as session:
             export_log(iter_entries(session, chosen, default_timezone="UTC"), fmt, target)
         if fmt == "csv":
-            rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"), newline="")))
+            with open(target, encoding="utf-8-sig", newline="") as stream:  # as csv wants it: no newline changes
+                rows = list(csv.reader(stream))
             read[fmt] = {int(r[0]): r[8] for r in rows[1:]}[added["id"]]
         elif fmt == "xlsx":
             sheet = load_workbook(target, read_only=True).active
             read[fmt] = {r[0]: r[8] for r in sheet.iter_rows(min_row=2, values_only=True)}[added["id"]]
         else:
-            lines = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+            lines = [json.loads(line) for line in target.read_bytes().decode("utf-8").splitlines()]
             read[fmt] = {e["id"]: e["title"] for e in lines}[added["id"]]
     guarded = "'" + expected if expected.startswith(("=", "+", "-", "@")) else expected
     # XML 1.0 has no place for most control characters: the spreadsheet drops them (tab, CR and LF stay)
