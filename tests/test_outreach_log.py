@@ -321,3 +321,32 @@ def test_vietnamese_titles_round_trip_through_every_format(database, tmp_path, t
     # XML 1.0 has no place for most control characters: the spreadsheet drops them (tab, CR and LF stay)
     printable = "".join(c for c in expected if c in "\t\r\n" or ord(c) >= 32)
     assert read == {"csv": guarded, "xlsx": printable, "jsonl": expected}
+
+
+def test_log_streams_from_postgresql_in_partitions(bare, postgres):
+    """On PostgreSQL the entries come through a server-side cursor, a partition at a time; all of them arrive."""
+    from sqlalchemy import create_engine
+
+    from scheduler.config import config_template
+
+    url = postgres.create_database("loa_test_outreach_log")
+    bare.config.write_text(config_template().replace('url = "sqlite:///var/loa.db"', f'url = "{url}"'),
+                           encoding="utf-8")
+    bare.ok("init")
+    bare.ok("campaign", "import", str(bare.write("a.toml", campaign_toml(start=dt.date(2031, 10, 1), posts=1))))
+    add_offline(bare, "--date", "2031-10-02")
+    engine = create_engine(url)
+    with engine.begin() as connection:  # 2,500 notes: more than two partitions of the stream
+        connection.exec_driver_sql(
+            "INSERT INTO outreach_entries (at, kind, campaign_id, title) SELECT TIMESTAMP '2031-10-03 01:00' + "
+            "n * INTERVAL '1 second', 'note', (SELECT id FROM campaigns), 'Ghi chú ' || n FROM generate_series(1, 2500) n")
+    engine.dispose()
+    notes = entries(bare, "--kind", "note")
+    assert [n["title"] for n in notes] == [f"Ghi chú {n}" for n in range(1, 2501)]
+    assert notes[0]["at"] == "2031-10-03T08:00:01+07:00"
+    offline = entries(bare, "--kind", "offline")
+    assert offline[0]["at_utc"] == "2031-10-02T05:00:00Z" and offline[0]["count"] == 3
+    target = bare.root / "log.xlsx"
+    bare.ok("log", "export", "--format", "xlsx", "-o", str(target), "--from", "2031-10-03")
+    rows = list(load_workbook(target, read_only=True).active.iter_rows(min_row=2, values_only=True))
+    assert [r[8] for r in rows] == [f"Ghi chú {n}" for n in range(1, 2501)]

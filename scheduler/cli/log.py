@@ -1,7 +1,8 @@
 """``loa log``: the outreach log — list it, add offline activities and notes, export it for the office."""
 from __future__ import annotations
 
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from posts.i18n import t
 from posts.outreach_log import LogFilter, iter_entries, parse_filter
 
 from . import cli
-from .common import App, echo_json, json_option, pass_app
+from .common import App, echo_json, json_option, json_text, pass_app
 
 
 def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -33,6 +34,17 @@ def _entries(app: App, session: Any, chosen: LogFilter) -> Any:
                         known_channels=app.config.channel_names)
 
 
+def _echo_entries(entries: Iterator[dict[str, Any]]) -> None:
+    """``{"entries": [...]}`` written as the entries stream in, so a long log never sits in memory whole."""
+    pretty = sys.stdout.isatty()
+    separator = ",\n  " if pretty else ","
+    click.echo('{"entries": [' + ("\n  " if pretty else ""), nl=False)
+    for index, entry in enumerate(entries):
+        text = json_text(entry, pretty=pretty)
+        click.echo((separator if index else "") + (text.replace("\n", "\n  ") if pretty else text), nl=False)
+    click.echo("\n]}" if pretty else "]}")
+
+
 @cli.group("log", help="logcmd.help_log", invoke_without_command=True)
 @filter_options
 @json_option
@@ -45,7 +57,7 @@ def log_command(ctx: click.Context, app: App, campaign: str | None, channel: str
     chosen = parse_filter(campaign=campaign, channel=channel, date_from=date_from, date_to=date_to, kind=kind)
     with app.database().session() as session, closing(_entries(app, session, chosen)) as entries:
         if as_json:
-            echo_json({"entries": list(entries)})
+            _echo_entries(entries)
         else:
             from scheduler.views import print_log
 
