@@ -28,8 +28,9 @@ DATE_FORMAT = "dd/mm/yyyy hh:mm"
 XLSX_TEXT_LIMIT = 32_767  # characters Excel keeps in a cell
 # Text a spreadsheet would run as a formula when it opens a CSV: such cells get a leading apostrophe.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# Characters XML 1.0 does not allow (openpyxl's ILLEGAL_CHARACTERS_RE): dropped from spreadsheet cells.
-ILLEGAL_XML = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+# Characters XML 1.0 does not allow (openpyxl's ILLEGAL_CHARACTERS_RE, and the non-characters and lone
+# surrogates it lets through): dropped from spreadsheet cells.
+ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def detail_json(detail: dict[str, Any] | None) -> str | None:
@@ -234,17 +235,24 @@ class _FastRows:
             self.pending = []
 
     def _row_xml(self, values: list[Any], row_index: int) -> str:
+        # One look at all the row's text first: most rows need no cleaning or escaping at all.
+        texts = "\n".join(value for value in values if type(value) is str)
+        careful = (len(texts) > XLSX_TEXT_LIMIT or ILLEGAL_XML.search(texts) is not None
+                   or "&" in texts or "<" in texts or ">" in texts or "\r" in texts)
         parts = [f'<row r="{row_index}">']
         for letter, value in zip(self.letters, values):
             if value is None:
                 continue
             if type(value) is str:
-                if ILLEGAL_XML.search(value) or len(value) > XLSX_TEXT_LIMIT:
-                    value = _xlsx_text(value)
-                space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
-                if "&" in value or "<" in value or ">" in value or "\r" in value:
-                    value = _escape(value)
-                parts.append(f'<c r="{letter}{row_index}" t="inlineStr"><is><t{space}>{value}</t></is></c>')
+                if careful:
+                    value = _escape(_xlsx_text(value))
+                if not value:  # an empty cell, as openpyxl leaves it
+                    continue
+                if value[0].isspace() or value[-1].isspace():
+                    parts.append(f'<c r="{letter}{row_index}" t="inlineStr"><is><t xml:space="preserve">{value}'
+                                 '</t></is></c>')
+                else:
+                    parts.append(f'<c r="{letter}{row_index}" t="inlineStr"><is><t>{value}</t></is></c>')
             elif type(value) is int:
                 parts.append(f'<c r="{letter}{row_index}" t="n"><v>{value}</v></c>')
             elif isinstance(value, dt.datetime):

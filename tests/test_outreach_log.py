@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import campaign_toml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 from PIL import Image
@@ -271,7 +271,7 @@ def test_export_writes_whole_files_or_nothing(logged):
 
 VIETNAMESE = "aăâbcdđeêghiklmnoôơpqrstuưvxyàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ"
 TITLES = st.text(alphabet=st.sampled_from(VIETNAMESE + VIETNAMESE.upper() + " 0123456789,.;:!?-–'\"=+@()/\n#%&<>"
-                                          + "漢字🙂\r\t\x01\x1f\x85\u2028"), min_size=1, max_size=80)
+                                          + "漢字🙂\r\t\x00\x01\x1f\x85\u2028\uffff&"), min_size=1, max_size=80)
 
 
 @pytest.fixture
@@ -290,6 +290,8 @@ def database(tmp_path):
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(title=TITLES)
+@example(title="\x01\x02")  # nothing left for the spreadsheet
+@example(title="=1+1 & <b> \r\n  x")
 def test_vietnamese_titles_round_trip_through_every_format(database, tmp_path, title):
     from posts.outreach_export import export_log
     from posts.outreach_log import LogFilter, iter_entries
@@ -313,14 +315,15 @@ def test_vietnamese_titles_round_trip_through_every_format(database, tmp_path, t
             read[fmt] = {int(r[0]): r[8] for r in rows[1:]}[added["id"]]
         elif fmt == "xlsx":
             sheet = load_workbook(target, read_only=True).active
-            read[fmt] = {r[0]: r[8] for r in sheet.iter_rows(min_row=2, values_only=True)}[added["id"]]
+            # a row ends at its last cell: one whose title was all control characters ends before the title
+            read[fmt] = {r[0]: r[8] if len(r) > 8 else None for r in sheet.iter_rows(min_row=2, values_only=True)}[added["id"]]
         else:
             lines = [json.loads(line) for line in target.read_bytes().decode("utf-8").splitlines()]
             read[fmt] = {e["id"]: e["title"] for e in lines}[added["id"]]
     guarded = "'" + expected if expected.startswith(("=", "+", "-", "@")) else expected
     # XML 1.0 has no place for most control characters: the spreadsheet drops them (tab, CR and LF stay)
-    printable = "".join(c for c in expected if c in "\t\r\n" or ord(c) >= 32)
-    assert read == {"csv": guarded, "xlsx": printable, "jsonl": expected}
+    printable = "".join(c for c in expected if (c in "\t\r\n" or ord(c) >= 32) and c not in "\ufffe\uffff")
+    assert read == {"csv": guarded, "xlsx": printable or None, "jsonl": expected}
 
 
 def test_log_streams_from_postgresql_in_partitions(bare, postgres):
