@@ -195,6 +195,13 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def calibration() -> float:
+    """Seconds of CPU for sum(i*i) over ten million numbers: compare figures from different machines with it."""
+    started = time.process_time()
+    sum(i * i for i in range(10_000_000))
+    return time.process_time() - started
+
+
 def measure(mode: str, config: Path, target: Path) -> dict[str, float]:
     result = subprocess.run([sys.executable, __file__, "--child", mode, str(config), str(target)],
                             capture_output=True, text=True, check=False)
@@ -223,7 +230,7 @@ def main() -> None:
         idle = measure("idle", config, folder / "none")
         print(f"  {'idle':<12} {'(imports only)':>29}   peak RSS {idle['peak_mb']:6.1f} MB")
         print(f"  machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (wall times stretch when the"
-              f" CPUs are shared; CPU seconds less so)")
+              f" CPUs are shared; CPU seconds less so); speed: {calibration():.2f} s for a fixed pure-Python loop")
         figures = {}
         modes = ["csv", "jsonl", "xlsx"] + ([] if args.skip_naive else ["naive-xlsx"])
         for mode in modes:
