@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/publish.py
 	$(BIN)/python bench/daemon.py
 	$(BIN)/python bench/metrics.py
+	$(BIN)/python bench/log_export.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -15,7 +15,7 @@ from .db import Database
 from .errors import UserError
 from .i18n import t
 from .models import Campaign, Delivery, Post, Render, utcnow
-from .outreach import record, record_many
+from .outreach import record, record_many, rendered_detail
 from .times import FIRST_YEAR, LAST_YEAR, in_range, zone
 
 if TYPE_CHECKING:  # rendering pulls in Jinja2 and Pillow: imported only when a renderer is used
@@ -168,6 +168,8 @@ def _queue_chunk(session: Session, campaign: Campaign, chunk: list[tuple[Planned
         base = {"at": now, "campaign_id": campaign.id, "post_id": post_id, "title": post.title}
         entries.append({**base, "kind": "queued", "detail": {"publish_at": moment.isoformat(),
                                                             "channels": post.channels}})
+        if post.number in renders:
+            entries.append({**base, "kind": "rendered", "detail": rendered_detail(1, renders[post.number])})
         if approve:
             entries.append({**base, "kind": "approved", "detail": None})
         render_rows += [{**row, "post_id": post_id} for row in renders.get(post.number, [])]

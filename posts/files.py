@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -14,6 +16,26 @@ def write_atomically(path: Path, data: bytes, *, make_parents: bool = False) -> 
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def replaced_when_done(path: Path) -> Iterator[Path]:
+    """A temp file beside ``path`` to write into; it becomes ``path`` only if the block finishes.
+
+    For writers that want a file name of their own (openpyxl, the csv module): a failure halfway leaves the old
+    file (or none) in place, never half of the new one.
+    """
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".loa-tmp-", suffix=path.suffix)
+    os.close(handle)
+    try:
+        yield Path(temporary)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(temporary, 0o666 & ~umask)

@@ -24,3 +24,14 @@ def record_many(session: Session, entries: list[dict[str, Any]]) -> None:
     """Append many entries in one statement (imports of thousands of posts)."""
     if entries:
         session.execute(insert(OutreachEntry), entries)
+
+
+def rendered_detail(revision: int, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """What a render produced, by name and sha256 (the texts themselves are in the renders table)."""
+    return {"revision": revision,
+            "files": [{"name": row["name"], "channel": row["channel"], "sha256": row["sha256"], "size": row["size"]}
+                      for row in rows]}
+
+
+def record_rendered(session: Session, post: Post, rows: list[dict[str, Any]]) -> None:
+    record(session, "rendered", campaign_id=post.campaign_id, post=post, detail=rendered_detail(post.revision, rows))

@@ -18,7 +18,7 @@ from .errors import UserError
 from .i18n import t
 from .lookup import get_campaign, get_post
 from .models import Campaign, Delivery, Post, utcnow
-from .outreach import record
+from .outreach import record, record_rendered
 from .times import parse_when, zone
 
 if TYPE_CHECKING:  # rendering pulls in Jinja2 and Pillow: imported only when a renderer is used
@@ -84,10 +84,11 @@ def add_post(db: Database, *, campaign: str, at: str, title: str, body: str, kno
                                     wait_for=row.waits_for(c, chosen)) for c in chosen]
         session.add(post)
         session.flush()
-        if renderer is not None:
-            renderer.store(session, post, where="loa post add")
+        rows = renderer.store(session, post, where="loa post add") if renderer is not None else None
         record(session, "queued", campaign_id=row.id, post=post,
                detail={"publish_at": moment.isoformat(), "channels": chosen})
+        if rows is not None:
+            record_rendered(session, post, rows)
     return change
 
 
@@ -152,10 +153,11 @@ def edit_post(db: Database, post_id: int, *, known_channels: Sequence[str], titl
             post.status = "draft"
         post.revision += 1
         session.flush()
-        if renderer is not None:
-            renderer.store(session, post, where=f"loa post edit {post.id}")
+        rows = renderer.store(session, post, where=f"loa post edit {post.id}") if renderer is not None else None
         record(session, "edited", campaign_id=post.campaign_id, post=post,
                detail={"fields": change.changed, "approval_reset": approval_reset})
+        if rows is not None:
+            record_rendered(session, post, rows)
     return change
 
 
@@ -202,10 +204,13 @@ def reschedule_post(db: Database, post_id: int, when: str, *, allow_past: bool =
         post.revision += 1
         change.changed.append("publish_at")
         session.flush()
+        rows = None
         if renderer is not None:  # the texts carry the date ("ngày 01 tháng 10 năm 2024")
-            renderer.store(session, post, where=f"loa post reschedule {post.id}")
+            rows = renderer.store(session, post, where=f"loa post reschedule {post.id}")
         record(session, "rescheduled", campaign_id=post.campaign_id, post=post,
                detail={"from": before.isoformat(), "to": moment.isoformat()})
+        if rows is not None:
+            record_rendered(session, post, rows)
     return change
 
 
@@ -247,10 +252,13 @@ def cancel_posts(db: Database, ids: Sequence[int]) -> tuple[list[int], list[int]
         for post in cancelled:
             post.status = "cancelled"
             post.revision += 1
+            stopped = []
             for delivery in post.deliveries:
                 if delivery.status not in ("published", "unknown", "cancelled"):
                     delivery.status = "cancelled"
-            record(session, "cancelled", campaign_id=post.campaign_id, post=post)
+                    stopped.append(delivery.channel)
+            # the channels it will not go to; a channel it already reached keeps its published copy
+            record(session, "cancelled", campaign_id=post.campaign_id, post=post, detail={"channels": stopped})
         return [p.id for p in cancelled], [p.id for p in posts if p not in cancelled]
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -152,7 +152,7 @@ def print_post(p: dict[str, Any]) -> None:
         console.print(Text(t("col.history"), style="bold"))
         for entry in p["history"]:
             at = _local(entry["at"]).strftime("%d/%m/%Y %H:%M")
-            kind = t("kind." + entry["kind"])
+            kind = kind_label(entry["kind"])
             console.print(f"  {at}  {kind}")
 
 
@@ -199,3 +199,60 @@ def print_status(report: dict[str, Any]) -> None:
         table.add_row(str(item["post"]), item["channel"], status_text(item["status"]), due, item["title"],
                       item["reason"] or "–", item["hint"])
     console.print(table)
+
+
+def kind_label(kind: str) -> str:
+    """The kind of a log entry in the current language; a kind a newer loa wrote shows as it is stored."""
+    for key in (f"kind.{kind}", f"logcmd.kind_{kind}"):
+        if (text := t(key)) != key:
+            return text
+    return kind
+
+
+def _entry_summary(entry: dict[str, Any]) -> str:
+    from posts.outreach_export import metrics_summary
+
+    detail = entry["detail"] if isinstance(entry["detail"], dict) else {}
+    parts = []
+    if entry["count"] is not None:
+        parts.append(t("logcmd.summary_count", count=entry["count"]))
+    if entry["place"]:
+        parts.append(entry["place"])
+    if detail.get("photo"):
+        parts.append(t("logcmd.summary_photo", path=detail["photo"]))
+    for key in ("permalink", "error"):
+        if detail.get(key):
+            parts.append(str(detail[key]))
+    if isinstance(detail.get("files"), list):
+        parts.append(t("logcmd.summary_files", count=len(detail["files"])))
+    if summary := metrics_summary(entry["kind"], detail):
+        parts.append(summary)
+    return " · ".join(parts)
+
+
+def print_log(entries: Iterable[dict[str, Any]], *, show_campaign: bool = True) -> None:
+    table = Table(header_style="bold")
+    table.add_column(t("col.time"), no_wrap=True)
+    if show_campaign:
+        table.add_column(t("col.campaign"), overflow="fold")
+    table.add_column(t("logcmd.col_kind"), no_wrap=True)
+    table.add_column(t("col.channel"), no_wrap=True)
+    table.add_column(t("col.id"), justify="right", no_wrap=True)
+    table.add_column(t("col.title"), overflow="fold", ratio=1)
+    table.add_column(t("logcmd.col_summary"), overflow="fold")
+    count = 0
+    for entry in entries:
+        moment = _local(entry["at"])
+        cells: list[Any] = [moment.strftime("%d/%m/%Y %H:%M")]
+        if show_campaign:
+            cells.append(entry["campaign"] or "–")
+        cells += [Text(kind_label(entry["kind"]), style=STATUS_STYLES.get(entry["kind"], "")),
+                  entry["channel"] or "–", str(entry["post_id"] or ""), entry["title"] or "–", _entry_summary(entry)]
+        table.add_row(*cells)
+        count += 1
+    console = _console()
+    if not count:
+        console.print(t("logcmd.msg_empty"))
+        return
+    console.print(table)
+    console.print(t("logcmd.msg_count", count=count))

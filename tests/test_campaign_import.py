@@ -95,7 +95,7 @@ def test_replace_swaps_unpublished_posts_and_keeps_published_ones(project):
     assert [p["title"] for p in new] == ["Bài số 2", "Bài số 3"]
     assert project.json("post", "show", str(new[1]["id"]))["body"] == "Nội dung mới của bài số 3."
     kinds = [k for (k,) in project.sql("SELECT kind FROM outreach_entries WHERE post_id=?", ids[1])]
-    assert kinds == ["queued", "approved", "replaced"]
+    assert kinds == ["queued", "rendered", "approved", "replaced"]
 
 
 def test_import_is_atomic_when_a_late_post_is_bad(project):
@@ -179,7 +179,7 @@ def test_text_is_stored_in_nfc(project):
 def test_import_writes_queued_entries(project):
     project.ok("campaign", "import", str(project.write("c.toml", campaign_toml(posts=3))), "--approve")
     kinds = project.sql("SELECT kind, count(*) FROM outreach_entries GROUP BY kind ORDER BY kind")
-    assert kinds == [("approved", 3), ("imported", 1), ("queued", 3)]
+    assert kinds == [("approved", 3), ("imported", 1), ("queued", 3), ("rendered", 3)]
 
 
 def test_sample_file_is_a_faithful_week(tmp_path):

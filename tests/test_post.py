@@ -31,7 +31,7 @@ def test_add_queues_a_draft_on_the_campaign_channels(campaign):
     assert post["banner"] == {"headline": "Đọc sách", "subline": "01–07/10"}
     assert post["template"] == "ngan"
     assert [(d["channel"], d["status"]) for d in post["deliveries"]] == [("portal", "pending"), ("facebook", "pending")]
-    assert [h["kind"] for h in post["history"]] == ["queued"]
+    assert [h["kind"] for h in post["history"]] == ["queued", "rendered"]
 
 
 def test_add_with_channels_and_vietnamese_date(campaign):
@@ -73,8 +73,8 @@ def test_edit_changes_fields_and_returns_an_approved_post_to_draft(campaign):
     assert post["title"] == "Khai mạc Tuần lễ" and post["status"] == "draft"
     assert post["publish_at"] == "2031-10-01T09:00:00+07:00"
     assert post["revision"] == 2
-    entry = post["history"][-1]
-    assert entry["kind"] == "edited"
+    assert [h["kind"] for h in post["history"][-2:]] == ["edited", "rendered"]
+    entry = post["history"][-2]
     assert entry["detail"] == {"fields": ["title", "publish_at"], "approval_reset": True}
     due = campaign.sql("SELECT DISTINCT due_at, available_at FROM deliveries WHERE post_id=?", post_id)
     assert due == [("2031-10-01 02:00:00.000000", "2031-10-01 02:00:00.000000")]
@@ -121,8 +121,8 @@ def test_reschedule_keeps_approval_and_revives_missed_deliveries(campaign):
     post = campaign.json("post", "show", str(post_id))
     assert post["status"] == "approved" and post["publish_at"] == "2031-10-03T07:45:00+07:00"
     assert {d["status"] for d in post["deliveries"]} == {"pending"}
-    assert post["history"][-1]["kind"] == "rescheduled"
-    assert post["history"][-1]["detail"]["to"] == "2031-10-03T07:45:00+07:00"
+    assert [h["kind"] for h in post["history"][-2:]] == ["rescheduled", "rendered"]  # the texts carry the date
+    assert post["history"][-2]["detail"]["to"] == "2031-10-03T07:45:00+07:00"
 
 
 def test_reschedule_refuses_the_past_and_bad_times(campaign):
@@ -139,7 +139,7 @@ def test_approve_ids_and_whole_campaign(campaign):
     assert "Already approved" in campaign.ok("post", "approve", str(ids[0])).stdout
     campaign.ok("post", "approve", "--campaign", "tuan-le")
     assert {p["status"] for p in campaign.json("queue")["posts"]} == {"approved"}
-    assert kinds(campaign, ids[0]) == ["queued", "approved"]
+    assert kinds(campaign, ids[0]) == ["queued", "rendered", "approved"]
 
 
 def test_approve_is_all_or_nothing(campaign):
@@ -162,7 +162,7 @@ def test_cancel_stops_what_has_not_gone_out(campaign):
     assert post["status"] == "cancelled"
     assert {d["channel"]: d["status"] for d in post["deliveries"]} == {"portal": "published",
                                                                         "facebook": "cancelled"}
-    assert kinds(campaign, post_id) == ["queued", "approved", "cancelled"]
+    assert kinds(campaign, post_id) == ["queued", "rendered", "approved", "cancelled"]
     assert "cancelled" in campaign.fails("post", "edit", str(post_id), "--title", "x")
 
 

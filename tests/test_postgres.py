@@ -51,7 +51,7 @@ def test_import_list_edit_and_render_on_postgresql(pg_project):
     shown = project.json("post", "show", str(first))
     assert shown["title"] == "Khai mạc (sửa)" and shown["status"] == "draft"
     assert shown["publish_at_utc"] == "2031-10-01T02:15:00Z"
-    assert [h["kind"] for h in shown["history"]] == ["queued", "approved", "edited"]
+    assert [h["kind"] for h in shown["history"]] == ["queued", "rendered", "approved", "edited", "rendered"]
     project.ok("post", "cancel", str(posts[1]["id"]))
     week = project.json("queue", "--from", "2031-10-01", "--to", "2031-10-01")["posts"]
     assert {p["status"] for p in week} == {"draft", "approved", "cancelled"}

@@ -13,6 +13,7 @@ from ..errors import UserError
 from ..i18n import t
 from ..lookup import get_campaign, get_post
 from ..models import Post
+from ..outreach import record_rendered
 from .artefacts import Renderer, stored_renders
 
 
@@ -37,7 +38,9 @@ def rerender_posts(db: Database, renderer: Renderer, ids: Sequence[int] = (), *,
             if post.has_gone_out or post.status == "cancelled":
                 result.skipped.append(post.id)
             else:
-                result.files += len(renderer.store(session, post, where=f"post {post.id}"))
+                rows = renderer.store(session, post, where=f"post {post.id}")
+                record_rendered(session, post, rows)
+                result.files += len(rows)
                 result.rendered += 1
             if on_progress:
                 on_progress(index, len(posts))
@@ -54,7 +57,7 @@ def export_preview(db: Database, post_id: int, out: Path, renderer: Renderer) ->
         renders = stored_renders(session, post.id)
         stale = not renders or any(r.revision != post.revision for r in renders)
         if stale and not post.has_gone_out and post.status != "cancelled":
-            renderer.store(session, post, where=f"post {post.id}")
+            record_rendered(session, post, renderer.store(session, post, where=f"post {post.id}"))
             renders = stored_renders(session, post.id)
         try:
             out.mkdir(parents=True, exist_ok=True)

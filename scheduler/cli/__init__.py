@@ -88,4 +88,4 @@ def main() -> None:
     cli.main(prog_name="loa")
 
 
-from . import campaign, metrics, post, publish, queue, render, run  # noqa: E402,F401  (registers the subcommands)
+from . import campaign, log, metrics, post, publish, queue, render, run  # noqa: E402,F401  (registers the subcommands)
