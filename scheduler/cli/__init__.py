@@ -88,4 +88,4 @@ def main() -> None:
     cli.main(prog_name="loa")
 
 
-from . import campaign, post, publish, queue, render  # noqa: E402,F401  (registers the subcommands)
+from . import campaign, post, publish, queue, render, report  # noqa: E402,F401  (registers the subcommands)
