@@ -25,6 +25,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/publish.py
+	$(BIN)/python bench/official_report.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

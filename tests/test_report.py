@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import campaign_toml
+from scheduler.config import config_template
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
@@ -40,9 +41,9 @@ def campaign(project):
     return project
 
 
-def seed(project) -> None:
+def seed(project, url: str | None = None) -> None:
     """The log of a small campaign, written in the shapes the daemon and `loa log add` write."""
-    db = open_database(f"sqlite:///{project.db_path}")
+    db = open_database(url or f"sqlite:///{project.db_path}")
     try:
         with db.transaction() as session:
             posts = session.scalars(select(Post).order_by(Post.id)).all()
@@ -364,3 +365,16 @@ def test_sample_campaign_published_through_loa_publish(project):
     assert links == {row[0] for row in project.sql("SELECT permalink FROM deliveries WHERE status = 'published'")}
     assert all(link.startswith("file://") for link in links)
     assert "Các kênh chưa cung cấp số liệu tiếp cận, tương tác" in text  # no metrics: said, not zeros
+
+
+def test_the_same_figures_on_postgresql(bare, postgres):
+    url = postgres.create_database("loa_test_report")
+    bare.config.write_text(config_template().replace('url = "sqlite:///var/loa.db"', f'url = "{url}"'),
+                           encoding="utf-8")
+    bare.ok("init")
+    bare.ok("campaign", "import", str(bare.write("c.toml", campaign_toml(SLUG, start=START, posts=3))), "--approve")
+    seed(bare, url)
+    text = texts(Document(report(bare)))
+    assert "Đã đăng 3 lượt tin, bài (2 tin, bài) trên 2 kênh (facebook: 1; portal: 2)." in text
+    assert "- Tổng lượt tương tác (cảm xúc, bình luận, chia sẻ): 17 (số liệu của 2/3 lượt đăng);" in text
+    assert "- Lượt xem: không có số liệu;" in text and "Về tiến độ: 2/3 lượt tin, bài (66,7%)" in text

@@ -32,7 +32,6 @@ ROWS_PER_DAY_CAP = 62  # beyond about two months of days the period table and ch
 class Published:
     """One published delivery, with its latest metrics (a metric missing or unavailable is None)."""
 
-    entry_id: int
     at: dt.datetime  # local time, in the campaign's timezone
     channel: str
     title: str
@@ -154,27 +153,23 @@ def _utc(value: Any) -> dt.datetime | None:
     return None
 
 
-def _metric_values(snapshot: dict[str, Any] | None) -> tuple[dict[str, int | None], dict[str, str]]:
-    metrics = (snapshot or {}).get("metrics") or {}
-    unavailable = {str(k): str(v) for k, v in ((snapshot or {}).get("unavailable") or {}).items()}
-    values: dict[str, int | None] = {}
-    for name in METRICS:
-        value = metrics.get(name)
-        # bool is an int in Python; a count that is not a whole number is not a count
-        values[name] = value if isinstance(value, int) and not isinstance(value, bool) and name not in unavailable \
-            else None
-    return values, unavailable
-
-
 def published_rows(session: Session, campaign_id: int, tz_name: str) -> Iterator[Published]:
-    """Every published entry of the campaign, oldest first, with its due time and latest metrics snapshot."""
+    """Every published entry of the campaign, oldest first, with its due time and latest metrics snapshot.
+
+    The few JSON fields needed are extracted by the database (json_extract on SQLite, ->> on PostgreSQL), so
+    no detail document is decoded in Python: this loop is most of the report's time on 100,000 entries.
+    """
     tz = zone(tz_name)
     latest = (select(func.max(OutreachEntry.id).label("id"), OutreachEntry.delivery_id)
               .where(OutreachEntry.campaign_id == campaign_id, OutreachEntry.kind == "metrics")
               .group_by(OutreachEntry.delivery_id).subquery())
     snapshot = aliased(OutreachEntry)
-    query = (select(OutreachEntry.id, OutreachEntry.at, OutreachEntry.channel, OutreachEntry.title,
-                    OutreachEntry.detail, Delivery.due_at, snapshot.detail)
+    detail = OutreachEntry.detail
+    query = (select(OutreachEntry.at, OutreachEntry.channel, OutreachEntry.title,
+                    detail["permalink"].as_string(), detail["remote_id"].as_string(), detail["due_at"].as_string(),
+                    Delivery.due_at,
+                    *(snapshot.detail[("metrics", name)].as_integer() for name in METRICS),
+                    *(snapshot.detail[("unavailable", name)].as_string() for name in METRICS))
              # by post and channel (unique), so entries written before they carried a delivery id still join
              .outerjoin(Delivery, and_(Delivery.post_id == OutreachEntry.post_id,
                                        Delivery.channel == OutreachEntry.channel))
@@ -182,14 +177,17 @@ def published_rows(session: Session, campaign_id: int, tz_name: str) -> Iterator
              .outerjoin(snapshot, snapshot.id == latest.c.id)
              .where(OutreachEntry.campaign_id == campaign_id, OutreachEntry.kind == "published")
              .order_by(OutreachEntry.at, OutreachEntry.id))
-    for entry_id, at, channel, title, detail, delivery_due, metrics in session.execute(
-            query.execution_options(yield_per=2000)):
-        detail = detail or {}
-        due = _utc(detail.get("due_at")) or _utc(delivery_due)
-        values, unavailable = _metric_values((metrics or {}))
-        yield Published(entry_id=entry_id, at=at.astimezone(tz), channel=channel or "-", title=title or "",
-                        permalink=detail.get("permalink"), remote_id=detail.get("remote_id"),
-                        due_at=due.astimezone(tz) if due else None, metrics=values, unavailable=unavailable)
+    count = len(METRICS)
+    for row in session.connection().execute(query.execution_options(yield_per=2000)):
+        at, channel, title, permalink, remote_id, due_text, delivery_due = row[:7]
+        values, reasons = row[7:7 + count], row[7 + count:]
+        unavailable = {name: reason for name, reason in zip(METRICS, reasons) if reason is not None}
+        metrics = {name: value if type(value) is int and name not in unavailable else None  # noqa: E721 (not bool)
+                   for name, value in zip(METRICS, values)}
+        due = _utc(due_text) or _utc(delivery_due)
+        yield Published(at=at.astimezone(tz), channel=channel or "-", title=title or "", permalink=permalink,
+                        remote_id=remote_id, due_at=due.astimezone(tz) if due else None, metrics=metrics,
+                        unavailable=unavailable)
 
 
 def _reasons(session: Session, campaign_id: int, kind: str, key: str) -> list[tuple[str, int]]:
@@ -249,10 +247,11 @@ def compute_figures(session: Session, slug: str) -> ReportFigures:
                 sums[name].total += row.metrics[name]  # type: ignore[operator]
                 sums[name].known += 1
         interactions.of += 1
-        if row.interactions is not None:
-            interactions.total += row.interactions
+        engaged = row.interactions
+        if engaged is not None:
+            interactions.total += engaged
             interactions.known += 1
-            interactions_per_day[day] = interactions_per_day.get(day, 0) + row.interactions
+            interactions_per_day[day] = interactions_per_day.get(day, 0) + engaged
     figures.metric_totals, figures.interactions = sums, interactions
     figures.periods, figures.by_month = _periods(campaign.start_date, campaign.end_date, per_day,
                                                  interactions_per_day)

@@ -96,12 +96,12 @@ def _detail(workbook: Workbook, rows: Iterable[Published]) -> None:
              t("report.col_channel"), t("report.col_title"), t("report.col_link"),
              *(t(f"report.metric_{name}") for name in METRICS)]
     _header(sheet, names, [18, 18, 10, 10, 12, 60, 45, *([12] * len(METRICS))])
-    count = 0
+    count, no_data = 0, t("report.no_data")  # t() once: it looks the language up on every call
     for row in rows:
         delay = row.delay_s
         sheet.append([_naive(row.at), _naive(row.due_at), None if delay is None else round(delay),
                       row.on_time, row.channel, row.title, row.permalink,
-                      *(t("report.no_data") if row.metrics[name] is None else row.metrics[name] for name in METRICS)])
+                      *(no_data if row.metrics[name] is None else row.metrics[name] for name in METRICS)])
         count += 1
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(names))}{count + 1}"
 
