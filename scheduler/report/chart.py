@@ -11,7 +11,7 @@ from posts.i18n import t
 
 from .figures import Period
 
-WIDTH_IN, HEIGHT_IN, DPI = 6.3, 3.0, 150
+WIDTH_IN, HEIGHT_IN, DPI = 6.3, 2.6, 150
 
 
 def chart_png(periods: list[Period], *, by_month: bool) -> bytes:

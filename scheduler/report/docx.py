@@ -23,7 +23,7 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 
 from posts.i18n import t
 
-from .wording import Chart, Closing, Header, Paragraph, ReportDocument, Table
+from .wording import Chart, Closing, Header, Paragraph, ReportDocument, Table, number
 
 FONT = "Times New Roman"
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
@@ -191,10 +191,10 @@ def _header(document: DocumentObject, header: Header) -> None:
     _line(right, header.motto, size=AGENCY_PT, bold=True)
     _line(right, header.slogan, size=HEADER_PT, bold=True)
     _rule(right, SLOGAN_RULE_CM, RIGHT_COLUMN_CM)
-    number, date = _emptied(table.cell(1, 0)), _emptied(table.cell(1, 1))
-    _line(number, header.number, size=HEADER_PT)
-    _line(date, header.date_line, size=BODY_PT, italic=True)
-    for cell in (number, date):
+    number_cell, date_cell = _emptied(table.cell(1, 0)), _emptied(table.cell(1, 1))
+    _line(number_cell, header.number, size=HEADER_PT)
+    _line(date_cell, header.date_line, size=BODY_PT, italic=True)
+    for cell in (number_cell, date_cell):
         cell.paragraphs[0].paragraph_format.space_before = Pt(6)
 
     title = document.add_paragraph()
@@ -207,12 +207,12 @@ def _header(document: DocumentObject, header: Header) -> None:
     document.add_paragraph().paragraph_format.space_after = Pt(0)
 
 
-def _paragraph(document: DocumentObject, block: Paragraph) -> None:
+def _paragraph(document: DocumentObject, block: Paragraph, *, keep_with_next: bool = False) -> None:
     paragraph = document.add_paragraph()
     _format(paragraph, align=WD_ALIGN_PARAGRAPH.JUSTIFY, after=PARAGRAPH_GAP_PT,
             first_line=FIRST_LINE_CM if block.indent else None)
     paragraph.paragraph_format.line_spacing = 1.15
-    paragraph.paragraph_format.keep_with_next = block.heading
+    paragraph.paragraph_format.keep_with_next = block.heading or keep_with_next
     for segment in block.segments:
         _run(paragraph, segment.text, size=BODY_PT, bold=block.heading, italic=segment.placeholder,
              highlight=segment.placeholder)
@@ -229,17 +229,23 @@ def _table(document: DocumentObject, block: Table) -> None:
     fonts = "".join(f' w:{script}="{FONT}"' for script in ("ascii", "hAnsi", "eastAsia", "cs"))
     size = TABLE_PT * 2
 
-    def cell(value: str | int, width: int, header: bool) -> str:
-        align = "center" if header or isinstance(value, int) else "left"
+    # a column of figures is centred, its "no data" and "–" cells too
+    centred = [any(isinstance(row[i], int) for row in block.rows) for i in range(len(block.headers))]
+
+    def cell(value: str | int, width: int, header: bool, centre: bool) -> str:
+        numeric = isinstance(value, int)
+        align = "center" if header or centre else "left"
+        value = number(value) if numeric else value  # 1.709, as the text around the table writes it
         return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr><w:p><w:pPr>'
                 f'<w:spacing w:before="20" w:after="20" w:line="240" w:lineRule="auto"/><w:jc w:val="{align}"/>'
                 f'</w:pPr><w:r><w:rPr><w:rFonts{fonts}/>{"<w:b/>" if header else ""}<w:sz w:val="{size}"/>'
                 f'<w:szCs w:val="{size}"/></w:rPr><w:t xml:space="preserve">{_xml_text(value)}</w:t></w:r></w:p></w:tc>')
 
-    rows = [f'<w:tr><w:trPr><w:tblHeader/></w:trPr>{"".join(cell(h, w, True) for h, w in zip(block.headers, widths))}'
-            "</w:tr>"]  # the header row repeats on every page the table spans
-    rows += ["<w:tr><w:trPr><w:cantSplit/></w:trPr>" + "".join(cell(v, w, False) for v, w in zip(row, widths))
-             + "</w:tr>" for row in block.rows]
+    head = "".join(cell(h, w, True, True) for h, w in zip(block.headers, widths))
+    rows = [f"<w:tr><w:trPr><w:tblHeader/></w:trPr>{head}</w:tr>"]  # repeated on every page the table spans
+    rows += ["<w:tr><w:trPr><w:cantSplit/></w:trPr>"
+             + "".join(cell(v, w, False, c) for v, w, c in zip(row, widths, centred)) + "</w:tr>"
+             for row in block.rows]
     style = document.styles["Table Grid"].style_id
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
     table = parse_xml(
@@ -258,9 +264,10 @@ def _table(document: DocumentObject, block: Table) -> None:
 def _chart(document: DocumentObject, block: Chart) -> None:
     picture = document.add_paragraph()
     _format(picture, before=PARAGRAPH_GAP_PT)
+    picture.paragraph_format.keep_with_next = True  # with its caption
     run = picture.add_run()
     _fonts(run._element)
-    run.add_picture(io.BytesIO(block.png), width=Cm(15))
+    run.add_picture(io.BytesIO(block.png), width=Cm(14))
     caption = document.add_paragraph()
     _format(caption, after=PARAGRAPH_GAP_PT * 2)
     _run(caption, block.caption, size=TABLE_PT, italic=True)
@@ -290,9 +297,9 @@ def docx_bytes(report: ReportDocument) -> bytes:
     _setup(document)
     _page_numbers(document)
     _header(document, report.header)
-    for block in report.blocks:
-        if isinstance(block, Paragraph):
-            _paragraph(document, block)
+    for block, following in zip(report.blocks, [*report.blocks[1:], None]):
+        if isinstance(block, Paragraph):  # a table's or chart's introduction stays on its page
+            _paragraph(document, block, keep_with_next=isinstance(following, (Table, Chart)))
         elif isinstance(block, Table):
             _table(document, block)
         elif isinstance(block, Chart):

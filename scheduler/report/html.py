@@ -7,9 +7,9 @@ from __future__ import annotations
 import base64
 from html import escape
 
-from posts.i18n import current_language
+from posts.i18n import current_language, t
 
-from .wording import Chart, Paragraph, ReportDocument, Table
+from .wording import Chart, Paragraph, ReportDocument, Table, number
 
 STYLE = """
 body { font-family: "Times New Roman", Times, serif; font-size: 14pt; max-width: 17cm; margin: 2cm auto;
@@ -41,7 +41,7 @@ figure img { max-width: 100%; }
 
 def _cell(value: str | int) -> str:
     if isinstance(value, int):
-        return f'<td class="n">{value}</td>'
+        return f'<td class="n">{number(value)}</td>'
     text = escape(value)
     if value.startswith(("http://", "https://")):
         return f'<td><a href="{text}">{text}</a></td>'
@@ -78,8 +78,6 @@ def html_bytes(report: ReportDocument) -> bytes:
     ]
     if report.closing:
         c = report.closing
-        from posts.i18n import t
-
         recipients = "".join(f"<p>{escape(line)}</p>" for line in c.recipients)
         parts.append(f'<div class="closing"><div class="recipients"><p class="label">{escape(t("report.recipients"))}'
                      f'</p>{recipients}</div><div class="signer"><p>{escape(c.signer_title)}</p>'
