@@ -17,6 +17,9 @@ demo: $(STAMP)
 	$(BIN)/loa init
 	$(BIN)/loa campaign import assets/campaigns/hoc-tap-suot-doi-2024.toml --start now --pace 2 --approve --replace
 	$(BIN)/loa queue --campaign hoc-tap-suot-doi-2024
+	$(BIN)/loa report --campaign hoc-tap-suot-doi-2024 --format docx
+	$(BIN)/loa report --campaign hoc-tap-suot-doi-2024 --format xlsx
+	$(BIN)/loa report --campaign hoc-tap-suot-doi-2024 --format html
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

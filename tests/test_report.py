@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -378,3 +381,25 @@ def test_the_same_figures_on_postgresql(bare, postgres):
     assert "Đã đăng 3 lượt tin, bài (2 tin, bài) trên 2 kênh (facebook: 1; portal: 2)." in text
     assert "- Tổng lượt tương tác (cảm xúc, bình luận, chia sẻ): 17 (số liệu của 2/3 lượt đăng);" in text
     assert "- Lượt xem: không có số liệu;" in text and "Về tiến độ: 2/3 lượt tin, bài (66,7%)" in text
+
+
+def test_demo_reports_exist_and_open(tmp_path):
+    """`make demo` ends with the three reports; real processes, as a user runs them (no display needed)."""
+    loa = str(Path(sys.executable).with_name("loa"))
+    environment = {**{k: v for k, v in os.environ.items() if k not in ("LOA_CONFIG", "DISPLAY")}, "LOA_LANG": "vi"}
+    sample = Path(__file__).resolve().parent.parent / "assets" / "campaigns" / "hoc-tap-suot-doi-2024.toml"
+    for args in (["init"], ["campaign", "import", str(sample), "--start", "now", "--pace", "2", "--approve"],
+                 *(["report", "--campaign", "hoc-tap-suot-doi-2024", "--format", f] for f in ("docx", "xlsx", "html"))):
+        done = subprocess.run([loa, *args], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+    folder = tmp_path / "var" / "reports"
+    assert "Chưa có tin, bài nào được đăng" in texts(Document(folder / "hoc-tap-suot-doi-2024-bao-cao.docx"))
+    assert load_workbook(folder / "hoc-tap-suot-doi-2024-bao-cao.xlsx").sheetnames == ["Tổng hợp", "Chi tiết"]
+    assert "BÁO CÁO" in (folder / "hoc-tap-suot-doi-2024-bao-cao.html").read_text(encoding="utf-8")
+
+
+def test_the_command_line_starts_without_the_report_libraries():
+    code = ("import sys, scheduler.cli; "
+            "print(sorted(m for m in ('matplotlib', 'docx', 'openpyxl', 'scheduler.report') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -229,17 +229,19 @@ def _table(document: DocumentObject, block: Table) -> None:
     fonts = "".join(f' w:{script}="{FONT}"' for script in ("ascii", "hAnsi", "eastAsia", "cs"))
     size = TABLE_PT * 2
 
+    thousands = number(1000)[1]  # "." or ",": the language is looked up once, not per cell
     # a column of figures is centred, its "no data" and "–" cells too
     centred = [any(isinstance(row[i], int) for row in block.rows) for i in range(len(block.headers))]
 
     def cell(value: str | int, width: int, header: bool, centre: bool) -> str:
-        numeric = isinstance(value, int)
         align = "center" if header or centre else "left"
-        value = number(value) if numeric else value  # 1.709, as the text around the table writes it
+        if isinstance(value, int):  # 1.709, as the text around the table writes it
+            value = f"{value:,}".replace(",", thousands)
         return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr><w:p><w:pPr>'
                 f'<w:spacing w:before="20" w:after="20" w:line="240" w:lineRule="auto"/><w:jc w:val="{align}"/>'
                 f'</w:pPr><w:r><w:rPr><w:rFonts{fonts}/>{"<w:b/>" if header else ""}<w:sz w:val="{size}"/>'
-                f'<w:szCs w:val="{size}"/></w:rPr><w:t xml:space="preserve">{_xml_text(value)}</w:t></w:r></w:p></w:tc>')
+                f'<w:szCs w:val="{size}"/></w:rPr><w:t xml:space="preserve">{_xml_text(value)}</w:t></w:r></w:p>'
+                "</w:tc>")
 
     head = "".join(cell(h, w, True, True) for h, w in zip(block.headers, widths))
     rows = [f"<w:tr><w:trPr><w:tblHeader/></w:trPr>{head}</w:tr>"]  # repeated on every page the table spans
