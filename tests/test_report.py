@@ -10,18 +10,21 @@ from pathlib import Path
 
 import pytest
 from conftest import campaign_toml
-from scheduler.config import config_template
+from support.outreach_log import seed
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
-from sqlalchemy import select
 
 from posts.db import open_database
-from posts.models import Delivery, Post
+from posts.models import Campaign, Delivery, Post
 from posts.outreach import record
 from posts.times import iso_utc
+from scheduler.config import config_template
+from scheduler.report.figures import METRICS, compute_figures
 
 SLUG = "tuan-le"
 START = dt.date(2031, 10, 1)
@@ -42,61 +45,6 @@ def campaign(project):
     path = project.write("c.toml", campaign_toml(SLUG, start=START, posts=3))
     project.ok("campaign", "import", str(path), "--approve")
     return project
-
-
-def seed(project, url: str | None = None) -> None:
-    """The log of a small campaign, written in the shapes the daemon and `loa log add` write."""
-    db = open_database(url or f"sqlite:///{project.db_path}")
-    try:
-        with db.transaction() as session:
-            posts = session.scalars(select(Post).order_by(Post.id)).all()
-            deliveries = {(d.post_id, d.channel): d for d in session.scalars(select(Delivery))}
-            cid = posts[0].campaign_id
-            p1, p2, p3 = posts
-
-            def entry(kind: str, post: Post, channel: str, delay_s: float, detail: dict, **extra) -> Delivery:
-                delivery = deliveries[(post.id, channel)]
-                record(session, kind, campaign_id=cid, post=post, channel=channel, delivery_id=delivery.id,
-                       at=delivery.due_at + dt.timedelta(seconds=delay_s), detail=detail, **extra)
-                return delivery
-
-            def published(post: Post, channel: str, delay_s: float, *, with_due: bool = True) -> Delivery:
-                delivery = deliveries[(post.id, channel)]
-                detail = {"remote_id": f"r{delivery.id}", "permalink": f"https://portal.example.vn/bai/{delivery.id}",
-                          "attempt": 1}
-                if with_due:
-                    detail["due_at"] = iso_utc(delivery.due_at)
-                return entry("published", post, channel, delay_s, detail)
-
-            p1_portal = published(p1, "portal", 5)
-            p1_facebook = published(p1, "facebook", 300, with_due=False)  # old entry: due time from deliveries
-            published(p2, "portal", 60)  # the edge of "on time"
-            entry("attempt", p2, "facebook", 0, {"error": "HTTP 503", "class": "transient", "attempt": 1})
-            entry("failed", p2, "facebook", 120, {"error": "HTTP 500: lỗi máy chủ", "class": "permanent",
-                                                  "attempt": 2})
-            entry("failed", p3, "facebook", 0, {"error": "token hết hạn", "class": "auth", "attempt": 1})
-            entry("missed", p3, "portal", 3600, {"due_at": iso_utc(deliveries[(p3.id, "portal")].due_at),
-                                                 "reason": "quá hạn quá thời gian cho phép"})
-
-            def metrics(delivery: Delivery, stage: str, values: dict, unavailable: dict, after_s: int) -> None:
-                record(session, "metrics", campaign_id=cid, channel=delivery.channel, delivery_id=delivery.id,
-                       at=delivery.due_at + dt.timedelta(seconds=after_s),
-                       detail={"stage": stage, "metrics": values, "unavailable": unavailable})
-
-            metrics(p1_facebook, "1h", {"reactions": 3, "comments": 1}, {}, 3600)
-            metrics(p1_facebook, "24h", {"reactions": 10, "comments": 2, "shares": 1, "reach": 500},
-                    {"views": "thiếu quyền read_insights"}, 86400)
-            metrics(p1_portal, "24h", {"comments": 4}, {"reactions": "không hỗ trợ"}, 86400)
-
-            noon = dt.timezone(dt.timedelta(hours=7))
-            for day, title, count, place in ((1, "Treo băng rôn tại trụ sở Sở", 3, "Trụ sở Sở"),
-                                             (2, "Hội sách", 1, None)):
-                from posts.models import OutreachEntry
-
-                session.add(OutreachEntry(kind="offline", campaign_id=cid, title=title, count=count, place=place,
-                                          at=dt.datetime(2031, 10, day, 12, tzinfo=noon), detail=None))
-    finally:
-        db.dispose()
 
 
 def texts(document) -> str:
@@ -403,3 +351,54 @@ def test_the_command_line_starts_without_the_report_libraries():
             "print(sorted(m for m in ('matplotlib', 'docx', 'openpyxl', 'scheduler.report') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+# ------------------------------------------------------------------------------------------------ any log
+
+metric_values = st.dictionaries(st.sampled_from(METRICS), st.integers(0, 10**6), max_size=6)
+publication = st.tuples(st.sampled_from(["portal", "facebook", "zalo"]), st.integers(-300, 4000),
+                        st.integers(0, 80), st.booleans(), st.none() | st.tuples(metric_values, metric_values))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(publications=st.lists(publication, max_size=25))
+def test_figures_of_any_log_add_up(tmp_path_factory, publications):
+    """Whatever the log holds: counts per channel and day add up, on time is delay <= 60 s, unknown is never 0."""
+    folder = tmp_path_factory.mktemp("log")
+    db = open_database(f"sqlite:///{folder / 'loa.db'}", create=True)
+    tz = dt.timezone(dt.timedelta(hours=7))
+    start = dt.datetime(2031, 10, 1, 8, tzinfo=tz)
+    with db.transaction() as session:
+        campaign = Campaign(slug="c", name="C", start_date=start.date(), end_date=start.date() + dt.timedelta(days=6),
+                            timezone="Asia/Ho_Chi_Minh", channels=["portal"], hashtags=[])
+        session.add(campaign)
+        session.flush()
+        for n, (channel, delay, day, with_due, snapshot) in enumerate(publications):
+            due = start + dt.timedelta(days=day, minutes=n)
+            post = Post(campaign_id=campaign.id, seq=n, title=f"Bài {n}", body=".", publish_at=due)
+            session.add(post)
+            session.flush()
+            delivery = Delivery(post_id=post.id, channel=channel, due_at=due, available_at=due)
+            session.add(delivery)
+            session.flush()
+            detail = {"permalink": f"https://x.vn/{n}", **({"due_at": iso_utc(due)} if with_due else {})}
+            record(session, "published", campaign_id=campaign.id, post=post, channel=channel, delivery_id=delivery.id,
+                   at=due + dt.timedelta(seconds=delay), detail=detail)
+            if snapshot:
+                values, unavailable = snapshot
+                record(session, "metrics", campaign_id=campaign.id, channel=channel, delivery_id=delivery.id,
+                       detail={"stage": "24h", "metrics": values, "unavailable": {k: "-" for k in unavailable}})
+    with db.session() as session:
+        figures = compute_figures(session, "c")
+    db.dispose()
+    assert figures.published == len(publications) == sum(figures.published_per_channel.values())
+    assert sum(p.posts for p in figures.periods) == len(publications)
+    for channel in ("portal", "facebook", "zalo"):
+        assert figures.published_per_channel.get(channel, 0) == sum(1 for p in publications if p[0] == channel)
+    assert figures.on_time == sum(1 for p in publications if p[1] <= 60) and figures.timing_unknown == 0
+    assert figures.on_time + figures.late == len(publications)
+    for name in METRICS:
+        known = [s[0][name] for *_, s in publications if s and name in s[0] and name not in s[1]]
+        total = figures.metric_totals[name]
+        assert (total.total, total.known, total.of) == (sum(known), len(known), len(publications))
+        assert total.available == bool(known)  # nothing known: shown as "no data", not 0
