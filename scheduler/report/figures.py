@@ -206,22 +206,23 @@ def _reasons(session: Session, campaign_id: int, kind: str, key: str) -> list[tu
 def compute_figures(session: Session, slug: str) -> ReportFigures:
     campaign = get_campaign(session, slug)
     cid = campaign.id
-    kinds = dict(session.execute(select(OutreachEntry.kind, func.count()).where(OutreachEntry.campaign_id == cid)
-                                 .group_by(OutreachEntry.kind)).all())
-    published_per_channel = dict(session.execute(
-        select(func.coalesce(OutreachEntry.channel, "-"), func.count())
-        .where(OutreachEntry.campaign_id == cid, OutreachEntry.kind == "published")
-        .group_by(OutreachEntry.channel)).all())
+    # one pass over the campaign's entries for every count by kind and channel
+    kinds: Counter[str] = Counter()
+    published_per_channel: dict[str, int] = {}
+    failed_per_channel: dict[str, int] = {}
+    for kind, channel, number in session.execute(
+            select(OutreachEntry.kind, OutreachEntry.channel, func.count()).where(OutreachEntry.campaign_id == cid)
+            .group_by(OutreachEntry.kind, OutreachEntry.channel)):
+        kinds[kind] += number
+        if kind in ("published", "failed"):
+            target = published_per_channel if kind == "published" else failed_per_channel
+            target[channel or "-"] = target.get(channel or "-", 0) + number
     posts_published = session.scalar(select(func.count(func.distinct(OutreachEntry.post_id))).where(
         OutreachEntry.campaign_id == cid, OutreachEntry.kind == "published")) or 0
-    failed_per_channel = dict(session.execute(
-        select(func.coalesce(OutreachEntry.channel, "-"), func.count())
-        .where(OutreachEntry.campaign_id == cid, OutreachEntry.kind == "failed")
-        .group_by(OutreachEntry.channel)).all())
 
     figures = ReportFigures(
         slug=campaign.slug, name=campaign.name, theme=campaign.theme, plan_ref=campaign.plan_ref,
-        start=campaign.start_date, end=campaign.end_date, timezone=campaign.timezone, kinds=kinds,
+        start=campaign.start_date, end=campaign.end_date, timezone=campaign.timezone, kinds=dict(kinds),
         published_per_channel=published_per_channel, posts_published=posts_published, periods=[],
         by_month=False, links=[], failed_per_channel=failed_per_channel)
 
