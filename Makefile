@@ -19,6 +19,9 @@ demo: $(STAMP)
 	$(BIN)/loa run --until-idle
 	$(BIN)/loa queue --campaign hoc-tap-suot-doi-2024 --status done
 	$(BIN)/loa status
+	$(BIN)/loa report --campaign hoc-tap-suot-doi-2024 --format docx
+	$(BIN)/loa report --campaign hoc-tap-suot-doi-2024 --format xlsx
+	$(BIN)/loa report --campaign hoc-tap-suot-doi-2024 --format html
 	@echo "Published site: $(CURDIR)/var/site/index.html  (Facebook dry run: $(CURDIR)/var/dry-run/facebook/)"
 
 test: $(STAMP)
@@ -31,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/daemon.py
 	$(BIN)/python bench/metrics.py
 	$(BIN)/python bench/log_export.py
+	$(BIN)/python bench/official_report.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -61,6 +61,7 @@ class OrganizationSection(_Section):
     signer_name: str = ""
     signer_title: str = ""
     document_code: str = ""  # e.g. "SKHCN", for "Số: .../BC-SKHCN"
+    recipients: list[str] = []  # the report's "Nơi nhận:" lines, before "Lưu: VT, …."
 
 
 ChannelKindName = Literal["portal", "facebook", "telegram", "zalo"]

@@ -88,4 +88,5 @@ def main() -> None:
     cli.main(prog_name="loa")
 
 
-from . import campaign, log, metrics, post, publish, queue, render, run  # noqa: E402,F401  (registers the subcommands)
+# registers the subcommands
+from . import campaign, log, metrics, post, publish, queue, render, report, run  # noqa: E402,F401

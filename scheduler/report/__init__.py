@@ -1,0 +1,86 @@
+"""``loa report``: the campaign's official report from the outreach log, as DOCX (Decree 30), XLSX or HTML.
+
+Everything is checked (format, campaign, output path) before anything is computed, and the file is written
+atomically (a temp file in the same folder, then a rename), so a failure never leaves half a report behind.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from posts.db import Database
+from posts.errors import UserError
+from posts.files import write_atomically
+from posts.i18n import t
+from posts.lookup import get_campaign
+from posts.times import zone
+
+FORMATS = ("docx", "xlsx", "html")
+DEFAULT_FOLDER = "var/reports"  # relative to the config file, like the database and the media folder
+
+
+def default_output(config_dir: Path, slug: str, fmt: str) -> Path:
+    """``var/reports/<slug>-bao-cao.<ext>`` next to config.toml."""
+    return config_dir / DEFAULT_FOLDER / f"{slug}-bao-cao.{fmt}"
+
+
+def check_output(path: Path, *, create_parent: bool) -> None:
+    """Refuse an output the report could not be written to, before the report is computed."""
+    if path.is_dir():
+        raise UserError(t("report.err_output_is_dir", path=path), where="-o")
+    parent = path.parent
+    if create_parent:
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(t("report.err_output_dir", path=parent, error=exc.strerror or exc), where="-o") from None
+    if not parent.is_dir():
+        raise UserError(t("report.err_output_dir", path=parent, error=t("report.no_such_folder")), where="-o")
+    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UserError(t("report.err_output_write", path=path, error=t("report.not_writable")), where="-o")
+
+
+def report_bytes(db: Database, slug: str, fmt: str, organization: dict[str, object],
+                 report_date: dt.date | None) -> bytes:
+    """The report of campaign ``slug`` in ``fmt``; the date defaults to today in the campaign's timezone."""
+    from .figures import compute_figures, published_rows
+
+    with db.session() as session:
+        figures = compute_figures(session, slug)
+        day = report_date or dt.datetime.now(zone(figures.timezone)).date()
+        if fmt == "xlsx":
+            from .xlsx import xlsx_bytes
+
+            campaign_id = get_campaign(session, slug).id
+            return xlsx_bytes(figures, published_rows(session, campaign_id, figures.timezone))
+    chart = None
+    if figures.published:
+        from .chart import chart_png
+
+        chart = chart_png(figures.periods, by_month=figures.by_month)
+    from .wording import build_document
+
+    document = build_document(figures, organization, day, chart)
+    if fmt == "docx":
+        from .docx import docx_bytes
+
+        return docx_bytes(document)
+    from .html import html_bytes
+
+    return html_bytes(document)
+
+
+def write_report(db: Database, slug: str, fmt: str, output: Path, organization: dict[str, object],
+                 report_date: dt.date | None = None, *, create_parent: bool = False) -> Path:
+    if fmt not in FORMATS:
+        raise UserError(t("report.err_format", value=fmt, known=", ".join(FORMATS)), where="--format")
+    with db.session() as session:
+        get_campaign(session, slug)  # an unknown campaign is reported before any folder is created
+    check_output(output, create_parent=create_parent)
+    data = report_bytes(db, slug, fmt, organization, report_date)
+    try:
+        write_atomically(output, data)
+    except OSError as exc:
+        raise UserError(t("report.err_output_write", path=output, error=exc.strerror or exc), where="-o") from None
+    return output

@@ -1,0 +1,263 @@
+"""The report's content as plain blocks (headings, paragraphs, tables, the chart), written once for DOCX and HTML.
+
+The blocks carry no layout: docx.py sets Decree 30's fonts, sizes and indents, html.py its own styles.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from posts.i18n import current_language, t
+from posts.render.text import ngay
+
+from .figures import METRICS, MetricTotal, ReportFigures
+
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December")
+
+
+@dataclass
+class Segment:
+    text: str
+    placeholder: bool = False  # a place for the officer's own words, highlighted in the document
+
+
+@dataclass
+class Paragraph:
+    segments: list[Segment]
+    heading: bool = False  # "I. KẾT QUẢ THỰC HIỆN", "1. …": bold
+    indent: bool = True  # first-line indent (off for list lines under a paragraph)
+
+    @property
+    def text(self) -> str:
+        return "".join(segment.text for segment in self.segments)
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[list[str | int]]
+    widths_cm: list[float]
+    note: str | None = None  # under the table, e.g. "200 of 1,234 shown"
+
+
+@dataclass
+class Chart:
+    png: bytes
+    caption: str
+
+
+Block = Paragraph | Table | Chart
+
+
+@dataclass
+class Header:
+    parent_agency: str
+    agency: str
+    number: str
+    motto: str
+    slogan: str
+    date_line: str
+    title: str
+    summary: str
+
+
+@dataclass
+class Closing:
+    recipients: list[str]  # "- …;" lines, the last "- Lưu: VT, …."
+    signer_title: str
+    signer_name: str
+
+
+@dataclass
+class ReportDocument:
+    header: Header
+    blocks: list[Block] = field(default_factory=list)
+    closing: Closing | None = None
+
+
+def number(value: int) -> str:
+    """1234 -> "1.234" in Vietnamese, "1,234" in English."""
+    text = f"{value:,}"
+    return text.replace(",", ".") if current_language() == "vi" else text
+
+
+def percent(part: int, whole: int) -> str:
+    text = f"{100 * part / whole:.1f}%" if whole else "–"
+    return text.replace(".", ",") if current_language() == "vi" else text
+
+
+def date_text(day: dt.date) -> str:
+    """Decree 30's "ngày 08 tháng 10 năm 2024" (zero padding by the shared ``ngay`` filter)."""
+    if current_language() == "vi":
+        return ngay(day)
+    return f"{day.day:02d} {MONTHS_EN[day.month - 1]} {day.year}"
+
+
+def metric_value(total: MetricTotal) -> str:
+    """A figure with how many deliveries reported it; a metric no one reported is "no data", never 0."""
+    if not total.available:
+        return t("report.no_data")
+    if total.known == total.of:
+        return number(total.total)
+    return t("report.known_of", total=number(total.total), known=number(total.known), of=number(total.of))
+
+
+def cell_value(value: int | None) -> str | int:
+    return t("report.no_data") if value is None else value
+
+
+def _para(text: str, *, heading: bool = False, indent: bool = True) -> Paragraph:
+    return Paragraph([Segment(text)], heading=heading, indent=indent)
+
+
+def _placeholder(text: str) -> Paragraph:
+    return Paragraph([Segment(text, placeholder=True)])
+
+
+def build_document(figures: ReportFigures, organization: dict[str, object], report_date: dt.date,
+                   chart_png: bytes | None) -> ReportDocument:
+    code = str(organization.get("document_code") or "")
+    header = Header(
+        parent_agency=str(organization.get("parent_agency") or "").upper(),
+        agency=str(organization.get("agency") or "").upper(),
+        number=t("report.number", code=f"-{code}" if code else ""),
+        motto=t("report.motto"), slogan=t("report.slogan"),
+        date_line=t("report.date_line", place=organization.get("place") or "…", date=date_text(report_date)),
+        title=t("report.title"), summary=t("report.summary", name=figures.name))
+    document = ReportDocument(header=header)
+    blocks = document.blocks
+    basis = figures.plan_ref or t("report.basis_default", name=figures.name)
+    blocks.append(_para(t("report.basis", plan=basis)))
+    blocks.append(_para(t("report.intro", start=f"{figures.start:%d/%m/%Y}", end=f"{figures.end:%d/%m/%Y}")))
+
+    blocks.append(_para(t("report.section_results"), heading=True))
+    blocks.append(_para(t("report.sub_online"), heading=True))
+    if figures.published == 0:
+        blocks.append(_para(t("report.nothing_published")))
+    else:
+        per_channel = "; ".join(f"{channel}: {number(count)}"
+                                for channel, count in sorted(figures.published_per_channel.items()))
+        blocks.append(_para(t("report.online_summary", published=number(figures.published),
+                              posts=number(figures.posts_published),
+                              channels=number(len(figures.published_per_channel)), per_channel=per_channel)))
+        blocks += _period_table(figures)
+        if chart_png:
+            blocks.append(Chart(chart_png, t("report.chart_caption_month" if figures.by_month
+                                             else "report.chart_caption")))
+        blocks += _links_table(figures)
+
+    blocks.append(_para(t("report.sub_engagement"), heading=True))
+    if figures.published == 0:
+        blocks.append(_para(t("report.no_engagement")))
+    elif not _has_metrics(figures):
+        blocks.append(_para(t("report.no_metrics")))
+    else:
+        blocks.append(_para(t("report.engagement_intro")))
+        blocks.append(_para(f"- {t('report.metric_interactions')}: {metric_value(figures.interactions)};"))
+        for name in METRICS:
+            blocks.append(_para(f"- {t(f'report.metric_{name}')}: {metric_value(figures.metric_totals[name])};"))
+
+    blocks.append(_para(t("report.sub_offline"), heading=True))
+    blocks += _offline(figures)
+
+    blocks.append(_para(t("report.section_assessment"), heading=True))
+    blocks += _assessment(figures)
+    blocks.append(_placeholder(t("report.placeholder_assessment")))
+    blocks.append(_para(t("report.section_proposals"), heading=True))
+    blocks.append(_placeholder(t("report.placeholder_proposals")))
+    blocks.append(_para(t("report.closing_line")))
+
+    recipients = [str(r) for r in organization.get("recipients") or []] or [t("report.default_recipient")]
+    document.closing = Closing(
+        recipients=[f"- {entry};" for entry in recipients] + [f"- {t('report.filing')}"],
+        signer_title=str(organization.get("signer_title") or t("report.signer_title_missing")).upper(),
+        signer_name=str(organization.get("signer_name") or t("report.signer_name_missing")))
+    return document
+
+
+def _has_metrics(figures: ReportFigures) -> bool:
+    return figures.interactions.available or any(total.available for total in figures.metric_totals.values())
+
+
+def _period_table(figures: ReportFigures) -> list[Block]:
+    channels, with_interactions = figures.channels, figures.interactions.available
+    headers = [t("report.col_month" if figures.by_month else "report.col_day"), *channels, t("report.col_total")]
+    if with_interactions:
+        headers.append(t("report.col_interactions"))
+    rows: list[list[str | int]] = []
+    for period in figures.periods:
+        row: list[str | int] = [period.label, *(period.per_channel.get(c, 0) for c in channels), period.posts]
+        if with_interactions:  # a quiet day has no interactions to report, rather than missing figures
+            row.append("–" if period.interactions is None and not period.posts else cell_value(period.interactions))
+        rows.append(row)
+    total: list[str | int] = [t("report.col_total"), *(figures.published_per_channel[c] for c in channels),
+                              figures.published]
+    if with_interactions:
+        total.append(figures.interactions.total)
+    rows.append(total)
+    fixed = 3.0 + 2.6 + (3.0 if with_interactions else 0)
+    widths = [3.0, *([(16.0 - fixed) / len(channels)] * len(channels)), 2.6] + ([3.0] if with_interactions else [])
+    intro = _para(t("report.per_month_intro" if figures.by_month else "report.per_day_intro"))
+    return [intro, Table(headers, rows, widths)]
+
+
+def _links_table(figures: ReportFigures) -> list[Block]:
+    """Time, channel, title and link of each publication; interactions and reach only when some were read."""
+    with_metrics = _has_metrics(figures)
+    headers = [t("report.col_no"), t("report.col_time"), t("report.col_channel"), t("report.col_title"),
+               t("report.col_link")]
+    widths = [1.2, 2.4, 2.2, 5.8, 4.4]
+    if with_metrics:
+        headers += [t("report.col_interactions"), t("report.col_reach")]
+        widths = [1.2, 2.4, 2.0, 4.2, 3.4, 1.8, 1.6]
+    rows: list[list[str | int]] = []
+    for n, item in enumerate(figures.links, start=1):
+        row: list[str | int] = [n, f"{item.at:%H:%M %d/%m/%Y}", item.channel, item.title, item.permalink or "–"]
+        if with_metrics:
+            row += [cell_value(item.interactions), cell_value(item.metrics.get("reach"))]
+        rows.append(row)
+    note = None
+    if figures.published > len(figures.links):
+        note = t("report.links_capped", shown=number(len(figures.links)), total=number(figures.published))
+    return [_para(t("report.links_intro")), Table(headers, rows, widths, note=note)]
+
+
+def _offline(figures: ReportFigures) -> list[Block]:
+    if not figures.offline_activities:
+        return [_para(t("report.no_offline"))]
+    headers = [t("report.col_no"), t("report.col_date"), t("report.col_activity"), t("report.col_place"),
+               t("report.col_count")]
+    rows: list[list[str | int]] = [
+        [n, f"{item.day:%d/%m/%Y}", item.title, item.place or "–", "–" if item.count is None else item.count]
+        for n, item in enumerate(figures.offline, start=1)]
+    note = None
+    if figures.offline_activities > len(figures.offline):
+        note = t("report.links_capped", shown=number(len(figures.offline)), total=number(figures.offline_activities))
+    return [_para(t("report.offline_summary", activities=number(figures.offline_activities),
+                    count=number(figures.offline_count))),
+            Table(headers, rows, [1.2, 2.6, 6.8, 3.6, 1.8], note=note)]
+
+
+def _assessment(figures: ReportFigures) -> list[Block]:
+    blocks: list[Block] = []
+    if figures.published:
+        blocks.append(_para(t("report.on_time", on_time=number(figures.on_time), published=number(figures.published),
+                              pct=percent(figures.on_time, figures.published), late=number(figures.late))))
+        if figures.timing_unknown:
+            blocks.append(_para(t("report.timing_unknown", count=number(figures.timing_unknown))))
+    else:
+        blocks.append(_para(t("report.nothing_published")))
+    if figures.failed:
+        per_channel = "; ".join(f"{c}: {number(n)}" for c, n in sorted(figures.failed_per_channel.items()))
+        blocks.append(_para(t("report.failed", count=number(figures.failed), per_channel=per_channel)))
+        blocks += [_para(f"- {reason}: {number(count)};") for reason, count in figures.failed_reasons]
+    else:
+        blocks.append(_para(t("report.no_failed")))
+    if figures.missed:
+        blocks.append(_para(t("report.missed", count=number(figures.missed))))
+        blocks += [_para(f"- {reason}: {number(count)};") for reason, count in figures.missed_reasons]
+    if figures.retries:
+        blocks.append(_para(t("report.retries", count=number(figures.retries))))
+    return blocks
+
