@@ -22,7 +22,7 @@ demo: $(STAMP)
 	$(BIN)/loa report --campaign hoc-tap-suot-doi-2024 --format docx
 	$(BIN)/loa report --campaign hoc-tap-suot-doi-2024 --format xlsx
 	$(BIN)/loa report --campaign hoc-tap-suot-doi-2024 --format html
-	@echo "Published site: $(CURDIR)/var/site/index.html  (Facebook dry run: $(CURDIR)/var/dry-run/facebook/)"
+	@echo "Published site: $(CURDIR)/var/site/index.html; Facebook dry run: $(CURDIR)/var/dry-run/facebook/; reports: $(CURDIR)/var/reports/"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
