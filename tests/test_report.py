@@ -402,3 +402,32 @@ def test_figures_of_any_log_add_up(tmp_path_factory, publications):
         total = figures.metric_totals[name]
         assert (total.total, total.known, total.of) == (sum(known), len(known), len(publications))
         assert total.available == bool(known)  # nothing known: shown as "no data", not 0
+
+
+def test_the_report_counts_what_loa_log_shows(project):
+    """The sample week published by the daemon, offline activities added by hand: every figure of the report is
+    the count `loa log` gives."""
+    import collections
+
+    from conftest import fast_daemon
+
+    fast_daemon(project)
+    sample = Path(__file__).resolve().parent.parent / "assets" / "campaigns" / "hoc-tap-suot-doi-2024.toml"
+    slug = "hoc-tap-suot-doi-2024"
+    project.ok("campaign", "import", str(sample), "--start", "now", "--pace", "0.2", "--approve")
+    project.ok("run", "--until-idle")
+    project.ok("log", "add", "--campaign", slug, "--kind", "offline", "--title", "Treo băng rôn tại trụ sở Sở",
+               "--count", "3", "--place", "Trụ sở Sở")
+    project.ok("log", "add", "--campaign", slug, "--kind", "offline", "--title", "Hội sách", "--count", "2")
+    entries = project.json("log", "--campaign", slug)["entries"]
+    published = collections.Counter(e["channel"] for e in entries if e["kind"] == "published")
+    offline = sum(e["count"] for e in entries if e["kind"] == "offline")
+    posts = len({e["post_id"] for e in entries if e["kind"] == "published"})
+    assert sum(published.values()) == 31 and offline == 5
+    project.ok("--lang", "vi", "report", "--campaign", slug)
+    text = texts(Document(project.root / "var" / "reports" / f"{slug}-bao-cao.docx"))
+    total = sum(published.values())
+    assert (f"Đã đăng {total} lượt tin, bài ({posts} tin, bài) trên 2 kênh (facebook: {published['facebook']}; "
+            f"portal: {published['portal']}).") in text
+    assert f"Đã tổ chức 2 hoạt động tuyên truyền trực tiếp, tổng số lượng {offline}:" in text
+    assert f"Về tiến độ: {total}/{total} lượt tin, bài (100,0%)" in text
