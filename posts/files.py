@@ -8,23 +8,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
-def write_atomically(path: Path, data: bytes, *, make_parents: bool = False) -> None:
-    """Temp file in the same folder + rename; the file gets the usual permissions (umask), not mkstemp's 0600."""
-    if make_parents:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".loa-tmp-")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 @contextmanager
 def replaced_when_done(path: Path) -> Iterator[Path]:
     """A temp file beside ``path`` to write into; it becomes ``path`` only if the block finishes.
@@ -43,3 +26,11 @@ def replaced_when_done(path: Path) -> Iterator[Path]:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_atomically(path: Path, data: bytes, *, make_parents: bool = False) -> None:
+    """Temp file in the same folder + rename; the file gets the usual permissions (umask), not mkstemp's 0600."""
+    if make_parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    with replaced_when_done(path) as temporary:
+        temporary.write_bytes(data)

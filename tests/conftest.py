@@ -261,3 +261,12 @@ def make_due(project: Project, post_id: int, *, ago: dt.timedelta = dt.timedelta
     moment = (dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - ago).isoformat(sep=" ")
     project.sql("UPDATE deliveries SET due_at=?, available_at=? WHERE post_id=?", moment, moment, post_id)
     project.sql("UPDATE posts SET publish_at=? WHERE id=?", moment, post_id)
+
+
+def two_facebook_posts(project: Project) -> list[int]:
+    """Two approved posts for the Facebook double: the first with a banner (a photo post), the second text only."""
+    project.ok("campaign", "import", str(project.write("c.toml", campaign_toml(
+        start=dt.date(2031, 10, 1), posts=2))), "--approve")
+    ids = [p["id"] for p in project.json("queue")["posts"]]
+    project.ok("post", "edit", str(ids[0]), "--banner-headline", "Đọc sách mỗi ngày", "--keep-approval")
+    return ids

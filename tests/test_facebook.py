@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import campaign_toml, facebook_channel
+from conftest import facebook_channel, two_facebook_posts
 
 from support.facebook import GraphDouble
 
@@ -16,10 +16,7 @@ def page(project, monkeypatch):
     with GraphDouble(token=TOKEN) as graph:
         project.set_channel("facebook", facebook_channel(graph))
         monkeypatch.setenv("LOA_FACEBOOK_TOKEN", TOKEN)
-        project.ok("campaign", "import", str(project.write("c.toml", campaign_toml(
-            start=dt.date(2031, 10, 1), posts=2))), "--approve")
-        ids = [p["id"] for p in project.json("queue")["posts"]]
-        project.ok("post", "edit", str(ids[0]), "--banner-headline", "Đọc sách mỗi ngày", "--keep-approval")
+        ids = two_facebook_posts(project)
         yield project, graph, ids
 
 

@@ -13,7 +13,7 @@ import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from conftest import campaign_toml, facebook_channel, wordpress_channel
+from conftest import campaign_toml, facebook_channel, two_facebook_posts, wordpress_channel
 
 from posts.db import open_database
 from scheduler.config import load_config
@@ -33,10 +33,7 @@ def page(project, monkeypatch):
     with GraphDouble(token=TOKEN) as graph:
         project.set_channel("facebook", facebook_channel(graph))
         monkeypatch.setenv("LOA_FACEBOOK_TOKEN", TOKEN)
-        project.ok("campaign", "import", str(project.write("c.toml", campaign_toml(
-            start=dt.date(2031, 10, 1), posts=2))), "--approve")
-        ids = [p["id"] for p in project.json("queue")["posts"]]
-        project.ok("post", "edit", str(ids[0]), "--banner-headline", "Đọc sách mỗi ngày", "--keep-approval")
+        ids = two_facebook_posts(project)
         for post_id in ids:
             project.ok("publish", str(post_id), "--channel", "facebook")
         photo, text = graph.posts
