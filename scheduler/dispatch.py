@@ -39,6 +39,7 @@ from .publishers import AuthError, Outgoing, PermanentError, Published, Publishe
 # a delivery with its post, the post's campaign and its other deliveries, in two queries instead of four
 LOAD_WITH_POST = [joinedload(Delivery.post).joinedload(Post.campaign),
                   joinedload(Delivery.post).selectinload(Post.deliveries)]
+LOAD_FOR_SENDING = [joinedload(Delivery.post).joinedload(Post.campaign)]  # in one query
 
 
 @dataclass
@@ -82,15 +83,17 @@ def _load(db: Database, config: Config, delivery_id: int, owner: str, renderer: 
     cancelled, or the lease lost): then the claim is given back unsent."""
     media = Path(config.path_of(config.document.render.media))
     with db.session() as session:  # a read: the write lock is taken only to give a claim back
-        delivery = session.get(Delivery, delivery_id, options=LOAD_WITH_POST)
+        delivery = session.get(Delivery, delivery_id, options=LOAD_FOR_SENDING)
         if delivery is None or delivery.lease_owner != owner or delivery.status != "sending":
             return None
         if delivery.post.status == "approved":
             settings = config.channels.get(delivery.channel)
             size = channel_kinds()[settings.channel_kind()].banner_size if settings is not None else None
             outgoing = load_outgoing(session, delivery_id, media, banner_size=size)
+            follows = delivery.wait_for or config.after.get(delivery.channel)
+            # the text again with the links of the channel it followed (the post's other deliveries: one query)
             links = {d.channel: d.permalink for d in delivery.post.deliveries
-                     if d.status == "published" and d.permalink}
+                     if d.status == "published" and d.permalink} if follows else {}
             if links and renderer is not None and settings is not None:
                 text = renderer.text_with_links(delivery.post, delivery.channel, links,
                                                 where=f"post {delivery.post_id} ({delivery.channel})")
@@ -136,27 +139,30 @@ def record_success(db: Database, delivery_id: int, owner: str, published: Publis
                    reconciled: bool = False) -> Outcome:
     """Record a publication: the hot path of a busy daemon, so a few Core statements rather than ORM loads."""
     now = utcnow()
+    deliveries, posts = Delivery.__table__, Post.__table__  # Core: no ORM bookkeeping on the hot path
     with db.transaction() as session:
-        row = session.execute(
-            update(Delivery).where(Delivery.id == delivery_id, Delivery.lease_owner == owner)
+        connection = session.connection()
+        row = connection.execute(
+            deliveries.update().where(deliveries.c.id == delivery_id, deliveries.c.lease_owner == owner)
             .values(status="published", remote_id=published.remote_id, permalink=published.permalink,
                     published_at=now, lease_owner=None, lease_expires_at=None, last_error=None, updated_at=now)
-            .returning(Delivery.post_id, Delivery.channel, Delivery.attempts, Delivery.due_at)).first()
+            .returning(deliveries.c.post_id, deliveries.c.channel, deliveries.c.attempts, deliveries.c.due_at)).first()
         if row is None:  # the lease expired and someone reconciled it: theirs to record
             return Outcome("?", "lost", error="lease lost", delivery_id=delivery_id)
-        campaign_id, title = session.execute(select(Post.campaign_id, Post.title).where(Post.id == row.post_id)).one()
-        due_at = row.due_at if row.due_at.tzinfo else row.due_at.replace(tzinfo=dt.timezone.utc)
+        campaign_id, title = connection.execute(select(posts.c.campaign_id, posts.c.title)
+                                                .where(posts.c.id == row.post_id)).one()
         detail = {"remote_id": published.remote_id, "permalink": published.permalink, "attempt": row.attempts,
-                  "due_at": due_at.isoformat(), "late_seconds": round((now - due_at).total_seconds(), 3),
+                  "due_at": row.due_at.isoformat(), "late_seconds": round((now - row.due_at).total_seconds(), 3),
                   **(published.detail or {})}
         if reconciled:
             detail["reconciled"] = True
-        session.execute(insert(OutreachEntry).values(
+        connection.execute(OutreachEntry.__table__.insert().values(
             at=now, kind="published", campaign_id=campaign_id, post_id=row.post_id, delivery_id=delivery_id,
             channel=row.channel, title=title, detail=detail))
-        unfinished = select(Delivery.id).where(Delivery.post_id == row.post_id,
-                                               Delivery.status.not_in(FINISHED_DELIVERY_STATUSES))
-        session.execute(update(Post).where(Post.id == row.post_id, ~unfinished.exists()).values(status="done"))
+        unfinished = select(deliveries.c.id).where(deliveries.c.post_id == row.post_id,
+                                                   deliveries.c.status.not_in(FINISHED_DELIVERY_STATUSES))
+        connection.execute(posts.update().where(posts.c.id == row.post_id, ~unfinished.exists())
+                           .values(status="done", updated_at=now))
         return Outcome(row.channel, "published", permalink=published.permalink, post_id=row.post_id,
                        delivery_id=delivery_id)
 
