@@ -279,7 +279,10 @@ def retry_deliveries(db: Database, post_id: int, *, channel: str | None = None,
             raise UserError(t("err.not_approved", id=post.id, status=t(f"status.{post.status}")), where="ID")
         if channel is not None and channel not in [d.channel for d in post.deliveries]:
             raise UserError(t("err.post_not_on_channel", id=post.id, channel=channel), where="--channel")
-        chosen = [d for d in post.deliveries if d.status in RETRYABLE and channel in (None, d.channel)]
+        # locked and read afresh: a daemon that claimed one meanwhile has made it "sending", which is not retried
+        deliveries = session.scalars(select(Delivery).where(Delivery.post_id == post.id).with_for_update()
+                                     .execution_options(populate_existing=True)).all()
+        chosen = [d for d in deliveries if d.status in RETRYABLE and channel in (None, d.channel)]
         if not chosen:
             raise UserError(t("err.nothing_to_retry", id=post.id), where="ID")
         for delivery in chosen:

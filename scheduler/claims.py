@@ -24,9 +24,22 @@ DUE_STATUSES = ("pending", "retry_wait")
 _TOKEN = secrets.token_hex(3)
 
 
+def _machine() -> str:
+    """This machine: its hostname and, where there is one, a piece of /etc/machine-id, so two machines named
+    ``ubuntu`` sharing a PostgreSQL queue never take each other's live leases for a dead process's."""
+    try:
+        with open("/etc/machine-id", encoding="ascii") as handle:
+            return f"{socket.gethostname()}~{handle.read().strip()[:8]}"
+    except OSError:
+        return socket.gethostname()
+
+
+_MACHINE = _machine()
+
+
 def owner_name() -> str:
-    """host:pid:token. The token tells a restarted process with a recycled pid from the one that died."""
-    return f"{socket.gethostname()}:{os.getpid()}:{_TOKEN}"
+    """machine:pid:token. The token tells a restarted process with a recycled pid from the one that died."""
+    return f"{_MACHINE}:{os.getpid()}:{_TOKEN}"
 
 
 def owner_is_dead(owner: str | None) -> bool:
@@ -35,7 +48,7 @@ def owner_is_dead(owner: str | None) -> bool:
         return False
     host, _, rest = owner.partition(":")
     pid = rest.split(":", 1)[0]
-    if host != socket.gethostname() or not pid.isdigit() or owner == owner_name():
+    if host != _MACHINE or not pid.isdigit() or owner == owner_name():
         return False
     try:
         os.kill(int(pid), 0)
@@ -87,12 +100,19 @@ def claimable(now: dt.datetime | None, *, after: Mapping[str, str], paused: Iter
 
 
 def claim_due_deliveries(db: Database, owner: str, *, after: Mapping[str, str], limit: int = 20,
-                         lease: dt.timedelta, now: dt.datetime | None = None) -> list[int]:
-    """Claim up to ``limit`` due deliveries, earliest first, for ``owner``. Returns their ids."""
+                         lease: dt.timedelta, now: dt.datetime | None = None,
+                         channels: Iterable[str] | None = None) -> list[int]:
+    """Claim up to ``limit`` due deliveries, earliest first, for ``owner``. Returns their ids.
+
+    ``channels``: the channels this process can send to (config.toml's); a channel removed from the config keeps
+    its deliveries waiting instead of failing them one by one.
+    """
     now = now or utcnow()
     with db.transaction() as session:
         paused = paused_channels(session, now)
         candidates = claimable(now, after=after, paused=paused).order_by(Delivery.available_at).limit(limit)
+        if channels is not None:
+            candidates = candidates.where(Delivery.channel.in_(list(channels)))
         if not db.is_sqlite:
             candidates = candidates.with_for_update(skip_locked=True, of=Delivery)
         claimed = session.execute(
@@ -135,11 +155,15 @@ def release_claim(session: Session, delivery: Delivery, now: dt.datetime) -> Non
     delivery.lease_owner, delivery.lease_expires_at, delivery.updated_at = None, None, now
 
 
-def nothing_to_send(session: Session, *, after: Mapping[str, str]) -> bool:
-    """Approved deliveries still to send on channels that can send: what ``loa run --until-idle`` waits for."""
+def nothing_to_send(session: Session, *, after: Mapping[str, str], channels: Iterable[str]) -> bool:
+    """No approved delivery is left to send on a channel that can send: what ``loa run --until-idle`` waits for.
+
+    A rate-limit pause ends by itself, so its deliveries still count; refused credentials wait for a person.
+    """
     now = utcnow()
-    paused = paused_channels(session, now)
-    waiting = session.scalar(claimable(None, after=after, paused=paused).limit(1))
+    refused = [name for name, state in paused_channels(session, now).items() if state.pause_kind == "auth"]
+    waiting = session.scalar(claimable(None, after=after, paused=refused)
+                             .where(Delivery.channel.in_(list(channels))).limit(1))
     sending = session.scalar(select(Delivery.id).where(Delivery.status == "sending").limit(1))
     return waiting is None and sending is None
 

@@ -19,6 +19,7 @@ import signal
 import socket
 import os
 import threading
+import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor, wait
 from importlib.metadata import version
@@ -30,13 +31,13 @@ from posts.db import Database
 from posts.models import Daemon as DaemonRow, Delivery, utcnow
 from posts.render.artefacts import Renderer
 
-from .claims import claim_due_deliveries, claimable, next_due_at, nothing_to_send, owner_name, paused_channels, \
-    release_claim
+from .claims import claim_due_deliveries, claimable, next_due_at, nothing_to_send, owner_name, \
+    paused_channels, release_claim
 from .config import Config
 from .dispatch import Outcome, publisher_for, resume_channel, send_claimed
 from .events import emit
 from .publishers import Publisher
-from .recovery import pace_overdue, reconcile_abandoned
+from .recovery import mark_unknown, pace_overdue, reconcile_abandoned
 
 BATCH = 10  # deliveries claimed per round: small, so a lease never waits long behind a slow send
 
@@ -103,12 +104,16 @@ class PublishingDaemon:
     def stop(self) -> bool:
         """Stop claiming; wait (bounded) for in-flight sends. True when everything finished in time."""
         self.stopping.set()
-        if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
+        deadline = time.monotonic() + self.settings.shutdown_seconds
         finished = self._sweeping.acquire(timeout=self.settings.shutdown_seconds)
         if finished:
             self._sweeping.release()
             self._senders.shutdown(wait=True)
+        if self._scheduler is not None:  # its other jobs (reconcile, metrics) get what is left of the bound
+            closing = threading.Thread(target=self._scheduler.shutdown, kwargs={"wait": True}, daemon=True)
+            closing.start()
+            closing.join(timeout=max(0.0, deadline - time.monotonic()))
+            finished = finished and not closing.is_alive()
         if not self.dry_run:
             with self.db.transaction() as session:
                 row = session.get(DaemonRow, self.owner)
@@ -169,7 +174,7 @@ class PublishingDaemon:
 
     def _send_due_round(self) -> int:
         claimed = claim_due_deliveries(self.db, self.owner, after=self.config.after, limit=self.batch,
-                                       lease=self.lease)
+                                       lease=self.lease, channels=self.config.channel_names)
         if not claimed:
             return 0
         with self.db.session() as session:
@@ -192,8 +197,11 @@ class PublishingDaemon:
                 return
             try:
                 outcome = send_claimed(self.db, self.config, delivery_id, self.owner, self.adapters, self.renderer)
-            except Exception as exc:  # noqa: BLE001 - a fault of ours must not kill the daemon; the lease expires
+            except Exception as exc:  # noqa: BLE001 - a fault of ours must not kill the daemon
+                # a fault of loa or its surroundings (a banner file gone, the database): whether the post went out
+                # cannot be known here, so a person decides; never a blind second send
                 emit("error", f"delivery {delivery_id}: {type(exc).__name__}: {exc}", level=logging.ERROR)
+                self._report(mark_unknown(self.db, self.owner, delivery_id, f"{type(exc).__name__}: {exc}"))
                 continue
             self._report(outcome)
             if outcome.status == "paused":  # the channel is paused: the rest of this batch waits with it
@@ -289,7 +297,7 @@ class PublishingDaemon:
                 ids = set(session.scalars(claimable(None, after={}, paused=())).all())
             return ids <= self.rehearsed
         with self.db.session() as session:
-            return nothing_to_send(session, after=self.config.after)
+            return nothing_to_send(session, after=self.config.after, channels=self.config.channel_names)
 
     def _register(self) -> None:
         now = utcnow()

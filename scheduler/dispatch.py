@@ -86,6 +86,9 @@ def _load(db: Database, config: Config, delivery_id: int, owner: str, renderer: 
         delivery = session.get(Delivery, delivery_id, options=LOAD_FOR_SENDING)
         if delivery is None or delivery.lease_owner != owner or delivery.status != "sending":
             return None
+        lease = dt.timedelta(seconds=config.document.daemon.lease_seconds)
+        if delivery.lease_expires_at - utcnow() < lease / 2 and not _renew_lease(db, delivery_id, owner, lease):
+            return None  # it waited long behind others and another process took it over: theirs now
         if delivery.post.status == "approved":
             settings = config.channels.get(delivery.channel)
             size = channel_kinds()[settings.channel_kind()].banner_size if settings is not None else None
@@ -98,6 +101,8 @@ def _load(db: Database, config: Config, delivery_id: int, owner: str, renderer: 
                 text = renderer.text_with_links(delivery.post, delivery.channel, links,
                                                 where=f"post {delivery.post_id} ({delivery.channel})")
                 outgoing = Outgoing(**{**vars(outgoing), "text": text})
+            # a retry tells the adapter so: it looks for an earlier post before creating one
+            outgoing.extra["attempt"] = delivery.attempts
             return outgoing
     with db.transaction() as session:
         delivery = _owned(session, delivery_id, owner)
@@ -106,6 +111,16 @@ def _load(db: Database, config: Config, delivery_id: int, owner: str, renderer: 
             record(session, "released", campaign_id=delivery.post.campaign_id, post=delivery.post,
                    channel=delivery.channel, delivery_id=delivery.id, detail={"post_status": delivery.post.status})
     return None
+
+
+def _renew_lease(db: Database, delivery_id: int, owner: str, lease: dt.timedelta) -> bool:
+    """A fresh lease just before the send, if it is still ours (a claim batch can wait long on a slow platform)."""
+    now = utcnow()
+    with db.transaction() as session:
+        return bool(session.execute(
+            update(Delivery).where(Delivery.id == delivery_id, Delivery.lease_owner == owner,
+                                   Delivery.status == "sending", Delivery.lease_expires_at > now)
+            .values(lease_expires_at=now + lease)).rowcount)
 
 
 def send_claimed(db: Database, config: Config, delivery_id: int, owner: str,
@@ -130,6 +145,15 @@ def send_claimed(db: Database, config: Config, delivery_id: int, owner: str,
     return record_success(db, delivery_id, owner, published)
 
 
+def _lock_post(db: Database, session, delivery_id: int) -> None:
+    """PostgreSQL: the delivery's post row locked first, so two channels of one post finishing at once are
+    recorded one after the other and the second sees the first when deciding the post is done. (SQLite's
+    BEGIN IMMEDIATE already serialises every write.)"""
+    if not db.is_sqlite:
+        post_id = select(Delivery.post_id).where(Delivery.id == delivery_id).scalar_subquery()
+        session.execute(select(Post.id).where(Post.id == post_id).with_for_update())
+
+
 def _owned(session, delivery_id: int, owner: str) -> Delivery | None:
     delivery = session.get(Delivery, delivery_id, options=LOAD_WITH_POST)
     return delivery if delivery is not None and delivery.lease_owner == owner else None
@@ -141,6 +165,7 @@ def record_success(db: Database, delivery_id: int, owner: str, published: Publis
     now = utcnow()
     deliveries, posts = Delivery.__table__, Post.__table__  # Core: no ORM bookkeeping on the hot path
     with db.transaction() as session:
+        _lock_post(db, session, delivery_id)
         connection = session.connection()
         row = connection.execute(
             deliveries.update().where(deliveries.c.id == delivery_id, deliveries.c.lease_owner == owner)
@@ -198,6 +223,7 @@ def record_failure(db: Database, config: Config, delivery_id: int, owner: str, e
     now = utcnow()
     kind = error_class(error)
     with db.transaction() as session:
+        _lock_post(db, session, delivery_id)
         delivery = _owned(session, delivery_id, owner)
         if delivery is None:
             return Outcome("?", "lost", error="lease lost", delivery_id=delivery_id)
@@ -285,8 +311,23 @@ def publish_post(db: Database, config: Config, post_id: int, *, channel: str | N
         raise UserError(t("err.nothing_to_publish", id=post_id), where="ID")
     with db.session() as session:  # a channel another one waits for goes first, so its link is known
         rows = session.scalars(select(Delivery).where(Delivery.id.in_(claimed))).all()
-        waited_for = {d.wait_for or getattr(config.channels.get(d.channel), "after", None) for d in rows}
-        claimed = [d.id for d in sorted(rows, key=lambda d: (d.channel not in waited_for, d.id))]
+        follows = {d.id: d.wait_for or config.after.get(d.channel) for d in rows}
+        claimed = [d.id for d in sorted(rows, key=lambda d: (d.channel not in follows.values(), d.id))]
+        channel_of = {d.id: d.channel for d in rows}
     adapters = {} if adapters is None else adapters
-    return [send_claimed(db, config, delivery_id, owner, adapters, renderer)
-            for delivery_id in claimed]
+    outcomes = []
+    for delivery_id in claimed:
+        first = follows[delivery_id]
+        with db.session() as session:
+            first_status = session.scalar(select(Delivery.status).where(Delivery.post_id == post_id,
+                                                                        Delivery.channel == first)) if first else None
+        if first_status not in (None, "published", "cancelled"):  # the channel it follows did not go out: it waits
+            with db.transaction() as session:
+                delivery = _owned(session, delivery_id, owner)
+                if delivery is not None:
+                    release_claim(session, delivery, utcnow())
+            outcomes.append(Outcome(channel_of[delivery_id], "waiting", post_id=post_id, delivery_id=delivery_id,
+                                    error=t("msg.waiting_for", channel=first, status=t(f"status.{first_status}"))))
+            continue
+        outcomes.append(send_claimed(db, config, delivery_id, owner, adapters, renderer))
+    return outcomes

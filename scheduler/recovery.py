@@ -56,7 +56,10 @@ def reconcile_abandoned(db: Database, config: Config, owner: str, adapters: dict
     lease = dt.timedelta(seconds=config.document.daemon.lease_seconds)
     outcomes = []
     for delivery_id in take_over_abandoned(db, owner, lease=lease):
-        outcomes.append(_reconcile(db, config, owner, delivery_id, adapters))
+        try:
+            outcomes.append(_reconcile(db, config, owner, delivery_id, adapters))
+        except Exception as exc:  # noqa: BLE001 - one that cannot be settled must not strand the others
+            outcomes.append(mark_unknown(db, owner, delivery_id, f"{type(exc).__name__}: {exc}"))
     return outcomes
 
 
@@ -85,7 +88,7 @@ def _reconcile(db: Database, config: Config, owner: str, delivery_id: int, adapt
         outcome = record_success(db, delivery_id, owner, found, reconciled=True)
         outcome.status = "reconciled" if outcome.status == "published" else outcome.status
         return outcome
-    return _mark_unknown(db, owner, delivery_id, reason or "the platform could not be asked")
+    return mark_unknown(db, owner, delivery_id, reason or "the platform could not be asked")
 
 
 def _send_again(db: Database, owner: str, delivery_id: int) -> Outcome:
@@ -104,13 +107,14 @@ def _send_again(db: Database, owner: str, delivery_id: int) -> Outcome:
         return Outcome(delivery.channel, "retry_wait", post_id=delivery.post_id, delivery_id=delivery_id, next_at=now)
 
 
-def _mark_unknown(db: Database, owner: str, delivery_id: int, reason: str) -> Outcome:
+def mark_unknown(db: Database, owner: str, delivery_id: int, reason: str) -> Outcome:
+    """Nobody can tell whether it reached the platform: a person checks and decides (``loa retry``)."""
     now = utcnow()
     with db.transaction() as session:
         delivery = session.get(Delivery, delivery_id)
         if delivery is None or delivery.lease_owner != owner:
             return Outcome("?", "lost", delivery_id=delivery_id)
-        delivery.status, delivery.last_error = "unknown", f"interrupted send, outcome unknown: {reason}"
+        delivery.status, delivery.last_error = "unknown", f"interrupted send, outcome unknown: {reason}"[:2000]
         delivery.lease_owner, delivery.lease_expires_at, delivery.updated_at = None, None, now
         record(session, "unknown", campaign_id=delivery.post.campaign_id, post=delivery.post, channel=delivery.channel,
                delivery_id=delivery.id, detail={"error": delivery.last_error, "class": "unknown"})
@@ -130,8 +134,11 @@ def pace_overdue(db: Database, config: Config, *, now: dt.datetime | None = None
     with db.transaction() as session:
         # what could be sent but was not: deliveries waiting for a paused channel or another channel keep waiting
         ready = claimable(now - OVERDUE_AFTER, after=config.after, paused=paused_channels(session, now))
-        overdue = session.scalars(select(Delivery).where(Delivery.id.in_(ready.scalar_subquery()))
-                                  .order_by(Delivery.available_at, Delivery.id)).all()
+        query = select(Delivery).where(Delivery.id.in_(ready.scalar_subquery())).order_by(Delivery.available_at,
+                                                                                          Delivery.id)
+        if not db.is_sqlite:  # rows another daemon is claiming right now are theirs, not ours to mark or move
+            query = query.with_for_update(skip_locked=True, of=Delivery)
+        overdue = session.scalars(query).all()
         by_channel: dict[str, list[Delivery]] = defaultdict(list)
         for delivery in overdue:
             if delivery.status == "pending" and delivery.due_at < now - grace:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
 from posts.db import Database
@@ -66,7 +66,9 @@ def _attention(session, config: Config) -> dict[str, Any]:
     columns = (Delivery.id, Delivery.channel, Delivery.status, Delivery.last_error, Delivery.due_at,
                Post.id.label("post_id"), Post.title, Campaign.slug, Campaign.timezone)
     base = select(*columns).join(Post, Post.id == Delivery.post_id).join(Campaign, Campaign.id == Post.campaign_id)
-    stuck = base.where(Delivery.status.in_(NEEDS_A_PERSON), Post.status != "cancelled")
+    # an unknown send of a cancelled post may still be live on the platform: it is shown all the same
+    stuck = base.where(Delivery.status.in_(NEEDS_A_PERSON), or_(Post.status != "cancelled",
+                                                                Delivery.status == "unknown"))
     total = session.scalar(select(func.count()).select_from(stuck.subquery()))
     rows = [_item(r, r.status, r.last_error) for r in
             session.execute(stuck.order_by(Delivery.due_at, Delivery.id).limit(ATTENTION_LIMIT))]
@@ -76,7 +78,8 @@ def _attention(session, config: Config) -> dict[str, Any]:
     waiting = session.execute(
         base.add_columns(first.channel.label("first"), first.status.label("first_status"), Delivery.wait_for)
         .join(first, first.post_id == Delivery.post_id)
-        .where(Delivery.status.in_(("pending", "retry_wait")), first.status.in_(NEEDS_A_PERSON))
+        .where(Delivery.status.in_(("pending", "retry_wait")), first.status.in_(NEEDS_A_PERSON),
+               Post.status == "approved")
         .limit(ATTENTION_LIMIT * 4)).all()
     for r in waiting:
         if (r.wait_for or wanted.get(r.channel)) == r.first and len(rows) < ATTENTION_LIMIT:

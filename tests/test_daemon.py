@@ -83,6 +83,9 @@ def test_when_the_first_channel_fails_the_next_waits_and_status_says_why(project
     assert "cannot write the site folder" in reasons[("portal", "failed")]["reason"]
     waiting = reasons[("facebook", "waiting")]
     assert waiting["reason"] == "waiting for portal (failed)" and waiting["post"] == post
+    result = project.run("publish", str(post))  # by hand, too, Facebook waits for the portal
+    assert result.exit_code == 1 and "facebook: waiting: waiting for portal (failed)" in result.stderr
+    assert delivery_states(project) == {(post, "portal"): "failed", (post, "facebook"): "pending"}
 
 
 def test_downtime_sends_recent_posts_spaced_and_marks_old_ones_missed(project):
@@ -196,3 +199,17 @@ def test_the_daemon_reads_engagement_figures_when_they_fall_due(project):
     readings = [json.loads(d) for (d,) in project.sql("SELECT detail FROM outreach_entries WHERE kind='metrics'")]
     assert len(readings) == 2 and {r["stage"] for r in readings} == {"1h"}
     assert all(r["unavailable"] and not r["metrics"] for r in readings)  # local channels: unavailable, never 0
+
+
+def test_a_fault_of_loa_mid_send_leaves_the_delivery_unknown_not_stuck(project):
+    """A banner file gone from the media folder: the adapter fails with an error that is not a platform's. Whether
+    the post went out is unknown, so a person decides; the daemon neither hangs nor sends it blindly again."""
+    fast_daemon(project)
+    post, = queue_now(project, 1, post_lines='banner = { headline = "Đọc sách mỗi ngày" }')
+    for banner in (project.root / "var" / "media").rglob("*.png"):
+        banner.unlink()
+    result = project.ok("run", "--until-idle")
+    assert "FileNotFoundError" in result.stderr
+    assert set(delivery_states(project).values()) == {"unknown"}
+    items = project.json("status")["attention"]["items"]
+    assert {i["status"] for i in items} == {"unknown"} and "FileNotFoundError" in items[0]["reason"]

@@ -113,6 +113,10 @@ class FacebookPublisher(Publisher):
     # -- Publisher ----------------------------------------------------------------------------------------------
     def publish(self, outgoing: Outgoing) -> Published:
         page = self.settings.page_id
+        if outgoing.extra.get("attempt", 1) > 1:  # an earlier attempt may have created it before failing
+            found = self.find_existing(outgoing)
+            if found is not None:
+                return found
         detail: dict[str, Any] | None = None  # a photo post: the photo's id and the Page post's (figures are read there)
         try:
             if len(outgoing.banners) == 1:  # a photo post: the banner's bytes, the text as caption
