@@ -293,7 +293,8 @@ def publish_post(db: Database, config: Config, post_id: int, *, channel: str | N
                  adapters: dict[str, Publisher] | None = None, renderer: Renderer | None = None) -> list[Outcome]:
     """``loa publish``: claim the post's sendable deliveries, send each, record each outcome.
 
-    A channel this post waits for (``after``) is sent first, so its link reaches the later one's text.
+    A channel this post waits for (``after``) is sent first, so its link reaches the later one's text; if it does
+    not go out, the later one waits. Naming ``channel`` is a person's decision and overrides the order.
     """
     from .claims import owner_name
 
@@ -317,7 +318,7 @@ def publish_post(db: Database, config: Config, post_id: int, *, channel: str | N
     adapters = {} if adapters is None else adapters
     outcomes = []
     for delivery_id in claimed:
-        first = follows[delivery_id]
+        first = follows[delivery_id] if channel is None else None  # naming --channel overrides the order
         with db.session() as session:
             first_status = session.scalar(select(Delivery.status).where(Delivery.post_id == post_id,
                                                                         Delivery.channel == first)) if first else None
