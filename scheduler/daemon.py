@@ -242,16 +242,12 @@ class PublishingDaemon:
                                                               else Delivery.id.is_not(None))
             rows = session.execute(due.with_only_columns(Delivery.id, Delivery.channel, Delivery.post_id)
                                    .order_by(Delivery.available_at).limit(BATCH)).all()
-        from .outgoing import load_outgoing
-        from posts.render.text import channel_kinds
+        from .outgoing import outgoing_for
 
         for row in rows:
             self.rehearsed.add(row.id)
-            settings = self.config.channels.get(row.channel)
-            size = channel_kinds()[settings.channel_kind()].banner_size if settings else None
             with self.db.session() as session:
-                outgoing = load_outgoing(session, row.id, self.config.path_of(self.config.document.render.media),
-                                         banner_size=size)
+                outgoing = outgoing_for(session, self.config, row.id)
             published = self.adapters[row.channel].publish(outgoing)
             self.sent += 1
             emit("rehearsed", "dry run: recorded, not sent", post=row.post_id, channel=row.channel,

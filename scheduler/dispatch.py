@@ -17,7 +17,6 @@ import datetime as dt
 import os
 import random
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import joinedload, selectinload
@@ -28,11 +27,10 @@ from posts.i18n import t
 from posts.models import FINISHED_DELIVERY_STATUSES, ChannelState, Delivery, OutreachEntry, Post, utcnow
 from posts.outreach import record
 from posts.render.artefacts import Renderer
-from posts.render.text import channel_kinds
 
 from .claims import release_claim
 from .config import Config
-from .outgoing import load_outgoing
+from .outgoing import outgoing_for
 from .publishers import AuthError, Outgoing, PermanentError, Published, Publisher, PublishError, TransientError, \
     publishers
 
@@ -81,7 +79,6 @@ def retry_delay(config: Config, attempts: int) -> dt.timedelta:
 def _load(db: Database, config: Config, delivery_id: int, owner: str, renderer: Renderer | None) -> Outgoing | None:
     """The delivery as it goes out, or None when it is no longer ours to send (post edited back to draft,
     cancelled, or the lease lost): then the claim is given back unsent."""
-    media = Path(config.path_of(config.document.render.media))
     with db.session() as session:  # a read: the write lock is taken only to give a claim back
         delivery = session.get(Delivery, delivery_id, options=LOAD_FOR_SENDING)
         if delivery is None or delivery.lease_owner != owner or delivery.status != "sending":
@@ -91,8 +88,7 @@ def _load(db: Database, config: Config, delivery_id: int, owner: str, renderer: 
             return None  # it waited long behind others and another process took it over: theirs now
         if delivery.post.status == "approved":
             settings = config.channels.get(delivery.channel)
-            size = channel_kinds()[settings.channel_kind()].banner_size if settings is not None else None
-            outgoing = load_outgoing(session, delivery_id, media, banner_size=size)
+            outgoing = outgoing_for(session, config, delivery_id)
             follows = delivery.wait_for or config.after.get(delivery.channel)
             # the text again with the links of the channel it followed (the post's other deliveries: one query)
             links = {d.channel: d.permalink for d in delivery.post.deliveries

@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 from posts.errors import UserError
 from posts.i18n import t
 from posts.models import Delivery, Render
+from posts.render.text import channel_kinds
 
+from .config import Config
 from .publishers import Banner, Outgoing
 
 
@@ -39,3 +41,11 @@ def load_outgoing(session: Session, delivery_id: int, media_dir: Path, banner_si
     return Outgoing(delivery_id=delivery.id, post_id=post.id, channel=delivery.channel, campaign=campaign.slug,
                     campaign_name=campaign.name, timezone=campaign.timezone, title=post.title, text=text,
                     publish_at=post.publish_at, slug=f"loa-{origin}-{delivery.id}", banners=banners)
+
+
+def outgoing_for(session: Session, config: Config, delivery_id: int) -> Outgoing:
+    """The delivery as it goes out on its configured channel: the media folder and banner size from config.toml."""
+    delivery = session.get(Delivery, delivery_id)
+    settings = config.channels.get(delivery.channel) if delivery is not None else None
+    size = channel_kinds()[settings.channel_kind()].banner_size if settings is not None else None
+    return load_outgoing(session, delivery_id, Path(config.path_of(config.document.render.media)), banner_size=size)

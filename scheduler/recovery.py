@@ -16,12 +16,11 @@ from sqlalchemy import select, update
 from posts.db import Database
 from posts.models import Delivery, utcnow
 from posts.outreach import record
-from posts.render.text import channel_kinds
 
 from .claims import claimable, owner_is_dead, paused_channels
 from .config import Config
 from .dispatch import Outcome, publisher_for, record_success
-from .outgoing import load_outgoing
+from .outgoing import outgoing_for
 from .publishers import Publisher
 
 OVERDUE_AFTER = dt.timedelta(seconds=60)  # later than this at start means loa was not running at the time
@@ -64,15 +63,12 @@ def reconcile_abandoned(db: Database, config: Config, owner: str, adapters: dict
 
 
 def _reconcile(db: Database, config: Config, owner: str, delivery_id: int, adapters: dict[str, Publisher]) -> Outcome:
-    media = config.path_of(config.document.render.media)
     found, reason = None, None
     with db.session() as session:
         delivery = session.get(Delivery, delivery_id)
         channel, post_id = delivery.channel, delivery.post_id
-        settings = config.channels.get(channel)
-        size = channel_kinds()[settings.channel_kind()].banner_size if settings is not None else None
         try:
-            outgoing = load_outgoing(session, delivery_id, media, banner_size=size)
+            outgoing = outgoing_for(session, config, delivery_id)
         except Exception as exc:  # noqa: BLE001 - whatever stops us from asking, a person decides
             outgoing, reason = None, str(exc)
     if outgoing is not None:
