@@ -19,19 +19,19 @@ from .errors import UserError
 from .i18n import t
 
 # The newest migration in posts/migrations/versions; tests/test_migrations.py checks it matches Alembic's head.
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event issue BEGIN itself, so writes can take the lock up front.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; a crash loses no committed transaction
         cursor.close()
@@ -47,7 +47,7 @@ def _configure_sqlite(engine: Engine) -> None:
 class Database:
     """The queue database. ``session()`` for reading, ``transaction()`` for an atomic write."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
         try:
             parsed = make_url(url)
             parsed.port  # noqa: B018 - a port that is not a number fails here, not at the first query
@@ -62,7 +62,7 @@ class Database:
         except (ArgumentError, ValueError) as exc:  # the message would repeat the URL, password and all
             raise UserError(t("err.database_url"), where="database.url") from exc
         if self.is_sqlite:
-            _configure_sqlite(self.engine)
+            _configure_sqlite(self.engine, busy_timeout_ms)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.engine.execution_options(loa_write=True), expire_on_commit=False)
 
@@ -116,9 +116,9 @@ def alembic_config() -> Any:
     return config
 
 
-def open_database(url: str, *, create: bool = False) -> Database:
+def open_database(url: str, *, create: bool = False, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> Database:
     """Open the database, upgrading an older schema. A missing one is created only when ``create`` is set."""
-    database = Database(url)
+    database = Database(url, busy_timeout_ms=busy_timeout_ms)
     revision = database.schema_revision()
     if revision is None and not create:
         database.dispose()

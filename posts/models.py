@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint, \
+    false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -107,8 +108,8 @@ class Post(Base):
 
     @property
     def gone_out_on(self) -> list[str]:
-        """Channels this post reached, or may have reached (being sent, outcome unknown)."""
-        return [d.channel for d in self.deliveries if d.status in LOCKED_DELIVERY_STATUSES]
+        """Channels this post reached, or may have reached (being sent, outcome unknown, an answer lost)."""
+        return [d.channel for d in self.deliveries if d.may_have_gone_out]
 
     @property
     def has_gone_out(self) -> bool:
@@ -141,10 +142,18 @@ class Delivery(Base):
     remote_id: Mapped[str | None] = mapped_column(String(200))
     permalink: Mapped[str | None] = mapped_column(String(2000))
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The last attempt's outcome was ambiguous (a timeout or a reset after the request went out, a 5xx on a
+    # create): the platform may hold the post. Until a lookup (``find_existing``) or a successful send settles it,
+    # the delivery counts as gone out for every change, exactly like ``sending`` and ``unknown``.
+    maybe_sent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     post: Mapped[Post] = relationship(back_populates="deliveries")
+
+    @property
+    def may_have_gone_out(self) -> bool:
+        return self.status in LOCKED_DELIVERY_STATUSES or bool(self.maybe_sent)
 
 
 class OutreachEntry(Base):

@@ -238,8 +238,20 @@ def approve_posts(db: Database, ids: Sequence[int] = (), *, campaign: str | None
         return [p.id for p in approved], [p.id for p in posts if p not in approved]
 
 
-def cancel_posts(db: Database, ids: Sequence[int]) -> tuple[list[int], list[int]]:
-    """Cancel posts (all of them or none): what has not gone out is never sent. Returns (cancelled, already)."""
+@dataclass
+class Cancellation:
+    cancelled: list[int] = field(default_factory=list)
+    already: list[int] = field(default_factory=list)
+    # post id -> channels where it may already be live (an answer was lost): they became ``unknown``, for a person
+    maybe_live: dict[int, list[str]] = field(default_factory=dict)
+
+
+def cancel_posts(db: Database, ids: Sequence[int]) -> Cancellation:
+    """Cancel posts (all of them or none): what has not gone out is never sent.
+
+    A delivery that may have gone out (its last answer was lost) is not "cancelled": it becomes ``unknown``, so
+    ``loa status`` asks a person to look on the channel, and the caller can say so instead of reporting success.
+    """
     with db.transaction() as session:
         posts = _posts_for(session, ids, None, statuses=())
         for post in posts:
@@ -248,18 +260,28 @@ def cancel_posts(db: Database, ids: Sequence[int]) -> tuple[list[int], list[int]
             sending = [d.channel for d in post.deliveries if d.status == "sending"]
             if sending:
                 raise UserError(t("err.post_sending", id=post.id, channels=", ".join(sending)), where="ID")
-        cancelled = [p for p in posts if p.status != "cancelled"]
-        for post in cancelled:
+        result = Cancellation()
+        for post in posts:
+            if post.status == "cancelled":
+                result.already.append(post.id)
+                continue
             post.status = "cancelled"
             post.revision += 1
             stopped = []
             for delivery in post.deliveries:
-                if delivery.status not in ("published", "unknown", "cancelled"):
+                if delivery.maybe_sent and delivery.status not in ("published", "unknown", "cancelled"):
+                    delivery.status, delivery.lease_owner, delivery.lease_expires_at = "unknown", None, None
+                    delivery.last_error = t("msg.cancelled_maybe_live", channel=delivery.channel)
+                    result.maybe_live.setdefault(post.id, []).append(delivery.channel)
+                    record(session, "unknown", campaign_id=post.campaign_id, post=post, channel=delivery.channel,
+                           delivery_id=delivery.id, detail={"error": delivery.last_error, "class": "unknown"})
+                elif delivery.status not in ("published", "unknown", "cancelled"):
                     delivery.status = "cancelled"
                     stopped.append(delivery.channel)
             # the channels it will not go to; a channel it already reached keeps its published copy
             record(session, "cancelled", campaign_id=post.campaign_id, post=post, detail={"channels": stopped})
-        return [p.id for p in cancelled], [p.id for p in posts if p not in cancelled]
+            result.cancelled.append(post.id)
+        return result
 
 
 RETRYABLE = ("failed", "unknown", "missed", "retry_wait")

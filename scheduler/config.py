@@ -32,6 +32,8 @@ class _Section(BaseModel):
 
 class DatabaseSection(_Section):
     url: str = "sqlite:///var/loa.db"
+    # SQLite: how long a write waits for another process's lock before it gives up (and is tried again)
+    busy_timeout_seconds: Annotated[float, Field(gt=0, le=3600)] = 30
 
     @field_validator("url")
     @classmethod

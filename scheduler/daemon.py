@@ -34,10 +34,10 @@ from posts.render.artefacts import Renderer
 from .claims import claim_due_deliveries, claimable, next_due_at, nothing_to_send, owner_name, \
     paused_channels, release_claim
 from .config import Config
-from .dispatch import Outcome, publisher_for, resume_channel, send_claimed
+from .dispatch import NotRecorded, Outcome, publisher_for, resume_channel, send_claimed
 from .events import emit
 from .publishers import Publisher
-from .recovery import mark_unknown, pace_overdue, reconcile_abandoned
+from .recovery import OVERDUE_AFTER, mark_unknown, pace_overdue, reconcile_abandoned
 
 BATCH = 10  # deliveries claimed per round: small, so a lease never waits long behind a slow send
 
@@ -67,6 +67,15 @@ class PublishingDaemon:
         self._scheduler: Any = None
         self._armed_for: dt.datetime | None = None
         self.sent = 0
+        # sends in flight in this process (their leases are ours and live), and outcomes the database would not
+        # take yet: ``reconcile`` writes those, and settles any other lease of ours that no send holds
+        self._in_flight: set[int] = set()
+        self._unrecorded: dict[int, NotRecorded] = {}
+        self._state = threading.Lock()
+        # the last time nothing was due (everything due until then was claimed), and the last time this process
+        # could act at all (a read of the queue or a finished send): see ``overdue_cutoff``
+        self._caught_up_at: dt.datetime | None = None
+        self._active_at = utcnow()
 
     # -- life cycle -----------------------------------------------------------------------------------------------
     def start(self, *, schedule: bool = True) -> None:
@@ -98,6 +107,9 @@ class PublishingDaemon:
             scheduler.add_job(self.collect_metrics, "interval", minutes=self.settings.metrics_minutes, id="metrics",
                               next_run_time=dt.datetime.now(dt.timezone.utc) + dt.timedelta(
                                   seconds=min(30.0, self.settings.metrics_minutes * 60)))
+        from apscheduler.events import EVENT_JOB_ERROR
+
+        scheduler.add_listener(self._job_failed, EVENT_JOB_ERROR)
         self._scheduler = scheduler
         scheduler.start()
 
@@ -132,7 +144,7 @@ class PublishingDaemon:
                 return self.stop()
             self.start()
             while not self.stopping.wait(1.0):
-                if until_idle and self.idle():
+                if until_idle and self._idle_now():
                     emit("idle", "nothing left to send")
                     break
             return self.stop()
@@ -147,12 +159,18 @@ class PublishingDaemon:
 
     # -- jobs -----------------------------------------------------------------------------------------------------
     def sweep(self) -> None:
-        """Send everything due, round after round; then arm the wake-up for the next due time."""
+        """Send everything due, round after round; then arm the wake-up for the next due time.
+
+        Posts made due in the past while the daemon runs (an import with ``--allow-past``, a reschedule, a daemon
+        held up by a long database lock) get the same rules as after downtime: past the grace window ``missed``,
+        the rest spaced per channel, never a burst.
+        """
         if not self._sweeping.acquire(blocking=False):
             self._again.set()  # a sweep is running: it goes round once more instead
             return
         try:
             rounds = 0
+            paced = False
             while not self.stopping.is_set() and rounds <= 100:
                 self._again.clear()
                 if self.dry_run:
@@ -160,17 +178,44 @@ class PublishingDaemon:
                         break
                     continue
                 # a read first: an idle daemon takes no write lock, it only looks at the next due time
+                now = utcnow()
+                cutoff = self.overdue_cutoff(now)
                 when = next_due_at(self.db, after=self.config.after)
-                if when is not None and when <= dt.datetime.now(dt.timezone.utc):
+                self._active_at = utcnow()
+                if when is not None and when < cutoff and not paced:
+                    paced = True  # once per sweep: what stays overdue after it is not ours to send (a channel elsewhere)
+                    self._pace_overdue(now, cutoff)
+                    continue
+                if when is not None and when <= now:
                     if not self._send_due_round():  # claimed elsewhere meanwhile: look again, a bounded number
                         rounds += 1
                     continue
                 if self._again.is_set():
                     continue
+                self._caught_up_at = now
                 self._arm_wake(when)
                 break
         finally:
             self._sweeping.release()
+
+    def overdue_cutoff(self, now: dt.datetime) -> dt.datetime:
+        """Due before this and still unsent means overdue: it was made due in the past, or the daemon was stopped.
+
+        Measured from the last time nothing was due, so a backlog the daemon is working through (due since it
+        last caught up) is not overdue; if the daemon could not act at all for a while, from now, as at start.
+        """
+        stalled = now - self._active_at > OVERDUE_AFTER
+        reference = now if stalled or self._caught_up_at is None else min(now, self._caught_up_at)
+        return reference - OVERDUE_AFTER
+
+    def _pace_overdue(self, now: dt.datetime, cutoff: dt.datetime) -> None:
+        missed, spaced = pace_overdue(self.db, self.config, now=now, overdue_before=cutoff,
+                                      channels=self.config.channel_names)
+        if missed:
+            emit("missed", f"{missed} deliveries were overdue past the grace window: missed", count=missed,
+                 level=logging.WARNING)
+        if spaced > 1:
+            emit("backlog", f"{spaced} overdue deliveries will go out spaced per channel", count=spaced)
 
     def _send_due_round(self) -> int:
         claimed = claim_due_deliveries(self.db, self.owner, after=self.config.after, limit=self.batch,
@@ -195,14 +240,30 @@ class PublishingDaemon:
             if self.stopping.is_set():  # claimed but not started: given back, no attempt spent
                 self._release(ids[index:])
                 return
+            with self._state:
+                self._in_flight.add(delivery_id)
             try:
                 outcome = send_claimed(self.db, self.config, delivery_id, self.owner, self.adapters, self.renderer)
+            except NotRecorded as exc:
+                # the platform answered but the database would not take it: kept, and written by ``reconcile``
+                with self._state:
+                    self._unrecorded[delivery_id] = exc
+                emit("unrecorded", "outcome not recorded yet (database busy): will be written shortly",
+                     error=str(exc), level=logging.ERROR)
+                continue
             except Exception as exc:  # noqa: BLE001 - a fault of ours must not kill the daemon
                 # a fault of loa or its surroundings (a banner file gone, the database): whether the post went out
                 # cannot be known here, so a person decides; never a blind second send
                 emit("error", f"delivery {delivery_id}: {type(exc).__name__}: {exc}", level=logging.ERROR)
-                self._report(mark_unknown(self.db, self.owner, delivery_id, f"{type(exc).__name__}: {exc}"))
+                try:
+                    self._report(mark_unknown(self.db, self.owner, delivery_id, f"{type(exc).__name__}: {exc}"))
+                except Exception as again:  # noqa: BLE001 - the database is out of reach: reconcile settles it
+                    emit("error", f"delivery {delivery_id}: {type(again).__name__}", level=logging.ERROR)
                 continue
+            finally:
+                with self._state:
+                    self._in_flight.discard(delivery_id)
+                self._active_at = utcnow()
             self._report(outcome)
             if outcome.status == "paused":  # the channel is paused: the rest of this batch waits with it
                 self._release(ids[index + 1:])
@@ -262,8 +323,37 @@ class PublishingDaemon:
         self._armed_for = when
 
     def reconcile(self) -> None:
-        for outcome in reconcile_abandoned(self.db, self.config, self.owner, self.adapters):
+        """Write outcomes the database refused earlier, then settle abandoned leases: other processes' that
+        expired or died, and this process's own that no send holds any more (never left ``sending``)."""
+        with self._state:
+            unrecorded = list(self._unrecorded.items())
+        for delivery_id, pending in unrecorded:
+            try:
+                outcome = pending.record()
+            except Exception as exc:  # noqa: BLE001 - still out of reach: the next run tries again
+                emit("unrecorded", f"delivery {delivery_id}: still not recorded: {type(exc).__name__}",
+                     level=logging.WARNING)
+                continue
+            with self._state:
+                self._unrecorded.pop(delivery_id, None)
             self._report(outcome)
+        with self._state:
+            busy = set(self._in_flight) | set(self._unrecorded)
+        for outcome in reconcile_abandoned(self.db, self.config, self.owner, self.adapters, own_busy=busy):
+            self._report(outcome)
+
+    def _job_failed(self, event: Any) -> None:
+        """A job that raised (the database locked past its timeout, say): one line, and the job runs again."""
+        error = event.exception
+        first = str(error).strip().splitlines()[0][:300] if str(error).strip() else ""
+        emit("job-error", f"{event.job_id}: {type(error).__name__}: {first}", level=logging.ERROR)
+
+    def _idle_now(self) -> bool:
+        try:
+            return self.idle()
+        except Exception as exc:  # noqa: BLE001 - a locked database is no reason to stop, nor to claim idleness
+            emit("job-error", f"idle check: {type(exc).__name__}", level=logging.WARNING)
+            return False
 
     def heartbeat(self) -> None:
         with self.db.transaction() as session:

@@ -16,9 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload, selectinload
 
 from posts.db import Database
@@ -99,6 +102,7 @@ def _load(db: Database, config: Config, delivery_id: int, owner: str, renderer: 
                 outgoing = Outgoing(**{**vars(outgoing), "text": text})
             # a retry tells the adapter so: it looks for an earlier post before creating one
             outgoing.extra["attempt"] = delivery.attempts
+            outgoing.extra["maybe_sent"] = bool(delivery.maybe_sent)
             return outgoing
     with db.transaction() as session:
         delivery = _owned(session, delivery_id, owner)
@@ -119,26 +123,71 @@ def _renew_lease(db: Database, delivery_id: int, owner: str, lease: dt.timedelta
             .values(lease_expires_at=now + lease)).rowcount)
 
 
+RECORD_TRIES = 4  # writing an outcome: each try waits the database's busy timeout first, then a short pause
+
+
+class NotRecorded(Exception):
+    """The platform answered but the database would not take the outcome (locked past its busy timeout, gone).
+
+    ``record`` writes it later: the daemon keeps it and tries again (``reconcile``), so the delivery never stays
+    ``sending`` under a live process; a ``loa publish`` that exits leaves it to the next daemon's lookup."""
+
+    def __init__(self, delivery_id: int, record: Callable[[], Outcome], cause: Exception) -> None:
+        super().__init__(f"delivery {delivery_id}: outcome not recorded: {type(cause).__name__}: "
+                         f"{str(cause).splitlines()[0][:200] if str(cause) else ''}")
+        self.delivery_id, self.record = delivery_id, record
+
+
+def write_outcome(delivery_id: int, record: Callable[[], Outcome]) -> Outcome:
+    """Record an outcome, trying again (bounded) while the database is locked or unreachable."""
+    for attempt in range(RECORD_TRIES):
+        try:
+            return record()
+        except OperationalError as exc:
+            if attempt == RECORD_TRIES - 1:
+                raise NotRecorded(delivery_id, record, exc) from None
+            time.sleep(0.2 * 2 ** attempt)
+    raise AssertionError("unreachable")
+
+
 def send_claimed(db: Database, config: Config, delivery_id: int, owner: str,
                  adapters: dict[str, Publisher] | None = None, renderer: Renderer | None = None) -> Outcome:
     """Publish one claimed delivery through its channel's adapter and record what happened.
 
     ``adapters`` keeps one publisher per channel across sends (its HTTP session, what it learnt of the site).
+    A delivery whose last answer was lost (``maybe_sent``) is looked up first: found, it is recorded as published;
+    shown absent, it is sent; when the platform cannot tell, it keeps waiting as "may have gone out".
+    Raises ``NotRecorded`` when the outcome could not be written.
     """
     try:
         outgoing = _load(db, config, delivery_id, owner, renderer)
     except UserError as exc:  # the text no longer fits once the link is in, say: this delivery cannot go
-        return record_failure(db, config, delivery_id, owner, PermanentError(str(exc)))
+        return write_outcome(delivery_id, lambda: record_failure(db, config, delivery_id, owner,
+                                                                 PermanentError(str(exc))))
     if outgoing is None:
         return Outcome("?", "released", delivery_id=delivery_id)
     adapters = {} if adapters is None else adapters
     if outgoing.channel not in adapters:
         adapters[outgoing.channel] = publisher_for(config, outgoing.channel)
+    adapter = adapters[outgoing.channel]
+    unsettled = bool(outgoing.extra.get("maybe_sent"))
     try:
-        published = adapters[outgoing.channel].publish(outgoing)
+        if unsettled:
+            found = adapter.find_existing(outgoing)
+            if found is not None:
+                return write_outcome(delivery_id, lambda: record_success(db, delivery_id, owner, found,
+                                                                         reconciled=True))
+            unsettled = False  # the platform shows no such post: this send is the first that lands
+        published = adapter.publish(outgoing)
     except PublishError as exc:
-        return record_failure(db, config, delivery_id, owner, exc)
-    return record_success(db, delivery_id, owner, published)
+        return write_outcome(delivery_id, lambda: record_failure(db, config, delivery_id, owner, exc,
+                                                                 maybe_sent=unsettled or None))
+    except Exception as exc:  # noqa: BLE001 - a fault of loa or the adapter mid-send: it may have gone out
+        from .recovery import mark_unknown
+
+        reason = f"{type(exc).__name__}: {exc}"
+        return write_outcome(delivery_id, lambda: mark_unknown(db, owner, delivery_id, reason))
+    return write_outcome(delivery_id, lambda: record_success(db, delivery_id, owner, published))
 
 
 def _lock_post(db: Database, session, delivery_id: int) -> None:
@@ -166,7 +215,8 @@ def record_success(db: Database, delivery_id: int, owner: str, published: Publis
         row = connection.execute(
             deliveries.update().where(deliveries.c.id == delivery_id, deliveries.c.lease_owner == owner)
             .values(status="published", remote_id=published.remote_id, permalink=published.permalink,
-                    published_at=now, lease_owner=None, lease_expires_at=None, last_error=None, updated_at=now)
+                    published_at=now, lease_owner=None, lease_expires_at=None, last_error=None, maybe_sent=False,
+                    updated_at=now)
             .returning(deliveries.c.post_id, deliveries.c.channel, deliveries.c.attempts, deliveries.c.due_at)).first()
         if row is None:  # the lease expired and someone reconciled it: theirs to record
             return Outcome("?", "lost", error="lease lost", delivery_id=delivery_id)
@@ -215,9 +265,13 @@ def resume_channel(db: Database, channel: str, *, message: str) -> bool:
         return True
 
 
-def record_failure(db: Database, config: Config, delivery_id: int, owner: str, error: PublishError) -> Outcome:
+def record_failure(db: Database, config: Config, delivery_id: int, owner: str, error: PublishError, *,
+                   maybe_sent: bool | None = None) -> Outcome:
+    """Record a failed attempt. ``maybe_sent``: the platform may hold the post (default: the error says so)."""
     now = utcnow()
     kind = error_class(error)
+    longest = dt.timedelta(seconds=config.document.daemon.retry_max_seconds)
+    may_have_gone_out = bool(getattr(error, "ambiguous", False)) if maybe_sent is None else maybe_sent
     with db.transaction() as session:
         _lock_post(db, session, delivery_id)
         delivery = _owned(session, delivery_id, owner)
@@ -226,8 +280,10 @@ def record_failure(db: Database, config: Config, delivery_id: int, owner: str, e
         post = delivery.post
         channel_wide = isinstance(error, AuthError) or (isinstance(error, TransientError) and error.channel_wide)
         next_at = None
+        delivery.maybe_sent = may_have_gone_out
         if channel_wide:
             # not this delivery's fault: it waits with the rest of its channel and keeps its attempt
+            # the platform's own time (its parser caps it at a day): a rate limit may outlast loa's retry ceiling
             until = None if isinstance(error, AuthError) else (error.not_before or now + retry_delay(config, 1))
             pause_channel(session, delivery.channel, "auth" if isinstance(error, AuthError) else "rate", str(error),
                           until=until, now=now)
@@ -238,19 +294,25 @@ def record_failure(db: Database, config: Config, delivery_id: int, owner: str, e
             status = "paused"
         elif isinstance(error, TransientError) and delivery.attempts < config.document.daemon.max_attempts:
             next_at = now + retry_delay(config, delivery.attempts)
-            if error.not_before is not None:
-                next_at = max(next_at, error.not_before)
+            if error.not_before is not None:  # the platform's wait, within loa's own longest
+                next_at = min(max(next_at, error.not_before), now + longest)
             delivery.status, delivery.available_at, status = "retry_wait", next_at, "retry_wait"
+        elif may_have_gone_out:
+            # no more tries, and the post may be on the platform: a person checks, loa never guesses
+            delivery.status = status = "unknown"
+            error = TransientError(t("msg.may_have_gone_out", channel=delivery.channel, error=error))
         else:
             delivery.status = status = "failed"
             if isinstance(error, TransientError):
                 error = TransientError(t("msg.retries_exhausted", attempts=delivery.attempts, error=error))
         delivery.last_error, delivery.lease_owner, delivery.lease_expires_at = str(error), None, None
         delivery.updated_at = now
-        record(session, "failed" if status == "failed" else "attempt", campaign_id=post.campaign_id, post=post,
+        entry = {"failed": "failed", "unknown": "unknown"}.get(status, "attempt")
+        record(session, entry, campaign_id=post.campaign_id, post=post,
                channel=delivery.channel, at=now, delivery_id=delivery.id,
-               detail={"error": str(error), "class": kind, "attempt": delivery.attempts,
-                       "next_at": next_at.isoformat() if next_at else None})
+               detail={"error": str(error), "class": "unknown" if status == "unknown" else kind,
+                       "attempt": delivery.attempts, "next_at": next_at.isoformat() if next_at else None,
+                       "may_have_gone_out": may_have_gone_out})
         if status == "failed" and all(d.status in FINISHED_DELIVERY_STATUSES for d in post.deliveries):
             post.status = "done"
         return Outcome(delivery.channel, status, error=str(error), auth=isinstance(error, AuthError),
@@ -326,5 +388,9 @@ def publish_post(db: Database, config: Config, post_id: int, *, channel: str | N
             outcomes.append(Outcome(channel_of[delivery_id], "waiting", post_id=post_id, delivery_id=delivery_id,
                                     error=t("msg.waiting_for", channel=first, status=t(f"status.{first_status}"))))
             continue
-        outcomes.append(send_claimed(db, config, delivery_id, owner, adapters, renderer))
+        try:
+            outcomes.append(send_claimed(db, config, delivery_id, owner, adapters, renderer))
+        except NotRecorded as exc:  # this process ends soon: the next daemon settles it through a lookup
+            outcomes.append(Outcome(channel_of[delivery_id], "not_recorded", post_id=post_id,
+                                    delivery_id=delivery_id, error=str(exc)))
     return outcomes

@@ -44,6 +44,8 @@ def setup_logging(log_format: str = "text", level: int = logging.INFO) -> loggin
     logger.propagate = False
     # APScheduler narrates every job run at INFO: only its warnings belong in our log
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # a job that raises is told in one line by the daemon's own listener, not as APScheduler's traceback
+    logging.getLogger("apscheduler.executors").setLevel(logging.CRITICAL)
     return logger
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection, Iterable
 
 from sqlalchemy import select, update
 
 from posts.db import Database
+from posts.i18n import t
 from posts.models import Delivery, utcnow
 from posts.outreach import record
 
@@ -26,16 +28,23 @@ from .publishers import Publisher
 OVERDUE_AFTER = dt.timedelta(seconds=60)  # later than this at start means loa was not running at the time
 
 
-def take_over_abandoned(db: Database, owner: str, *, lease: dt.timedelta,
-                        now: dt.datetime | None = None) -> list[int]:
-    """Move expired or orphaned ``sending`` leases to ``owner`` (atomically, one by one). Returns their ids."""
+def take_over_abandoned(db: Database, owner: str, *, lease: dt.timedelta, now: dt.datetime | None = None,
+                        own_busy: Collection[int] | None = None) -> list[int]:
+    """Move expired or orphaned ``sending`` leases to ``owner`` (atomically, one by one). Returns their ids.
+
+    ``own_busy``: given, ``owner``'s own leases outside it (no send of ours holds them: the outcome could not be
+    written, a fault cut the send short) are settled too, so a live process never leaves one ``sending``.
+    """
     now = now or utcnow()
     with db.session() as session:
         rows = session.execute(select(Delivery.id, Delivery.lease_owner, Delivery.lease_expires_at)
                                .where(Delivery.status == "sending")).all()
     taken = []
     for row in rows:
-        if row.lease_owner == owner:  # our own send, still in flight in another thread: ours to record
+        if row.lease_owner == owner:
+            if own_busy is None or row.id in own_busy:  # our own send, in flight in another thread: ours to record
+                continue
+            taken.append(row.id)
             continue
         expired = row.lease_expires_at is None or row.lease_expires_at <= now
         if not (expired or owner_is_dead(row.lease_owner)):
@@ -50,11 +59,12 @@ def take_over_abandoned(db: Database, owner: str, *, lease: dt.timedelta,
     return taken
 
 
-def reconcile_abandoned(db: Database, config: Config, owner: str, adapters: dict[str, Publisher]) -> list[Outcome]:
-    """Settle every abandoned send through its adapter's ``find_existing``."""
+def reconcile_abandoned(db: Database, config: Config, owner: str, adapters: dict[str, Publisher], *,
+                        own_busy: Collection[int] | None = None) -> list[Outcome]:
+    """Settle every abandoned send through its adapter's ``find_existing`` (see ``take_over_abandoned``)."""
     lease = dt.timedelta(seconds=config.document.daemon.lease_seconds)
     outcomes = []
-    for delivery_id in take_over_abandoned(db, owner, lease=lease):
+    for delivery_id in take_over_abandoned(db, owner, lease=lease, own_busy=own_busy):
         try:
             outcomes.append(_reconcile(db, config, owner, delivery_id, adapters))
         except Exception as exc:  # noqa: BLE001 - one that cannot be settled must not strand the others
@@ -117,10 +127,13 @@ def mark_unknown(db: Database, owner: str, delivery_id: int, reason: str) -> Out
         return Outcome(delivery.channel, "unknown", error=reason, post_id=delivery.post_id, delivery_id=delivery_id)
 
 
-def pace_overdue(db: Database, config: Config, *, now: dt.datetime | None = None) -> tuple[int, int]:
+def pace_overdue(db: Database, config: Config, *, now: dt.datetime | None = None,
+                 overdue_before: dt.datetime | None = None, channels: Iterable[str] | None = None) -> tuple[int, int]:
     """Mark deliveries overdue past the grace window ``missed``; space the rest per channel.
 
-    Returns (missed, spaced).
+    Overdue: due before ``overdue_before`` (default a minute ago) and not sent. At start that is what downtime
+    left; at a sweep, what was made due in the past meanwhile (see ``PublishingDaemon.overdue_cutoff``).
+    ``channels``: only these (the ones this process can send to). Returns (missed, spaced).
     """
     now = now or utcnow()
     settings = config.document.daemon
@@ -129,7 +142,10 @@ def pace_overdue(db: Database, config: Config, *, now: dt.datetime | None = None
     missed = spaced = 0
     with db.transaction() as session:
         # what could be sent but was not: deliveries waiting for a paused channel or another channel keep waiting
-        ready = claimable(now - OVERDUE_AFTER, after=config.after, paused=paused_channels(session, now))
+        ready = claimable(overdue_before or now - OVERDUE_AFTER, after=config.after,
+                          paused=paused_channels(session, now))
+        if channels is not None:
+            ready = ready.where(Delivery.channel.in_(list(channels)))
         query = select(Delivery).where(Delivery.id.in_(ready.scalar_subquery())).order_by(Delivery.available_at,
                                                                                           Delivery.id)
         if not db.is_sqlite:  # rows another daemon is claiming right now are theirs, not ours to mark or move
@@ -139,7 +155,7 @@ def pace_overdue(db: Database, config: Config, *, now: dt.datetime | None = None
         for delivery in overdue:
             if delivery.status == "pending" and delivery.due_at < now - grace:
                 delivery.status, delivery.updated_at = "missed", now
-                delivery.last_error = f"overdue by more than {settings.grace_minutes:g} minutes (loa was not running)"
+                delivery.last_error = t("msg.overdue_missed", minutes=f"{settings.grace_minutes:g}")
                 record(session, "missed", campaign_id=delivery.post.campaign_id, post=delivery.post,
                        channel=delivery.channel, delivery_id=delivery.id,
                        detail={"due_at": delivery.due_at.isoformat(), "reason": delivery.last_error})

@@ -11,10 +11,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
 from posts.db import Database
+from posts.i18n import t
 from posts.models import DELIVERY_STATUSES, Campaign, Daemon, Delivery, Post, utcnow
 from posts.times import iso, zone
 
-from .claims import claimable, paused_channels
+from .claims import claimable, owner_is_dead, paused_channels
 from .config import Config
 
 NEEDS_A_PERSON = ("failed", "unknown", "missed")
@@ -35,9 +36,12 @@ def daemon_status(db: Database, config: Config, *, now: dt.datetime | None = Non
     now = now or utcnow()
     stale_after = dt.timedelta(seconds=3 * config.document.daemon.heartbeat_seconds + 5)
     with db.session() as session:
+        # alive: a fresh heartbeat, and, for a process of this machine, the process itself (a kill -9 is seen at
+        # once, not after the heartbeat goes stale)
         daemons = [{"owner": d.owner, "host": d.host, "pid": d.pid, "version": d.version,
                     "started_at": iso(d.started_at), "heartbeat_at": iso(d.heartbeat_at),
-                    "alive": d.stopped_at is None and now - d.heartbeat_at <= stale_after}
+                    "alive": d.stopped_at is None and now - d.heartbeat_at <= stale_after
+                    and not owner_is_dead(d.owner)}
                    for d in session.scalars(select(Daemon).where(Daemon.stopped_at.is_(None))
                                             .order_by(Daemon.heartbeat_at.desc()).limit(20))]
         counts = dict(session.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all())
@@ -49,8 +53,11 @@ def daemon_status(db: Database, config: Config, *, now: dt.datetime | None = Non
             .where(Delivery.id.in_(claimable(None, after=config.after, paused=paused).scalar_subquery()))
             .order_by(Delivery.available_at, Delivery.id).limit(1)).first()
         attention = _attention(session, config)
+        alive = any(d["alive"] for d in daemons)
+        _add_system_items(session, attention, paused=paused, daemons=daemons, alive=alive,
+                          waiting=next_row is not None, now=now)
     return {
-        "daemon": {"alive": any(d["alive"] for d in daemons), "processes": daemons},
+        "daemon": {"alive": alive, "processes": daemons},
         "deliveries": {status: counts.get(status, 0) for status in DELIVERY_STATUSES},
         "next": None if next_row is None else {
             "post": next_row.post_id, "title": next_row.title, "channel": next_row.channel,
@@ -59,6 +66,44 @@ def daemon_status(db: Database, config: Config, *, now: dt.datetime | None = Non
                     "since": iso(s.paused_at), "until": iso(s.resume_at)} for s in paused.values()],
         "attention": attention,
     }
+
+
+def _system_item(status: str, reason: str, hint: str, *, channel: str | None = None, post: int | None = None,
+                 title: str | None = None, campaign: str | None = None, due_at: str | None = None) -> dict[str, Any]:
+    return {"post": post, "title": title, "campaign": campaign, "channel": channel, "status": status,
+            "due_at": due_at, "reason": reason, "hint": hint}
+
+
+def _add_system_items(session: Any, attention: dict[str, Any], *, paused: dict[str, Any],
+                      daemons: list[dict[str, Any]], alive: bool, waiting: bool, now: dt.datetime) -> None:
+    """What holds every delivery up, first: no daemon running, a channel paused for a person, a stuck send."""
+    items: list[dict[str, Any]] = []
+    dead = [d for d in daemons if not d["alive"]]
+    if not alive and (dead or waiting):
+        last = dead[0] if dead else None
+        reason = t("msg.attention_daemon_dead", owner=last["owner"], at=last["heartbeat_at"]) if last \
+            else t("msg.attention_daemon_none")
+        items.append(_system_item("stopped", reason, t("msg.hint_daemon"), due_at=last["heartbeat_at"] if last
+                                  else None))
+    for state in paused.values():
+        if state.pause_kind != "rate":  # a rate limit ends by itself; refused credentials or a broken target do not
+            items.append(_system_item("paused", state.paused_reason or "", t("msg.hint_paused", channel=state.channel),
+                                      channel=state.channel, due_at=iso(state.paused_at)))
+    stuck = session.execute(
+        select(Delivery.channel, Delivery.lease_owner, Delivery.lease_expires_at, Delivery.due_at,
+               Post.id.label("post_id"), Post.title, Campaign.slug, Campaign.timezone)
+        .join(Post, Post.id == Delivery.post_id).join(Campaign, Campaign.id == Post.campaign_id)
+        .where(Delivery.status == "sending").order_by(Delivery.due_at).limit(ATTENTION_LIMIT)).all()
+    for row in stuck:
+        expired = row.lease_expires_at is None or row.lease_expires_at <= now
+        if expired or owner_is_dead(row.lease_owner):
+            items.append(_system_item("stuck", t("msg.attention_stuck", owner=row.lease_owner or "-"),
+                                      t("msg.hint_stuck", post=row.post_id, channel=row.channel),
+                                      channel=row.channel, post=row.post_id, title=row.title, campaign=row.slug,
+                                      due_at=_when(row.due_at, row.timezone)))
+    attention["items"][:0] = items
+    del attention["items"][ATTENTION_LIMIT:]
+    attention["total"] += len(items)
 
 
 def _attention(session, config: Config) -> dict[str, Any]:

@@ -196,8 +196,8 @@ def print_status(report: dict[str, Any]) -> None:
         table.add_column(t(f"col.{key}"), overflow="fold")
     for item in attention["items"]:
         due = _local(item["due_at"]).strftime("%d/%m %H:%M") if item["due_at"] else "–"
-        table.add_row(str(item["post"]), item["channel"], status_text(item["status"]), due, item["title"],
-                      item["reason"] or "–", item["hint"])
+        table.add_row(str(item["post"] or "–"), item["channel"] or "–", status_text(item["status"]), due,
+                      item["title"] or "–", item["reason"] or "–", item["hint"])
     console.print(table)
 
 

@@ -139,9 +139,12 @@ def test_status_tells_a_newcomer_what_is_going_on(project):
     fast_daemon(project)
     queue_now(project, 2, pace=3600)
     shown = project.ok("status").stdout
-    assert "No daemon is running" in shown and "Nothing needs your attention" in shown and "Bài số 1" in shown
+    # posts are waiting and nothing publishes them: that needs a person, and says what to do
+    assert "No daemon is running" in shown and "Nothing needs your attention" not in shown and "Bài số 1" in shown
     report = project.json("status")
     assert report["daemon"]["alive"] is False and report["deliveries"]["pending"] == 4
+    assert [item["status"] for item in report["attention"]["items"]] == ["stopped"]
+    assert "systemctl start loa" in report["attention"]["items"][0]["hint"]
     assert report["next"]["title"] == "Bài số 1" and report["paused"] == []
     daemon = spawn_loa(project, "run")
     try:

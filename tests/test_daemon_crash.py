@@ -96,7 +96,8 @@ def test_when_the_adapter_cannot_tell_the_delivery_is_unknown_and_never_resent(p
     assert delivery_states(project)[(post, "facebook")] == "unknown"
     project.ok("run", "--once")
     assert delivery_states(project)[(post, "facebook")] == "unknown" and posts_created(graph) == 1
-    item, = project.json("status")["attention"]["items"]
+    stopped, item = project.json("status")["attention"]["items"]  # the killed daemon first, then its send
+    assert stopped["status"] == "stopped" and "systemctl start loa" in stopped["hint"]
     assert item["status"] == "unknown" and "loa retry" in item["hint"] and "interrupted send" in item["reason"]
 
 

@@ -121,7 +121,7 @@ def test_retry_after_is_honoured_and_a_429_pauses_the_site(project, wordpress, m
     monkeypatch.setenv("LOA_PORTAL_PASSWORD", wordpress.app_password)
     with FaultProxy(wordpress.url) as proxy:
         project.set_channel("portal", wordpress_channel(wordpress, via=proxy))
-        fast_daemon(project, retry_base_seconds=0.2)
+        fast_daemon(project, retry_base_seconds=0.2, retry_max_seconds=600)  # Retry-After is kept within this
         first, second = queue_now(project, 2, pace=0.3, slug="retry-after")
         make_due(project, first)
         make_due(project, second)

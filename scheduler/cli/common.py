@@ -126,7 +126,8 @@ class App:
 
     def database(self, *, create: bool = False) -> Database:
         if self._database is None:
-            self._database = open_database(self.config.database_url, create=create)
+            self._database = open_database(self.config.database_url, create=create, busy_timeout_ms=round(
+                self.config.document.database.busy_timeout_seconds * 1000))
         return self._database
 
     def database_exists(self) -> bool:

@@ -110,10 +110,12 @@ def approve_command(app: App, post_ids: tuple[int, ...], campaign: str | None) -
 @click.argument("post_ids", metavar="ID...", type=POST_ID, nargs=-1, required=True)
 @pass_app
 def cancel_command(app: App, post_ids: tuple[int, ...]) -> None:
-    cancelled, already = cancel_posts(app.database(), post_ids)
-    click.echo(t("msg.cancelled", count=len(cancelled), ids=_ids(cancelled)))
-    if already:
-        click.echo(t("msg.already_cancelled", ids=_ids(already)))
+    result = cancel_posts(app.database(), post_ids)
+    click.echo(t("msg.cancelled", count=len(result.cancelled), ids=_ids(result.cancelled)))
+    if result.already:
+        click.echo(t("msg.already_cancelled", ids=_ids(result.already)))
+    for post_id, channels in result.maybe_live.items():  # not a plain success: it may be live already
+        click.echo(t("msg.cancel_maybe_live", id=post_id, channels=", ".join(channels)), err=True)
 
 
 def _ids(ids: list[int]) -> str:

@@ -7,6 +7,7 @@ raises one of three errors the dispatcher understands: ``TransientError`` (try a
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from functools import cache
@@ -22,11 +23,15 @@ class PublishError(Exception):
 
 
 class TransientError(PublishError):
-    def __init__(self, message: str, *, not_before: dt.datetime | None = None, channel_wide: bool = False) -> None:
+    def __init__(self, message: str, *, not_before: dt.datetime | None = None, channel_wide: bool = False,
+                 ambiguous: bool = False) -> None:
         super().__init__(message)
         self.not_before = not_before  # from Retry-After or a platform's usage headers
         # a rate limit on the whole account or page: the channel pauses, its deliveries keep their attempts
         self.channel_wide = channel_wide
+        # the request that creates the post went out and its answer was lost (a read timeout, a reset, a 5xx):
+        # the platform may hold the post, so loa treats the delivery as gone out until a lookup settles it
+        self.ambiguous = ambiguous
 
 
 class PermanentError(PublishError):
@@ -35,6 +40,53 @@ class PermanentError(PublishError):
 
 class AuthError(PublishError):
     """Credentials are missing, expired or lack a permission: every delivery of the channel waits."""
+
+
+# Retry-After and usage headers are the platform's words: a wait longer than this is a broken header, not a plan.
+LONGEST_WAIT = dt.timedelta(days=1)
+
+
+def retry_after(value: str | None, *, now: dt.datetime | None = None) -> dt.datetime | None:
+    """The time a ``Retry-After`` header names (delay-seconds or an HTTP date), clamped to ``LONGEST_WAIT``.
+
+    Whatever a server sends (``soon``, a number too large for a date, a date in the past) gives a time or None,
+    never an exception: a plain 503 must stay a plain transient error.
+    """
+    now = now or dt.datetime.now(dt.timezone.utc)
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value.isascii() and value.isdigit():
+        return now + min(dt.timedelta(seconds=int(value[:12])), LONGEST_WAIT)
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None
+    if parsed is None:
+        return None
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+    return min(max(parsed, now), now + LONGEST_WAIT)
+
+
+def request_went_out(exc: BaseException) -> bool:
+    """False only when a ``requests`` error shows the request never reached the server (no connection was made);
+    a read timeout, a reset or a broken answer leave it open whether the server acted on it."""
+    import requests
+    from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    if not isinstance(exc, requests.ConnectionError):
+        return True
+    # requests wraps urllib3's MaxRetryError, whose ``reason`` says what failed
+    seen: list[BaseException] = [exc]
+    for error in seen:
+        if isinstance(error, (NewConnectionError, ConnectTimeoutError)):
+            return False
+        for inner in (*error.args, getattr(error, "reason", None), error.__cause__, error.__context__):
+            if isinstance(inner, BaseException) and inner not in seen and len(seen) < 20:
+                seen.append(inner)
+    return True
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from typing import Any
 
 import requests
 
-from . import (AuthError, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher, PublishError,
-               TransientError)
+from . import (LONGEST_WAIT, AuthError, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher,
+               PublishError, TransientError, request_went_out)
 
 CONNECT_TIMEOUT = 5  # seconds; the read timeout is the channel's ``timeout`` setting
 SLOW_DOWN_AT = 90  # percent of any usage figure: stop sending before the platform throttles at 100
@@ -59,7 +59,9 @@ class FacebookPublisher(Publisher):
             answer = self.session.request(method, f"{self.root}/{path}", headers=headers, timeout=self.timeout,
                                           **kwargs)
         except requests.RequestException as exc:  # the token is in a header, never in these messages
-            raise TransientError(f"{method} /{path}: {type(exc).__name__}") from None
+            # a write whose answer was lost may have been done: publish() decides what that means for the post
+            raise TransientError(f"{method} /{path}: {type(exc).__name__}",
+                                 ambiguous=method != "GET" and request_went_out(exc)) from None
         self._read_usage(answer)
         try:
             body = answer.json()
@@ -73,27 +75,31 @@ class FacebookPublisher(Publisher):
         raise exc
 
     def _read_usage(self, answer: requests.Response) -> None:
+        """Slow down before Meta throttles. The headers are read defensively: a malformed one is ignored."""
         figures: list[float] = []
-        regain = 0
+        regain = 0.0
         for header in ("X-App-Usage", "X-Business-Use-Case-Usage"):
             try:
                 data = json.loads(answer.headers.get(header) or "{}")
             except ValueError:
                 continue
-            entries = [data] if header == "X-App-Usage" else [e for v in data.values() for e in v]
-            for entry in entries:
-                figures += [float(entry.get(k) or 0) for k in ("call_count", "total_time", "total_cputime")]
-                regain = max(regain, int(entry.get("estimated_time_to_regain_access") or 0))
+            if not isinstance(data, dict):
+                continue
+            entries = [data] if header == "X-App-Usage" else \
+                [e for v in data.values() if isinstance(v, list) for e in v]
+            for entry in (e for e in entries if isinstance(e, dict)):
+                figures += [_number(entry.get(k)) for k in ("call_count", "total_time", "total_cputime")]
+                regain = max(regain, _number(entry.get("estimated_time_to_regain_access")))
         if regain or (figures and max(figures) >= SLOW_DOWN_AT):
-            wait = dt.timedelta(minutes=regain) if regain else RATE_LIMIT_PAUSE
+            wait = min(dt.timedelta(minutes=regain), LONGEST_WAIT) if regain else RATE_LIMIT_PAUSE
             self.paused_until = dt.datetime.now(dt.timezone.utc) + wait
 
     def _classify(self, method: str, path: str, status: int, error: dict[str, Any]) -> Exception:
         code, subcode = error.get("code"), error.get("error_subcode")
         text = f"{method} /{path}: HTTP {status} code {code}" + (f"/{subcode}" if subcode else "") + \
             f": {error.get('message', '')}"
-        if code in (1, 2) or status >= 500:
-            return TransientError(text)
+        if code in (1, 2) or status >= 500:  # on a write, the post may exist all the same (CONTRACTS: codes 1, 2)
+            return TransientError(text, ambiguous=method != "GET")
         if code == 80001 or code in RATE_LIMIT_CODES:
             return TransientError(text, not_before=self.paused_until or
                                   dt.datetime.now(dt.timezone.utc) + RATE_LIMIT_PAUSE, channel_wide=True)
@@ -125,26 +131,38 @@ class FacebookPublisher(Publisher):
                                      files={"source": (banner.path.name, banner.path.read_bytes(), "image/png")})
                 post_id = created.get("post_id") or created["id"]
                 detail = {"photo_id": str(created["id"]), "post_id": str(post_id)}
-            elif outgoing.banners:  # several photos: uploaded unpublished, then one feed post attaches them all
-                data = {"message": outgoing.text}
-                for index, banner in enumerate(outgoing.banners):
-                    photo = self._call("POST", f"{page}/photos", data={"published": "false"},
-                                       files={"source": (banner.path.name, banner.path.read_bytes(), "image/png")})
-                    data[f"attached_media[{index}]"] = json.dumps({"media_fbid": photo["id"]})
-                post_id = self._call("POST", f"{page}/feed", data=data)["id"]
             else:
-                post_id = self._call("POST", f"{page}/feed", data={"message": outgoing.text})["id"]
+                data = {"message": outgoing.text}
+                if outgoing.banners:  # several photos: uploaded unpublished, then one feed post attaches them all
+                    data.update(self._unpublished_photos(outgoing))
+                post_id = self._call("POST", f"{page}/feed", data=data)["id"]
         except (Duplicate, TransientError) as exc:
-            # a 500 may have created the post, a 506 says it exists: find it before anyone retries
-            if isinstance(exc, TransientError) and exc.not_before is not None:
+            # a 500 or a lost answer may have created the post, a 506 says it exists: look before anyone retries
+            if isinstance(exc, TransientError) and not exc.ambiguous:
                 raise
-            found = self.find_existing(outgoing)
+            try:
+                found = self.find_existing(outgoing)
+            except PublishError:
+                found = None  # cannot tell now: the delivery stays "may have gone out" until a lookup settles it
             if found is not None:
                 return found
             if isinstance(exc, Duplicate):
                 raise PermanentError(f"{exc}; no matching post was found") from None
             raise
         return Published(str(post_id), self._permalink(str(post_id)), detail=detail)
+
+    def _unpublished_photos(self, outgoing: Outgoing) -> dict[str, str]:
+        """Upload the banners unpublished: nobody sees them, so a lost answer here is not a post gone out."""
+        attached = {}
+        for index, banner in enumerate(outgoing.banners):
+            try:
+                photo = self._call("POST", f"{self.settings.page_id}/photos", data={"published": "false"},
+                                   files={"source": (banner.path.name, banner.path.read_bytes(), "image/png")})
+            except TransientError as exc:
+                exc.ambiguous = False
+                raise
+            attached[f"attached_media[{index}]"] = json.dumps({"media_fbid": photo["id"]})
+        return attached
 
     def _permalink(self, post_id: str) -> str | None:
         try:
@@ -237,3 +255,12 @@ class FacebookPublisher(Publisher):
 
 class Duplicate(PermanentError):
     """Graph code 506: the post is already there."""
+
+
+def _number(value: Any) -> float:
+    """A usage figure as a finite number from 0 up; anything else (text, NaN, a huge value) counts as 0 or its cap."""
+    try:
+        number = float(value or 0)
+    except (TypeError, ValueError, OverflowError):
+        return 0.0
+    return min(max(number, 0.0), 1e6) if number == number else 0.0

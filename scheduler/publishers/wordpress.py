@@ -7,8 +7,6 @@ before uploading, so a retry does not leave a second orphan image.
 """
 from __future__ import annotations
 
-import datetime as dt
-import email.utils
 import os
 from importlib.metadata import version
 from typing import Any
@@ -17,7 +15,7 @@ from urllib.parse import urlencode
 import requests
 
 from . import (AuthError, Banner, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher,
-               TransientError)
+               PublishError, TransientError, request_went_out, retry_after)
 
 CONNECT_TIMEOUT = 5  # seconds; the read timeout is the channel's ``timeout`` setting
 ME = "/wp/v2/users/me"
@@ -76,7 +74,9 @@ class WordPressPublisher(Publisher):
             answer = self.session.request(method, self._url(route, params), auth=self._auth(),
                                           timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:  # no secret in these: the password travels in a header
-            raise TransientError(f"{method} {route}: {type(exc).__name__}") from None
+            # a write whose answer was lost may have been done: the caller decides what that means for the post
+            raise TransientError(f"{method} {route}: {type(exc).__name__}",
+                                 ambiguous=method != "GET" and request_went_out(exc)) from None
         if answer.ok:
             try:
                 answer.json()
@@ -101,14 +101,36 @@ class WordPressPublisher(Publisher):
         body: dict[str, Any] = {"title": outgoing.title, "content": outgoing.text, "status": "publish",
                                 "slug": outgoing.slug}
         banner = outgoing.banners[0] if outgoing.banners else None  # chosen for this channel by load_outgoing
-        if banner is not None:
-            body["featured_media"] = self._media(banner, outgoing.title)
-        if self.settings.category:
-            body["categories"] = [self._term("categories", self.settings.category)]
-        if self.settings.tags:
-            body["tags"] = [self._term("tags", name) for name in self.settings.tags]
-        created = self._call("POST", "/wp/v2/posts", json=body)
+        try:  # an image or a term that may have been made is no post: the retry finds them again by name
+            if banner is not None:
+                body["featured_media"] = self._media(banner, outgoing.title)
+            if self.settings.category:
+                body["categories"] = [self._term("categories", self.settings.category)]
+            if self.settings.tags:
+                body["tags"] = [self._term("tags", name) for name in self.settings.tags]
+        except TransientError as exc:
+            exc.ambiguous = False
+            raise
+        try:
+            created = self._call("POST", "/wp/v2/posts", json=body)
+        except TransientError as exc:
+            if exc.ambiguous:  # the site may have made the post: found now, or it stays "may have gone out"
+                return self._found_after(outgoing, exc)
+            raise
         return Published(str(created["id"]), created.get("link"))
+
+    def _found_after(self, outgoing: Outgoing, error: TransientError) -> Published:
+        """After a create whose answer was lost: the post if the site shows it, else the ambiguous error again.
+
+        "Not found" right now does not settle it (a slow site may still be making the post): the retry's own
+        lookup does, later."""
+        try:
+            found = self.find_existing(outgoing)
+        except PublishError:
+            found = None
+        if found is not None:
+            return found
+        raise error
 
     def _media(self, banner: Banner, title: str) -> int:
         slug = f"loa-{banner.sha256[:20]}"  # WordPress names the attachment after the file: found again on retry
@@ -173,19 +195,11 @@ def _classify(method: str, route: str, answer: requests.Response) -> Exception:
     if answer.status_code == 403:
         return AuthError(f"the user may not do this ({text})")
     if answer.status_code == 429 or answer.status_code >= 500:
-        # a 429 is the site's limit, for every delivery of the channel alike
-        return TransientError(text, not_before=_retry_after(answer), channel_wide=answer.status_code == 429)
+        # a 429 is the site's limit, for every delivery of the channel alike; a 5xx on a write may have done it
+        return TransientError(text, not_before=retry_after(answer.headers.get("Retry-After")),
+                              channel_wide=answer.status_code == 429,
+                              ambiguous=answer.status_code >= 500 and method != "GET")
     return PermanentError(text)
-
-
-def _retry_after(answer: requests.Response) -> dt.datetime | None:
-    value = answer.headers.get("Retry-After")
-    if not value:
-        return None
-    if value.isdigit():
-        return dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=int(value))
-    parsed = email.utils.parsedate_to_datetime(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
 
 
 class NotWordPress(AuthError):
