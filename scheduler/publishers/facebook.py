@@ -17,7 +17,7 @@ from typing import Any
 import requests
 
 from . import (LONGEST_WAIT, AuthError, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher,
-               PublishError, TransientError, request_went_out)
+               PublishError, TransientError, request_went_out, retry_after)
 
 CONNECT_TIMEOUT = 5  # seconds; the read timeout is the channel's ``timeout`` setting
 SLOW_DOWN_AT = 90  # percent of any usage figure: stop sending before the platform throttles at 100
@@ -71,6 +71,8 @@ class FacebookPublisher(Publisher):
             return body
         error = body.get("error") or {}
         exc = self._classify(method, path, answer.status_code, error)
+        if isinstance(exc, TransientError) and exc.not_before is None:  # a proxy in front may say when
+            exc.not_before = retry_after(answer.headers.get("Retry-After"))
         exc.graph_code = error.get("code")  # type: ignore[attr-defined]  # read by metrics()
         raise exc
 
