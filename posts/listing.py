@@ -135,7 +135,8 @@ def post_record(session: Session, post_id: int) -> dict[str, Any]:
         "timezone": post.campaign.timezone,
         "deliveries": [{"channel": d.channel, "status": d.status, "attempts": d.attempts,
                         "remote_id": d.remote_id, "permalink": d.permalink, "last_error": d.last_error,
-                        "published_at": iso_utc(d.published_at)} for d in post.deliveries],
+                        "published_at": iso_utc(d.published_at), "may_have_gone_out": d.may_have_gone_out}
+                       for d in post.deliveries],
         "history": [{"at": iso(e.at.astimezone(tz)), "kind": e.kind, "channel": e.channel, "detail": e.detail}
                     for e in history],
     }

@@ -60,6 +60,7 @@ def test_edit_and_reschedule_are_refused_while_a_lost_answer_is_unsettled(page):
     assert "may have" in error and "facebook" in error
     shown = project.json("post", "show", str(post))
     assert shown["title"] == "Bài số 1"
+    assert {d["channel"]: d["may_have_gone_out"] for d in shown["deliveries"]} == {"portal": True, "facebook": True}
     # the retry looks first, finds the post the Page made, and records it: one post, with the text that went out
     retry_due(project, post)
     project.ok("run", "--until-idle")
