@@ -73,7 +73,12 @@ def paragraphs(eval_ctx: Any, value: str) -> str:
     """Blank-line separated paragraphs as ``<p>``; line breaks inside as ``<br>``. Plain text stays as it is."""
     if not eval_ctx.autoescape:
         return value
-    parts = [p.strip() for p in re.split(r"\n\s*\n", str(value).strip()) if p.strip()]
+    return text_as_html(str(value))
+
+
+def text_as_html(value: str) -> Markup:
+    """Plain text as escaped HTML paragraphs: whatever it contains (``<img onerror=…>``) arrives as text."""
+    parts = [p.strip() for p in re.split(r"\n\s*\n", value.strip()) if p.strip()]
     return Markup("\n".join(f"<p>{escape(part).replace(chr(10), Markup('<br>'))}</p>" for part in parts))
 
 
