@@ -90,16 +90,8 @@ def _load(db: Database, config: Config, delivery_id: int, owner: str, renderer: 
         if delivery.lease_expires_at - utcnow() < lease / 2 and not _renew_lease(db, delivery_id, owner, lease):
             return None  # it waited long behind others and another process took it over: theirs now
         if delivery.post.status == "approved":
-            settings = config.channels.get(delivery.channel)
+            # the stored text, with the link of the channel it waited for filled in: no template runs here
             outgoing = outgoing_for(session, config, delivery_id)
-            follows = delivery.wait_for or config.after.get(delivery.channel)
-            # the text again with the links of the channel it followed (the post's other deliveries: one query)
-            links = {d.channel: d.permalink for d in delivery.post.deliveries
-                     if d.status == "published" and d.permalink} if follows else {}
-            if links and renderer is not None and settings is not None:
-                text = renderer.text_with_links(delivery.post, delivery.channel, links,
-                                                where=f"post {delivery.post_id} ({delivery.channel})")
-                outgoing = Outgoing(**{**vars(outgoing), "text": text})
             # a retry tells the adapter so: it looks for an earlier post before creating one
             outgoing.extra["attempt"] = delivery.attempts
             outgoing.extra["maybe_sent"] = bool(delivery.maybe_sent)

@@ -13,13 +13,15 @@ from sqlalchemy.orm import Session
 from posts.errors import UserError
 from posts.i18n import t
 from posts.models import Delivery, Render
-from posts.render.text import channel_kinds
+from posts.render.links import fill_links, has_links
+from posts.render.text import ChannelKind, channel_kinds, check_limits
 
 from .config import Config
 from .publishers import Banner, Outgoing
 
 
-def load_outgoing(session: Session, delivery_id: int, media_dir: Path, banner_size: str | None = None) -> Outgoing:
+def load_outgoing(session: Session, delivery_id: int, media_dir: Path, banner_size: str | None = None,
+                  kind: str | None = None) -> Outgoing:
     """The delivery as it goes out. Its images: every screen banner when the post lists its ``banner.sizes``
     (several photos in one post), else the one in the channel kind's ``banner_size`` (else all of them)."""
     delivery = session.get(Delivery, delivery_id)
@@ -31,6 +33,8 @@ def load_outgoing(session: Session, delivery_id: int, media_dir: Path, banner_si
     text = next((r.content for r in renders if r.kind == "text" and r.channel == delivery.channel), None)
     if text is None:
         raise UserError(t("err.not_rendered", id=post.id, channel=delivery.channel))
+    if kind is not None and has_links(text):  # the link of the channel it waited for, now that it is out
+        text = _with_links(text, delivery, channel_kinds()[kind], with_banner=bool(post.banner))
     banners = tuple(Banner(r.name, media_dir / (r.media_path or ""), r.sha256) for r in renders
                     if r.kind == "banner" and r.name.endswith(".png"))  # print PDFs are not for screens
     if not (post.banner or {}).get("sizes") and banner_size is not None:
@@ -43,9 +47,20 @@ def load_outgoing(session: Session, delivery_id: int, media_dir: Path, banner_si
                     publish_at=post.publish_at, slug=f"loa-{origin}-{delivery.id}", banners=banners)
 
 
+def _with_links(text: str, delivery: Delivery, kind: ChannelKind, *, with_banner: bool) -> str:
+    links = {d.channel: d.permalink for d in delivery.post.deliveries if d.status == "published" and d.permalink}
+    text = fill_links(text, links, html=kind.format == "html")
+    # the real link may be longer than the room counted for it at queue time: then this delivery cannot go
+    check_limits(kind, title=delivery.post.title, text=text, with_banner=with_banner,
+                 where=f"post {delivery.post_id} ({delivery.channel})")
+    return text
+
+
 def outgoing_for(session: Session, config: Config, delivery_id: int) -> Outgoing:
     """The delivery as it goes out on its configured channel: the media folder and banner size from config.toml."""
     delivery = session.get(Delivery, delivery_id)
     settings = config.channels.get(delivery.channel) if delivery is not None else None
-    size = channel_kinds()[settings.channel_kind()].banner_size if settings is not None else None
-    return load_outgoing(session, delivery_id, Path(config.path_of(config.document.render.media)), banner_size=size)
+    kind = settings.channel_kind() if settings is not None else None
+    size = channel_kinds()[kind].banner_size if kind is not None else None
+    return load_outgoing(session, delivery_id, Path(config.path_of(config.document.render.media)), banner_size=size,
+                         kind=kind)

@@ -47,10 +47,13 @@ def test_preview_writes_exactly_what_is_stored(project):
     for name in files:
         assert str(out / name) in result.stdout
     stored = {r[2]: r for r in renders(project, post["id"])}
+    # the sample's Facebook post waits for the portal: its link, not out yet, is shown as a note (issue 10, item 7)
+    pending = stored["facebook.txt"][6].replace("\ue000loa-link:portal\ue001", "[link of portal, once it is published]")
     for name in files:
         data = (out / name).read_bytes()
-        assert hashlib.sha256(data).hexdigest() == stored[name][3]
-    assert (out / "facebook.txt").read_text(encoding="utf-8") == stored["facebook.txt"][6]
+        expected = pending.encode() if name == "facebook.txt" else None
+        assert data == expected if expected else hashlib.sha256(data).hexdigest() == stored[name][3]
+    assert "[link of portal, once it is published]" in (out / "facebook.txt").read_text(encoding="utf-8")
     assert post["title"].upper() in (out / "facebook.txt").read_text(encoding="utf-8")
 
 

@@ -24,6 +24,7 @@ from ..i18n import t
 from ..models import Campaign, Post, Render, utcnow
 from ..times import zone
 from .banner import BannerText, render_banner
+from .links import link_placeholder
 from .sizes import Size, parse_size
 from .text import ChannelKind, TextRenderer, channel_kinds, check_limits
 from .themes import load_theme
@@ -78,6 +79,7 @@ class RenderSettings:
     theme: str = DEFAULT_THEME
     themes_dir: Path | None = None
     templates_dir: Path | None = None
+    after: dict[str, str] = field(default_factory=dict)  # config.toml's channel order (a campaign's comes first)
 
 
 @dataclass
@@ -118,7 +120,7 @@ class Renderer:
         if name and not any(self.text.has_template(self.kind(c), name) for c in channels):
             raise UserError(t("err.unknown_template", template=name), where=where)
 
-    def _context(self, post: PostContent, campaign: Campaign, links: dict[str, str | None] | None) -> dict[str, Any]:
+    def _context(self, post: PostContent, campaign: Campaign) -> dict[str, Any]:
         tz = zone(campaign.timezone)
         local = post.publish_at.astimezone(tz)
         return {
@@ -131,36 +133,33 @@ class Renderer:
             "day": {"number": (local.date() - campaign.start_date).days + 1,
                     "count": (campaign.end_date - campaign.start_date).days + 1},
             "hashtags": campaign.hashtags,
-            # permalinks of the post's other channels: known once they are published (see ``text_with_links``)
-            "links": Links(links or {}),
         }
 
-    def _text(self, post: PostContent, context: dict[str, Any], channel: str, *, where: str) -> tuple[ChannelKind, str]:
+    def _links(self, post: PostContent, campaign: Campaign, channel: str) -> Links:
+        """The link of the channel this one waits for, as a placeholder filled in when sending (links.py)."""
+        first = campaign.waits_for(channel, post.channels) or self.settings.after.get(channel)
+        return Links({first: link_placeholder(first)} if first and first in post.channels else {})
+
+    def _text(self, post: PostContent, context: dict[str, Any], channel: str, *, where: str,
+              campaign: Campaign) -> tuple[ChannelKind, str]:
         kind = self.kind(channel)
         template = post.template if post.template and self.text.has_template(kind, post.template) else None
-        text = self.text.render(kind, template, {**context, "channel": channel})
+        text = self.text.render(kind, template, {**context, "channel": channel,
+                                                 "links": self._links(post, campaign, channel)})
         check_limits(kind, title=post.title, text=text, with_banner=bool(post.banner), where=where)
         return kind, text
 
     def render(self, post: PostContent, campaign: Campaign, *, where: str) -> list[dict[str, Any]]:
         """Rows for the renders table: one text per channel, one file per banner size."""
-        context = self._context(post, campaign, None)
+        context = self._context(post, campaign)
         self.check_template(post.template, post.channels, where=where)
         rows = []
         for channel in post.channels:
-            kind, text = self._text(post, context, channel, where=where)
+            kind, text = self._text(post, context, channel, where=where, campaign=campaign)
             rows.append(self._row(post, "text", channel, f"{channel}.{kind.extension}", text.encode(), content=text))
         if post.banner:
             rows += self._banners(post, campaign, where=where)
         return rows
-
-    def text_with_links(self, post: Post, channel: str, links: dict[str, str | None], *, where: str) -> str:
-        """The channel's text again, now that other channels of the post are published (``{{ links.portal }}``).
-
-        Only the links differ from what was previewed: the post itself cannot change once approved and claimed.
-        """
-        content = PostContent.of(post)
-        return self._text(content, self._context(content, post.campaign, links), channel, where=where)[1]
 
     def _banner_jobs(self, post: PostContent, campaign: Campaign, *, where: str) -> list[BannerJob]:
         banner = post.banner or {}

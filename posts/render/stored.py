@@ -15,6 +15,7 @@ from ..lookup import get_campaign, get_post
 from ..models import Post
 from ..outreach import record_rendered
 from .artefacts import Renderer, stored_renders
+from .links import fill_links
 
 
 @dataclass
@@ -63,11 +64,17 @@ def export_preview(db: Database, post_id: int, out: Path, renderer: Renderer) ->
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise UserError(t("err.output_unwritable", error=exc.strerror), where="--out") from None
+        # the link of a channel it waits for: the real one once that is out, else a visible note of where it goes
+        links = {d.channel: d.permalink for d in post.deliveries if d.status == "published" and d.permalink}
+        cancelled = {d.channel for d in post.deliveries if d.status == "cancelled"}
         paths = []
         for render in renders:
             target = out / render.name
             if render.kind == "text":
-                target.write_text(render.content or "", encoding="utf-8")
+                text = fill_links(render.content or "", links, html=render.name.endswith(".html"),
+                                  missing=lambda channel: "" if channel in cancelled else
+                                  t("template_limits.link_pending", channel=channel))
+                target.write_text(text, encoding="utf-8")
             else:
                 shutil.copyfile(renderer.settings.media_dir / (render.media_path or ""), target)
             paths.append(target)

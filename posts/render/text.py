@@ -17,13 +17,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jinja2 import (ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound,
-                    TemplateSyntaxError, UndefinedError, pass_eval_context, select_autoescape)
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2 import (ChoiceLoader, StrictUndefined, TemplateError, TemplateNotFound, TemplateSyntaxError,
+                    UndefinedError, pass_eval_context, select_autoescape)
+from jinja2.sandbox import SecurityError
 from markupsafe import Markup, escape
 
 from ..errors import UserError
 from ..i18n import t
+from .links import measured_length
+from .sandbox import BoundedSandbox, RootedLoader, TemplateLimitError, TemplateOutsideError, stream_bounded
 
 BUILTIN_TEMPLATES = resources.files("assets") / "templates"
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
@@ -71,23 +73,29 @@ def paragraphs(eval_ctx: Any, value: str) -> str:
     """Blank-line separated paragraphs as ``<p>``; line breaks inside as ``<br>``. Plain text stays as it is."""
     if not eval_ctx.autoescape:
         return value
-    parts = [p.strip() for p in re.split(r"\n\s*\n", str(value).strip()) if p.strip()]
+    return text_as_html(str(value))
+
+
+def text_as_html(value: str) -> Markup:
+    """Plain text as escaped HTML paragraphs: whatever it contains (``<img onerror=…>``) arrives as text."""
+    parts = [p.strip() for p in re.split(r"\n\s*\n", value.strip()) if p.strip()]
     return Markup("\n".join(f"<p>{escape(part).replace(chr(10), Markup('<br>'))}</p>" for part in parts))
 
 
 class TextRenderer:
     def __init__(self, user_folder: Path | None = None) -> None:
-        folders = [str(user_folder)] if user_folder else []
-        folders.append(str(BUILTIN_TEMPLATES))
+        folders = [Path(user_folder)] if user_folder else []
+        folders.append(Path(str(BUILTIN_TEMPLATES)))
         # Immutable: a template cannot append to the campaign's hashtags or change the organisation for the next
-        # post either.
-        self.env = ImmutableSandboxedEnvironment(
-            loader=ChoiceLoader([FileSystemLoader(folder) for folder in folders]),
+        # post either. Bounded: no operation builds a huge number or string (see sandbox.py).
+        self.env = BoundedSandbox(
+            loader=ChoiceLoader([RootedLoader(folder) for folder in folders]),
             autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False, default=False),
             undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
             auto_reload=False,  # templates do not change while loa runs: no stat() per render
         )
         self.env.filters.update(ngay=ngay, thu=thu, ddmmyyyy=ddmmyyyy, gio=gio, paragraphs=paragraphs)
+        self.env.wrap_filters()
 
     def template_name(self, kind: ChannelKind, name: str | None) -> str:
         return f"{kind.name}/{name or kind.default_template}.{kind.extension}.j2"
@@ -98,16 +106,23 @@ class TextRenderer:
             return True
         except TemplateNotFound:
             return False
+        except TemplateOutsideError as exc:
+            raise _outside_error(exc, self.template_name(kind, name)) from None
         except TemplateError as exc:
             raise _template_error(exc, self.template_name(kind, name)) from None
 
     def render(self, kind: ChannelKind, name: str | None, context: dict[str, Any]) -> str:
         template_name = self.template_name(kind, name)
         try:
-            text = self.env.get_template(template_name).render(context)
+            # streamed, so output that grows past the limit stops there instead of filling the memory
+            text = stream_bounded(self.env.get_template(template_name).generate(context))
         except TemplateNotFound as exc:  # the template itself, or one it includes
             where = template_name if exc.name != template_name else None
             raise UserError(t("err.unknown_template", template=exc.name), where=where) from None
+        except TemplateOutsideError as exc:
+            raise _outside_error(exc, template_name) from None
+        except (MemoryError, RecursionError) as exc:  # whatever the bounds did not foresee: still the template's
+            raise _template_error(TemplateLimitError(type(exc).__name__), template_name) from None
         except (TemplateError, SecurityError) as exc:
             raise _template_error(exc, template_name) from None
         except Exception as exc:  # noqa: BLE001 - {{ 1/0 }}, a filter given the wrong value: the template's fault
@@ -115,9 +130,16 @@ class TextRenderer:
         return unicodedata.normalize("NFC", text.strip()) + "\n"
 
 
+def _outside_error(exc: TemplateOutsideError, template_name: str) -> UserError:
+    where = template_name if exc.name != template_name else None
+    return UserError(t("template_limits.outside", template=exc.name), where=where)
+
+
 def _template_error(exc: Exception, template_name: str) -> UserError:
     line = getattr(exc, "lineno", None) or _template_line(template_name)
     where = f"{template_name}:{line}" if line else template_name
+    if isinstance(exc, TemplateLimitError):
+        return UserError(t("template_limits.refused", message=exc), where=where)
     if isinstance(exc, SecurityError) or "unsafe" in str(exc):
         return UserError(t("err.template_unsafe", message=exc), where=where)
     if isinstance(exc, TemplateSyntaxError):
@@ -140,7 +162,9 @@ def _template_line(template_name: str) -> int | None:
 
 def check_limits(kind: ChannelKind, *, title: str, text: str, with_banner: bool, where: str) -> None:
     """Per-channel length limits, checked when the post is queued: the message names channel, limit, length."""
-    measured = {"title": len(title), ("caption" if with_banner and "caption" in kind.limits else "text"): len(text)}
+    # a link still to come (see links.py) counts as the room a link takes, not as its placeholder
+    measured = {"title": len(title),
+                ("caption" if with_banner and "caption" in kind.limits else "text"): measured_length(text)}
     for field, length in measured.items():
         limit = kind.limits.get(field)
         if limit is not None and length > limit:

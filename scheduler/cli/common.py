@@ -122,7 +122,8 @@ class App:
         return Renderer(RenderSettings(
             kinds={name: channel.channel_kind() for name, channel in config.channels.items()},
             media_dir=config.path_of(render.media), organization=organization, theme=render.theme,
-            themes_dir=config.path_of(render.themes), templates_dir=config.path_of(render.templates)))
+            themes_dir=config.path_of(render.themes), templates_dir=config.path_of(render.templates),
+            after=config.after))
 
     def database(self, *, create: bool = False) -> Database:
         if self._database is None:

@@ -23,7 +23,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from posts.files import write_atomically
-from posts.render.text import ngay, thu
+from posts.render.text import channel_kinds, ngay, text_as_html, thu
 from posts.times import zone
 
 from . import LOCAL_CHANNEL, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher
@@ -34,14 +34,16 @@ SITE_ASSETS = resources.files("assets") / "site"
 
 @cache
 def _template(name: str) -> Any:
-    # loa's own templates, not users': a plain environment. The post body is the portal render, escaped already.
+    # loa's own templates, not users': a plain environment. The post body is Markup only when it is a portal-kind
+    # render (escaped by its sandbox); titles and summaries are escaped here.
     env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
     return env.from_string((SITE_ASSETS / name).read_text(encoding="utf-8"))
 
 
-def _summary(fragment: str, limit: int = 220) -> str:
-    fragment = re.sub(r'<p class="loa-meta">.*?</p>', " ", fragment, flags=re.S)  # the date line is shown apart
-    text = html.unescape(re.sub(r"<[^>]+>", " ", fragment))
+def _summary(fragment: str, limit: int = 220, *, is_html: bool = True) -> str:
+    if is_html:
+        fragment = re.sub(r'<p class="loa-meta">.*?</p>', " ", fragment, flags=re.S)  # the date line is shown apart
+    text = html.unescape(re.sub(r"<[^>]+>", " ", fragment)) if is_html else fragment
     text = re.sub(r"\s+", " ", text).strip()
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
@@ -75,6 +77,12 @@ class StaticSitePublisher(Publisher):
             yield manifest
             write_atomically(path, json.dumps(manifest, ensure_ascii=False, indent=1).encode())
 
+    @property
+    def is_html(self) -> bool:
+        """Whether this channel's texts are HTML (a portal-kind render, escaped by its sandbox); any other kind is
+        plain text and is escaped here, whatever it contains."""
+        return channel_kinds()[self.settings.channel_kind()].format == "html"
+
     def publish(self, outgoing: Outgoing) -> Published:
         local = outgoing.publish_at.astimezone(zone(outgoing.timezone))
         banner = None
@@ -88,10 +96,11 @@ class StaticSitePublisher(Publisher):
         page = f"posts/{outgoing.slug}.html"
         entry = {"slug": outgoing.slug, "title": outgoing.title, "page": page, "banner": banner,
                  "campaign_name": outgoing.campaign_name,
-                 "date_label": f"{thu(local)}, {ngay(local)}", "summary": _summary(outgoing.text),
+                 "date_label": f"{thu(local)}, {ngay(local)}", "summary": _summary(outgoing.text, is_html=self.is_html),
                  "published_at": outgoing.publish_at.astimezone(dt.timezone.utc).isoformat(timespec="seconds")}
+        content = Markup(outgoing.text) if self.is_html else text_as_html(outgoing.text)
         with self._locked() as manifest:
-            body = _template("page.html.j2").render(post=entry, content=Markup(outgoing.text), site_title=self.title)
+            body = _template("page.html.j2").render(post=entry, content=content, site_title=self.title)
             write_atomically(self.folder / page, body.encode(), make_parents=True)
             manifest[outgoing.slug] = entry
             self._rebuild(manifest)
