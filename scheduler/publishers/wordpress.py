@@ -7,6 +7,7 @@ before uploading, so a retry does not leave a second orphan image.
 """
 from __future__ import annotations
 
+import html
 import os
 from importlib.metadata import version
 from typing import Any
@@ -98,8 +99,8 @@ class WordPressPublisher(Publisher):
         existing = self.find_existing(outgoing)
         if existing is not None:
             return existing
-        body: dict[str, Any] = {"title": outgoing.title, "content": outgoing.text, "status": "publish",
-                                "slug": outgoing.slug}
+        body: dict[str, Any] = {"title": html.escape(outgoing.title, quote=False), "content": self._content(outgoing),
+                                "status": "publish", "slug": outgoing.slug}
         banner = outgoing.banners[0] if outgoing.banners else None  # chosen for this channel by load_outgoing
         try:  # an image or a term that may have been made is no post: the retry finds them again by name
             if banner is not None:
@@ -118,6 +119,15 @@ class WordPressPublisher(Publisher):
                 return self._found_after(outgoing, exc)
             raise
         return Published(str(created["id"]), created.get("link"))
+
+    def _content(self, outgoing: Outgoing) -> str:
+        """The post's HTML: a portal-kind render is loa's own escaped HTML; any other kind is plain text, escaped
+        into paragraphs (an administrator's posts are not filtered by WordPress: no script gets through us)."""
+        from posts.render.text import channel_kinds, text_as_html
+
+        if channel_kinds()[self.settings.channel_kind()].format == "html":
+            return outgoing.text
+        return str(text_as_html(outgoing.text))
 
     def _found_after(self, outgoing: Outgoing, error: TransientError) -> Published:
         """After a create whose answer was lost: the post if the site shows it, else the ambiguous error again.
