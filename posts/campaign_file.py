@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, m
 from .i18n import t
 from .times import FIRST_YEAR, LAST_YEAR, in_range, localize, zone
 from .errors import UserError
+from .plain_text import check_document
 from .tomlfile import array_table_lines, located_error, read_toml, validate
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,99}$"
@@ -137,6 +138,7 @@ def load_campaign_file(path: Path, *, default_timezone: str, known_channels: lis
     """Read and validate a campaign file. Raises UserError naming the file, key and line of the first problem."""
     path = Path(path)
     text, data = read_toml(path)
+    check_document(data, path, text)  # before the model: a control character is named as such, with its line
     document: CampaignDocument = validate(CampaignDocument, data, path, text)
     spec = document.campaign
 

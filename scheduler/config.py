@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from posts.errors import UserError
 from posts.i18n import t
+from posts.plain_text import check_document
 from posts.times import zone
 from posts.tomlfile import located_error, read_toml, validate
 
@@ -240,6 +241,7 @@ def load_config(path: Path) -> Config:
     if not path.exists():
         raise UserError(t("err.config_missing"), where=str(path))
     text, data = read_toml(path)
+    check_document(data, path, text)
     channels = data.get("channels")
     if isinstance(channels, dict):
         for name, settings in channels.items():

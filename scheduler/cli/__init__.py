@@ -9,8 +9,24 @@ import click
 
 from posts.errors import UserError
 from posts.i18n import available_languages, set_language, t
+from posts.plain_text import check_text, problem
 
 from .common import App, LoaGroup, pass_app
+
+
+def _check_arguments(args: list[str]) -> None:
+    """Arguments are text like any other input: no control characters, nothing that was not UTF-8 (Python hands
+    such bytes over as lone surrogates, which would fail later, deep in the database or the terminal)."""
+    for index, arg in enumerate(args):
+        if problem(arg) is None:
+            continue
+        if arg.startswith("--") and "=" in arg:
+            where = arg.split("=", 1)[0]
+        elif index > 0 and args[index - 1].startswith("-") and problem(args[index - 1]) is None:
+            where = args[index - 1]  # the option this is the value of (or a flag before a positional: near enough)
+        else:
+            where = t("input.argument", number=index + 1)
+        check_text(arg, where=where if problem(where) is None else t("input.argument", number=index + 1))
 
 
 def _language_from_argv(args: list[str]) -> str | None:
@@ -32,6 +48,7 @@ class RootGroup(LoaGroup):
         # every invocation starts from the environment's language (several run in one process under tests)
         set_language(language if language in available_languages() else None)
         try:
+            _check_arguments(args)
             result = super().main(args=args, prog_name=prog_name or "loa", standalone_mode=False, **extra)
         except UserError as exc:
             click.echo(f"{t('msg.error')}: {exc}", err=True)
