@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import campaign_toml, future_day
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -128,3 +130,42 @@ def test_arguments_that_are_not_utf8_are_refused_in_a_real_process(project):
                              "--kind", "note", "--title", "x"], capture_output=True, cwd=project.root, timeout=120)
     assert result.returncode == 2, result.stderr
     assert result.stderr.decode().strip().splitlines() == ["error: --campaign: is not valid UTF-8 text"]
+
+
+# --- item 16: no password in the database URL of config.toml, and none ever shown ----------------------------
+
+def _set_database_url(project, url: str) -> None:
+    text = project.config.read_text(encoding="utf-8")
+    project.config.write_text(text.replace("[database]\n", f'[database]\nurl = "{url}"\n', 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize("url", ["postgresql+psycopg://loa@127.0.0.1/loa?password=hunter2",
+                                 "postgresql+psycopg://loa@127.0.0.1/loa?sslmode=require&sslpassword=hunter2",
+                                 "postgresql+psycopg://loa@127.0.0.1/loa?PASSWORD=hunter2",
+                                 "postgresql+psycopg://loa:hunter2@127.0.0.1/loa"])
+def test_password_in_the_config_url_is_refused(bare, url):
+    bare.config.write_text(f'[database]\nurl = "{url}"\n', encoding="utf-8")
+    line = bare.fails("init")
+    assert "database.url" in line and "LOA_DATABASE_URL" in line and "hunter2" not in line
+    assert not (bare.root / "var").exists()
+
+
+def test_password_from_the_environment_is_never_shown(project):
+    url = f"sqlite:///{project.root}/var/env.db?password=hunter2&sslpassword=s3cret&mode=rwc"
+    result = project.run("init", env={"LOA_DATABASE_URL": url})
+    assert result.exit_code == 0, result.output
+    assert "hunter2" not in result.output and "s3cret" not in result.output
+    assert "password=***" in result.stdout and "sslpassword=***" in result.stdout and "mode=rwc" in result.stdout
+    (project.root / "var" / "env.db").unlink()
+    other = f"sqlite:///{project.root}/var/nothing.db?password=hunter2"
+    result = project.run("queue", env={"LOA_DATABASE_URL": other})
+    assert result.exit_code == 2 and "hunter2" not in result.output and "password=***" in result.stderr
+
+
+def test_password_of_a_postgresql_url_from_the_environment_is_masked(bare, postgres):
+    url = postgres.create_database("masked").replace("loa@", "loa:hunter2@") + "?password=hunter3"
+    bare.config.write_text('[defaults]\ntimezone = "Asia/Ho_Chi_Minh"\n', encoding="utf-8")
+    result = bare.run("init", env={"LOA_DATABASE_URL": url})
+    assert result.exit_code == 0, result.output
+    assert "hunter2" not in result.output and "hunter3" not in result.output
+    assert "loa:***@127.0.0.1" in result.stdout and "password=***" in result.stdout

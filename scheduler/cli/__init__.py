@@ -90,6 +90,7 @@ def cli(ctx: click.Context, config_option: str | None, lang: str | None) -> None
 @cli.command("init", help="help.init")
 @pass_app
 def init_command(app: App) -> None:
+    from posts.db import display_url
     from scheduler.config import write_default_config
 
     path = app.config_path
@@ -97,7 +98,7 @@ def init_command(app: App) -> None:
         write_default_config(path)
         click.echo(t("msg.config_created", path=path))
     database = app.database(create=True)
-    click.echo(t("msg.database_ready", url=database.url.render_as_string(hide_password=True),
+    click.echo(t("msg.database_ready", url=display_url(database.url),
                  revision=database.schema_revision()))
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -13,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from posts.db import Database, open_database
+from posts.errors import UserError
 from posts.i18n import t
-from scheduler.config import Config, find_config, load_config
+from scheduler.config import DATABASE_URL_ENV, Config, find_config, load_config
 
 if TYPE_CHECKING:  # Jinja2 and Pillow load only for the commands that render
     from posts.render.artefacts import Renderer
@@ -126,7 +128,8 @@ class App:
 
     def database(self, *, create: bool = False) -> Database:
         if self._database is None:
-            self._database = open_database(self.config.database_url, create=create)
+            where = DATABASE_URL_ENV if os.environ.get(DATABASE_URL_ENV) else "database.url"
+            self._database = open_database(self.config.database_url, create=create, where=where)
         return self._database
 
     def database_exists(self) -> bool:
