@@ -166,7 +166,10 @@ def load_campaign_file(path: Path, *, default_timezone: str, known_channels: lis
             _check_channels(post.channels, known_channels, ("posts", index, "channels"), fail)
         if post.day is not None:
             assert post.time is not None
-            moment = dt.datetime.combine(spec.start + dt.timedelta(days=post.day - 1), post.time)
+            day = _campaign_day(spec.start, post.day)
+            if day is None:  # a typo like day = 100000 is an error, not a post in the year 2300 or a crash
+                raise fail(("posts", index, "day"), t("val.year_range", first=FIRST_YEAR, last=LAST_YEAR))
+            moment = dt.datetime.combine(day, post.time)
         else:
             assert post.at is not None
             moment = post.at
@@ -186,6 +189,15 @@ def load_campaign_file(path: Path, *, default_timezone: str, known_channels: lis
         channels=list(dict.fromkeys(spec.channels)), hashtags=[nfc(h) for h in spec.hashtags],
         banner_theme=spec.banner_theme, after=dict(spec.after), posts=planned,
     )
+
+
+def _campaign_day(start: dt.date, number: int) -> dt.date | None:
+    """Day ``number`` (1 = ``start``), or None when it falls outside the years loa accepts."""
+    try:
+        day = start + dt.timedelta(days=number - 1)
+    except OverflowError:
+        return None
+    return day if in_range(day) else None
 
 
 def _check_channels(channels: list[str], known: list[str], loc: tuple[Any, ...], fail: Any) -> None:

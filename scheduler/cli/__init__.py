@@ -1,6 +1,7 @@
 """The ``loa`` command line: a thin layer over posts/ and scheduler/ functions that work without it."""
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from typing import Any
@@ -11,7 +12,10 @@ from posts.errors import UserError
 from posts.i18n import available_languages, set_language, t
 from posts.plain_text import check_text, problem
 
+from . import common
 from .common import App, LoaGroup, pass_app
+
+DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EFBIG}
 
 
 def _check_arguments(args: list[str]) -> None:
@@ -27,6 +31,21 @@ def _check_arguments(args: list[str]) -> None:
         else:
             where = t("input.argument", number=index + 1)
         check_text(arg, where=where if problem(where) is None else t("input.argument", number=index + 1))
+
+
+def _runtime_failure(exc: Exception) -> str:
+    """One line for a failure that is not the input's: the database (which one), the disk (which file), or loa."""
+    from sqlalchemy.exc import DatabaseError
+
+    first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if isinstance(exc, DatabaseError):  # unreachable, locked, or not a database at all (a corrupt file)
+        where = common.opened_database
+        return f"{t('msg.database_error')}: {where + ': ' if where else ''}{first_line}"
+    if isinstance(exc, OSError) and exc.errno in DISK_ERRORS:  # disk full, read-only: the system's, not ours
+        if exc.filename is None:  # a write to an open file: the system does not say which
+            return t("input.disk_error_unnamed", error=exc.strerror or first_line)
+        return t("input.disk_error", path=exc.filename, error=exc.strerror or first_line)
+    return f"{t('msg.internal_error')}: {first_line}"
 
 
 def _language_from_argv(args: list[str]) -> str | None:
@@ -47,6 +66,7 @@ class RootGroup(LoaGroup):
         language = _language_from_argv(args)
         # every invocation starts from the environment's language (several run in one process under tests)
         set_language(language if language in available_languages() else None)
+        common.opened_database = None
         try:
             _check_arguments(args)
             result = super().main(args=args, prog_name=prog_name or "loa", standalone_mode=False, **extra)
@@ -65,11 +85,7 @@ class RootGroup(LoaGroup):
         except Exception as exc:  # a fault of ours or of the system, not of the input: exit 1, still one line
             if os.environ.get("LOA_DEBUG"):
                 raise
-            from sqlalchemy.exc import OperationalError
-
-            kind = t("msg.database_error") if isinstance(exc, OperationalError) else t("msg.internal_error")
-            click.echo(f"{t('msg.error')}: {kind}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
-                       err=True)
+            click.echo(f"{t('msg.error')}: {_runtime_failure(exc)}", err=True)
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from posts.db import Database, open_database
+from posts.db import Database, display_url, open_database
 from posts.errors import UserError
 from posts.i18n import t
 from scheduler.config import DATABASE_URL_ENV, Config, find_config, load_config
@@ -99,6 +99,8 @@ class LoaGroup(TranslatedHelp, click.Group):
 
 LoaGroup.group_class = LoaGroup
 
+opened_database: str | None = None  # the database this invocation uses, shown masked in a database error
+
 
 class App:
     """The objects a command needs, made on first use: commands that need no database open none."""
@@ -129,6 +131,8 @@ class App:
     def database(self, *, create: bool = False) -> Database:
         if self._database is None:
             where = DATABASE_URL_ENV if os.environ.get(DATABASE_URL_ENV) else "database.url"
+            global opened_database
+            opened_database = display_url(self.config.database_url)  # named by an error while opening, too
             self._database = open_database(self.config.database_url, create=create, where=where)
         return self._database
 
