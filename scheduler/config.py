@@ -288,8 +288,9 @@ def load_config(path: Path) -> Config:
                                     t("err.after_cycle", chain=" → ".join([*chain, step])))
             chain.append(step)
             step = channels[step].after
+    # loa's own folders; a channel's target folder is the channel's problem (it fails or pauses when sending),
+    # so one broken channel does not stop every command
     folders = [(("render", key), getattr(document.render, key)) for key in ("media", "themes", "templates")]
-    folders += [(("channels", name, "path"), getattr(channel, "path", None)) for name, channel in channels.items()]
     for loc, value in folders:
         if isinstance(value, str) and (blocker := _not_a_folder(path.parent / value)) is not None:
             raise located_error(path, text, loc, t("input.not_a_folder", path=blocker))

@@ -222,12 +222,6 @@ def test_media_folder_that_is_not_a_folder_is_refused(project, folder):
     assert project.counts()["posts"] == 0
 
 
-def test_static_site_path_that_is_a_device_is_refused(project):
-    project.set_channel("portal", 'adapter = "static-site"\npath = "/dev/null"')
-    line = project.fails("channels", "check")
-    assert "channels.portal.path" in line and "/dev/null" in line
-
-
 @pytest.fixture
 def small_disk(project):
     """The media folder on a 200 kB tmpfs: a real ENOSPC, not a patched function."""
