@@ -259,3 +259,12 @@ def test_channels_check_before_init(bare):
     assert result.exit_code == 0, result.output
     assert "portal: OK" in result.stdout and "Traceback" not in result.output
     assert not bare.db_path.exists()  # checking channels creates no database
+
+
+@pytest.mark.parametrize("moment", ["2999-12-31T23:59:00-12:00", "1970-01-01T00:30:00+14:00"])
+def test_a_moment_that_is_outside_1970_2999_in_the_campaign_timezone_is_an_error(project, moment):
+    project.ok("campaign", "import", str(project.write("c.toml", campaign_toml("tuan-le", posts=0))))
+    line = project.fails("post", "add", "--campaign", "tuan-le", "--at", moment, "--title", "T", "--body", "B",
+                         "--allow-past")
+    assert "--at" in line and "1970" in line and "2999" in line and "warning" not in line
+    assert project.counts()["posts"] == 0
