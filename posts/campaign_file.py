@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, m
 from .i18n import t
 from .times import FIRST_YEAR, LAST_YEAR, in_range, localize, zone
 from .errors import UserError
+from .plain_text import check_document
 from .tomlfile import array_table_lines, located_error, read_toml, validate
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,99}$"
@@ -137,6 +138,7 @@ def load_campaign_file(path: Path, *, default_timezone: str, known_channels: lis
     """Read and validate a campaign file. Raises UserError naming the file, key and line of the first problem."""
     path = Path(path)
     text, data = read_toml(path)
+    check_document(data, path, text)  # before the model: a control character is named as such, with its line
     document: CampaignDocument = validate(CampaignDocument, data, path, text)
     spec = document.campaign
 
@@ -164,7 +166,10 @@ def load_campaign_file(path: Path, *, default_timezone: str, known_channels: lis
             _check_channels(post.channels, known_channels, ("posts", index, "channels"), fail)
         if post.day is not None:
             assert post.time is not None
-            moment = dt.datetime.combine(spec.start + dt.timedelta(days=post.day - 1), post.time)
+            day = _campaign_day(spec.start, post.day)
+            if day is None:  # a typo like day = 100000 is an error, not a post in the year 2300 or a crash
+                raise fail(("posts", index, "day"), t("val.year_range", first=FIRST_YEAR, last=LAST_YEAR))
+            moment = dt.datetime.combine(day, post.time)
         else:
             assert post.at is not None
             moment = post.at
@@ -184,6 +189,15 @@ def load_campaign_file(path: Path, *, default_timezone: str, known_channels: lis
         channels=list(dict.fromkeys(spec.channels)), hashtags=[nfc(h) for h in spec.hashtags],
         banner_theme=spec.banner_theme, after=dict(spec.after), posts=planned,
     )
+
+
+def _campaign_day(start: dt.date, number: int) -> dt.date | None:
+    """Day ``number`` (1 = ``start``), or None when it falls outside the years loa accepts."""
+    try:
+        day = start + dt.timedelta(days=number - 1)
+    except OverflowError:
+        return None
+    return day if in_range(day) else None
 
 
 def _check_channels(channels: list[str], known: list[str], loc: tuple[Any, ...], fail: Any) -> None:

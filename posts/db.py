@@ -5,13 +5,14 @@ everyday commands start quickly.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,6 +23,30 @@ from .i18n import t
 SCHEMA_HEAD = "0004"
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Query parameters of a database URL that carry a secret (libpq's password and sslpassword, and the like):
+# masked wherever a URL is shown, refused in config.toml.
+SECRET_QUERY = re.compile(r"pass|pwd|secret|token|key|auth", re.IGNORECASE)
+MASK = "***"
+
+
+def secret_parts(url: URL) -> list[str]:
+    """What in ``url`` is a secret: its password and any secret query parameter, by name."""
+    found = ["password"] if url.password else []
+    return found + [key for key in url.query if SECRET_QUERY.search(key)]
+
+
+def display_url(url: str | URL) -> str:
+    """The URL as loa shows it: the password and secret query parameters masked (also one from LOA_DATABASE_URL).
+    A URL that does not parse is not shown at all, since where its password is cannot be told."""
+    try:
+        parsed = url if isinstance(url, URL) else make_url(url)
+    except (ArgumentError, ValueError):
+        return MASK
+    placeholder = "loa-masked-value"  # rendering would percent-encode "***" in a query
+    query = {key: placeholder for key in parsed.query if SECRET_QUERY.search(key)}
+    if query:
+        parsed = parsed.update_query_dict(query)
+    return parsed.render_as_string(hide_password=True).replace(placeholder, MASK)
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -47,20 +72,20 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 class Database:
     """The queue database. ``session()`` for reading, ``transaction()`` for an atomic write."""
 
-    def __init__(self, url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
+    def __init__(self, url: str, *, where: str = "database.url", busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
         try:
             parsed = make_url(url)
             parsed.port  # noqa: B018 - a port that is not a number fails here, not at the first query
         except (ArgumentError, ValueError) as exc:
-            raise UserError(t("err.database_url"), where="database.url") from exc
+            raise UserError(t("err.database_url"), where=where) from exc
         self.url = parsed
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         try:
             self.engine = create_engine(parsed)
         except ImportError as exc:  # a driver that is not installed: its name helps
-            raise UserError(t("err.database_driver", error=exc), where="database.url") from exc
+            raise UserError(t("err.database_driver", error=exc), where=where) from exc
         except (ArgumentError, ValueError) as exc:  # the message would repeat the URL, password and all
-            raise UserError(t("err.database_url"), where="database.url") from exc
+            raise UserError(t("err.database_url"), where=where) from exc
         if self.is_sqlite:
             _configure_sqlite(self.engine, busy_timeout_ms)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
@@ -116,13 +141,15 @@ def alembic_config() -> Any:
     return config
 
 
-def open_database(url: str, *, create: bool = False, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> Database:
-    """Open the database, upgrading an older schema. A missing one is created only when ``create`` is set."""
-    database = Database(url, busy_timeout_ms=busy_timeout_ms)
+def open_database(url: str, *, create: bool = False, where: str = "database.url",
+                  busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> Database:
+    """Open the database, upgrading an older schema. A missing one is created only when ``create`` is set.
+    ``where`` names the URL's origin in errors (``LOA_DATABASE_URL`` when the environment gives it)."""
+    database = Database(url, where=where, busy_timeout_ms=busy_timeout_ms)
     revision = database.schema_revision()
     if revision is None and not create:
         database.dispose()
-        raise UserError(t("err.database_missing", url=database.url.render_as_string(hide_password=True)))
+        raise UserError(t("err.database_missing", url=display_url(database.url)))
     if revision != SCHEMA_HEAD:
         database.upgrade()
     return database

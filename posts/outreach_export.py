@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,8 @@ from typing import Any
 from .errors import UserError
 from .files import replaced_when_done
 from .i18n import t
+from .spreadsheet import ILLEGAL_XML, XLSX_TEXT_LIMIT, csv_text, xlsx_cell
+from .spreadsheet import xlsx_text as _xlsx_text
 
 FORMATS = ("csv", "xlsx", "jsonl")
 # (key, width in characters in the spreadsheet); the header is t("logcmd.col_<key>")
@@ -25,12 +26,6 @@ COLUMNS = (("id", 8), ("at", 17), ("at_utc", 21), ("kind", 12), ("campaign", 24)
            ("permalink", 40), ("error", 40), ("metrics", 30), ("detail", 60))
 TEXT_COLUMNS = ("kind", "campaign", "channel", "title", "place", "remote_id", "permalink", "error", "metrics")
 DATE_FORMAT = "dd/mm/yyyy hh:mm"
-XLSX_TEXT_LIMIT = 32_767  # characters Excel keeps in a cell
-# Text a spreadsheet would run as a formula when it opens a CSV: such cells get a leading apostrophe.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# Characters XML 1.0 does not allow (openpyxl's ILLEGAL_CHARACTERS_RE, and the non-characters and lone
-# surrogates it lets through): dropped from spreadsheet cells.
-ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def detail_json(detail: dict[str, Any] | None) -> str | None:
@@ -100,9 +95,8 @@ def write_csv(entries: Iterable[dict[str, Any]], path: Path) -> int:
         for entry in entries:
             row = flat_row(entry)
             for index in texts:
-                value = row[index]
-                if value and value.startswith(FORMULA_STARTS):
-                    row[index] = "'" + value
+                if row[index]:
+                    row[index] = csv_text(row[index])
             writer.writerow(row)
             count += 1
     return count
@@ -153,14 +147,6 @@ def write_xlsx(entries: Iterable[dict[str, Any]], path: Path) -> int:
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
     workbook.save(path)
     return count
-
-
-def _xlsx_text(value: str) -> str:
-    if ILLEGAL_XML.search(value):  # control characters are not allowed in the file format
-        value = ILLEGAL_XML.sub("", value)
-    if len(value) > XLSX_TEXT_LIMIT:
-        value = value[:XLSX_TEXT_LIMIT - 1] + "…"
-    return value
 
 
 class _FastRows:
@@ -262,9 +248,7 @@ class _FastRows:
         row = []
         for value in values:
             if isinstance(value, str):
-                cell = WriteOnlyCell(self.sheet, value=_xlsx_text(value))
-                cell.data_type = "s"  # never a formula
-                value = cell
+                value = xlsx_cell(self.sheet, value)
             elif isinstance(value, dt.datetime):
                 cell = WriteOnlyCell(self.sheet, value=value)
                 cell.number_format = DATE_FORMAT

@@ -21,6 +21,7 @@ from .i18n import t
 from .lookup import get_campaign
 from .models import OutreachEntry
 from .outreach_log import MANUAL_KINDS
+from .plain_text import check_text
 from .times import parse_date, zone
 
 PHOTO_FOLDER = "log-photos"
@@ -75,7 +76,7 @@ def read_photo(path: Path) -> Photo:
 
 
 def _text(value: str | None, *, where: str, limit: int, required: bool) -> str | None:
-    value = nfc(value.strip()) if value is not None else None
+    value = nfc(check_text(value, where=where).strip()) if value is not None else None
     if not value:
         if required:
             raise UserError(t("val.empty"), where=where)

@@ -17,6 +17,7 @@ from .db import Database
 from .errors import UserError
 from .i18n import t
 from .lookup import get_campaign, get_post
+from .plain_text import check_text
 from .models import Campaign, Delivery, Post, utcnow
 from .outreach import record, record_rendered
 from .times import parse_when, zone
@@ -58,7 +59,7 @@ def _channels(names: Sequence[str], known: Sequence[str], *, where: str) -> list
 
 
 def _text(value: str, *, where: str) -> str:
-    value = nfc(value.strip())
+    value = nfc(check_text(value, where=where).strip())
     if not value:
         raise UserError(t("val.empty"), where=where)
     return value

@@ -73,7 +73,11 @@ def parse_when(text: str, tz: ZoneInfo, *, where: str) -> dt.datetime:
             or not in_range(parsed.date())):
         # A bare date is not a moment: refuse rather than guess midnight.
         raise UserError(t("err.bad_when", value=text), where=where)
-    return localize(parsed, tz)
+    moment = localize(parsed, tz)
+    for day in (moment.astimezone(tz).date(), moment.astimezone(dt.timezone.utc).date()):
+        if not in_range(day):  # 2999-12-31T23:00-12:00 is already the year 3000 in Hanoi: an error, not a warning
+            raise UserError(t("val.year_range", first=FIRST_YEAR, last=LAST_YEAR), where=where)
+    return moment
 
 
 def localize(moment: dt.datetime, tz: ZoneInfo) -> dt.datetime:

@@ -107,6 +107,8 @@ def describe_error(error: dict[str, Any], *, key: str = "") -> str:
         return t("val.unknown_key")
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
+    if kind == "finite_number":  # inf or nan where a number is expected
+        return t("input.finite_number")
     if kind == "string_too_short":
         return t("val.empty")
     if kind == "string_pattern_mismatch":  # never echo the value: it may be a pasted token

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from posts.errors import UserError
 from posts.i18n import t
+from posts.plain_text import check_document
 from posts.times import zone
 from posts.tomlfile import located_error, read_toml, validate
 
@@ -27,7 +28,8 @@ CHANNEL_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,49}$")
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: "600" is not a number and true is not 1; no inf or nan (a timedelta of inf seconds crashes later)
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class DatabaseSection(_Section):
@@ -38,7 +40,19 @@ class DatabaseSection(_Section):
     @field_validator("url")
     @classmethod
     def no_password(cls, value: str) -> str:
+        """No secret in the file: neither ``user:password@`` nor ``?password=`` (libpq reads both)."""
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        from posts.db import secret_parts
+
         if re.match(r"^[a-z0-9+]+://[^/@]*:[^/@]*@", value):
+            raise ValueError(t("err.password_in_url"))
+        try:
+            parsed = make_url(value)
+        except (ArgumentError, ValueError):
+            return value  # refused, without echoing it, when the database is opened
+        if secret_parts(parsed):
             raise ValueError(t("err.password_in_url"))
         return value
 
@@ -154,23 +168,25 @@ class RenderSection(_Section):
     media: str = "var/media"  # where banner files are kept, relative to this file
 
 
-Seconds = Annotated[float, Field(gt=0)]
+DAY, WEEK = 86_400, 7 * 86_400  # in seconds
+Seconds = Annotated[float, Field(gt=0, le=DAY)]  # sane ranges: larger values are typos, and overflow timers
+Minutes = Annotated[float, Field(gt=0, le=WEEK // 60)]
 
 
 class DaemonSection(_Section):
     """How ``loa run`` paces, retries and recovers. Defaults suit a real office; tests shorten them."""
 
-    grace_minutes: Annotated[float, Field(ge=0)] = 360  # overdue by more than this after downtime: missed
-    spacing_seconds: Annotated[float, Field(ge=0)] = 120  # minimum gap between overdue sends on one channel
+    grace_minutes: Annotated[float, Field(ge=0, le=WEEK // 60)] = 360  # overdue by more than this after downtime
+    spacing_seconds: Annotated[float, Field(ge=0, le=DAY)] = 120  # minimum gap between overdue sends on a channel
     max_attempts: Annotated[int, Field(ge=1, le=100)] = 6  # transient failures before a delivery fails
     retry_base_seconds: Seconds = 30  # first retry after about this; doubled each attempt, with jitter
-    retry_max_seconds: Seconds = 3600
+    retry_max_seconds: Annotated[float, Field(gt=0, le=WEEK)] = 3600
     lease_seconds: Seconds = 600  # longer than any send: an expired lease means its owner died mid-send
     shutdown_seconds: Seconds = 30  # on SIGTERM, how long in-flight sends may take to finish
-    sweep_seconds: Seconds = 1  # how often the queue is looked at (new posts, edits made elsewhere)
-    heartbeat_seconds: Seconds = 10
-    health_minutes: Seconds = 15  # channel checks; a paused channel resumes when its check passes
-    metrics_minutes: Seconds = 5  # how often engagement figures that fell due (+1 h, +24 h, +7 days) are read
+    sweep_seconds: Annotated[float, Field(gt=0, le=3600)] = 1  # how often the queue is looked at
+    heartbeat_seconds: Annotated[float, Field(gt=0, le=3600)] = 10
+    health_minutes: Minutes = 15  # channel checks; a paused channel resumes when its check passes
+    metrics_minutes: Minutes = 5  # how often engagement figures that fell due (+1 h, +24 h, +7 days) are read
 
 
 class ConfigDocument(_Section):
@@ -242,6 +258,7 @@ def load_config(path: Path) -> Config:
     if not path.exists():
         raise UserError(t("err.config_missing"), where=str(path))
     text, data = read_toml(path)
+    check_document(data, path, text)
     channels = data.get("channels")
     if isinstance(channels, dict):
         for name, settings in channels.items():
@@ -273,4 +290,21 @@ def load_config(path: Path) -> Config:
                                     t("err.after_cycle", chain=" → ".join([*chain, step])))
             chain.append(step)
             step = channels[step].after
+    # loa's own folders; a channel's target folder is the channel's problem (it fails or pauses when sending),
+    # so one broken channel does not stop every command
+    folders = [(("render", key), getattr(document.render, key)) for key in ("media", "themes", "templates")]
+    for loc, value in folders:
+        if isinstance(value, str) and (blocker := _not_a_folder(path.parent / value)) is not None:
+            raise located_error(path, text, loc, t("input.not_a_folder", path=blocker))
     return Config(path=path.resolve(), document=document, channels=channels)
+
+
+def _not_a_folder(folder: Path) -> Path | None:
+    """What stands where ``folder`` (or one of its parents) should be a folder: a file, a device (/dev/null),
+    a FIFO. Missing folders are fine (they are made when needed)."""
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            return None if candidate.is_dir() else candidate
+        if candidate.is_symlink():  # a dangling link: nothing can be made through it
+            return candidate
+    return None

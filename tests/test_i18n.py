@@ -54,3 +54,107 @@ def test_unknown_language_is_refused(project):
 
 def test_unknown_loa_lang_falls_back_to_vietnamese(project):
     assert "Cách dùng:" in project.run("--help", env={"LOA_LANG": "xx"}).stdout
+
+
+
+def _dynamic_values() -> dict[str, set[str]]:
+    """The values an f-string key can take when the scan cannot read them from a literal loop: taken from the
+    code's own constants, so a new status or metric is checked too."""
+    from posts.models import DELIVERY_STATUSES, POST_STATUSES
+    from posts.tomlfile import _EXPECTED, _TYPE_NAMES
+    from scheduler.cli.metrics import COLUMNS as METRIC_COLUMNS
+    from scheduler.report.figures import METRICS
+
+    return {
+        "metrics.col_": set(METRIC_COLUMNS),
+        "report.metric_": {*METRICS, "interactions"},
+        "status.": {*POST_STATUSES, *DELIVERY_STATUSES},
+        "err.post_": {"cancelled", "done"},  # approve_posts: the statuses it refuses
+        "type.": {*_EXPECTED.values(), *_TYPE_NAMES.values()},
+        "val.": {"greater_than_equal", "greater_than", "less_than_equal", "less_than"},
+        "weekday.": {str(day) for day in range(7)},
+    }
+
+
+def _literal_strings(node, scope: dict) -> list[str] | None:
+    """The strings a loop runs over: a literal tuple/list (of strings, or of tuples whose first item is one),
+    or a module constant holding one."""
+    import ast
+
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        values = []
+        for item in node.elts:
+            if isinstance(item, ast.Tuple) and item.elts:
+                item = item.elts[0]
+            if not (isinstance(item, ast.Constant) and isinstance(item.value, str)):
+                return None
+            values.append(item.value)
+        return values
+    if isinstance(node, ast.Name) and isinstance(scope.get(node.id), (tuple, list, dict)):
+        return [v[0] if isinstance(v, tuple) else v for v in scope[node.id] if isinstance(v, (str, tuple))]
+    return None
+
+
+def _keys_used_by_the_code() -> tuple[set[str], dict[str, set[str]]]:
+    """Every key the code passes to t(): literal keys, and f-string keys (t(f"col.{key}")) resolved through the
+    loop or comprehension that names their variable; f-strings it cannot resolve are returned by prefix.
+    Found with ast, not a regex: a key split over lines or given as help="..." is seen too."""
+    import ast
+    import importlib
+
+    literal: set[str] = set()
+    unresolved: dict[str, set[str]] = {}
+    key_shape = re.compile(r"[a-z_]+\.[a-z_0-9.]+")
+    for path in [*ROOT.glob("posts/**/*.py"), *ROOT.glob("scheduler/**/*.py")]:
+        if "migrations" in path.parts:
+            continue  # no user-facing text, and not importable outside Alembic
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        scope = vars(importlib.import_module(module))
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+
+        def loop_values(node: ast.AST, variable: str) -> list[str] | None:
+            """The literal values of the nearest enclosing loop or comprehension over ``variable``."""
+            while node in parents:
+                node = parents[node]
+                loops = [node] if isinstance(node, ast.For) else getattr(node, "generators", [])
+                for loop in loops:
+                    target = loop.target.elts[0] if isinstance(loop.target, ast.Tuple) else loop.target
+                    if isinstance(target, ast.Name) and target.id == variable:
+                        return _literal_strings(loop.iter, scope)
+            return None
+
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+            arguments = [node.args[0]] if name in ("t", "tr") and node.args else []
+            arguments += [kw.value for kw in node.keywords if kw.arg == "help"]
+            for argument in arguments:
+                if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                    if key_shape.fullmatch(argument.value):
+                        literal.add(argument.value)
+                elif isinstance(argument, ast.JoinedStr) and len(argument.values) == 2:
+                    prefix, value = argument.values
+                    assert isinstance(prefix, ast.Constant), ast.unparse(argument)
+                    variable = value.value.id if isinstance(value.value, ast.Name) else None
+                    values = loop_values(node, variable) if variable else None
+                    if values is not None:
+                        literal |= {prefix.value + v for v in values}
+                    else:
+                        unresolved.setdefault(prefix.value, set()).add(f"{path.name}: {ast.unparse(argument)}")
+                elif isinstance(argument, ast.JoinedStr):
+                    raise AssertionError(f"{path}: a key the scan cannot read: {ast.unparse(argument)}")
+    return literal, unresolved
+
+
+def test_every_key_the_code_uses_exists_in_every_locale():
+    literal, unresolved = _keys_used_by_the_code()
+    assert len(literal) > 300, "the scan found too little: it is broken"
+    assert {"col.todo", "logcmd.col_title", "report.metric_clicks", "metrics.col_reach"} <= literal
+    dynamic = _dynamic_values()
+    assert set(unresolved) <= set(dynamic), f"f-string keys with unknown values, list them in _dynamic_values: " \
+                                           f"{ {p: unresolved[p] for p in set(unresolved) - set(dynamic)} }"
+    used = literal | {prefix + value for prefix in unresolved for value in dynamic[prefix]}
+    for language in available_languages():
+        assert sorted(used - set(catalogue(language))) == [], language

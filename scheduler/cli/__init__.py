@@ -1,6 +1,7 @@
 """The ``loa`` command line: a thin layer over posts/ and scheduler/ functions that work without it."""
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from typing import Any
@@ -9,8 +10,42 @@ import click
 
 from posts.errors import UserError
 from posts.i18n import available_languages, set_language, t
+from posts.plain_text import check_text, problem
 
+from . import common
 from .common import App, LoaGroup, pass_app
+
+DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EFBIG}
+
+
+def _check_arguments(args: list[str]) -> None:
+    """Arguments are text like any other input: no control characters, nothing that was not UTF-8 (Python hands
+    such bytes over as lone surrogates, which would fail later, deep in the database or the terminal)."""
+    for index, arg in enumerate(args):
+        if problem(arg) is None:
+            continue
+        if arg.startswith("--") and "=" in arg:
+            where = arg.split("=", 1)[0]
+        elif index > 0 and args[index - 1].startswith("-") and problem(args[index - 1]) is None:
+            where = args[index - 1]  # the option this is the value of (or a flag before a positional: near enough)
+        else:
+            where = t("input.argument", number=index + 1)
+        check_text(arg, where=where if problem(where) is None else t("input.argument", number=index + 1))
+
+
+def _runtime_failure(exc: Exception) -> str:
+    """One line for a failure that is not the input's: the database (which one), the disk (which file), or loa."""
+    from sqlalchemy.exc import DatabaseError
+
+    first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if isinstance(exc, DatabaseError):  # unreachable, locked, or not a database at all (a corrupt file)
+        where = common.opened_database
+        return f"{t('msg.database_error')}: {where + ': ' if where else ''}{first_line}"
+    if isinstance(exc, OSError) and exc.errno in DISK_ERRORS:  # disk full, read-only: the system's, not ours
+        if exc.filename is None:  # a write to an open file: the system does not say which
+            return t("input.disk_error_unnamed", error=exc.strerror or first_line)
+        return t("input.disk_error", path=exc.filename, error=exc.strerror or first_line)
+    return f"{t('msg.internal_error')}: {first_line}"
 
 
 def _language_from_argv(args: list[str]) -> str | None:
@@ -31,7 +66,9 @@ class RootGroup(LoaGroup):
         language = _language_from_argv(args)
         # every invocation starts from the environment's language (several run in one process under tests)
         set_language(language if language in available_languages() else None)
+        common.opened_database = None
         try:
+            _check_arguments(args)
             result = super().main(args=args, prog_name=prog_name or "loa", standalone_mode=False, **extra)
         except UserError as exc:
             click.echo(f"{t('msg.error')}: {exc}", err=True)
@@ -48,11 +85,7 @@ class RootGroup(LoaGroup):
         except Exception as exc:  # a fault of ours or of the system, not of the input: exit 1, still one line
             if os.environ.get("LOA_DEBUG"):
                 raise
-            from sqlalchemy.exc import OperationalError
-
-            kind = t("msg.database_error") if isinstance(exc, OperationalError) else t("msg.internal_error")
-            click.echo(f"{t('msg.error')}: {kind}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
-                       err=True)
+            click.echo(f"{t('msg.error')}: {_runtime_failure(exc)}", err=True)
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
 
@@ -73,6 +106,7 @@ def cli(ctx: click.Context, config_option: str | None, lang: str | None) -> None
 @cli.command("init", help="help.init")
 @pass_app
 def init_command(app: App) -> None:
+    from posts.db import display_url
     from scheduler.config import write_default_config
 
     path = app.config_path
@@ -80,7 +114,7 @@ def init_command(app: App) -> None:
         write_default_config(path)
         click.echo(t("msg.config_created", path=path))
     database = app.database(create=True)
-    click.echo(t("msg.database_ready", url=database.url.render_as_string(hide_password=True),
+    click.echo(t("msg.database_ready", url=display_url(database.url),
                  revision=database.schema_revision()))
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -12,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from posts.db import Database, open_database
+from posts.db import Database, display_url, open_database
+from posts.errors import UserError
 from posts.i18n import t
-from scheduler.config import Config, find_config, load_config
+from scheduler.config import DATABASE_URL_ENV, Config, find_config, load_config
 
 if TYPE_CHECKING:  # Jinja2 and Pillow load only for the commands that render
     from posts.render.artefacts import Renderer
@@ -97,6 +99,8 @@ class LoaGroup(TranslatedHelp, click.Group):
 
 LoaGroup.group_class = LoaGroup
 
+opened_database: str | None = None  # the database this invocation uses, shown masked in a database error
+
 
 class App:
     """The objects a command needs, made on first use: commands that need no database open none."""
@@ -127,8 +131,11 @@ class App:
 
     def database(self, *, create: bool = False) -> Database:
         if self._database is None:
-            self._database = open_database(self.config.database_url, create=create, busy_timeout_ms=round(
-                self.config.document.database.busy_timeout_seconds * 1000))
+            where = DATABASE_URL_ENV if os.environ.get(DATABASE_URL_ENV) else "database.url"
+            global opened_database
+            opened_database = display_url(self.config.database_url)  # named by an error while opening, too
+            self._database = open_database(self.config.database_url, create=create, where=where,
+                                           busy_timeout_ms=round(self.config.document.database.busy_timeout_seconds * 1000))
         return self._database
 
     def database_exists(self) -> bool:

@@ -2,6 +2,7 @@
 
 openpyxl's write-only mode streams rows to the file, so the detail sheet of 100,000 entries stays in bounded
 memory. Cells are typed (dates, integers, booleans); a metric that is unavailable is the text "no data", never 0.
+Every text goes through posts.spreadsheet, as in ``loa log export``: a title starting with "=" stays text.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from posts.i18n import t
+from posts.spreadsheet import xlsx_cell, xlsx_row
 
 from .figures import METRICS, MetricTotal, Published, ReportFigures
 
@@ -26,7 +28,7 @@ def _header(sheet: WriteOnlyWorksheet, names: list[str], widths: list[int]) -> N
     sheet.freeze_panes = "A2"
     cells = []
     for name in names:
-        cell = WriteOnlyCell(sheet, value=name)
+        cell = xlsx_cell(sheet, name)
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         cells.append(cell)
@@ -34,7 +36,7 @@ def _header(sheet: WriteOnlyWorksheet, names: list[str], widths: list[int]) -> N
 
 
 def _bold(sheet: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=text)
+    cell = xlsx_cell(sheet, text)
     cell.font = Font(bold=True)
     return cell
 
@@ -72,7 +74,7 @@ def _summary(workbook: Workbook, figures: ReportFigures) -> None:
         [t("report.item_offline_count"), figures.offline_count, None],
     ]
     for row in rows:
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, row))
     sheet.append([])
     channels = figures.channels
     sheet.append([_bold(sheet, t("report.col_month" if figures.by_month else "report.col_day")),
@@ -80,14 +82,15 @@ def _summary(workbook: Workbook, figures: ReportFigures) -> None:
                   _bold(sheet, t("report.col_interactions"))])
     for period in figures.periods:
         interactions = t("report.no_data") if period.interactions is None else period.interactions
-        sheet.append([period.start if not figures.by_month else period.label,
-                      *(period.per_channel.get(c, 0) for c in channels), period.posts, interactions])
+        sheet.append(xlsx_row(sheet, [period.start if not figures.by_month else period.label,
+                                      *(period.per_channel.get(c, 0) for c in channels), period.posts,
+                                      interactions]))
     if figures.offline:
         sheet.append([])
         sheet.append([_bold(sheet, t("report.col_date")), _bold(sheet, t("report.col_activity")),
                       _bold(sheet, t("report.col_place")), _bold(sheet, t("report.col_count"))])
         for item in figures.offline:
-            sheet.append([item.day, item.title, item.place, item.count])
+            sheet.append(xlsx_row(sheet, [item.day, item.title, item.place, item.count]))
 
 
 def _detail(workbook: Workbook, rows: Iterable[Published]) -> None:
@@ -99,9 +102,10 @@ def _detail(workbook: Workbook, rows: Iterable[Published]) -> None:
     count, no_data = 0, t("report.no_data")  # t() once: it looks the language up on every call
     for row in rows:
         delay = row.delay_s
-        sheet.append([_naive(row.at), _naive(row.due_at), None if delay is None else round(delay),
-                      row.on_time, row.channel, row.title, row.permalink,
-                      *(no_data if row.metrics[name] is None else row.metrics[name] for name in METRICS)])
+        sheet.append(xlsx_row(sheet, [
+            _naive(row.at), _naive(row.due_at), None if delay is None else round(delay), row.on_time, row.channel,
+            row.title, row.permalink,
+            *(no_data if row.metrics[name] is None else row.metrics[name] for name in METRICS)]))
         count += 1
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(names))}{count + 1}"
 
