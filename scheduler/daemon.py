@@ -222,6 +222,15 @@ class PublishingDaemon:
                                        lease=self.lease, channels=self.config.channel_names)
         if not claimed:
             return 0
+        with self._state:  # ours from the claim on, even while waiting for a sender: never "abandoned"
+            self._in_flight.update(claimed)
+        try:
+            return self._send_claimed_round(claimed)
+        finally:
+            with self._state:
+                self._in_flight.difference_update(claimed)
+
+    def _send_claimed_round(self, claimed: list[int]) -> int:
         with self.db.session() as session:
             channels = dict(session.execute(select(Delivery.id, Delivery.channel)
                                             .where(Delivery.id.in_(claimed))).all())
@@ -240,8 +249,6 @@ class PublishingDaemon:
             if self.stopping.is_set():  # claimed but not started: given back, no attempt spent
                 self._release(ids[index:])
                 return
-            with self._state:
-                self._in_flight.add(delivery_id)
             try:
                 outcome = send_claimed(self.db, self.config, delivery_id, self.owner, self.adapters, self.renderer)
             except NotRecorded as exc:
@@ -261,8 +268,6 @@ class PublishingDaemon:
                     emit("error", f"delivery {delivery_id}: {type(again).__name__}", level=logging.ERROR)
                 continue
             finally:
-                with self._state:
-                    self._in_flight.discard(delivery_id)
                 self._active_at = utcnow()
             self._report(outcome)
             if outcome.status == "paused":  # the channel is paused: the rest of this batch waits with it

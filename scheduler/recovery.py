@@ -26,6 +26,7 @@ from .outgoing import outgoing_for
 from .publishers import Publisher
 
 OVERDUE_AFTER = dt.timedelta(seconds=60)  # later than this at start means loa was not running at the time
+OWN_SETTLE_AFTER = dt.timedelta(seconds=60)  # a process's own lease no thread holds: settled this long after its claim
 
 
 def take_over_abandoned(db: Database, owner: str, *, lease: dt.timedelta, now: dt.datetime | None = None,
@@ -42,7 +43,11 @@ def take_over_abandoned(db: Database, owner: str, *, lease: dt.timedelta, now: d
     taken = []
     for row in rows:
         if row.lease_owner == owner:
-            if own_busy is None or row.id in own_busy:  # our own send, in flight in another thread: ours to record
+            # our own: settled only when no thread of ours holds it (claimed, queued or sending) and it was claimed
+            # a while ago, so a claim that has just committed is never mistaken for an abandoned one
+            claimed_at = row.lease_expires_at - lease if row.lease_expires_at is not None else None
+            recent = claimed_at is not None and claimed_at > now - OWN_SETTLE_AFTER
+            if own_busy is None or row.id in own_busy or recent:
                 continue
             taken.append(row.id)
             continue
