@@ -1,13 +1,15 @@
 """Publishers: one small interface per platform, found through the entry-point group ``loa.publishers``.
 
 An adapter gets an ``Outgoing`` (exactly the stored render of one delivery) and either returns ``Published`` or
-raises one of three errors the dispatcher understands: ``TransientError`` (try again, maybe not before a time),
-``PermanentError`` (this delivery fails) or ``AuthError`` (the whole channel pauses until it is fixed).
+raises one of the errors the dispatcher understands: ``TransientError`` (try again, maybe not before a time),
+``PermanentError`` (this delivery fails), ``AuthError`` or ``ChannelUnavailable`` (the whole channel pauses until
+it is fixed).
 """
 from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import errno
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from functools import cache
@@ -87,6 +89,57 @@ def request_went_out(exc: BaseException) -> bool:
             if isinstance(inner, BaseException) and inner not in seen and len(seen) < 20:
                 seen.append(inner)
     return True
+class ChannelUnavailable(PublishError):
+    """The target cannot take anything now (a full or read-only folder): the channel pauses, its deliveries keep
+    their attempts, and it resumes when its ``check()`` passes again."""
+
+
+# What a full, read-only or forbidden target folder answers: nothing of this channel can go out until a person acts.
+_TARGET_ERRNOS = {errno.ENOSPC: "full", errno.EDQUOT: "full", errno.EROFS: "read_only", errno.EACCES: "read_only",
+                  errno.EPERM: "read_only"}
+
+
+def target_error(exc: OSError, folder: Path) -> PublishError:
+    """What a local channel raises for an OSError writing into ``folder``: a channel pause for a full or read-only
+    target, a retry for anything else (an I/O error may pass)."""
+    from posts.i18n import t
+
+    kind = _TARGET_ERRNOS.get(exc.errno or 0)
+    error = exc.strerror or str(exc)
+    if kind == "full":
+        return ChannelUnavailable(t("files.target_full", path=folder, error=error))
+    if kind == "read_only":
+        return ChannelUnavailable(t("files.target_read_only", path=folder, error=error))
+    return TransientError(f"cannot write {folder}: {error}")
+
+
+# Below this much free space a local channel's check fails: a page with its banner must fit whole.
+MIN_FREE_BYTES = 4 * 1024 * 1024
+
+
+def folder_problem(folder: Path, *, min_free: int = MIN_FREE_BYTES) -> str | None:
+    """Why a local channel's ``folder`` cannot take a delivery now (read-only, forbidden, full), or None."""
+    import os
+
+    from posts.errors import UserError
+    from posts.files import write_atomically
+    from posts.i18n import t
+
+    probe = folder / ".loa-check"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomically(probe, b"ok")  # the same kind of write a publication makes
+        probe.unlink()
+        space = os.statvfs(folder)
+    except OSError as exc:
+        return str(target_error(exc, folder))
+    except UserError as exc:  # something other than a file sits at the probe's name
+        return str(exc)
+    free = space.f_bavail * space.f_frsize
+    if free < min_free:
+        return t("files.target_low_space", path=folder, free=f"{free // 1024} KiB",
+                 need=f"{min_free // (1024 * 1024)} MiB")
+    return None
 
 
 @dataclass(frozen=True)
