@@ -107,13 +107,33 @@ def write_atomically(path: Path, data: bytes, *, make_parents: bool = False, whe
         temporary.write_bytes(data)
 
 
-def copy_atomically(source: Path, target: Path, *, make_parents: bool = False) -> None:
+def write_new_file(path: Path, data: bytes) -> None:
+    """Create ``path`` with ``data`` whole, or raise FileExistsError when something is there already."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=path.suffix)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        try:
+            os.link(temporary, path)
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP):
+                raise
+            with open(path, "xb") as stream:  # a file system without hard links: at least never over a file
+                stream.write(data)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+
+
+def copy_atomically(source: Path, target: Path, *, make_parents: bool = False, where: str | None = None) -> None:
     """``source`` copied to ``target`` through a temp file and a rename (never a truncated copy)."""
     import shutil
 
     if make_parents:
         target.parent.mkdir(parents=True, exist_ok=True)
-    with replaced_when_done(target) as temporary:
+    with replaced_when_done(target, where=where) as temporary:
         shutil.copyfile(source, temporary)
 
 
