@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import errno
+import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from functools import cache
@@ -94,23 +95,28 @@ class ChannelUnavailable(PublishError):
     their attempts, and it resumes when its ``check()`` passes again."""
 
 
-# What a full, read-only or forbidden target folder answers: nothing of this channel can go out until a person acts.
-_TARGET_ERRNOS = {errno.ENOSPC: "full", errno.EDQUOT: "full", errno.EROFS: "read_only", errno.EACCES: "read_only",
-                  errno.EPERM: "read_only"}
+_FULL = (errno.ENOSPC, errno.EDQUOT)
+_READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)
 
 
-def target_error(exc: OSError, folder: Path) -> PublishError:
-    """What a local channel raises for an OSError writing into ``folder``: a channel pause for a full or read-only
-    target, a retry for anything else (an I/O error may pass)."""
+def target_unavailable(exc: OSError, folder: Path) -> ChannelUnavailable | None:
+    """The channel pause for an OSError writing into a local channel's ``folder`` (full, read-only, forbidden), or
+    None when the error is something else: a banner missing from loa's own media folder is a fault of loa
+    (the delivery becomes ``unknown``), not of the target."""
     from posts.i18n import t
 
-    kind = _TARGET_ERRNOS.get(exc.errno or 0)
     error = exc.strerror or str(exc)
-    if kind == "full":
+    if exc.errno in _FULL:
         return ChannelUnavailable(t("files.target_full", path=folder, error=error))
-    if kind == "read_only":
+    names = [os.fsdecode(name) for name in (exc.filename, exc.filename2) if name is not None]
+    # shutil names the source first: a read-only or forbidden *source* is not the target's fault
+    if exc.errno in _READ_ONLY and (not names or any(_inside(name, folder) for name in names[-1:])):
         return ChannelUnavailable(t("files.target_read_only", path=folder, error=error))
-    return TransientError(f"cannot write {folder}: {error}")
+    return None
+
+
+def _inside(name: str, folder: Path) -> bool:
+    return Path(name).resolve().is_relative_to(folder.resolve())
 
 
 # Below this much free space a local channel's check fails: a page with its banner must fit whole.
@@ -119,8 +125,6 @@ MIN_FREE_BYTES = 4 * 1024 * 1024
 
 def folder_problem(folder: Path, *, min_free: int = MIN_FREE_BYTES) -> str | None:
     """Why a local channel's ``folder`` cannot take a delivery now (read-only, forbidden, full), or None."""
-    import os
-
     from posts.errors import UserError
     from posts.files import write_atomically
     from posts.i18n import t
@@ -132,7 +136,7 @@ def folder_problem(folder: Path, *, min_free: int = MIN_FREE_BYTES) -> str | Non
         probe.unlink()
         space = os.statvfs(folder)
     except OSError as exc:
-        return str(target_error(exc, folder))
+        return str(target_unavailable(exc, folder) or f"cannot write {folder}: {exc.strerror or exc}")
     except UserError as exc:  # something other than a file sits at the probe's name
         return str(exc)
     free = space.f_bavail * space.f_frsize

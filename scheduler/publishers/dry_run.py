@@ -13,7 +13,7 @@ from posts.errors import UserError
 from posts.files import clean_stale_temporaries, write_atomically
 
 from . import LOCAL_CHANNEL, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher, folder_problem, \
-    target_error
+    target_unavailable
 
 
 class DryRunPublisher(Publisher):
@@ -48,7 +48,10 @@ class DryRunPublisher(Publisher):
             try:
                 write_atomically(record, data, make_parents=True)
             except OSError as exc:  # a full or read-only folder pauses the channel
-                raise target_error(exc, record.parent) from None
+                unavailable = target_unavailable(exc, record.parent)
+                if unavailable is None:
+                    raise
+                raise unavailable from None
             except UserError as exc:  # not a regular file where the record goes
                 raise PermanentError(str(exc)) from None
         return Published(remote_id=f"dry-run:{outgoing.slug}", permalink=record.as_uri() if record else None,

@@ -27,7 +27,7 @@ from posts.render.text import channel_kinds, ngay, text_as_html, thu
 from posts.times import zone
 
 from . import LOCAL_CHANNEL, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher, folder_problem, \
-    target_error
+    target_unavailable
 
 MANIFEST = "loa-site.json"
 SITE_ASSETS = resources.files("assets") / "site"
@@ -74,7 +74,8 @@ class StaticSitePublisher(Publisher):
             self.folder.mkdir(parents=True, exist_ok=True)
             lock = open(self.folder / ".loa-site.lock", "a")
         except OSError as exc:
-            raise target_error(exc, self.folder) from None
+            raise target_unavailable(exc, self.folder) or \
+                PermanentError(f"cannot write the site folder {self.folder}: {exc.strerror}") from None
         with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             path = self.folder / MANIFEST
@@ -92,7 +93,10 @@ class StaticSitePublisher(Publisher):
         try:
             return self._publish(outgoing)
         except OSError as exc:  # a full or read-only folder pauses the channel; nothing half-written is kept
-            raise target_error(exc, self.folder) from None
+            unavailable = target_unavailable(exc, self.folder)
+            if unavailable is None:
+                raise
+            raise unavailable from None
         except UserError as exc:  # something that is not a regular file sits where a page goes
             raise PermanentError(str(exc)) from None
 
