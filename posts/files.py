@@ -1,36 +1,188 @@
-"""Writing files so that a crash or a full disk never leaves half a file behind."""
+"""Reading and writing files so that a crash, a full disk or a special file never leaves half a file behind.
+
+Writes go to a temp file beside the target (``.loa-tmp-*``) that is renamed over it when complete; a target that
+exists and is not a regular file (a device, a FIFO, a socket, a folder) is refused, never replaced. Reads take
+regular files only, up to a stated size: ``/dev/zero`` or a FIFO is refused at once instead of filling memory or
+waiting forever.
+"""
 from __future__ import annotations
 
+import errno
+import hashlib
 import os
+import stat
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .errors import UserError
+from .i18n import t
+
+TEMP_PREFIX = ".loa-tmp-"
+# A temp file older than this belongs to a process that died: no write of loa's takes that long.
+STALE_TEMP_SECONDS = 15 * 60
+MiB = 1024 * 1024
+
+
+def _format_size(size: int) -> str:
+    return f"{size / MiB:.0f} MiB" if size >= MiB else f"{size} B"
+
+
+def read_regular(path: Path, *, limit: int, where: str | None = None) -> bytes:
+    """The bytes of the regular file ``path``, at most ``limit`` of them.
+
+    Anything else (a FIFO, a device, a socket) or a larger file is a one-line UserError naming ``where``; missing
+    or unreadable files raise the usual OSError (the caller words it). O_NONBLOCK: opening a FIFO never waits for
+    a writer.
+    """
+    where = where or str(path)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if not stat.S_ISREG(info.st_mode):
+            raise UserError(t("files.not_regular_input", path=path), where=where)
+        if info.st_size > limit:
+            raise UserError(t("files.too_large", limit=_format_size(limit)), where=where)
+        os.set_blocking(fd, True)
+        chunks, total = [], 0
+        while chunk := os.read(fd, min(MiB, limit + 1 - total)):  # the file may grow while it is read
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                raise UserError(t("files.too_large", limit=_format_size(limit)), where=where)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def writable_target(path: Path, *, where: str | None = None) -> Path:
+    """The path to replace for ``path``: refused when something other than a regular file is there.
+
+    A symlink to a regular file is followed (the file it points to is replaced, the link stays), as ``cp`` does.
+    """
+    real = Path(os.path.realpath(path)) if path.is_symlink() else path
+    try:
+        info = os.stat(real)
+    except FileNotFoundError:
+        return real
+    except OSError:
+        return real  # unreadable metadata: the write itself reports the error
+    if not stat.S_ISREG(info.st_mode):
+        key = "files.is_folder" if stat.S_ISDIR(info.st_mode) else "files.not_regular_output"
+        raise UserError(t(key, path=path), where=where or str(path))
+    return real
+
 
 @contextmanager
-def replaced_when_done(path: Path) -> Iterator[Path]:
+def replaced_when_done(path: Path, *, where: str | None = None) -> Iterator[Path]:
     """A temp file beside ``path`` to write into; it becomes ``path`` only if the block finishes.
 
     For writers that want a file name of their own (openpyxl, the csv module): a failure halfway leaves the old
     file (or none) in place, never half of the new one.
     """
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".loa-tmp-", suffix=path.suffix)
+    path = writable_target(path, where=where)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=path.suffix)
     os.close(handle)
     try:
         yield Path(temporary)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(temporary, 0o666 & ~umask)
+        path = writable_target(path, where=where)  # checked again: something may have appeared meanwhile
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
-def write_atomically(path: Path, data: bytes, *, make_parents: bool = False) -> None:
+def write_atomically(path: Path, data: bytes, *, make_parents: bool = False, where: str | None = None) -> None:
     """Temp file in the same folder + rename; the file gets the usual permissions (umask), not mkstemp's 0600."""
     if make_parents:
         path.parent.mkdir(parents=True, exist_ok=True)
-    with replaced_when_done(path) as temporary:
+    with replaced_when_done(path, where=where) as temporary:
         temporary.write_bytes(data)
+
+
+def write_new_file(path: Path, data: bytes) -> None:
+    """Create ``path`` with ``data`` whole, or raise FileExistsError when something is there already."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=path.suffix)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        try:
+            os.link(temporary, path)
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP):
+                raise
+            with open(path, "xb") as stream:  # a file system without hard links: at least never over a file
+                stream.write(data)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+
+
+def copy_atomically(source: Path, target: Path, *, make_parents: bool = False, where: str | None = None) -> None:
+    """``source`` copied to ``target`` through a temp file and a rename (never a truncated copy)."""
+    import shutil
+
+    if make_parents:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    with replaced_when_done(target, where=where) as temporary:
+        shutil.copyfile(source, temporary)
+
+
+def holds(path: Path, sha256: str) -> bool:
+    """Whether ``path`` is a regular file with exactly the content ``sha256``.
+
+    Content-addressed files (banners, photos) are trusted only on this: a file cut short by a full disk or a
+    crash (before loa wrote atomically) has the right name and the wrong bytes, and is written again.
+    """
+    try:
+        if not path.is_file():
+            return False
+        digest = hashlib.sha256()
+        with open(path, "rb") as stream:
+            for chunk in iter(lambda: stream.read(MiB), b""):
+                digest.update(chunk)
+    except OSError:
+        return False
+    return digest.hexdigest() == sha256
+
+
+def write_content_addressed(path: Path, data: bytes, sha256: str | None = None) -> bool:
+    """Write ``data`` at ``path`` unless the file there already holds exactly it. True when written."""
+    if holds(path, sha256 or hashlib.sha256(data).hexdigest()):
+        return False
+    write_atomically(path, data, make_parents=True)
+    return True
+
+
+def clean_stale_temporaries(folder: Path, *, older_than: float = STALE_TEMP_SECONDS) -> int:
+    """Remove the ``.loa-tmp-*`` files a killed process left under ``folder``; returns how many.
+
+    Only files untouched for ``older_than`` seconds: a live process writing one now keeps it. Best effort: a
+    folder that cannot be read is left for the write that needs it to report.
+    """
+    removed = 0
+    cutoff = time.time() - older_than
+    try:
+        if not folder.is_dir():
+            return 0
+        candidates = list(folder.rglob(f"{TEMP_PREFIX}*"))
+    except OSError:
+        return 0
+    for candidate in candidates:
+        try:
+            info = candidate.lstat()
+            if stat.S_ISREG(info.st_mode) and info.st_mtime < cutoff:
+                candidate.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UserError
-from .files import replaced_when_done
+from .files import replaced_when_done, writable_target
 from .i18n import t
 from .spreadsheet import ILLEGAL_XML, XLSX_TEXT_LIMIT, csv_text, xlsx_cell
 from .spreadsheet import xlsx_text as _xlsx_text
@@ -73,9 +73,10 @@ def export_log(entries: Iterable[dict[str, Any]], fmt: str, target: Path) -> int
         raise UserError(t("logcmd.err_format", format=fmt, known=", ".join(FORMATS)), where="--format")
     if target.is_dir():
         raise UserError(t("logcmd.err_output_is_folder", path=target), where="-o")
+    writable_target(target, where="-o")  # a device or a FIFO is refused, never replaced by a regular file
     opened = False
     try:
-        with replaced_when_done(target) as temporary:
+        with replaced_when_done(target, where="-o") as temporary:
             opened = True
             return writers[fmt](entries, temporary)
     except OSError as exc:

@@ -16,7 +16,7 @@ from typing import Any
 from .campaign_file import nfc
 from .db import Database
 from .errors import UserError
-from .files import write_atomically
+from .files import MiB, read_regular, write_content_addressed
 from .i18n import t
 from .lookup import get_campaign
 from .models import OutreachEntry
@@ -27,6 +27,7 @@ from .times import parse_date, zone
 PHOTO_FOLDER = "log-photos"
 NOON = dt.time(12, 0)  # a day's activity is placed at noon, so no timezone shift moves it to another day
 MAX_COUNT = 2**31 - 1  # PostgreSQL's integer column
+MAX_PHOTO_BYTES = 50 * MiB  # a phone photo is a few MiB, a scanned TIFF tens
 PHOTO_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp", "BMP": "bmp", "TIFF": "tiff",
                     "MPO": "jpg"}
 
@@ -58,17 +59,25 @@ def parse_count(text: str | None, *, required: bool) -> int | None:
 
 def read_photo(path: Path) -> Photo:
     """The photo's bytes, if Pillow reads them as an image of a format the web and office tools show."""
+    import warnings
+
     from PIL import Image
 
     try:
-        data = path.read_bytes()
+        data = read_regular(path, limit=MAX_PHOTO_BYTES, where="--photo")
     except OSError as exc:
         raise UserError(t("logcmd.err_photo_unreadable", error=exc.strerror or exc), where="--photo") from None
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()  # reads the whole file: a truncated or corrupt image fails here
-            extension = PHOTO_EXTENSIONS.get(image.format or "")
-    except Exception:  # noqa: BLE001 - Pillow raises many kinds (UnidentifiedImageError, SyntaxError, bombs)
+        with warnings.catch_warnings():
+            # the themes' limit: Pillow only warns between 1x and 2x MAX_IMAGE_PIXELS; here that is refused too
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                image.verify()  # reads the whole file: a truncated or corrupt image fails here
+                extension = PHOTO_EXTENSIONS.get(image.format or "")
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise UserError(t("files.photo_too_many_pixels", limit=f"{Image.MAX_IMAGE_PIXELS / 1e6:.0f}"),
+                        where="--photo") from None
+    except Exception:  # noqa: BLE001 - Pillow raises many kinds (UnidentifiedImageError, SyntaxError)
         extension = None
     if extension is None:
         raise UserError(t("logcmd.err_not_an_image", path=path), where="--photo")
@@ -104,12 +113,11 @@ def add_manual_entry(db: Database, *, campaign: str, kind: str, title: str, coun
     detail = None
     if picture is not None:
         target = media_dir / picture.relative_path
-        if not target.exists():  # content-addressed: an existing file already holds these bytes
-            try:
-                write_atomically(target, picture.data, make_parents=True)
-            except OSError as exc:
-                raise UserError(t("logcmd.err_media_unwritable", path=target.parent, error=exc.strerror or exc),
-                                where="--photo") from None
+        try:  # content-addressed: an existing file is kept only if it holds exactly these bytes
+            write_content_addressed(target, picture.data, picture.sha256)
+        except OSError as exc:
+            raise UserError(t("logcmd.err_media_unwritable", path=target.parent, error=exc.strerror or exc),
+                            where="--photo") from None
         detail = {"photo": picture.relative_path, "photo_sha256": picture.sha256}
     with db.transaction() as session:
         row = get_campaign(session, campaign)

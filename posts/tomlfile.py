@@ -10,10 +10,13 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .errors import UserError
+from .files import MiB, read_regular
 from .i18n import t
 
 _TYPE_NAMES = {str: "str", int: "int", float: "float", bool: "bool", list: "list", dict: "dict",
                dt.date: "date", dt.datetime: "datetime", dt.time: "time"}
+# config.toml, campaign files, theme.toml: a campaign of 10,000 posts is about 10 MiB
+MAX_TOML_BYTES = 32 * MiB
 # pydantic error types grouped by the kind of value that was expected
 _EXPECTED = {"string": "str", "int": "int", "float": "float", "bool": "bool", "list": "list", "dict": "dict",
              "model": "dict", "date": "date", "datetime": "datetime", "time": "time", "timezone": "datetime"}
@@ -23,7 +26,7 @@ def read_toml(path: Path) -> tuple[str, dict[str, Any]]:
     """The file's text and parsed content. Missing, unreadable, non-UTF-8, invalid or empty files are UserErrors."""
     where = str(path)
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, limit=MAX_TOML_BYTES)
     except FileNotFoundError:
         raise UserError(t("err.file_missing"), where=where) from None
     except IsADirectoryError:

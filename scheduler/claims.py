@@ -64,6 +64,10 @@ def owner_is_dead(owner: str | None) -> bool:
         return False
 
 
+# Pauses lifted only by the channel's check (credentials refused; a target folder full or read-only), not by time.
+CHECKED_PAUSES = ("auth", "target")
+
+
 def paused_channels(session: Session, now: dt.datetime) -> dict[str, ChannelState]:
     """Channels that send nothing now: refused credentials (until a check passes) or a rate limit (until a time)."""
     states = session.scalars(select(ChannelState).where(ChannelState.paused_reason.is_not(None))).all()
@@ -161,7 +165,7 @@ def nothing_to_send(session: Session, *, after: Mapping[str, str], channels: Ite
     A rate-limit pause ends by itself, so its deliveries still count; refused credentials wait for a person.
     """
     now = utcnow()
-    refused = [name for name, state in paused_channels(session, now).items() if state.pause_kind == "auth"]
+    refused = [name for name, state in paused_channels(session, now).items() if state.pause_kind in CHECKED_PAUSES]
     waiting = session.scalar(claimable(None, after=after, paused=refused)
                              .where(Delivery.channel.in_(list(channels))).limit(1))
     sending = session.scalar(select(Delivery.id).where(Delivery.status == "sending").limit(1))

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from posts.errors import UserError
+from posts.files import write_new_file
 from posts.i18n import t
 from posts.plain_text import check_document
 from posts.times import zone
@@ -250,8 +251,9 @@ def config_template() -> str:
 
 def write_default_config(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "x", encoding="utf-8") as handle:  # "x": never overwrite a config someone wrote
-        handle.write(config_template())
+    # written whole in a temp file, then linked into place: never half a config, never over one someone wrote
+    # (os.link raises FileExistsError as open(..., "x") did)
+    write_new_file(path, config_template().encode())
 
 
 def load_config(path: Path) -> Config:

@@ -28,10 +28,11 @@ from typing import Any
 from sqlalchemy import select, update
 
 from posts.db import Database
+from posts.files import clean_stale_temporaries
 from posts.models import Daemon as DaemonRow, Delivery, utcnow
 from posts.render.artefacts import Renderer
 
-from .claims import claim_due_deliveries, claimable, next_due_at, nothing_to_send, owner_name, \
+from .claims import CHECKED_PAUSES, claim_due_deliveries, claimable, next_due_at, nothing_to_send, owner_name, \
     paused_channels, release_claim
 from .config import Config
 from .dispatch import NotRecorded, Outcome, publisher_for, resume_channel, send_claimed
@@ -82,6 +83,9 @@ class PublishingDaemon:
         """Register, settle what a previous run left behind, pace the backlog, then (``schedule``) start the jobs."""
         if not self.dry_run:
             self._register()
+            # temp files of a killed process (old enough that no live one is writing them); site folders are
+            # cleaned when their publisher is made
+            clean_stale_temporaries(self.config.path_of(self.config.document.render.media))
             self.reconcile()
             missed, spaced = pace_overdue(self.db, self.config)
             if missed:
@@ -374,7 +378,8 @@ class PublishingDaemon:
 
     def check_paused_channels(self) -> None:
         with self.db.session() as session:
-            paused = [name for name, state in paused_channels(session, utcnow()).items() if state.pause_kind == "auth"]
+            paused = [name for name, state in paused_channels(session, utcnow()).items()
+                      if state.pause_kind in CHECKED_PAUSES]
         for name in paused:
             if name not in self.config.channels:
                 continue

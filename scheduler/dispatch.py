@@ -34,8 +34,8 @@ from posts.render.artefacts import Renderer
 from .claims import release_claim
 from .config import Config
 from .outgoing import outgoing_for
-from .publishers import AuthError, Outgoing, PermanentError, Published, Publisher, PublishError, TransientError, \
-    publishers
+from .publishers import AuthError, ChannelUnavailable, Outgoing, PermanentError, Published, Publisher, \
+    PublishError, TransientError, publishers
 
 # a delivery with its post, the post's campaign and its other deliveries, in two queries instead of four
 LOAD_WITH_POST = [joinedload(Delivery.post).joinedload(Post.campaign),
@@ -233,6 +233,8 @@ def record_success(db: Database, delivery_id: int, owner: str, published: Publis
 def error_class(error: PublishError) -> str:
     if isinstance(error, AuthError):
         return "auth"
+    if isinstance(error, ChannelUnavailable):
+        return "target"
     if isinstance(error, TransientError):
         return "rate_limit" if error.channel_wide else "transient"
     return "permanent" if isinstance(error, PermanentError) else "error"
@@ -270,14 +272,16 @@ def record_failure(db: Database, config: Config, delivery_id: int, owner: str, e
         if delivery is None:
             return Outcome("?", "lost", error="lease lost", delivery_id=delivery_id)
         post = delivery.post
-        channel_wide = isinstance(error, AuthError) or (isinstance(error, TransientError) and error.channel_wide)
+        # refused credentials or an unavailable target (full, read-only): paused until the channel's check passes
+        checked = isinstance(error, (AuthError, ChannelUnavailable))
+        channel_wide = checked or (isinstance(error, TransientError) and error.channel_wide)
         next_at = None
         delivery.maybe_sent = may_have_gone_out
         if channel_wide:
             # not this delivery's fault: it waits with the rest of its channel and keeps its attempt
             # the platform's own time (its parser caps it at a day): a rate limit may outlast loa's retry ceiling
-            until = None if isinstance(error, AuthError) else (error.not_before or now + retry_delay(config, 1))
-            pause_channel(session, delivery.channel, "auth" if isinstance(error, AuthError) else "rate", str(error),
+            until = None if checked else (error.not_before or now + retry_delay(config, 1))
+            pause_channel(session, delivery.channel, "rate" if not checked else kind, str(error),
                           until=until, now=now)
             record(session, "paused", campaign_id=post.campaign_id, channel=delivery.channel,
                    detail={"reason": str(error), "class": kind, "until": until.isoformat() if until else None})

@@ -19,7 +19,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..errors import UserError
-from ..files import write_atomically
+from ..files import write_content_addressed
 from ..i18n import t
 from ..models import Campaign, Post, Render, utcnow
 from ..times import zone
@@ -251,9 +251,9 @@ def campaign_footer(campaign: Campaign) -> str:
 
 
 def _write_once(path: Path, data: bytes) -> None:
-    """Content-addressed: an existing file already holds exactly these bytes."""
-    if not path.exists():
-        write_atomically(path, data, make_parents=True)
+    """Content-addressed: an existing file is kept only if it holds exactly these bytes (a file cut short by a
+    full disk or a crash is written again)."""
+    write_content_addressed(path, data)
 
 
 def stored_renders(session: Session, post_id: int) -> list[Render]:

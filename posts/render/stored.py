@@ -1,7 +1,6 @@
 """Stored renders: rendering posts again after a theme or template change, and exporting a preview folder."""
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +9,7 @@ from sqlalchemy import select
 
 from ..db import Database
 from ..errors import UserError
+from ..files import copy_atomically, write_atomically
 from ..i18n import t
 from ..lookup import get_campaign, get_post
 from ..models import Post
@@ -70,12 +70,15 @@ def export_preview(db: Database, post_id: int, out: Path, renderer: Renderer) ->
         paths = []
         for render in renders:
             target = out / render.name
-            if render.kind == "text":
-                text = fill_links(render.content or "", links, html=render.name.endswith(".html"),
-                                  missing=lambda channel: "" if channel in cancelled else
-                                  t("template_limits.link_pending", channel=channel))
-                target.write_text(text, encoding="utf-8")
-            else:
-                shutil.copyfile(renderer.settings.media_dir / (render.media_path or ""), target)
+            try:  # atomically, and never over a device or a FIFO that happens to carry the name
+                if render.kind == "text":
+                    text = fill_links(render.content or "", links, html=render.name.endswith(".html"),
+                                      missing=lambda channel: "" if channel in cancelled else
+                                      t("template_limits.link_pending", channel=channel))
+                    write_atomically(target, text.encode(), where="--out")
+                else:
+                    copy_atomically(renderer.settings.media_dir / (render.media_path or ""), target, where="--out")
+            except OSError as exc:
+                raise UserError(t("err.output_unwritable", error=exc.strerror or exc), where="--out") from None
             paths.append(target)
     return paths

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from posts.errors import UserError
-from posts.files import write_atomically
+from posts.files import writable_target, write_atomically
 from posts.i18n import t
 
 from . import cli
@@ -58,6 +58,7 @@ def banner_command(app: App, headline: str, subline: str | None, kicker: str | N
     fmt = output.suffix.lower().lstrip(".")
     if fmt not in ("png", "pdf"):
         raise UserError(t("err.output_extension"), where="-o")
+    writable_target(output, where="-o")  # a device or a FIFO at -o is refused before any drawing
     settings = app.renderer.settings
     size = parse_size(size_spec, dpi=dpi)
     chosen = load_theme(theme or settings.theme, settings.themes_dir)
@@ -70,7 +71,7 @@ def banner_command(app: App, headline: str, subline: str | None, kicker: str | N
 
 def _write_atomically(path: Path, data: bytes) -> None:
     try:
-        write_atomically(path, data)
+        write_atomically(path, data, where="-o")
     except OSError as exc:
         raise UserError(t("err.output_unwritable", error=exc.strerror or exc), where="-o") from None
 

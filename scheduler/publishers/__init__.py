@@ -1,13 +1,16 @@
 """Publishers: one small interface per platform, found through the entry-point group ``loa.publishers``.
 
 An adapter gets an ``Outgoing`` (exactly the stored render of one delivery) and either returns ``Published`` or
-raises one of three errors the dispatcher understands: ``TransientError`` (try again, maybe not before a time),
-``PermanentError`` (this delivery fails) or ``AuthError`` (the whole channel pauses until it is fixed).
+raises one of the errors the dispatcher understands: ``TransientError`` (try again, maybe not before a time),
+``PermanentError`` (this delivery fails), ``AuthError`` or ``ChannelUnavailable`` (the whole channel pauses until
+it is fixed).
 """
 from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import errno
+import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from functools import cache
@@ -87,6 +90,60 @@ def request_went_out(exc: BaseException) -> bool:
             if isinstance(inner, BaseException) and inner not in seen and len(seen) < 20:
                 seen.append(inner)
     return True
+class ChannelUnavailable(PublishError):
+    """The target cannot take anything now (a full or read-only folder): the channel pauses, its deliveries keep
+    their attempts, and it resumes when its ``check()`` passes again."""
+
+
+_FULL = (errno.ENOSPC, errno.EDQUOT)
+_READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def target_unavailable(exc: OSError, folder: Path) -> ChannelUnavailable | None:
+    """The channel pause for an OSError writing into a local channel's ``folder`` (full, read-only, forbidden), or
+    None when the error is something else: a banner missing from loa's own media folder is a fault of loa
+    (the delivery becomes ``unknown``), not of the target."""
+    from posts.i18n import t
+
+    error = exc.strerror or str(exc)
+    if exc.errno in _FULL:
+        return ChannelUnavailable(t("files.target_full", path=folder, error=error))
+    names = [os.fsdecode(name) for name in (exc.filename, exc.filename2) if name is not None]
+    # shutil names the source first: a read-only or forbidden *source* is not the target's fault
+    if exc.errno in _READ_ONLY and (not names or any(_inside(name, folder) for name in names[-1:])):
+        return ChannelUnavailable(t("files.target_read_only", path=folder, error=error))
+    return None
+
+
+def _inside(name: str, folder: Path) -> bool:
+    return Path(name).resolve().is_relative_to(folder.resolve())
+
+
+# Below this much free space a local channel's check fails: a page with its banner must fit whole.
+MIN_FREE_BYTES = 4 * 1024 * 1024
+
+
+def folder_problem(folder: Path, *, min_free: int = MIN_FREE_BYTES) -> str | None:
+    """Why a local channel's ``folder`` cannot take a delivery now (read-only, forbidden, full), or None."""
+    from posts.errors import UserError
+    from posts.files import write_atomically
+    from posts.i18n import t
+
+    probe = folder / ".loa-check"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomically(probe, b"ok")  # the same kind of write a publication makes
+        probe.unlink()
+        space = os.statvfs(folder)
+    except OSError as exc:
+        return str(target_unavailable(exc, folder) or f"cannot write {folder}: {exc.strerror or exc}")
+    except UserError as exc:  # something other than a file sits at the probe's name
+        return str(exc)
+    free = space.f_bavail * space.f_frsize
+    if free < min_free:
+        return t("files.target_low_space", path=folder, free=f"{free // 1024} KiB",
+                 need=f"{min_free // (1024 * 1024)} MiB")
+    return None
 
 
 @dataclass(frozen=True)

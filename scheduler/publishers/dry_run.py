@@ -9,13 +9,20 @@ import json
 from pathlib import Path
 from typing import Any
 
-from posts.files import write_atomically
+from posts.errors import UserError
+from posts.files import clean_stale_temporaries, write_atomically
 
-from . import LOCAL_CHANNEL, ChannelHealth, Metrics, Outgoing, Published, Publisher
+from . import LOCAL_CHANNEL, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher, folder_problem, \
+    target_unavailable
 
 
 class DryRunPublisher(Publisher):
     adapter = "dry-run"
+
+    def __init__(self, channel: str, settings: Any, *, base_dir: Path) -> None:
+        super().__init__(channel, settings, base_dir=base_dir)
+        if self.folder is not None:
+            clean_stale_temporaries(self.folder)  # what a killed process was writing
 
     @property
     def folder(self) -> Path | None:
@@ -38,7 +45,15 @@ class DryRunPublisher(Publisher):
         record, request = self._record(outgoing), self.request(outgoing)
         if record is not None:
             data = json.dumps(request, ensure_ascii=False, indent=2).encode()
-            write_atomically(record, data, make_parents=True)
+            try:
+                write_atomically(record, data, make_parents=True)
+            except OSError as exc:  # a full or read-only folder pauses the channel
+                unavailable = target_unavailable(exc, record.parent)
+                if unavailable is None:
+                    raise
+                raise unavailable from None
+            except UserError as exc:  # not a regular file where the record goes
+                raise PermanentError(str(exc)) from None
         return Published(remote_id=f"dry-run:{outgoing.slug}", permalink=record.as_uri() if record else None,
                          detail={"request": request})
 
@@ -53,4 +68,7 @@ class DryRunPublisher(Publisher):
 
     def check(self) -> ChannelHealth:
         where = str(self.folder) if self.folder else "-"
+        problem = folder_problem(self.folder) if self.folder else None
+        if problem:
+            return ChannelHealth(False, problem)
         return ChannelHealth(True, f"OK: dry run, nothing is sent (records in {where})", account="dry-run")

@@ -11,7 +11,6 @@ import fcntl
 import html
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -22,11 +21,13 @@ from typing import Any
 from jinja2 import Environment
 from markupsafe import Markup
 
-from posts.files import write_atomically
+from posts.errors import UserError
+from posts.files import clean_stale_temporaries, copy_atomically, holds, write_atomically
 from posts.render.text import channel_kinds, ngay, text_as_html, thu
 from posts.times import zone
 
-from . import LOCAL_CHANNEL, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher
+from . import LOCAL_CHANNEL, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher, folder_problem, \
+    target_unavailable
 
 MANIFEST = "loa-site.json"
 SITE_ASSETS = resources.files("assets") / "site"
@@ -51,6 +52,10 @@ def _summary(fragment: str, limit: int = 220, *, is_html: bool = True) -> str:
 class StaticSitePublisher(Publisher):
     adapter = "static-site"
 
+    def __init__(self, channel: str, settings: Any, *, base_dir: Path) -> None:
+        super().__init__(channel, settings, base_dir=base_dir)
+        clean_stale_temporaries(self.folder)  # what a killed process was writing: never part of the site
+
     @property
     def folder(self) -> Path:
         return (self.base_dir / self.settings.path).resolve()
@@ -69,7 +74,8 @@ class StaticSitePublisher(Publisher):
             self.folder.mkdir(parents=True, exist_ok=True)
             lock = open(self.folder / ".loa-site.lock", "a")
         except OSError as exc:
-            raise PermanentError(f"cannot write the site folder {self.folder}: {exc.strerror}") from None
+            raise target_unavailable(exc, self.folder) or \
+                PermanentError(f"cannot write the site folder {self.folder}: {exc.strerror}") from None
         with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             path = self.folder / MANIFEST
@@ -84,15 +90,25 @@ class StaticSitePublisher(Publisher):
         return channel_kinds()[self.settings.channel_kind()].format == "html"
 
     def publish(self, outgoing: Outgoing) -> Published:
+        try:
+            return self._publish(outgoing)
+        except OSError as exc:  # a full or read-only folder pauses the channel; nothing half-written is kept
+            unavailable = target_unavailable(exc, self.folder)
+            if unavailable is None:
+                raise
+            raise unavailable from None
+        except UserError as exc:  # something that is not a regular file sits where a page goes
+            raise PermanentError(str(exc)) from None
+
+    def _publish(self, outgoing: Outgoing) -> Published:
         local = outgoing.publish_at.astimezone(zone(outgoing.timezone))
         banner = None
         if outgoing.banners:  # chosen for this channel (its kind's size) by load_outgoing
             chosen = outgoing.banners[0]
             banner = f"media/{chosen.sha256}{chosen.path.suffix}"
             target = self.folder / banner
-            if not target.exists():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(chosen.path, target)
+            if not holds(target, chosen.sha256):  # a file cut short earlier has the name, not the bytes
+                copy_atomically(chosen.path, target, make_parents=True)
         page = f"posts/{outgoing.slug}.html"
         entry = {"slug": outgoing.slug, "title": outgoing.title, "page": page, "banner": banner,
                  "campaign_name": outgoing.campaign_name,
@@ -131,11 +147,8 @@ class StaticSitePublisher(Publisher):
         return Metrics.none(LOCAL_CHANNEL)  # nobody reacts to a local file: unavailable, never zero
 
     def check(self) -> ChannelHealth:
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            probe = self.folder / ".loa-check"
-            probe.write_text("ok")
-            probe.unlink()
-        except OSError as exc:
-            return ChannelHealth(False, f"cannot write {self.folder}: {exc.strerror}")
+        problem = folder_problem(self.folder)
+        if problem:
+            return ChannelHealth(False, problem)
         return ChannelHealth(True, f"OK: {self.folder}", account=self.title)
+

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from posts.db import Database
 from posts.errors import UserError
-from posts.files import write_atomically
+from posts.files import writable_target, write_atomically
 from posts.i18n import t
 from posts.lookup import get_campaign
 from posts.times import zone
@@ -29,6 +29,7 @@ def check_output(path: Path, *, create_parent: bool) -> None:
     """Refuse an output the report could not be written to, before the report is computed."""
     if path.is_dir():
         raise UserError(t("report.err_output_is_dir", path=path), where="-o")
+    writable_target(path, where="-o")  # a device or a FIFO is refused, never replaced by a regular file
     parent = path.parent
     if create_parent:
         try:
@@ -80,7 +81,7 @@ def write_report(db: Database, slug: str, fmt: str, output: Path, organization: 
     check_output(output, create_parent=create_parent)
     data = report_bytes(db, slug, fmt, organization, report_date)
     try:
-        write_atomically(output, data)
+        write_atomically(output, data, where="-o")
     except OSError as exc:
         raise UserError(t("report.err_output_write", path=output, error=exc.strerror or exc), where="-o") from None
     return output
