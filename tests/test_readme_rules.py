@@ -1,0 +1,49 @@
+"""README rules that had no test of their own, one test each, checked through what a user sees."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from conftest import SAMPLE, campaign_toml
+from docx import Document
+from docx.oxml.ns import qn
+
+
+def test_start_date_with_pace_counts_from_midnight_of_that_date(project):
+    """README: `--pace N` puts post k at k×N seconds after 00:00 of the start date (in the campaign's timezone)."""
+    project.ok("campaign", "import", str(SAMPLE), "--start", "2031-10-01", "--pace", "90")
+    times = [dt.datetime.fromisoformat(p["publish_at"]) for p in project.json("queue")["posts"]]
+    midnight = dt.datetime(2031, 10, 1, tzinfo=dt.timezone(dt.timedelta(hours=7)))  # the sample is Can Tho time
+    assert times == [midnight + dt.timedelta(seconds=90 * k) for k in range(1, len(times) + 1)]
+
+
+@pytest.mark.parametrize("option", ["--from", "--to"])
+@pytest.mark.parametrize("day, accepted", [("1970-01-01", True), ("2999-12-31", True), ("31/12/2999", True),
+                                           ("1969-12-31", False), ("3000-01-01", False), ("01/01/3000", False)])
+def test_dates_are_in_the_years_1970_to_2999(project, option, day, accepted):
+    if accepted:
+        project.ok("queue", option, day)
+    else:
+        assert project.fails("queue", option, day).startswith(f"error: {option}")
+
+
+@pytest.mark.parametrize("day", ["1969-12-31", "3000-01-01"])
+def test_a_campaign_start_outside_the_years_is_refused_and_nothing_queued(project, day):
+    path = project.write("c.toml", campaign_toml(start=dt.date(2031, 10, 1)))
+    assert "--start" in project.fails("campaign", "import", str(path), "--start", day)
+    assert project.counts()["posts"] == 0
+
+
+def test_docx_page_numbers_start_on_page_2(project):
+    """README (Decree 30): page numbers from page 2 — a PAGE field in the header, none on the first page."""
+    project.ok("campaign", "import", str(project.write("c.toml", campaign_toml("so-trang", start=dt.date(2031, 10, 1)))),
+               "--approve")
+    project.ok("report", "--campaign", "so-trang", "-o", str(project.root / "r.docx"))
+    section = Document(project.root / "r.docx").sections[0]
+    assert section.different_first_page_header_footer is True
+
+    def fields(header) -> list[str]:
+        return [node.text.strip() for node in header._element.iter(qn("w:instrText"))]
+
+    assert fields(section.header) == ["PAGE"]
+    assert fields(section.first_page_header) == [] and fields(section.first_page_footer) == []
