@@ -105,3 +105,25 @@ def test_a_late_owner_whose_lease_was_taken_records_nothing(page):
     assert project.sql("SELECT remote_id, status FROM deliveries WHERE post_id=? AND channel='facebook'",
                        post) == [(remote, "published")]
     assert posts_created(graph) == 1
+
+
+def test_loa_publish_whose_lease_was_taken_says_so_for_its_channel(page):
+    """`loa publish` that loses its lease mid-send records nothing and tells the person which channel and why
+    (it printed "?: status.lost: lease lost" before: no channel, an untranslated key)."""
+    project, graph = page
+    fast_daemon(project, lease_seconds=1)
+    post, = queue_now(project, 1, pace=0.5, slug="publish-late")
+    project.ok("post", "reschedule", str(post), "2031-10-01 08:00")  # not due: only `loa publish` sends it
+    publish = spawn_loa(project, "publish", str(post), "--channel", "facebook")
+    try:
+        assert graph.created.wait(120), "loa publish never reached the Page"
+        poll(lambda: "reconciled" in project.ok("run", "--once").stderr, "a daemon to settle the expired lease")
+    finally:
+        graph.release.set()
+    assert publish.wait(timeout=120) == 1
+    output = next(project.root.glob("loa-*.log")).read_text(encoding="utf-8")
+    assert output.strip().splitlines()[-1] == (
+        "facebook: taken over by another process (its lease expired): not recorded by this command: lease lost")
+    entries = published_entries(project, post)
+    assert len(entries) == 1 and entries[0]["reconciled"] is True, entries
+    assert posts_created(graph) == 1
