@@ -47,3 +47,42 @@ def test_docx_page_numbers_start_on_page_2(project):
 
     assert fields(section.header) == ["PAGE"]
     assert fields(section.first_page_header) == [] and fields(section.first_page_footer) == []
+
+
+def test_the_report_caps_its_lists_at_200_and_goes_per_month_for_a_long_campaign(project):
+    """README: the DOCX lists the first 200 publications and says how many in all; the XLSX lists every one; a
+    campaign longer than about two months is tabulated per month."""
+    from openpyxl import load_workbook
+    from sqlalchemy import select
+
+    from posts.db import open_database
+    from posts.models import Delivery
+    from posts.outreach import record
+
+    posts = 205
+    text = campaign_toml("dai-han", start=dt.date(2031, 10, 1), days=92, posts=0)
+    text += "".join(f'\n[[posts]]\nday = {1 + n % 92}\ntime = "08:00"\ntitle = "Tin {n}"\nbody = "Nội dung {n}."\n'
+                    f'channels = ["portal"]\n' for n in range(posts))
+    project.ok("campaign", "import", str(project.write("dai.toml", text)), "--approve")
+    db = open_database(f"sqlite:///{project.db_path}")
+    try:
+        with db.transaction() as session:
+            for delivery in session.scalars(select(Delivery)):
+                record(session, "published", campaign_id=delivery.post.campaign_id, post=delivery.post,
+                       channel="portal", delivery_id=delivery.id, at=delivery.due_at,
+                       detail={"remote_id": f"r{delivery.id}", "permalink": f"https://portal.example.vn/{delivery.id}",
+                               "attempt": 1})
+    finally:
+        db.dispose()
+    docx_path, xlsx_path = project.root / "r.docx", project.root / "r.xlsx"
+    project.ok("--lang", "vi", "report", "--campaign", "dai-han", "-o", str(docx_path), "--date", "2032-01-05")
+    project.ok("report", "--campaign", "dai-han", "--format", "xlsx", "-o", str(xlsx_path), "--date", "2032-01-05")
+    document = Document(docx_path)
+    links = next(table for table in document.tables if any("portal.example.vn" in c.text for c in table._cells))
+    assert len({row.cells[-1].text for row in links.rows[1:]}) == 200  # the first 200 links, no more
+    body = "\n".join(p.text for p in document.paragraphs)
+    assert "205" in body
+    periods = next(table for table in document.tables if table.rows[0].cells[0].text.strip().lower() == "tháng")
+    assert [row.cells[0].text for row in periods.rows[1:4]] == ["10/2031", "11/2031", "12/2031"]
+    detail = load_workbook(xlsx_path, read_only=True).worksheets[1]
+    assert sum(1 for row in detail.iter_rows(min_row=2) if any(c.value for c in row)) >= posts
