@@ -86,3 +86,26 @@ def test_the_report_caps_its_lists_at_200_and_goes_per_month_for_a_long_campaign
     assert [row.cells[0].text for row in periods.rows[1:4]] == ["10/2031", "11/2031", "12/2031"]
     detail = load_workbook(xlsx_path, read_only=True).worksheets[1]
     assert sum(1 for row in detail.iter_rows(min_row=2) if any(c.value for c in row)) >= posts
+
+
+def test_a_rate_limit_pause_ends_by_itself_at_the_time_given(project):
+    """README: a rate-limit pause ends by itself at the time the platform gave (no `loa channels check` needed).
+    The clock is moved with time-machine (in-process `loa run --once`), not waited for."""
+    import time_machine
+    from conftest import delivery_states, make_due, queue_now
+
+    post, = queue_now(project, 1, slug="tam-dung")
+    make_due(project, post)
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    resume = now + dt.timedelta(hours=1)
+    project.sql("INSERT INTO channel_states (channel, paused_reason, pause_kind, paused_at, resume_at, updated_at) "
+                "VALUES ('facebook', 'HTTP 429', 'rate', ?, ?, ?)", now.isoformat(sep=" "),
+                resume.isoformat(sep=" "), now.isoformat(sep=" "))
+    project.ok("run", "--once")
+    assert delivery_states(project) == {(post, "portal"): "published", (post, "facebook"): "pending"}
+    with time_machine.travel(resume.replace(tzinfo=dt.timezone.utc) - dt.timedelta(minutes=1), tick=True):
+        project.ok("run", "--once")  # a minute early: still paused
+    assert delivery_states(project)[(post, "facebook")] == "pending"
+    with time_machine.travel(resume.replace(tzinfo=dt.timezone.utc) + dt.timedelta(seconds=5), tick=True):
+        project.ok("run", "--once")
+    assert delivery_states(project)[(post, "facebook")] == "published"
