@@ -8,6 +8,8 @@ from conftest import SAMPLE, campaign_toml
 from docx import Document
 from docx.oxml.ns import qn
 
+from posts.i18n import t
+
 
 def test_start_date_with_pace_counts_from_midnight_of_that_date(project):
     """README: `--pace N` puts post k at k×N seconds after 00:00 of the start date (in the campaign's timezone)."""
@@ -109,3 +111,23 @@ def test_a_rate_limit_pause_ends_by_itself_at_the_time_given(project):
     with time_machine.travel(resume.replace(tzinfo=dt.timezone.utc) + dt.timedelta(seconds=5), tick=True):
         project.ok("run", "--once")
     assert delivery_states(project)[(post, "facebook")] == "published"
+
+
+def test_publish_checks_every_channels_secrets_before_claiming_anything(project, monkeypatch):
+    """README: `loa publish` first checks that every channel's adapter is installed and its secrets are set (else
+    exit 2, nothing claimed) — without --channel too (a mutant that skipped the check survived `make mutate`)."""
+    monkeypatch.delenv("LOA_FACEBOOK_TOKEN", raising=False)
+    project.set_channel("facebook", 'adapter = "facebook"\npage_id = "1"\ntoken_env = "LOA_FACEBOOK_TOKEN"')
+    project.ok("campaign", "import", str(project.write("c.toml", campaign_toml("bi-mat", start=dt.date(2031, 10, 1),
+                                                                              posts=1))), "--approve")
+    before = project.sql("SELECT id, status, attempts, lease_owner FROM deliveries ORDER BY id")
+    message = project.fails("publish", "1")
+    assert "LOA_FACEBOOK_TOKEN" in message
+    assert project.sql("SELECT id, status, attempts, lease_owner FROM deliveries ORDER BY id") == before
+
+
+def test_publish_with_nothing_left_to_send_names_the_post(project):
+    project.ok("campaign", "import", str(project.write("c.toml", campaign_toml("mot-lan", start=dt.date(2031, 10, 1),
+                                                                              posts=1))), "--approve")
+    project.ok("publish", "1", "--channel", "portal")  # the post stays approved: facebook has not gone out
+    assert project.fails("publish", "1", "--channel", "portal") == f"error: ID: {t('err.nothing_to_publish', id=1)}"
