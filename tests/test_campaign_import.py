@@ -112,7 +112,10 @@ def test_import_is_atomic_when_a_late_post_is_bad(project):
 
 
 def test_import_is_atomic_when_the_database_refuses_midway(project, monkeypatch):
-    """A failure while writing (after 1000 posts went in) rolls everything back."""
+    """A failure while writing (after 1000 posts went in) rolls everything back.
+
+    Patched on purpose: a real full disk is in test_real_faults.py; this one fails exactly after the first chunk
+    was written, a moment a disk cannot be aimed at."""
     from posts import campaigns
 
     path = project.write("c.toml", campaign_toml(posts=2500))

@@ -288,6 +288,8 @@ def test_an_unwritable_output_leaves_the_old_file(campaign, monkeypatch):
     def refuse(*_args, **_kwargs):
         raise PermissionError(13, "Permission denied")
 
+    # patched: root (as in CI) writes through any permission bits; a real read-only file system is in
+    # test_real_faults.py, this keeps the EACCES path covered where no mount is possible
     monkeypatch.setattr("scheduler.report.write_atomically", refuse)
     message = campaign.fails("report", "--campaign", SLUG, "-o", str(path))
     assert message.startswith("error: -o:") and "Permission denied" in message
