@@ -131,3 +131,36 @@ def test_publish_with_nothing_left_to_send_names_the_post(project):
                                                                               posts=1))), "--approve")
     project.ok("publish", "1", "--channel", "portal")  # the post stays approved: facebook has not gone out
     assert project.fails("publish", "1", "--channel", "portal") == f"error: ID: {t('err.nothing_to_publish', id=1)}"
+
+
+def test_the_daemon_lifts_a_credentials_pause_when_its_health_check_passes(project, monkeypatch):
+    """README: a credentials pause ends when `loa channels check` passes; the daemon also checks every
+    `health_minutes`. Real time here (a spawned daemon), polled with a generous deadline."""
+    import time
+
+    from conftest import delivery_states, facebook_channel, fast_daemon, make_due, queue_now, spawn_loa
+
+    from support.facebook import GraphDouble
+
+    monkeypatch.setenv("LOA_FACEBOOK_TOKEN", "EAAB-health")
+    with GraphDouble(token="EAAB-health") as graph:
+        project.set_channel("facebook", facebook_channel(graph))
+        fast_daemon(project, health_minutes=0.01)  # every 0.6 s
+        post, = queue_now(project, 1, slug="suc-khoe")
+        make_due(project, post)
+        project.sql("INSERT INTO channel_states (channel, paused_reason, pause_kind, paused_at, updated_at) "
+                    "VALUES ('facebook', 'Graph 190: token expired', 'auth', '2031-01-01 00:00:00', "
+                    "'2031-01-01 00:00:00')")
+        daemon = spawn_loa(project, "run")
+        try:
+            deadline = time.monotonic() + 120
+            while delivery_states(project)[(post, "facebook")] != "published":
+                assert time.monotonic() < deadline, "the pause was never lifted"
+                time.sleep(0.2)
+        finally:
+            daemon.terminate()
+            assert daemon.wait(timeout=60) == 0
+    events = [line.split()[1] for line in next(project.root.glob("loa-*.log")).read_text().splitlines()
+              if "channel=facebook" in line]
+    assert events.index("resumed") < events.index("published")  # lifted by the check, then sent
+    assert project.sql("SELECT paused_reason FROM channel_states WHERE channel='facebook'") == [(None,)]
