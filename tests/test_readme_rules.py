@@ -164,3 +164,30 @@ def test_the_daemon_lifts_a_credentials_pause_when_its_health_check_passes(proje
               if "channel=facebook" in line]
     assert events.index("resumed") < events.index("published")  # lifted by the check, then sent
     assert project.sql("SELECT paused_reason FROM channel_states WHERE channel='facebook'") == [(None,)]
+
+
+def test_wordpress_tags_by_name_created_once(project, wordpress, monkeypatch):
+    """README: the portal post gets `category` and `tags` by name (created when `create_terms = true`)."""
+    import requests
+    from conftest import wordpress_channel
+
+    def rest(route, **params):
+        answer = requests.get(wordpress.rest(route, **params), headers={"Authorization": wordpress.authorization()},
+                              timeout=60)
+        answer.raise_for_status()
+        return answer.json()
+
+    tags = ["Học tập suốt đời", "Thẻ loa kiểm thử"]
+    project.set_channel("portal", wordpress_channel(wordpress, f"tags = {tags!r}\ncreate_terms = true"
+                                                    .replace("'", '"')))
+    monkeypatch.setenv("LOA_PORTAL_PASSWORD", wordpress.app_password)
+    project.ok("campaign", "import", str(project.write("the.toml", campaign_toml("the-tag", start=dt.date(2031, 10, 1),
+                                                                                posts=2))), "--approve")
+    seen = []
+    for post in (1, 2):
+        project.ok("publish", str(post), "--channel", "portal")
+        (remote,), = project.sql("SELECT remote_id FROM deliveries WHERE post_id=? AND channel='portal'", post)
+        ids = rest(f"/wp/v2/posts/{remote}", context="edit")["tags"]
+        seen.append(sorted(ids))
+        assert sorted(rest(f"/wp/v2/tags/{i}")["name"] for i in ids) == sorted(tags)
+    assert seen[0] == seen[1]  # the second post reuses the tags the first one created
