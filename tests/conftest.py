@@ -180,14 +180,7 @@ def own_assets(project: Project) -> Project:
     return project
 
 
-def require_server(reason: str | None) -> None:
-    """A real server the tests need is missing (``reason``): a loud skip, and under CI a failure."""
-    import os
-
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+from support.servers import pytest_terminal_summary, require_server  # noqa: E402,F401 - the hook lives there
 
 
 @pytest.fixture(scope="session")

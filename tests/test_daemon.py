@@ -114,11 +114,17 @@ def test_downtime_sends_recent_posts_spaced_and_marks_old_ones_missed(project):
 
 def test_edits_and_cancellations_made_while_it_runs_are_honoured(project):
     fast_daemon(project)
-    cancel, edit, keep = queue_now(project, 3, pace=4)
+    # no race with the daemon's start: the posts fall due only once the edits are made (the order is forced)
+    cancel, edit, keep = queue_now(project, 3, pace=3600)
     daemon = spawn_loa(project, "run")
     try:
+        deadline = time.monotonic() + 60
+        while " started " not in (project.root / "loa-0.log").read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
         project.ok("post", "cancel", str(cancel))
         project.ok("post", "edit", str(edit), "--title", "Bài đã sửa, chờ duyệt lại")  # back to draft
+        for post in (cancel, edit, keep):
+            make_due(project, post)
         deadline = time.monotonic() + 30
         while delivery_states(project)[(keep, "facebook")] != "published" and time.monotonic() < deadline:
             time.sleep(0.2)

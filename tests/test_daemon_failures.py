@@ -174,7 +174,9 @@ def test_a_mixed_fault_run_loses_nothing(project, wordpress, monkeypatch):
     prefix = rest(wordpress, f"/wp/v2/posts/{remote}", context="edit")["slug"].rsplit("-", 1)[0]
     for delivery, status, _ in portal:  # one WordPress post per published delivery, never a renamed "-2" copy
         found = rest(wordpress, "/wp/v2/posts", slug=f"{prefix}-{delivery}", status="any", context="edit")
-        assert len(found) == (1 if status == "published" else len(found)) and len(found) <= 1
+        # published: its one post; unknown: a person checks (there may be one); failed or missed: none reached the
+        # site (the proxy answered 500s and resets in WordPress's place, so nothing was forwarded)
+        assert len(found) == {"published": 1, "unknown": len(found)}.get(status, 0) and len(found) <= 1, status
         assert rest(wordpress, "/wp/v2/posts", slug=f"{prefix}-{delivery}-2", status="any", context="edit") == []
     messages = [p.message for p in graph.posts]
     assert len(messages) == len(set(messages))  # nothing twice on Facebook either

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import pytest
 from conftest import facebook_channel, two_facebook_posts
@@ -33,7 +34,10 @@ def test_photo_post_with_the_banner_bytes_and_the_text_as_caption(page):
     stored = project.sql("SELECT sha256 FROM renders WHERE post_id=? AND name='banner-facebook.png'", ids[0])[0][0]
     assert source.sha256 == stored
     caption = next(p for p in photo.parts if p.name == "caption")
-    assert caption.size > 0
+    (text,), = project.sql("SELECT content FROM renders WHERE post_id=? AND name='facebook.txt'", ids[0])
+    assert "Nội dung bài số 1." in text  # the stored render, byte for byte, is the caption
+    assert caption.sha256 == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    assert [post.message for post in graph.published_posts()] == [text]
     delivery = facebook(project, ids[0])
     assert delivery["status"] == "published" and delivery["permalink"] and "_" in delivery["remote_id"]
     assert all(r.token_in == ["bearer"] for r in graph.requests)  # never in a URL, never twice

@@ -223,6 +223,8 @@ class GraphDouble:
         # ``created`` is set the moment the post exists, before the answer is held back
         self.stall_seconds = 0.0
         self.created = threading.Event()
+        # set by a test to let a held answer go at once: the order of events, not a sleep, decides the test
+        self.release = threading.Event()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -314,7 +316,7 @@ class GraphDouble:
         if record.method == "POST" and status == 200:
             self.created.set()
             if self.stall_seconds:
-                time.sleep(self.stall_seconds)
+                self.release.wait(self.stall_seconds)
         raw = json.dumps(payload).encode("utf-8")
         try:
             handler.send_response(status)
