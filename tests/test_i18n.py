@@ -68,7 +68,9 @@ def _dynamic_values() -> dict[str, set[str]]:
     return {
         "metrics.col_": set(METRIC_COLUMNS),
         "report.metric_": {*METRICS, "interactions"},
-        "status.": {*POST_STATUSES, *DELIVERY_STATUSES},
+        # post and delivery statuses, and what a send or `loa status` can say besides
+        "status.": {*POST_STATUSES, *DELIVERY_STATUSES, "waiting", "not_recorded", "paused", "stopped", "stuck"},
+        "outcome.": {"released", "lost"},
         "err.post_": {"cancelled", "done"},  # approve_posts: the statuses it refuses
         "type.": {*_EXPECTED.values(), *_TYPE_NAMES.values()},
         "val.": {"greater_than_equal", "greater_than", "less_than_equal", "less_than"},

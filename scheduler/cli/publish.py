@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 def _status(status: str) -> str:
     """A delivery status, or what happened to a claim that was not this command's to finish (released, lost)."""
-    return t(f"suite.{status}") if status in ("released", "lost") else t(f"status.{status}")
+    return t(f"outcome.{status}") if status in ("released", "lost") else t(f"status.{status}")
 
 
 def _channel_of(app: App, outcome: Outcome) -> str:
