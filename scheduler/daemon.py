@@ -36,7 +36,7 @@ from .claims import CHECKED_PAUSES, claim_due_deliveries, claimable, next_due_at
     paused_channels, release_claim
 from .config import Config
 from .dispatch import NotRecorded, Outcome, publisher_for, resume_channel, send_claimed
-from .events import emit
+from .events import emit, emit_outcome
 from .publishers import Publisher
 from .recovery import OVERDUE_AFTER, mark_unknown, pace_overdue, reconcile_abandoned
 
@@ -187,7 +187,7 @@ class PublishingDaemon:
                 when = next_due_at(self.db, after=self.config.after)
                 self._active_at = utcnow()
                 if when is not None and when < cutoff and not paced:
-                    paced = True  # once per sweep: what stays overdue after it is not ours to send (a channel elsewhere)
+                    paced = True  # once per sweep: what stays overdue is not ours to send (a channel elsewhere)
                     self._pace_overdue(now, cutoff)
                     continue
                 if when is not None and when <= now:
@@ -286,24 +286,8 @@ class PublishingDaemon:
                 release_claim(session, delivery, now)
 
     def _report(self, outcome: Outcome) -> None:
-        fields = {"post": outcome.post_id, "channel": outcome.channel}
-        if outcome.status in ("published", "reconciled"):
+        if emit_outcome(outcome):
             self.sent += 1
-            emit(outcome.status, "published" if outcome.status == "published" else
-                 "found on the platform after an interrupted send: recorded as published", link=outcome.permalink,
-                 **fields)
-        elif outcome.status == "retry_wait":
-            emit("retry", "will try again", error=outcome.error, next_at=outcome.next_at and
-                 outcome.next_at.isoformat(timespec="seconds"), level=logging.WARNING, **fields)
-        elif outcome.status == "failed":
-            emit("failed", "failed: a person must look", error=outcome.error, level=logging.ERROR, **fields)
-        elif outcome.status == "paused":
-            emit("paused", "channel paused; its deliveries wait", error=outcome.error, level=logging.ERROR, **fields)
-        elif outcome.status == "unknown":
-            emit("unknown", "interrupted send, outcome unknown: a person must check the channel",
-                 error=outcome.error, level=logging.ERROR, **fields)
-        elif outcome.status == "released":
-            emit("released", "post changed while claimed: not sent", **fields)
 
     def _rehearse_due_round(self) -> int:
         now = utcnow()

@@ -51,3 +51,27 @@ def setup_logging(log_format: str = "text", level: int = logging.INFO) -> loggin
 
 def emit(event: str, message: str, *, level: int = logging.INFO, **fields: Any) -> None:
     logging.getLogger(LOGGER).log(level, message, extra={"event": event, **fields})
+
+
+def emit_outcome(outcome: Any) -> bool:
+    """One line for what happened to a send (a ``dispatch.Outcome``). True when the post is out (published or
+    found after an interrupted send)."""
+    fields = {"post": outcome.post_id, "channel": outcome.channel}
+    if outcome.status in ("published", "reconciled"):
+        emit(outcome.status, "published" if outcome.status == "published" else
+             "found on the platform after an interrupted send: recorded as published", link=outcome.permalink,
+             **fields)
+        return True
+    if outcome.status == "retry_wait":
+        emit("retry", "will try again", error=outcome.error, next_at=outcome.next_at and
+             outcome.next_at.isoformat(timespec="seconds"), level=logging.WARNING, **fields)
+    elif outcome.status == "failed":
+        emit("failed", "failed: a person must look", error=outcome.error, level=logging.ERROR, **fields)
+    elif outcome.status == "paused":
+        emit("paused", "channel paused; its deliveries wait", error=outcome.error, level=logging.ERROR, **fields)
+    elif outcome.status == "unknown":
+        emit("unknown", "interrupted send, outcome unknown: a person must check the channel",
+             error=outcome.error, level=logging.ERROR, **fields)
+    elif outcome.status == "released":
+        emit("released", "post changed while claimed: not sent", **fields)
+    return False

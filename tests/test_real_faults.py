@@ -52,11 +52,11 @@ def test_a_report_on_a_read_only_file_system_leaves_the_old_file(project, small_
     assert target.read_bytes() == b"old" and sorted(os.listdir(small_disk)) == ["r.docx"]
 
 
-def test_a_database_locked_by_another_connection_is_one_line_and_changes_nothing(project, monkeypatch):
-    import posts.db
-
-    # the lock is real; only loa's patience is shortened (30 s by default), so the suite does not wait it out
-    monkeypatch.setattr(posts.db, "SQLITE_BUSY_TIMEOUT_MS", 500)
+def test_a_database_locked_by_another_connection_is_one_line_and_changes_nothing(project):
+    # the lock is real; only loa's patience is shortened (its setting, 30 s by default), so the suite does not wait
+    text = project.config.read_text(encoding="utf-8")
+    project.config.write_text(text.replace("\n[database]\n", "\n[database]\nbusy_timeout_seconds = 0.5\n", 1),
+                              encoding="utf-8")
     path = project.write("c.toml", campaign_toml("khoa", posts=3))
     holder = sqlite3.connect(project.db_path, timeout=0)
     try:

@@ -134,8 +134,9 @@ class App:
             where = DATABASE_URL_ENV if os.environ.get(DATABASE_URL_ENV) else "database.url"
             global opened_database
             opened_database = display_url(self.config.database_url)  # named by an error while opening, too
+            patience = round(self.config.document.database.busy_timeout_seconds * 1000)
             self._database = open_database(self.config.database_url, create=create, where=where,
-                                           busy_timeout_ms=round(self.config.document.database.busy_timeout_seconds * 1000))
+                                           busy_timeout_ms=patience)
         return self._database
 
     def database_exists(self) -> bool:

@@ -125,7 +125,8 @@ class FacebookPublisher(Publisher):
             found = self.find_existing(outgoing)
             if found is not None:
                 return found
-        detail: dict[str, Any] | None = None  # a photo post: the photo's id and the Page post's (figures are read there)
+        # a photo post: the photo's id and the Page post's (its figures are read there)
+        detail: dict[str, Any] | None = None
         try:
             if len(outgoing.banners) == 1:  # a photo post: the banner's bytes, the text as caption
                 banner = outgoing.banners[0]
