@@ -22,7 +22,7 @@ from support.facebook import GraphDouble
 TOKEN = "EAAB-many-daemons"
 DAEMONS = 4
 BY_DAEMONS = 480  # due over about ten seconds once every daemon runs: they compete for each round of claims
-BY_HAND = 20  # due tomorrow, so no daemon may take them: each concurrent `loa publish` claims its own
+BY_HAND = 8  # due tomorrow, so no daemon may take them: each concurrent `loa publish` claims its own
 _names = itertools.count()
 
 

@@ -127,3 +127,23 @@ def test_loa_publish_whose_lease_was_taken_says_so_for_its_channel(page):
     entries = published_entries(project, post)
     assert len(entries) == 1 and entries[0]["reconciled"] is True, entries
     assert posts_created(graph) == 1
+
+
+def test_a_killed_loa_publish_is_settled_at_once_as_a_dead_owner(page):
+    """`loa publish` holds its lease under its own name, so when it dies mid-send the next daemon on this machine
+    settles the send at once (a lease 10 minutes long would otherwise keep it `sending` that long)."""
+    import signal
+
+    project, graph = page
+    fast_daemon(project, lease_seconds=600)
+    post, = queue_now(project, 1, pace=3600, post_lines='channels = ["facebook"]')
+    publisher = spawn_loa(project, "publish", str(post))
+    poll(graph.created.is_set, "the Page to make the post")
+    status, owner, _ = lease(project, post)
+    assert status == "sending" and owner and f":{publisher.pid}:" in owner
+    publisher.send_signal(signal.SIGKILL)
+    publisher.wait(timeout=30)
+    project.ok("run", "--once")
+    assert lease(project, post)[0] == "published" and posts_created(graph) <= 1
+    assert len(graph.published_posts()) == 1
+    assert published_entries(project, post)[0].get("reconciled") is True
