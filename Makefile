@@ -24,8 +24,9 @@ demo: $(STAMP)
 	$(BIN)/loa report --campaign hoc-tap-suot-doi-2024 --format html
 	@echo "Published site: $(CURDIR)/var/site/index.html; Facebook dry run: $(CURDIR)/var/dry-run/facebook/; reports: $(CURDIR)/var/reports/"
 
+# four test processes on two cores (most tests wait on servers and daemons); each real server's tests share one
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 4 --dist loadgroup
 
 # Mutation testing, outside `make test` (long): plants small bugs in claims, recovery, dispatch and the campaign file
 # and lists the mutants no test killed (`$(BIN)/mutmut show NAME` shows one). Config: [tool.mutmut] in pyproject.toml.

@@ -182,6 +182,18 @@ def own_assets(project: Project) -> Project:
 
 from support.servers import pytest_terminal_summary, require_server  # noqa: E402,F401 - the hook lives there
 
+SERVER_FIXTURES = ("wordpress", "postgres")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``--dist loadgroup``), the tests of one real server run in one worker, so each server
+    starts once per run instead of once per worker."""
+    for item in items:
+        for name in SERVER_FIXTURES:
+            if name in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.xdist_group(name))
+                break
+
 
 @pytest.fixture(scope="session")
 def postgres():
