@@ -113,6 +113,27 @@ def wordpress_channel(server, extra: str = "", *, via: Any = None) -> str:
             f'password_env = "LOA_PORTAL_PASSWORD"\n{extra}')
 
 
+FACEBOOK_TOKEN = "EAAB-test-page-token"
+
+
+@pytest.fixture
+def page_settings() -> str:
+    """More lines for the facebook channel of ``page`` (a module overrides this fixture: ``timeout = 1``...)."""
+    return ""
+
+
+@pytest.fixture
+def page(project: Project, monkeypatch: pytest.MonkeyPatch, page_settings: str):
+    """The project's facebook channel on a Graph API double (its token in LOA_FACEBOOK_TOKEN): (project, graph)."""
+    from support.facebook import GraphDouble
+
+    monkeypatch.setenv("LOA_FACEBOOK_TOKEN", FACEBOOK_TOKEN)
+    with GraphDouble(token=FACEBOOK_TOKEN) as graph:
+        project.set_channel("facebook", facebook_channel(graph) + page_settings)
+        yield project, graph
+        graph.release.set()  # an answer the test held back is let go, so the double stops at once
+
+
 def facebook_channel(graph) -> str:
     """Settings of a Facebook channel on the Graph API double (its token in LOA_FACEBOOK_TOKEN)."""
     return (f'adapter = "facebook"\npage_id = "{graph.page_id}"\ntoken_env = "LOA_FACEBOOK_TOKEN"\n'
@@ -178,6 +199,28 @@ def own_assets(project: Project) -> Project:
     (project.root / "themes" / "plain" / "theme.toml").write_text(PLAIN_THEME, encoding="utf-8")
     (project.root / "templates").mkdir()
     return project
+
+
+@pytest.fixture
+def campaign(own_assets: Project) -> Project:
+    """``own_assets`` with an empty campaign ``tuan-le`` (October 2031) to add posts to."""
+    path = own_assets.write("c.toml", campaign_toml(start=dt.date(2031, 10, 1), posts=0))
+    own_assets.ok("campaign", "import", str(path))
+    return own_assets
+
+
+def template_failure(project: Project, name: str, source: str | None = None) -> str:
+    """Queue a facebook post with the user template ``name`` (written when ``source`` is given): it must fail with
+    one line and write nothing. Returns the message."""
+    folder = project.root / "templates" / "facebook"
+    folder.mkdir(exist_ok=True)
+    if source is not None:
+        (folder / f"{name}.txt.j2").write_text(source, encoding="utf-8")
+    before = project.counts()
+    message = project.fails("post", "add", "--campaign", "tuan-le", "--at", "2031-10-01 08:00", "--title", "x",
+                            "--body", "y", "--template", name, "--channels", "facebook")
+    assert project.counts() == before
+    return message
 
 
 from support.servers import pytest_terminal_summary, require_server  # noqa: E402,F401 - the hook lives there

@@ -9,18 +9,7 @@ import pytest
 import requests
 from conftest import delivery_states, facebook_channel, fast_daemon, queue_now, spawn_loa, wordpress_channel
 
-from support.facebook import GraphDouble
 from support.proxy import FaultProxy
-
-TOKEN = "EAAB-crash-token"
-
-
-@pytest.fixture
-def page(project, monkeypatch):
-    monkeypatch.setenv("LOA_FACEBOOK_TOKEN", TOKEN)
-    with GraphDouble(token=TOKEN) as graph:
-        project.set_channel("facebook", facebook_channel(graph))
-        yield project, graph
 
 
 def wait_for(event, what: str, timeout: float = 60) -> None:

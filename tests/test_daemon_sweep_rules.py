@@ -11,12 +11,10 @@ import time
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import delivery_states, facebook_channel, fast_daemon, make_due, queue_now, spawn_loa
+from conftest import delivery_states, fast_daemon, make_due, queue_now, spawn_loa
 
-from support.facebook import GraphDouble
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-TOKEN = "EAAB-sweep-token"
 
 
 def wait_until(check, what: str, timeout: float = 90) -> None:
@@ -65,14 +63,6 @@ def test_posts_made_due_in_the_past_while_the_daemon_runs_follow_the_downtime_ru
     (reason,), = project.sql("SELECT last_error FROM deliveries WHERE post_id=? AND channel='portal'",
                              posts["Bài muộn 1"])
     assert "120 minutes" in reason
-
-
-@pytest.fixture
-def page(project, monkeypatch):
-    monkeypatch.setenv("LOA_FACEBOOK_TOKEN", TOKEN)
-    with GraphDouble(token=TOKEN) as graph:
-        project.set_channel("facebook", facebook_channel(graph))
-        yield project, graph
 
 
 def test_a_database_locked_past_its_timeout_during_a_send_delays_the_record_but_never_strands_it(page):

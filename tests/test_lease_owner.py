@@ -9,22 +9,20 @@ import json
 import time
 
 import pytest
-from conftest import delivery_states, facebook_channel, fast_daemon, queue_now, spawn_loa
-
-from support.facebook import GraphDouble
-
-TOKEN = "EAAB-lease-token"
+from conftest import delivery_states, fast_daemon, queue_now, spawn_loa
 
 
 @pytest.fixture
-def page(project, monkeypatch):
-    monkeypatch.setenv("LOA_FACEBOOK_TOKEN", TOKEN)
-    with GraphDouble(token=TOKEN) as graph:
-        # a long read timeout: the held answer must reach the first daemon, however long the test holds it
-        project.set_channel("facebook", facebook_channel(graph) + "\ntimeout = 300")
-        graph.stall_seconds = 240
-        yield project, graph
-        graph.release.set()
+def page_settings() -> str:
+    # a long read timeout: the held answer must reach the first daemon, however long the test holds it
+    return "\ntimeout = 300"
+
+
+@pytest.fixture
+def page(page):
+    project, graph = page
+    graph.stall_seconds = 240
+    return project, graph
 
 
 def poll(condition, what: str, timeout: float = 120):

@@ -7,23 +7,24 @@ import socket
 
 import pytest
 import requests
-from conftest import delivery_states, facebook_channel, fast_daemon, make_due, queue_now, wordpress_channel
+from conftest import delivery_states, fast_daemon, make_due, queue_now, wordpress_channel
 
-from support.facebook import GraphDouble
 from support.proxy import FaultProxy
 
 TOKEN = "EAAB-maybe-sent-token"
 
 
 @pytest.fixture
-def page(project, monkeypatch):
-    """The Graph double behind a 1 s read timeout: a post it creates and answers 3 s later is a lost answer."""
-    monkeypatch.setenv("LOA_FACEBOOK_TOKEN", TOKEN)
-    with GraphDouble(token=TOKEN) as graph:
-        project.set_channel("facebook", facebook_channel(graph) + "\ntimeout = 1")
-        # retries an hour away: nothing is retried inside one `loa run --once`; a test makes a retry due itself
-        fast_daemon(project, retry_base_seconds=3600, retry_max_seconds=7200, max_attempts=4)
-        yield project, graph
+def page_settings() -> str:
+    return "\ntimeout = 1"  # a post the double makes and answers 3 s later is a lost answer
+
+
+@pytest.fixture
+def page(page):
+    project, graph = page
+    # retries an hour away: nothing is retried inside one `loa run --once`; a test makes a retry due itself
+    fast_daemon(project, retry_base_seconds=3600, retry_max_seconds=7200, max_attempts=4)
+    return project, graph
 
 
 def retry_due(project, post: int) -> None:

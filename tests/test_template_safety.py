@@ -9,7 +9,7 @@ import signal
 import time
 
 import pytest
-from conftest import campaign_toml, fast_daemon, make_due, queue_now, spawn_loa
+from conftest import campaign_toml, template_failure, fast_daemon, make_due, queue_now, spawn_loa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,43 +26,22 @@ def texts(project, post_id):
     return {p.name: p.read_text(encoding="utf-8") for p in out.iterdir() if p.suffix in (".txt", ".html")}
 
 
-def refused(project, name: str, source: str | None = None) -> str:
-    """Queue a facebook post with the user template ``name`` (written when ``source`` is given): it must fail with
-    one line and write nothing. Returns the message."""
-    folder = project.root / "templates" / "facebook"
-    folder.mkdir(exist_ok=True)
-    if source is not None:
-        (folder / f"{name}.txt.j2").write_text(source, encoding="utf-8")
-    before = project.counts()
-    message = project.fails("post", "add", "--campaign", "tuan-le", "--at", "2031-10-01 08:00", "--title", "x",
-                            "--body", "y", "--template", name, "--channels", "facebook")
-    assert project.counts() == before
-    return message
-
-
-@pytest.fixture
-def campaign(own_assets):
-    path = own_assets.write("c.toml", campaign_toml(start=dt.date(2031, 10, 1), posts=0))
-    own_assets.ok("campaign", "import", str(path))
-    return own_assets
-
-
 # -- item 6: symlinks out of the template folders ----------------------------------------------------------------------
-def test_a_template_that_links_to_a_file_outside_is_refused(campaign, tmp_path_factory):
+def test_a_template_that_links_to_a_file_outside_is_template_failure(campaign, tmp_path_factory):
     secret = tmp_path_factory.mktemp("outside") / "secret.txt"
     secret.write_text("root:x:0:0:SECRET-LINE\n", encoding="utf-8")
     folder = campaign.root / "templates" / "facebook"
     folder.mkdir()
     (folder / "lo.txt.j2").symlink_to(secret)
-    message = refused(campaign, "lo")
+    message = template_failure(campaign, "lo")
     assert "facebook/lo.txt.j2" in message and "outside" in message and "SECRET" not in message
 
 
-def test_a_linked_folder_reached_by_include_is_refused(campaign, tmp_path_factory):
+def test_a_linked_folder_reached_by_include_is_template_failure(campaign, tmp_path_factory):
     outside = tmp_path_factory.mktemp("outside")
     (outside / "passwd").write_text("root:x:0:0:SECRET-LINE\n", encoding="utf-8")
     (campaign.root / "templates" / "etc").symlink_to(outside, target_is_directory=True)
-    message = refused(campaign, "inc", "Xin chào\n{% include 'etc/passwd' %}")
+    message = template_failure(campaign, "inc", "Xin chào\n{% include 'etc/passwd' %}")
     assert "etc/passwd" in message and "outside" in message and "SECRET" not in message
     # the same through a linked channel folder, and for the portal's default template via a linked root
     (campaign.root / "templates" / "facebook" / "inc.txt.j2").unlink()
@@ -87,7 +66,7 @@ def test_a_template_that_is_a_fifo_is_refused_without_hanging(campaign):
     folder = campaign.root / "templates" / "facebook"
     folder.mkdir()
     os.mkfifo(folder / "ong.txt.j2")
-    assert "not a regular file" in refused(campaign, "ong")
+    assert "not a regular file" in template_failure(campaign, "ong")
 
 
 # -- item 7: bounded operations -----------------------------------------------------------------------------------------
@@ -115,7 +94,7 @@ HUGE = [
 
 @pytest.mark.parametrize("source", HUGE)
 def test_templates_that_would_grow_without_bound_are_stopped(campaign, source):
-    message = refused(campaign, "to", source)
+    message = template_failure(campaign, "to", source)
     assert "facebook/to.txt.j2" in message and "limit" in message
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import campaign_toml
+from conftest import campaign_toml, template_failure
 
 
 def add(project, title="Khai mạc", body="Nội dung", *extra, at="2031-10-01 08:00"):
@@ -16,25 +16,6 @@ def texts(project, post_id):
     out = project.root / f"preview-{post_id}"
     project.ok("preview", str(post_id), "--out", str(out))
     return {p.name: p.read_text(encoding="utf-8") for p in out.iterdir() if p.suffix in (".txt", ".html")}
-
-
-def template_failure(project, name: str, source: str) -> str:
-    """Queue a facebook post with the user template ``name``; it must fail. Returns the one-line message."""
-    folder = project.root / "templates" / "facebook"
-    folder.mkdir(exist_ok=True)
-    (folder / f"{name}.txt.j2").write_text(source, encoding="utf-8")
-    before = project.counts()
-    message = project.fails("post", "add", "--campaign", "tuan-le", "--at", "2031-10-01 08:00", "--title", "x",
-                            "--body", "y", "--template", name, "--channels", "facebook")
-    assert project.counts() == before
-    return message
-
-
-@pytest.fixture
-def campaign(own_assets):
-    path = own_assets.write("c.toml", campaign_toml(start=dt.date(2031, 10, 1), posts=0))
-    own_assets.ok("campaign", "import", str(path))
-    return own_assets
 
 
 def test_portal_is_escaped_html_and_facebook_is_plain_text(campaign):
