@@ -38,7 +38,8 @@ from .config import Config
 from .dispatch import NotRecorded, Outcome, publisher_for, resume_channel, send_claimed
 from .events import emit, emit_outcome
 from .publishers import Publisher
-from .recovery import OVERDUE_AFTER, mark_unknown, pace_overdue, reconcile_abandoned
+from .outcomes import mark_unknown
+from .recovery import OVERDUE_AFTER, pace_overdue, reconcile_abandoned
 
 BATCH = 10  # deliveries claimed per round: small, so a lease never waits long behind a slow send
 

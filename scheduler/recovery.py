@@ -21,7 +21,8 @@ from posts.outreach import record
 
 from .claims import claimable, owner_is_dead, paused_channels
 from .config import Config
-from .dispatch import Outcome, publisher_for, record_success
+from .dispatch import publisher_for
+from .outcomes import Outcome, mark_unknown, record_success
 from .outgoing import outgoing_for
 from .publishers import Publisher
 
@@ -116,20 +117,6 @@ def _send_again(db: Database, owner: str, delivery_id: int) -> Outcome:
                detail={"error": "interrupted send; the platform has no such post", "class": "interrupted",
                        "attempt": delivery.attempts, "next_at": now.isoformat()})
         return Outcome(delivery.channel, "retry_wait", post_id=delivery.post_id, delivery_id=delivery_id, next_at=now)
-
-
-def mark_unknown(db: Database, owner: str, delivery_id: int, reason: str) -> Outcome:
-    """Nobody can tell whether it reached the platform: a person checks and decides (``loa retry``)."""
-    now = utcnow()
-    with db.transaction() as session:
-        delivery = session.get(Delivery, delivery_id)
-        if delivery is None or delivery.lease_owner != owner:
-            return Outcome("?", "lost", delivery_id=delivery_id)
-        delivery.status, delivery.last_error = "unknown", f"interrupted send, outcome unknown: {reason}"[:2000]
-        delivery.lease_owner, delivery.lease_expires_at, delivery.updated_at = None, None, now
-        record(session, "unknown", campaign_id=delivery.post.campaign_id, post=delivery.post, channel=delivery.channel,
-               delivery_id=delivery.id, detail={"error": delivery.last_error, "class": "unknown"})
-        return Outcome(delivery.channel, "unknown", error=reason, post_id=delivery.post_id, delivery_id=delivery_id)
 
 
 def pace_overdue(db: Database, config: Config, *, now: dt.datetime | None = None,

@@ -12,7 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from conftest import Project, facebook_channel, fast_daemon, spawn_loa
 from sqlalchemy import create_engine, text
 
@@ -21,7 +20,7 @@ from support.facebook import GraphDouble
 
 TOKEN = "EAAB-many-daemons"
 DAEMONS = 4
-BY_DAEMONS = 480  # due over about ten seconds once every daemon runs: they compete for each round of claims
+BY_DAEMONS = 240  # due over about ten seconds once every daemon runs: they compete for each round of claims
 BY_HAND = 8  # due tomorrow, so no daemon may take them: each concurrent `loa publish` claims its own
 _names = itertools.count()
 

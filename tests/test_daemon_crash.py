@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import signal
 
-import pytest
 import requests
 from conftest import delivery_states, facebook_channel, fast_daemon, queue_now, spawn_loa, wordpress_channel
 

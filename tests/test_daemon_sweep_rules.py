@@ -10,7 +10,6 @@ import sqlite3
 import time
 from zoneinfo import ZoneInfo
 
-import pytest
 from conftest import delivery_states, fast_daemon, make_due, queue_now, spawn_loa
 
 
