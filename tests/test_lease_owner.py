@@ -39,9 +39,9 @@ def posts_created(graph) -> int:
     return sum(1 for r in graph.requests if r.method == "POST" and r.status == 200)
 
 
-def lease(project, post: int) -> tuple[str, str | None, str | None]:
+def lease(project, post: int, channel: str = "facebook") -> tuple[str, str | None, str | None]:
     (row,) = project.sql("SELECT status, lease_owner, lease_expires_at FROM deliveries "
-                         "WHERE post_id=? AND channel='facebook'", post)
+                         "WHERE post_id=? AND channel=?", post, channel)
     return row
 
 
@@ -145,3 +145,30 @@ def test_a_killed_loa_publish_is_settled_at_once_as_a_dead_owner(page):
     assert lease(project, post)[0] == "published" and posts_created(graph) <= 1
     assert len(graph.published_posts()) == 1
     assert published_entries(project, post)[0].get("reconciled") is True
+
+
+def test_a_lease_of_another_machine_is_left_alone_until_it_expires(project):
+    """A process on another machine cannot be checked from here: only its lease's expiry frees its send."""
+    fast_daemon(project, lease_seconds=600)
+    post, = queue_now(project, 1, pace=0.2, post_lines='channels = ["portal"]')
+    future = "2999-01-01 00:00:00"
+    project.sql("UPDATE deliveries SET status='sending', lease_owner='another-machine~0000:999999:abcdef', "
+                "lease_expires_at=?, attempts=1 WHERE post_id=?", future, post)
+    project.ok("run", "--once")
+    assert lease(project, post, "portal") == ("sending", "another-machine~0000:999999:abcdef", future)
+    assert not (project.root / "var" / "site" / "posts").exists() or not any(
+        (project.root / "var" / "site" / "posts").iterdir())
+
+
+def test_an_abandoned_send_the_platform_never_got_is_sent_again(project):
+    """Reconciling an expired lease: the channel shows no such post, so it goes out now (same attempt, logged)."""
+    fast_daemon(project)
+    post, = queue_now(project, 1, pace=0.2, post_lines='channels = ["portal"]')
+    project.sql("UPDATE deliveries SET status='sending', lease_owner='another-machine~0000:1:abcdef', "
+                "lease_expires_at='2000-01-01 00:00:00', attempts=1 WHERE post_id=?", post)
+    project.ok("run", "--once")
+    assert lease(project, post, "portal")[0] == "published"
+    (detail,), = project.sql("SELECT detail FROM outreach_entries WHERE kind='attempt' AND post_id=?", post)
+    assert json.loads(detail)["class"] == "interrupted"
+    pages = list((project.root / "var" / "site" / "posts").iterdir())
+    assert len(pages) == 1
