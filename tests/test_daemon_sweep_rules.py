@@ -140,3 +140,18 @@ def test_a_rate_limit_pause_is_not_for_a_person(page):
 
 def json_lines(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def test_the_rest_of_a_batch_given_back_when_its_channel_pauses_spends_no_attempt(page, monkeypatch):
+    project, graph = page
+    fast_daemon(project)
+    posts = queue_now(project, 3, pace=0.2, post_lines='channels = ["facebook"]')
+    for post in posts:
+        make_due(project, post)
+    monkeypatch.setenv("LOA_FACEBOOK_TOKEN", "EAAB-a-token-the-page-refuses")
+    project.ok("run", "--once")
+    rows = project.sql("SELECT status, attempts FROM deliveries ORDER BY post_id")
+    # one tried and paused (its attempt given back), the others claimed with it and given back unsent
+    assert sorted(status for status, _ in rows) == ["pending", "pending", "retry_wait"]
+    assert [attempts for _, attempts in rows] == [0, 0, 0]
+    assert sum(1 for r in graph.requests if r.method == "POST") == 1
