@@ -225,6 +225,14 @@ class Publisher(ABC):
         self.settings = settings
         self.base_dir = base_dir  # the config file's folder: relative paths in settings are relative to it
 
+    @property
+    def text_is_html(self) -> bool:
+        """Whether this channel's texts are HTML (a portal-kind render, escaped by loa's sandbox). Any other kind is
+        plain text, which an adapter that writes HTML escapes, whatever it contains."""
+        from posts.render.text import channel_kinds
+
+        return channel_kinds()[self.settings.channel_kind()].format == "html"
+
     @abstractmethod
     def publish(self, outgoing: Outgoing) -> Published: ...
 

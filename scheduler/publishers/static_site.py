@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from posts.errors import UserError
 from posts.files import clean_stale_temporaries, copy_atomically, holds, write_atomically
-from posts.render.text import channel_kinds, ngay, text_as_html, thu
+from posts.render.text import ngay, text_as_html, thu
 from posts.times import zone
 
 from . import LOCAL_CHANNEL, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher, folder_problem, \
@@ -83,12 +83,6 @@ class StaticSitePublisher(Publisher):
             yield manifest
             write_atomically(path, json.dumps(manifest, ensure_ascii=False, indent=1).encode())
 
-    @property
-    def is_html(self) -> bool:
-        """Whether this channel's texts are HTML (a portal-kind render, escaped by its sandbox); any other kind is
-        plain text and is escaped here, whatever it contains."""
-        return channel_kinds()[self.settings.channel_kind()].format == "html"
-
     def publish(self, outgoing: Outgoing) -> Published:
         try:
             return self._publish(outgoing)
@@ -112,9 +106,10 @@ class StaticSitePublisher(Publisher):
         page = f"posts/{outgoing.slug}.html"
         entry = {"slug": outgoing.slug, "title": outgoing.title, "page": page, "banner": banner,
                  "campaign_name": outgoing.campaign_name,
-                 "date_label": f"{thu(local)}, {ngay(local)}", "summary": _summary(outgoing.text, is_html=self.is_html),
+                 "date_label": f"{thu(local)}, {ngay(local)}",
+                 "summary": _summary(outgoing.text, is_html=self.text_is_html),
                  "published_at": outgoing.publish_at.astimezone(dt.timezone.utc).isoformat(timespec="seconds")}
-        content = Markup(outgoing.text) if self.is_html else text_as_html(outgoing.text)
+        content = Markup(outgoing.text) if self.text_is_html else text_as_html(outgoing.text)
         with self._locked() as manifest:
             body = _template("page.html.j2").render(post=entry, content=content, site_title=self.title)
             write_atomically(self.folder / page, body.encode(), make_parents=True)

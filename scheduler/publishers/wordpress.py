@@ -123,9 +123,9 @@ class WordPressPublisher(Publisher):
     def _content(self, outgoing: Outgoing) -> str:
         """The post's HTML: a portal-kind render is loa's own escaped HTML; any other kind is plain text, escaped
         into paragraphs (an administrator's posts are not filtered by WordPress: no script gets through us)."""
-        from posts.render.text import channel_kinds, text_as_html
+        from posts.render.text import text_as_html
 
-        if channel_kinds()[self.settings.channel_kind()].format == "html":
+        if self.text_is_html:
             return outgoing.text
         return str(text_as_html(outgoing.text))
 
