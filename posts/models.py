@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text,
-                        UniqueConstraint, false)
+                        UniqueConstraint, and_, false)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -27,6 +27,8 @@ DELIVERY_STATUSES = ("pending", "sending", "retry_wait", "published", "failed", 
 FINISHED_DELIVERY_STATUSES = ("published", "failed", "cancelled")
 # Text of a post that reached (or may have reached) a platform must not change any more.
 LOCKED_DELIVERY_STATUSES = ("published", "sending", "unknown")
+# What a delivery does on its channel: the first publication, a correction in place, a take-down.
+DELIVERY_ACTIONS = ("publish", "update", "delete")
 
 
 def utcnow() -> dt.datetime:
@@ -71,6 +73,8 @@ class Campaign(Base):
     # channel -> channel it waits for, from the campaign file's ``after`` (config.toml may add its own)
     channel_after: Mapped[dict[str, str] | None] = mapped_column(JSON)
     source_file: Mapped[str | None] = mapped_column(String(1000))
+    archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # hidden from lists; still reportable
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # `loa campaign cancel`
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -100,11 +104,23 @@ class Post(Base):
     publish_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(20), default="draft")
     revision: Mapped[int] = mapped_column(Integer, default=1)  # bumped on every edit, so a sender can spot one
+    # The campaign file's stable name for this post (``key = "..."``): matches it across re-imports.
+    key: Mapped[str | None] = mapped_column(String(200))
+    # What the campaign file said of this post at the last import: the base of the three-way merge on re-import.
+    imported: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Photos besides or instead of the banner: [{"name", "media_path", "sha256", "size", "width", "height", ...}]
+    images: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     campaign: Mapped[Campaign] = relationship(back_populates="posts")
-    deliveries: Mapped[list[Delivery]] = relationship(back_populates="post", order_by="Delivery.id")
+    # The publications, one per channel. Corrections and take-downs are deliveries too, in ``changes``.
+    deliveries: Mapped[list[Delivery]] = relationship(
+        primaryjoin=lambda: and_(Post.id == Delivery.post_id, Delivery.action == "publish"),
+        order_by="Delivery.id", overlaps="changes,post")
+    changes: Mapped[list[Delivery]] = relationship(
+        primaryjoin=lambda: and_(Post.id == Delivery.post_id, Delivery.action != "publish"),
+        order_by="Delivery.id", viewonly=True)
 
     @property
     def gone_out_on(self) -> list[str]:
@@ -122,7 +138,7 @@ class Delivery(Base):
 
     __tablename__ = "deliveries"
     __table_args__ = (
-        UniqueConstraint("post_id", "channel"),
+        UniqueConstraint("post_id", "channel", "action"),
         # the due-delivery lookup: status IN (pending, retry_wait) AND available_at <= now ORDER BY available_at
         Index(None, "status", "available_at"),
         Index(None, "channel", "status"),
@@ -132,6 +148,8 @@ class Delivery(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(100))
+    # publish (the first publication), update (a correction in place) or delete (a take-down): DELIVERY_ACTIONS
+    action: Mapped[str] = mapped_column(String(10), default="publish", server_default="publish")
     status: Mapped[str] = mapped_column(String(20), default="pending")
     due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # the post's scheduled time, for on-time figures
     available_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # earliest next attempt (due_at or a retry)
@@ -149,7 +167,7 @@ class Delivery(Base):
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    post: Mapped[Post] = relationship(back_populates="deliveries")
+    post: Mapped[Post] = relationship(overlaps="deliveries")
 
     @property
     def may_have_gone_out(self) -> bool:
