@@ -186,3 +186,31 @@ def clean_stale_temporaries(folder: Path, *, older_than: float = STALE_TEMP_SECO
         except OSError:
             continue
     return removed
+
+
+MAX_TEXT_BYTES = 1 * MiB  # a post's body: far beyond any article, small enough to refuse a wrong file at once
+
+
+def read_text(path: str, *, where: str, limit: int = MAX_TEXT_BYTES) -> str:
+    """A UTF-8 text file (``-``: standard input), for ``--body-file``: its text, or a one-line UserError naming
+    ``where`` (missing, a folder, unreadable, too large, not UTF-8)."""
+    import sys
+
+    try:
+        if path == "-":
+            raw = sys.stdin.buffer.read(limit + 1)
+            if len(raw) > limit:
+                raise UserError(t("files.too_large", limit=_format_size(limit)), where=where)
+        else:
+            raw = read_regular(Path(path), limit=limit, where=f"{where} {path}")
+    except FileNotFoundError:
+        raise UserError(t("err.file_missing"), where=f"{where} {path}") from None
+    except IsADirectoryError:
+        raise UserError(t("err.file_is_dir"), where=f"{where} {path}") from None
+    except OSError as exc:
+        raise UserError(t("err.file_unreadable", error=exc.strerror or exc), where=f"{where} {path}") from None
+    try:
+        return raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise UserError(t("err.not_utf8"), where=f"{where} {path}:{line}") from None

@@ -194,3 +194,20 @@ def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
 
 def split_list(value: str | None) -> list[str] | None:
     return None if value is None else [part.strip() for part in value.split(",")]
+
+
+def body_file_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--body-file", metavar="FILE", help="help.body_file")(func)
+
+
+def body_text(body: str | None, body_file: str | None, *, required: bool = False) -> str | None:
+    """The post's text from ``--body`` or ``--body-file`` (``-``: standard input); one of them when ``required``."""
+    from posts.files import read_text
+
+    if body is not None and body_file is not None:
+        raise UserError(t("err.body_twice"), where="--body-file")
+    if body_file is not None:
+        return read_text(body_file, where="--body-file")
+    if body is None and required:
+        raise UserError(t("err.body_needed"), where="--body")
+    return body

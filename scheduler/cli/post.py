@@ -8,7 +8,7 @@ from posts.listing import post_record
 from posts.queue import add_post, approve_posts, cancel_posts, edit_post, reschedule_post
 
 from . import cli
-from .common import POST_ID, App, echo_json, json_option, pass_app, split_list, warn
+from .common import POST_ID, App, body_file_option, body_text, echo_json, json_option, pass_app, split_list, warn
 
 
 @cli.group("post", help="help.post")
@@ -26,17 +26,20 @@ def _show_change(change: object, message: str) -> None:
 @click.option("--campaign", metavar="SLUG", required=True, help="help.campaign_of_post")
 @click.option("--at", "at", metavar="WHEN", required=True, help="help.at")
 @click.option("--title", required=True, help="help.title")
-@click.option("--body", required=True, help="help.body")
+@click.option("--body", help="help.body")
+@body_file_option
 @click.option("--channels", metavar="A,B", help="help.channels")
 @click.option("--banner-headline", metavar="TEXT", help="help.banner_headline")
 @click.option("--banner-subline", metavar="TEXT", help="help.banner_subline")
 @click.option("--template", metavar="NAME", help="help.template")
 @click.option("--allow-past", is_flag=True, help="help.allow_past")
 @pass_app
-def add_command(app: App, campaign: str, at: str, title: str, body: str, channels: str | None,
-                banner_headline: str | None, banner_subline: str | None, template: str | None,
+def add_command(app: App, campaign: str, at: str, title: str, body: str | None, body_file: str | None,
+                channels: str | None, banner_headline: str | None, banner_subline: str | None, template: str | None,
                 allow_past: bool) -> None:
-    change = add_post(app.database(), campaign=campaign, at=at, title=title, body=body,
+    text = body_text(body, body_file, required=True)
+    assert text is not None
+    change = add_post(app.database(), campaign=campaign, at=at, title=title, body=text,
                       known_channels=app.config.channel_names, channels=split_list(channels),
                       banner_headline=banner_headline, banner_subline=banner_subline, template=template,
                       allow_past=allow_past, renderer=app.renderer)
@@ -62,6 +65,7 @@ def show_command(app: App, post_id: int, as_json: bool) -> None:
 @click.argument("post_id", metavar="ID", type=POST_ID)
 @click.option("--title", help="help.title")
 @click.option("--body", help="help.body")
+@body_file_option
 @click.option("--at", "at", metavar="WHEN", help="help.at")
 @click.option("--channels", metavar="A,B", help="help.channels")
 @click.option("--banner-headline", metavar="TEXT", help="help.banner_headline")
@@ -70,9 +74,10 @@ def show_command(app: App, post_id: int, as_json: bool) -> None:
 @click.option("--keep-approval", is_flag=True, help="help.keep_approval")
 @click.option("--allow-past", is_flag=True, help="help.allow_past")
 @pass_app
-def edit_command(app: App, post_id: int, title: str | None, body: str | None, at: str | None,
-                 channels: str | None, banner_headline: str | None, banner_subline: str | None,
+def edit_command(app: App, post_id: int, title: str | None, body: str | None, body_file: str | None,
+                 at: str | None, channels: str | None, banner_headline: str | None, banner_subline: str | None,
                  template: str | None, keep_approval: bool, allow_past: bool) -> None:
+    body = body_text(body, body_file)
     change = edit_post(app.database(), post_id, known_channels=app.config.channel_names, title=title, body=body,
                        at=at, channels=split_list(channels), banner_headline=banner_headline,
                        banner_subline=banner_subline, template=template, keep_approval=keep_approval,
