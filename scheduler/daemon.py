@@ -32,7 +32,7 @@ from posts.files import clean_stale_temporaries
 from posts.models import Daemon as DaemonRow, Delivery, utcnow
 from posts.render.artefacts import Renderer
 
-from .claims import CHECKED_PAUSES, claim_due_deliveries, claimable, next_due_at, nothing_to_send, owner_name, \
+from .claims import CHECKED_PAUSES, claim_due_deliveries, next_due_at, nothing_to_send, owner_name, \
     paused_channels, release_claim
 from .config import Config
 from .dispatch import NotRecorded, Outcome, publisher_for, resume_channel, send_claimed
@@ -40,6 +40,7 @@ from .events import emit, emit_outcome
 from .publishers import Publisher
 from .outcomes import mark_unknown
 from .recovery import OVERDUE_AFTER, pace_overdue, reconcile_abandoned
+from .rehearsal import Rehearsal, dry_run_adapters
 
 BATCH = 10  # deliveries claimed per round: small, so a lease never waits long behind a slow send
 
@@ -52,14 +53,11 @@ class PublishingDaemon:
         self.owner = owner_name()
         self.lease = dt.timedelta(seconds=self.settings.lease_seconds)
         self.adapters: dict[str, Publisher] = {}
+        self.rehearsal: Rehearsal | None = None
         if dry_run:  # every channel behaves as the dry-run adapter; nothing in the database changes
-            from .publishers.dry_run import DryRunPublisher
-
-            for name, channel in config.channels.items():
-                folder = type("DryRunSettings", (), {"path": f"var/dry-run/{name}"})()
-                self.adapters[name] = DryRunPublisher(name, folder, base_dir=config.base_dir)
+            self.adapters = dry_run_adapters(config, config.base_dir / "var" / "dry-run")
+            self.rehearsal = Rehearsal(db, config, self.adapters)
         self._metric_adapters: dict[str, Publisher] = {}  # not the senders': an HTTP session is for one thread
-        self.rehearsed: set[int] = set()  # dry run: what was already shown
         self.stopping = threading.Event()
         self._sweeping = threading.Lock()
         self._again = threading.Event()
@@ -291,22 +289,19 @@ class PublishingDaemon:
             self.sent += 1
 
     def _rehearse_due_round(self) -> int:
-        now = utcnow()
-        with self.db.session() as session:
-            due = claimable(now, after={}, paused=()).where(Delivery.id.not_in(self.rehearsed) if self.rehearsed
-                                                              else Delivery.id.is_not(None))
-            rows = session.execute(due.with_only_columns(Delivery.id, Delivery.channel, Delivery.post_id)
-                                   .order_by(Delivery.available_at).limit(BATCH)).all()
-        from .outgoing import outgoing_for
-
+        """Dry run: what is due, those that wait for a channel already rehearsed included (its link simulated)."""
+        assert self.rehearsal is not None
+        rows = self.rehearsal.ready(utcnow())[:BATCH]
         for row in rows:
-            self.rehearsed.add(row.id)
-            with self.db.session() as session:
-                outgoing = outgoing_for(session, self.config, row.id)
-            published = self.adapters[row.channel].publish(outgoing)
-            self.sent += 1
-            emit("rehearsed", "dry run: recorded, not sent", post=row.post_id, channel=row.channel,
-                 link=published.permalink)
+            entry = self.rehearsal.rehearse(row, utcnow())
+            if entry.outcome == "rehearsed":
+                self.sent += 1
+                emit("rehearsed", "dry run: recorded, not sent" + (
+                     f" (simulated link of {entry.simulated})" if entry.simulated else ""),
+                     post=row.post_id, channel=row.channel, link=entry.link)
+            else:
+                emit("error", f"dry run: {entry.error}", post=row.post_id, channel=row.channel,
+                     level=logging.ERROR)
         return len(rows)
 
     def _arm_wake(self, when: dt.datetime | None) -> None:
@@ -373,10 +368,8 @@ class PublishingDaemon:
                 emit("resumed", f"channel check passed: {health.message}", channel=name)
 
     def idle(self) -> bool:
-        if self.dry_run:
-            with self.db.session() as session:
-                ids = set(session.scalars(claimable(None, after={}, paused=())).all())
-            return ids <= self.rehearsed
+        if self.rehearsal is not None:
+            return not self.rehearsal.outstanding()
         with self.db.session() as session:
             return nothing_to_send(session, after=self.config.after, channels=self.config.channel_names)
 

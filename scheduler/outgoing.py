@@ -5,6 +5,7 @@ Nothing is rendered here: a delivery carries exactly what the officer previewed.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 
 from sqlalchemy import select
@@ -21,9 +22,10 @@ from .publishers import Banner, Outgoing
 
 
 def load_outgoing(session: Session, delivery_id: int, media_dir: Path, banner_size: str | None = None,
-                  kind: str | None = None) -> Outgoing:
+                  kind: str | None = None, simulated_links: Mapping[str, str] | None = None) -> Outgoing:
     """The delivery as it goes out. Its images: every screen banner when the post lists its ``banner.sizes``
-    (several photos in one post), else the one in the channel kind's ``banner_size`` (else all of them)."""
+    (several photos in one post), else the one in the channel kind's ``banner_size`` (else all of them).
+    ``simulated_links``: a rehearsal's stand-ins for links of channels rehearsed, not published."""
     delivery = session.get(Delivery, delivery_id)
     if delivery is None:
         raise UserError(t("err.unknown_delivery", id=delivery_id))
@@ -34,7 +36,8 @@ def load_outgoing(session: Session, delivery_id: int, media_dir: Path, banner_si
     if text is None:
         raise UserError(t("err.not_rendered", id=post.id, channel=delivery.channel))
     if kind is not None and has_links(text):  # the link of the channel it waited for, now that it is out
-        text = _with_links(text, delivery, channel_kinds()[kind], with_banner=bool(post.banner))
+        text = _with_links(text, delivery, channel_kinds()[kind], with_banner=bool(post.banner),
+                           simulated=simulated_links)
     banners = tuple(Banner(r.name, media_dir / (r.media_path or ""), r.sha256) for r in renders
                     if r.kind == "banner" and r.name.endswith(".png"))  # print PDFs are not for screens
     if not (post.banner or {}).get("sizes") and banner_size is not None:
@@ -47,8 +50,11 @@ def load_outgoing(session: Session, delivery_id: int, media_dir: Path, banner_si
                     publish_at=post.publish_at, slug=f"loa-{origin}-{delivery.id}", banners=banners)
 
 
-def _with_links(text: str, delivery: Delivery, kind: ChannelKind, *, with_banner: bool) -> str:
+def _with_links(text: str, delivery: Delivery, kind: ChannelKind, *, with_banner: bool,
+                simulated: Mapping[str, str] | None = None) -> str:
     links = {d.channel: d.permalink for d in delivery.post.deliveries if d.status == "published" and d.permalink}
+    if simulated:  # a rehearsal: a stand-in's length says nothing of the real link's, so no limit is checked
+        return fill_links(text, {**simulated, **links}, html=kind.format == "html")
     text = fill_links(text, links, html=kind.format == "html")
     # the real link may be longer than the room counted for it at queue time: then this delivery cannot go
     check_limits(kind, title=delivery.post.title, text=text, with_banner=with_banner,
@@ -56,11 +62,12 @@ def _with_links(text: str, delivery: Delivery, kind: ChannelKind, *, with_banner
     return text
 
 
-def outgoing_for(session: Session, config: Config, delivery_id: int) -> Outgoing:
+def outgoing_for(session: Session, config: Config, delivery_id: int,
+                 simulated_links: Mapping[str, str] | None = None) -> Outgoing:
     """The delivery as it goes out on its configured channel: the media folder and banner size from config.toml."""
     delivery = session.get(Delivery, delivery_id)
     settings = config.channels.get(delivery.channel) if delivery is not None else None
     kind = settings.channel_kind() if settings is not None else None
     size = channel_kinds()[kind].banner_size if kind is not None else None
     return load_outgoing(session, delivery_id, Path(config.path_of(config.document.render.media)), banner_size=size,
-                         kind=kind)
+                         kind=kind, simulated_links=simulated_links)
