@@ -23,11 +23,14 @@ DUE_DELIVERY_STATUSES = ("pending", "retry_wait")
 
 def list_queue(session: Session, *, campaign: str | None = None, since: dt.datetime | None = None,
                until: dt.datetime | None = None, status: str | None = None,
-               channel: str | None = None) -> list[dict[str, Any]]:
-    """Posts in time order with their per-channel status. Without a range or status: all that is not done."""
+               channel: str | None = None, archived: bool = False) -> list[dict[str, Any]]:
+    """Posts in time order with their per-channel status. Without a range or status: all that is not done.
+    Archived campaigns only with ``archived`` or when named."""
     conditions = []
     if campaign is not None:
         conditions.append(Post.campaign_id == get_campaign(session, campaign).id)
+    elif not archived:
+        conditions.append(Campaign.archived_at.is_(None))
     if since is not None:
         conditions.append(Post.publish_at >= since)
     if until is not None:
@@ -100,6 +103,8 @@ def campaign_record(session: Session, campaign: Campaign, *, detailed: bool = Fa
         "timezone": campaign.timezone, "channels": campaign.channels,
         "posts": {status: posts.get(status, 0) for status in POST_STATUSES},
         "next_post_at": iso(next_at.astimezone(tz)) if next_at else None,
+        "archived_at": iso(campaign.archived_at.astimezone(tz)) if campaign.archived_at else None,
+        "cancelled_at": iso(campaign.cancelled_at.astimezone(tz)) if campaign.cancelled_at else None,
     }
     if detailed:
         deliveries = session.execute(
@@ -114,8 +119,10 @@ def campaign_record(session: Session, campaign: Campaign, *, detailed: bool = Fa
     return record
 
 
-def list_campaigns(session: Session) -> list[dict[str, Any]]:
-    campaigns = session.scalars(select(Campaign).order_by(Campaign.start_date, Campaign.slug)).all()
+def list_campaigns(session: Session, *, archived: bool = False) -> list[dict[str, Any]]:
+    """The campaigns, archived ones only with ``archived``."""
+    query = select(Campaign).order_by(Campaign.start_date, Campaign.slug)
+    campaigns = session.scalars(query if archived else query.where(Campaign.archived_at.is_(None))).all()
     return [campaign_record(session, campaign) for campaign in campaigns]
 
 

@@ -254,35 +254,39 @@ def cancel_posts(db: Database, ids: Sequence[int]) -> Cancellation:
     ``loa status`` asks a person to look on the channel, and the caller can say so instead of reporting success.
     """
     with db.transaction() as session:
-        posts = _posts_for(session, ids, None, statuses=())
-        for post in posts:
-            if post.status == "done":
-                raise UserError(t("err.post_done", id=post.id), where="ID")
-            sending = [d.channel for d in post.deliveries if d.status == "sending"]
-            if sending:
-                raise UserError(t("err.post_sending", id=post.id, channels=", ".join(sending)), where="ID")
-        result = Cancellation()
-        for post in posts:
-            if post.status == "cancelled":
-                result.already.append(post.id)
-                continue
-            post.status = "cancelled"
-            post.revision += 1
-            stopped = []
-            for delivery in post.deliveries:
-                if delivery.maybe_sent and delivery.status not in ("published", "unknown", "cancelled"):
-                    delivery.status, delivery.lease_owner, delivery.lease_expires_at = "unknown", None, None
-                    delivery.last_error = t("msg.cancelled_maybe_live", channel=delivery.channel)
-                    result.maybe_live.setdefault(post.id, []).append(delivery.channel)
-                    record(session, "unknown", campaign_id=post.campaign_id, post=post, channel=delivery.channel,
-                           delivery_id=delivery.id, detail={"error": delivery.last_error, "class": "unknown"})
-                elif delivery.status not in ("published", "unknown", "cancelled"):
-                    delivery.status = "cancelled"
-                    stopped.append(delivery.channel)
-            # the channels it will not go to; a channel it already reached keeps its published copy
-            record(session, "cancelled", campaign_id=post.campaign_id, post=post, detail={"channels": stopped})
-            result.cancelled.append(post.id)
-        return result
+        return cancel_in_session(session, _posts_for(session, ids, None, statuses=()))
+
+
+def cancel_in_session(session: Session, posts: Sequence[Post]) -> Cancellation:
+    """``cancel_posts`` within a transaction of the caller's (``loa campaign cancel`` also marks the campaign)."""
+    for post in posts:
+        if post.status == "done":
+            raise UserError(t("err.post_done", id=post.id), where="ID")
+        sending = [d.channel for d in post.deliveries if d.status == "sending"]
+        if sending:
+            raise UserError(t("err.post_sending", id=post.id, channels=", ".join(sending)), where="ID")
+    result = Cancellation()
+    for post in posts:
+        if post.status == "cancelled":
+            result.already.append(post.id)
+            continue
+        post.status = "cancelled"
+        post.revision += 1
+        stopped = []
+        for delivery in post.deliveries:
+            if delivery.maybe_sent and delivery.status not in ("published", "unknown", "cancelled"):
+                delivery.status, delivery.lease_owner, delivery.lease_expires_at = "unknown", None, None
+                delivery.last_error = t("msg.cancelled_maybe_live", channel=delivery.channel)
+                result.maybe_live.setdefault(post.id, []).append(delivery.channel)
+                record(session, "unknown", campaign_id=post.campaign_id, post=post, channel=delivery.channel,
+                       delivery_id=delivery.id, detail={"error": delivery.last_error, "class": "unknown"})
+            elif delivery.status not in ("published", "unknown", "cancelled"):
+                delivery.status = "cancelled"
+                stopped.append(delivery.channel)
+        # the channels it will not go to; a channel it already reached keeps its published copy
+        record(session, "cancelled", campaign_id=post.campaign_id, post=post, detail={"channels": stopped})
+        result.cancelled.append(post.id)
+    return result
 
 
 RETRYABLE = ("failed", "unknown", "missed", "retry_wait")

@@ -188,6 +188,8 @@ class DaemonSection(_Section):
     heartbeat_seconds: Annotated[float, Field(gt=0, le=3600)] = 10
     health_minutes: Minutes = 15  # channel checks; a paused channel resumes when its check passes
     metrics_minutes: Minutes = 5  # how often engagement figures that fell due (+1 h, +24 h, +7 days) are read
+    # a draft due within this many hours (or overdue) is in `loa status` and the daemon's log: it would not go out
+    approval_warning_hours: Annotated[float, Field(ge=0, le=WEEK // 3600 * 4)] = 24
 
 
 class ConfigDocument(_Section):

@@ -40,6 +40,7 @@ from .events import emit, emit_outcome
 from .publishers import Publisher
 from .outcomes import mark_unknown
 from .recovery import OVERDUE_AFTER, pace_overdue, reconcile_abandoned
+from .approval import DraftWarnings
 from .rehearsal import Rehearsal, dry_run_adapters
 
 BATCH = 10  # deliveries claimed per round: small, so a lease never waits long behind a slow send
@@ -53,6 +54,7 @@ class PublishingDaemon:
         self.owner = owner_name()
         self.lease = dt.timedelta(seconds=self.settings.lease_seconds)
         self.adapters: dict[str, Publisher] = {}
+        self.drafts = DraftWarnings(self.settings.approval_warning_hours)
         self.rehearsal: Rehearsal | None = None
         if dry_run:  # every channel behaves as the dry-run adapter; nothing in the database changes
             self.adapters = dry_run_adapters(config, config.base_dir / "var" / "dry-run")
@@ -93,6 +95,7 @@ class PublishingDaemon:
             if spaced > 1:
                 emit("backlog", f"{spaced} overdue deliveries will go out spaced per channel", count=spaced)
         emit("started", f"publishing as {self.owner}" + (" (dry run)" if self.dry_run else ""), owner=self.owner)
+        self.warn_drafts()
         if not schedule:
             return
         from apscheduler.schedulers.background import BackgroundScheduler
@@ -101,6 +104,7 @@ class PublishingDaemon:
             "coalesce": True, "max_instances": 1, "misfire_grace_time": None})
         scheduler.add_job(self.sweep, "interval", seconds=self.settings.sweep_seconds, id="sweep",
                           next_run_time=dt.datetime.now(dt.timezone.utc))
+        scheduler.add_job(self.warn_drafts, "interval", seconds=max(self.settings.sweep_seconds, 60), id="drafts")
         if not self.dry_run:
             scheduler.add_job(self.reconcile, "interval", seconds=min(30.0, self.settings.lease_seconds / 2),
                               id="reconcile")
@@ -343,6 +347,11 @@ class PublishingDaemon:
         except Exception as exc:  # noqa: BLE001 - a locked database is no reason to stop, nor to claim idleness
             emit("job-error", f"idle check: {type(exc).__name__}", level=logging.WARNING)
             return False
+
+    def warn_drafts(self, now: dt.datetime | None = None) -> int:
+        """Drafts that will miss their time unless approved: a warning each, once per post and revision."""
+        with self.db.session() as session:
+            return self.drafts.check(session, now or utcnow())
 
     def heartbeat(self) -> None:
         with self.db.transaction() as session:

@@ -32,7 +32,9 @@ def _when(moment: dt.datetime | None, tz: str) -> str | None:
     return iso(moment.astimezone(zone(tz))) if moment is not None else None
 
 
-def daemon_status(db: Database, config: Config, *, now: dt.datetime | None = None) -> dict[str, Any]:
+def daemon_status(db: Database, config: Config, *, now: dt.datetime | None = None,
+                  archived: bool = False) -> dict[str, Any]:
+    """``archived``: archived campaigns' deliveries are counted and listed too (by default they are left out)."""
     now = now or utcnow()
     stale_after = dt.timedelta(seconds=3 * config.document.daemon.heartbeat_seconds + 5)
     with db.session() as session:
@@ -44,7 +46,10 @@ def daemon_status(db: Database, config: Config, *, now: dt.datetime | None = Non
                     and not owner_is_dead(d.owner)}
                    for d in session.scalars(select(Daemon).where(Daemon.stopped_at.is_(None))
                                             .order_by(Daemon.heartbeat_at.desc()).limit(20))]
-        counts = dict(session.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all())
+        counting = select(Delivery.status, func.count()).group_by(Delivery.status)
+        if not archived and session.scalar(select(Campaign.id).where(Campaign.archived_at.is_not(None)).limit(1)):
+            counting = counting.where(Delivery.post_id.not_in(_archived_posts()))
+        counts = dict(session.execute(counting).all())
         paused = paused_channels(session, now)
         next_row = session.execute(
             select(Delivery.id, Delivery.channel, Delivery.available_at, Post.id.label("post_id"), Post.title,
@@ -52,7 +57,8 @@ def daemon_status(db: Database, config: Config, *, now: dt.datetime | None = Non
             .join(Post, Post.id == Delivery.post_id).join(Campaign, Campaign.id == Post.campaign_id)
             .where(Delivery.id.in_(claimable(None, after=config.after, paused=paused).scalar_subquery()))
             .order_by(Delivery.available_at, Delivery.id).limit(1)).first()
-        attention = _attention(session, config)
+        attention = _attention(session, config, archived=archived)
+        _add_drafts_due(session, attention, now=now, hours=config.document.daemon.approval_warning_hours)
         alive = any(d["alive"] for d in daemons)
         _add_system_items(session, attention, paused=paused, daemons=daemons, alive=alive,
                           waiting=next_row is not None, now=now)
@@ -106,11 +112,26 @@ def _add_system_items(session: Any, attention: dict[str, Any], *, paused: dict[s
     attention["total"] += len(items)
 
 
-def _attention(session, config: Config) -> dict[str, Any]:
+def _archived_posts() -> Any:
+    return select(Post.id).join(Campaign, Campaign.id == Post.campaign_id).where(Campaign.archived_at.is_not(None))
+
+
+def _add_drafts_due(session: Any, attention: dict[str, Any], *, now: dt.datetime, hours: float) -> None:
+    """Drafts that will miss their time unless approved, after what needs a person on a channel."""
+    from .approval import drafts_due
+
+    total, items = drafts_due(session, now=now, hours=hours, limit=ATTENTION_LIMIT)
+    attention["items"].extend(items[:max(0, ATTENTION_LIMIT - len(attention["items"]))])
+    attention["total"] += total
+
+
+def _attention(session, config: Config, *, archived: bool = False) -> dict[str, Any]:
     """Deliveries no daemon will move without a person: failed, unknown, missed, and those waiting on one."""
     columns = (Delivery.id, Delivery.channel, Delivery.status, Delivery.last_error, Delivery.due_at,
                Post.id.label("post_id"), Post.title, Campaign.slug, Campaign.timezone)
     base = select(*columns).join(Post, Post.id == Delivery.post_id).join(Campaign, Campaign.id == Post.campaign_id)
+    if not archived:
+        base = base.where(Campaign.archived_at.is_(None))
     # an unknown send of a cancelled post may still be live on the platform: it is shown all the same
     stuck = base.where(Delivery.status.in_(NEEDS_A_PERSON), or_(Post.status != "cancelled",
                                                                 Delivery.status == "unknown"))

@@ -88,7 +88,8 @@ def print_campaigns(campaigns: list[dict[str, Any]]) -> None:
     for c in campaigns:
         counts = ", ".join(f"{n} {t(f'status.{s}')}" for s, n in c["posts"].items() if n) or "0"
         next_at = _local(c["next_post_at"]).strftime("%d/%m %H:%M") if c["next_post_at"] else "–"
-        table.add_row(c["slug"], c["name"], _dates(c), counts, next_at)
+        states = [t(f"campaign_life.state_{s}") for s in ("cancelled", "archived") if c.get(f"{s}_at")]
+        table.add_row(c["slug"] + "".join(f" ({s})" for s in states), c["name"], _dates(c), counts, next_at)
     console.print(table)
 
 
@@ -203,7 +204,7 @@ def print_status(report: dict[str, Any]) -> None:
 
 def kind_label(kind: str) -> str:
     """The kind of a log entry in the current language; a kind a newer loa wrote shows as it is stored."""
-    for key in (f"kind.{kind}", f"logcmd.kind_{kind}"):
+    for key in (f"kind.{kind}", f"logcmd.kind_{kind}", f"campaign_life.kind_{kind}"):
         if (text := t(key)) != key:
             return text
     return kind

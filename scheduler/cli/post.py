@@ -112,10 +112,19 @@ def approve_command(app: App, post_ids: tuple[int, ...], campaign: str | None) -
 
 
 @post_group.command("cancel", help="help.post_cancel")
-@click.argument("post_ids", metavar="ID...", type=POST_ID, nargs=-1, required=True)
+@click.argument("post_ids", metavar="ID...", type=POST_ID, nargs=-1)
+@click.option("--campaign", metavar="SLUG", help="campaign_life.help_post_cancel_campaign")
 @pass_app
-def cancel_command(app: App, post_ids: tuple[int, ...]) -> None:
-    result = cancel_posts(app.database(), post_ids)
+def cancel_command(app: App, post_ids: tuple[int, ...], campaign: str | None) -> None:
+    if campaign is not None:  # every post of the campaign not yet sent (the campaign itself stays open)
+        from posts.campaign_life import cancel_campaign_posts
+        from posts.errors import UserError
+
+        if post_ids:
+            raise UserError(t("err.ids_and_campaign"), where="--campaign")
+        result = cancel_campaign_posts(app.database(), campaign, mark_campaign=False, where="--campaign")
+    else:
+        result = cancel_posts(app.database(), post_ids)
     click.echo(t("msg.cancelled", count=len(result.cancelled), ids=_ids(result.cancelled)))
     if result.already:
         click.echo(t("msg.already_cancelled", ids=_ids(result.already)))

@@ -21,10 +21,11 @@ from .common import App, echo_json, json_option, pass_app
 @click.option("--week", is_flag=True, help="help.week")
 @click.option("--status", metavar="STATUS", help="help.status")
 @click.option("--channel", metavar="NAME", help="help.channel_filter")
+@click.option("--archived", is_flag=True, help="campaign_life.help_archived")
 @json_option
 @pass_app
 def queue_command(app: App, campaign: str | None, date_from: str | None, date_to: str | None, week: bool,
-                  status: str | None, channel: str | None, as_json: bool) -> None:
+                  status: str | None, channel: str | None, archived: bool, as_json: bool) -> None:
     config = app.config
     tz = zone(config.timezone)
     if week and (date_from or date_to):
@@ -42,7 +43,8 @@ def queue_command(app: App, campaign: str | None, date_from: str | None, date_to
     since = dt.datetime.combine(first, dt.time(0), tzinfo=tz) if first else None
     until = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=tz) if last else None
     with app.database().session() as session:
-        rows = list_queue(session, campaign=campaign, since=since, until=until, status=status, channel=channel)
+        rows = list_queue(session, campaign=campaign, since=since, until=until, status=status, channel=channel,
+                          archived=archived)
     if as_json:
         echo_json({"posts": rows})
     else:

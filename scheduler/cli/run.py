@@ -41,13 +41,14 @@ def run_command(app: App, once: bool, until_idle: bool, dry_run: bool, log_forma
 
 
 @cli.command("status", help="help.status_command")
+@click.option("--archived", is_flag=True, help="campaign_life.help_archived")
 @json_option
 @pass_app
-def status_command(app: App, as_json: bool) -> None:
+def status_command(app: App, archived: bool, as_json: bool) -> None:
     from scheduler.status import daemon_status
     from scheduler.views import print_status
 
-    report = daemon_status(app.database(), app.config)
+    report = daemon_status(app.database(), app.config, archived=archived)
     if as_json:
         echo_json(report)
     else:
