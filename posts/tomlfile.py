@@ -115,6 +115,8 @@ def describe_error(error: dict[str, Any], *, key: str = "") -> str:
     if kind == "string_too_short":
         return t("val.empty")
     if kind == "string_pattern_mismatch":  # never echo the value: it may be a pasted token
+        if str(key).endswith("url"):
+            return t("site_address.url_pattern")
         return t("val.pattern_slug") if key == "slug" else t("val.pattern")
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         limit = next(iter(ctx.values()), "")

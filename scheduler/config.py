@@ -131,6 +131,7 @@ class StaticSiteChannel(ChannelSettings):
     adapter: Literal["static-site"]
     path: Annotated[str, Field(min_length=1)]
     title: str | None = None
+    base_url: SiteUrl | None = None  # where the folder is served: links are https://…/posts/PAGE, not file://
 
 
 class DryRunChannel(ChannelSettings):

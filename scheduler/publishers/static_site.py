@@ -65,7 +65,7 @@ class StaticSitePublisher(Publisher):
         return self.settings.title or "Cổng thông tin"
 
     def _link(self, page: str) -> str:
-        base = getattr(self.settings, "url", None)
+        base = getattr(self.settings, "base_url", None)
         return f"{base.rstrip('/')}/{page}" if base else (self.folder / page).as_uri()
 
     @contextmanager
@@ -121,7 +121,7 @@ class StaticSitePublisher(Publisher):
         posts = sorted(manifest.values(), key=lambda p: (p["published_at"], p["slug"]), reverse=True)
         write_atomically(self.folder / "index.html",
                          _template("index.html.j2").render(posts=posts, site_title=self.title).encode())
-        base = getattr(self.settings, "url", None)
+        base = getattr(self.settings, "base_url", None)
         write_atomically(self.folder / "feed.xml", _template("feed.xml.j2").render(
             posts=posts, site_title=self.title, site_id=f"urn:loa:{self.channel}",
             updated=posts[0]["published_at"] if posts else "1970-01-01T00:00:00+00:00",
