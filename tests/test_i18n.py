@@ -75,6 +75,8 @@ def _dynamic_values() -> dict[str, set[str]]:
         "type.": {*_EXPECTED.values(), *_TYPE_NAMES.values()},
         "val.": {"greater_than_equal", "greater_than", "less_than_equal", "less_than"},
         "weekday.": {str(day) for day in range(7)},
+        "rehearsal.outcome_": {"rehearsed", "error", "waiting"},  # scheduler/rehearsal.py: Rehearsed.outcome
+        "campaign_life.": {"archived", "already_archived", "unarchived", "not_archived"},  # campaign archive
     }
 
 
