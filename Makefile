@@ -12,17 +12,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# The main job on the embedded defaults (config.toml: SQLite in var/, local channels, no accounts).
+# The main job on the embedded defaults, in a fresh folder each time: var/demo/ gets its own config.toml (from the
+# shipped template: SQLite, local channels, no accounts), queue, site and reports, so a second `make demo` shows a
+# full publication again and never touches a queue of yours. The rehearsal first shows the plan, leaving no trace.
+DEMO := var/demo
+DEMO_LOA := $(BIN)/loa --config $(DEMO)/config.toml
+SAMPLE := assets/campaigns/hoc-tap-suot-doi-2024.toml
 demo: $(STAMP)
-	$(BIN)/loa init
-	$(BIN)/loa campaign import assets/campaigns/hoc-tap-suot-doi-2024.toml --start now --pace 2 --approve --replace
-	$(BIN)/loa run --until-idle
-	$(BIN)/loa queue --campaign hoc-tap-suot-doi-2024 --status done
-	$(BIN)/loa status
-	$(BIN)/loa report --campaign hoc-tap-suot-doi-2024 --format docx
-	$(BIN)/loa report --campaign hoc-tap-suot-doi-2024 --format xlsx
-	$(BIN)/loa report --campaign hoc-tap-suot-doi-2024 --format html
-	@echo "Published site: $(CURDIR)/var/site/index.html; Facebook dry run: $(CURDIR)/var/dry-run/facebook/; reports: $(CURDIR)/var/reports/"
+	rm -rf $(DEMO)
+	$(DEMO_LOA) init
+	$(DEMO_LOA) campaign rehearse $(SAMPLE) --pace 2
+	$(DEMO_LOA) campaign import $(SAMPLE) --start now --pace 2 --approve
+	$(DEMO_LOA) run --until-idle
+	$(DEMO_LOA) queue --campaign hoc-tap-suot-doi-2024 --status done
+	$(DEMO_LOA) status
+	$(DEMO_LOA) report --campaign hoc-tap-suot-doi-2024 --format docx
+	$(DEMO_LOA) report --campaign hoc-tap-suot-doi-2024 --format xlsx
+	$(DEMO_LOA) report --campaign hoc-tap-suot-doi-2024 --format html
+	@echo "Published site: $(CURDIR)/$(DEMO)/var/site/index.html; Facebook dry run: $(CURDIR)/$(DEMO)/var/dry-run/facebook/; reports: $(CURDIR)/$(DEMO)/var/reports/; rehearsal: $(CURDIR)/$(DEMO)/var/rehearsal/"
 
 # four test processes on two cores (most tests wait on servers and daemons); each real server's tests share one
 test: $(STAMP)

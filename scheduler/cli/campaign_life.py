@@ -99,4 +99,4 @@ def _timeline_line(line: dict[str, Any]) -> str:
     if line["error"]:
         outcome += f": {line['error']}"
     title = line["title"] if len(line["title"]) <= 60 else line["title"][:59] + "…"
-    return f"{line['at'][:16].replace('T', ' ')}  {line['channel']:<10} #{line['post']:<5} {title}  [{outcome}]"
+    return f"{line['at'][:19].replace('T', ' ')}  {line['channel']:<10} #{line['post']:<5} {title}  [{outcome}]"
