@@ -71,7 +71,16 @@ def test_cancelled_and_archived_campaigns_are_left_out(project):
     assert {i["post"] for i in drafts(project, archived=True)} == {first}  # archived drafts never warn
 
 
-def test_the_daemon_warns_once_per_post_and_revision(project, caplog):
+class Collected(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_the_daemon_warns_once_per_post_and_revision(project):
     from posts.db import open_database
     from scheduler.config import load_config
     from scheduler.daemon import PublishingDaemon
@@ -82,19 +91,23 @@ def test_the_daemon_warns_once_per_post_and_revision(project, caplog):
     config = load_config(project.config)
     db = open_database(config.database_url)
     daemon = PublishingDaemon(db, config)
+    logger, collected = logging.getLogger("loa"), Collected()
+    saved = logger.handlers[:], logger.level
+    logger.handlers[:] = [collected]  # the daemon's log, whatever an earlier test left on the logger
+    logger.setLevel(logging.INFO)
     try:
-        with caplog.at_level(logging.WARNING, logger="loa"):
-            logging.getLogger("loa").propagate = True
-            assert daemon.warn_drafts() == 2
-            assert daemon.warn_drafts() == 0 and daemon.warn_drafts() == 0  # every sweep: still only once
-            project.ok("post", "edit", str(second), "--body", "Nội dung đã sửa.")  # a new revision: warned again
-            assert daemon.warn_drafts() == 1
-            assert daemon.warn_drafts(now=dt.datetime.now(dt.timezone.utc)) == 0
+        assert daemon.warn_drafts() == 2
+        assert daemon.warn_drafts() == 0 and daemon.warn_drafts() == 0  # every sweep: still only once
+        project.ok("post", "edit", str(second), "--body", "Nội dung đã sửa.")  # a new revision: warned again
+        assert daemon.warn_drafts() == 1
+        assert daemon.warn_drafts(now=dt.datetime.now(dt.timezone.utc)) == 0
     finally:
-        logging.getLogger("loa").propagate = False
+        logger.handlers[:], level = saved[0], saved[1]
+        logger.setLevel(level)
         db.dispose()
-    warnings = [r for r in caplog.records if getattr(r, "event", None) == "draft-due"]
+    warnings = [r for r in collected.records if getattr(r, "event", None) == "draft-due"]
     assert [r.post for r in warnings] == [first, second, second]
+    assert all(r.levelno == logging.WARNING for r in warnings)
     assert f"loa post approve {first}" in warnings[0].getMessage() and "overdue" in warnings[0].getMessage()
 
 

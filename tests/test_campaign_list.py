@@ -24,7 +24,7 @@ def test_list_and_show(project):
         "slug": "mot", "name": "Tuần lễ hưởng ứng học tập suốt đời", "theme": "Phát triển văn hóa đọc",
         "start": "2031-10-01", "end": "2031-10-07", "timezone": "Asia/Ho_Chi_Minh",
         "channels": ["portal", "facebook"], "posts": {"draft": 1, "approved": 1, "done": 0, "cancelled": 1},
-        "next_post_at": "2031-10-01T08:01:00+07:00",
+        "next_post_at": "2031-10-01T08:01:00+07:00", "archived_at": None, "cancelled_at": None,
     }
     table = project.ok("campaign", "list").stdout
     assert "mot" in table and "hai" in table and "01/10–07/10/2031" in table
