@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import sqlite3
 
-from conftest import SAMPLE, fast_daemon
+from conftest import SAMPLE, campaign_toml, fast_daemon
 
 SLUG = "hoc-tap-suot-doi-2024"
 
@@ -97,10 +97,11 @@ def test_rehearsing_a_campaign_file_shows_the_timeline_and_writes_no_queue(proje
 
 
 def test_a_delivery_waiting_for_a_failed_one_is_shown_as_unable_to_go(project):
-    project.ok("campaign", "import", str(SAMPLE), "--start", "now", "--pace", "60", "--approve")
+    path = project.write("c.toml", campaign_toml(posts=3, extra_campaign='after = { facebook = "portal" }'))
+    project.ok("campaign", "import", str(path), "--approve")
     first, = project.sql("SELECT post_id FROM deliveries WHERE wait_for='portal' ORDER BY id LIMIT 1")[0]
     project.sql("UPDATE deliveries SET status='failed' WHERE post_id=? AND channel='portal'", first)
-    report = project.json("campaign", "rehearse", SLUG)
+    report = project.json("campaign", "rehearse", "tuan-le")
     stuck = [line for line in report["deliveries"] if line["outcome"] == "waiting"]
     assert [(line["post"], line["channel"]) for line in stuck] == [(first, "facebook")]
     assert stuck[0]["error"] == "waiting for portal (failed)"
