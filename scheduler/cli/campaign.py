@@ -9,7 +9,7 @@ import click
 from posts.campaign_file import load_campaign_file
 from posts.campaigns import import_campaign
 from posts.i18n import t
-from posts.listing import list_campaigns, show_campaign
+from posts.listing import show_campaign
 from posts.times import parse_date
 
 from . import cli
@@ -46,20 +46,6 @@ def import_command(app: App, file: Path, start: str | None, pace: float | None, 
     click.echo(t("msg.imported", slug=result.slug, queued=result.queued, approved=result.approved))
     if replace and (result.replaced or result.kept or result.skipped):
         click.echo(t("msg.replaced", replaced=result.replaced, kept=result.kept, skipped=result.skipped))
-
-
-@campaign_group.command("list", help="help.campaign_list")
-@json_option
-@pass_app
-def list_command(app: App, as_json: bool) -> None:
-    with app.database().session() as session:
-        campaigns = list_campaigns(session)
-    if as_json:
-        echo_json({"campaigns": campaigns})
-    else:
-        from scheduler import views
-
-        views.print_campaigns(campaigns)
 
 
 @campaign_group.command("show", help="help.campaign_show")
