@@ -75,6 +75,11 @@ def _dynamic_values() -> dict[str, set[str]]:
         "type.": {*_EXPECTED.values(), *_TYPE_NAMES.values()},
         "val.": {"greater_than_equal", "greater_than", "less_than_equal", "less_than"},
         "weekday.": {str(day) for day in range(7)},
+        # a re-import's plan (scheduler/plan_view.py)
+        "merge.section_": {"conflict", "published", "add", "change", "cancel", "keep"},
+        "merge.field_": {"title", "body", "template", "banner", "channels", "publish_at", "status"},
+        "merge.conflict_": {"removed", "cancelled", "unknown_base"},
+        "merge.resolved_": {"file", "queue"},
     }
 
 
