@@ -34,10 +34,11 @@ def apply_plan(session: Session, campaign: Campaign, plan: MergePlan, *, source:
         elif entry.action == "cancel":
             _cancel(session, post, source=source)
         if entry.planned is not None and entry.moment is not None:
-            post.imported = imported_record(entry.planned, entry.moment)
+            if (base := imported_record(entry.planned, entry.moment)) != post.imported:
+                post.imported = base
             if entry.planned.key and not post.key:
                 post.key = entry.planned.key
-        elif entry.action == "keep":  # gone from the file, kept by --prefer queue: the officer's own from now on
+        elif entry.action == "keep" and post.imported is not None:  # gone from the file, kept by --prefer queue: the officer's own from now on
             post.imported = None
     if renderer is not None and (plan.campaign_changes or plan.dates_moved):
         _render_again(session, campaign, touched, renderer)
