@@ -25,21 +25,25 @@ def export_campaign(session: Session, slug: str) -> str:
     posts = list(session.scalars(select(Post).where(Post.campaign_id == campaign.id, Post.status != "cancelled")
                                  .order_by(Post.seq, Post.id)))
     keys = {post.key for post in posts if post.key}
-    document: dict[str, Any] = {"campaign": _campaign_table(campaign)}
-    if posts:
-        document["posts"] = [_post_table(post, campaign, _key(post, keys)) for post in posts]
-    return tomli_w.dumps(document, multiline_strings=True)
+    parts = [tomli_w.dumps({"campaign": _campaign_table(campaign)}, multiline_strings=True)]
+    for post in posts:
+        # one [[posts]] table each, as officers write them (tomli-w would put short ones inline, on one line)
+        table = _post_table(post, campaign, _key(post, keys))
+        banner = table.pop("banner", None)
+        parts.append("[[posts]]\n" + tomli_w.dumps(table, multiline_strings=True))
+        if banner:
+            parts.append("[posts.banner]\n" + tomli_w.dumps(banner, multiline_strings=True))
+    return "\n".join(parts)
 
 
 def _campaign_table(campaign: Campaign) -> dict[str, Any]:
-    table: dict[str, Any] = {"slug": campaign.slug, "name": campaign.name}
-    optional = {"theme": campaign.theme, "start": campaign.start_date, "end": campaign.end_date,
-                "timezone": campaign.timezone, "plan_ref": campaign.plan_ref, "channels": campaign.channels,
-                "hashtags": campaign.hashtags, "banner_theme": campaign.banner_theme,
-                "after": campaign.channel_after}
-    table.update({name: value for name, value in optional.items() if value not in (None, {}, [])
-                  or name in ("channels",)})
-    return table
+    table: dict[str, Any] = {"slug": campaign.slug, "name": campaign.name, "theme": campaign.theme,
+                             "start": campaign.start_date, "end": campaign.end_date, "timezone": campaign.timezone,
+                             "plan_ref": campaign.plan_ref, "channels": campaign.channels,
+                             "hashtags": campaign.hashtags, "banner_theme": campaign.banner_theme,
+                             "after": campaign.channel_after}
+    return {name: value for name, value in table.items() if value not in (None, {}) and
+            (value != [] or name == "channels")}
 
 
 def _key(post: Post, taken: set[str]) -> str:
