@@ -8,12 +8,18 @@ matches each post to itself.
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import os
+from pathlib import Path
 from typing import Any
 
 import tomli_w
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .errors import UserError
+from .files import writable_target, write_atomically
+from .i18n import t
 from .lookup import get_campaign
 from .models import Campaign, Post
 from .times import localize, zone
@@ -76,3 +82,14 @@ def _post_table(post: Post, campaign: Campaign, key: str) -> dict[str, Any]:
     if post.banner:
         table["banner"] = dict(post.banner)
     return table
+
+
+def write_export(path: Path, text: str) -> None:
+    """``-o FILE``: written whole or not at all; a folder, a device or a missing folder is a one-line error."""
+    if path.is_dir():
+        raise UserError(t("logcmd.err_output_is_folder", path=path), where="-o")
+    writable_target(path, where="-o")
+    if not path.parent.is_dir() or not os.access(path.parent, os.W_OK | os.X_OK):
+        error = os.strerror(errno.ENOENT if not path.parent.is_dir() else errno.EACCES)
+        raise UserError(t("logcmd.err_output_unwritable", path=path, error=error), where="-o")
+    write_atomically(path, text.encode("utf-8"), where="-o")

@@ -62,8 +62,12 @@ def test_export_to_a_file_reimports_as_no_change(project):
     assert project.sql("SELECT key FROM posts WHERE id=?", first) == [(f"id-{first}",)]
 
 
-def test_export_of_an_unknown_campaign_is_one_line(project):
+def test_export_of_an_unknown_campaign_or_to_a_missing_folder_is_one_line(project):
     assert "nope" in project.fails("campaign", "export", "nope")
+    project.ok("campaign", "import", str(project.write("c.toml", campaign_toml(start=START, posts=1))))
+    message = project.fails("campaign", "export", "tuan-le", "-o", str(project.root / "khong-co" / "x.toml"))
+    assert "-o" in message and "No such file or directory" in message
+    assert not (project.root / "khong-co").exists()
 
 
 # -- the round trip ---------------------------------------------------------------------------------------------------

@@ -7,9 +7,8 @@ from pathlib import Path
 import click
 
 from posts.campaign_file import load_campaign_file
-from posts.campaign_export import export_campaign
+from posts.campaign_export import export_campaign, write_export
 from posts.campaigns import MergeConflicts, diff_campaign, import_campaign
-from posts.files import write_atomically
 from posts.i18n import t
 from posts.listing import list_campaigns, show_campaign
 from posts.times import parse_date
@@ -113,7 +112,7 @@ def export_command(app: App, slug: str, out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=False)
         return
-    write_atomically(out, text.encode("utf-8"), where="-o")
+    write_export(out, text)
     click.echo(t("merge.exported", slug=slug, path=out), err=True)
 
 
