@@ -27,12 +27,14 @@ def value_text(name: str, value: Any) -> str:
         return "–"
     if name == "publish_at":
         return f"{dt.datetime.fromisoformat(value):%d/%m/%Y %H:%M}"
-    if name == "channels":
-        return ", ".join(value) or "–"
+    if isinstance(value, list):  # channels, hashtags
+        return ", ".join(str(item) for item in value) or "–"
     if name == "status":
         return t(f"status.{value}")
     if name == "banner" and isinstance(value, dict):
         value = " / ".join(str(value[k]) for k in ("headline", "subline") if value.get(k))
+    elif isinstance(value, dict):  # the campaign's ``after``: channel -> the channel it waits for
+        return ", ".join(f"{channel} ← {first}" for channel, first in value.items()) or "–"
     text = " ".join(str(value).split())
     return f"“{text[:SHORT - 1]}…”" if len(text) > SHORT else f"“{text}”"
 

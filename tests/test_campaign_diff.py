@@ -137,3 +137,27 @@ def test_the_plan_speaks_vietnamese_by_default(project):
     assert "Xung đột: sửa cả trong tệp lẫn trong lịch (1):" in out
     assert "nội dung: tệp “Tệp viết lại.” | lịch “Cán bộ viết lại.”" in out
     assert json.loads(project.run("campaign", "diff", str(project.root / "c.toml"), "--json").stdout)["counts"]
+
+
+def test_a_change_of_the_campaign_is_said_and_its_texts_are_rendered_again(project):
+    path = project.write("c.toml", week())
+    project.ok("campaign", "import", str(path), "--approve")
+    first = project.json("queue")["posts"][0]["id"]
+    project.write("c.toml", week(**{'"#HocTapSuotDoi"': '"#DocSachMoiNgay"'}))
+    result = project.ok("campaign", "import", str(path), "--replace")
+    assert "The campaign's hashtags changes: #HocTapSuotDoi → #DocSachMoiNgay" in result.stdout
+    texts = [content for (content,) in project.sql("SELECT content FROM renders WHERE post_id=? AND kind='text'",
+                                                   first)]
+    assert texts and all("#DocSachMoiNgay" in text and "#HocTapSuotDoi" not in text for text in texts)
+    assert project.json("post", "show", str(first))["status"] == "approved"  # its own text did not change
+
+
+def test_approve_on_a_re_import_approves_what_it_adds_and_changes(project):
+    path = project.write("c.toml", week())
+    project.ok("campaign", "import", str(path))
+    ids = [p["id"] for p in project.json("queue")["posts"]]
+    project.write("c.toml", campaign_toml(start=START, posts=5).replace("Nội dung bài số 1.", "Sửa."))
+    project.ok("campaign", "import", str(path), "--replace", "--approve")
+    statuses = dict(project.sql("SELECT id, status FROM posts"))
+    assert [statuses[i] for i in ids] == ["approved", "draft", "draft", "draft"]  # unchanged drafts stay drafts
+    assert statuses[max(statuses)] == "approved"
