@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from .campaign_file import CampaignFile, PlannedPost
 from .models import Campaign, Post
@@ -146,7 +146,8 @@ def plan_merge(session: Session, campaign: CampaignFile, moments: list[tuple[Pla
         plan.posts = [_added(post, moment, day_of(moment)) for post, moment in moments]
         return plan
     plan.campaign_changes = _campaign_changes(existing, campaign)
-    posts = list(session.scalars(select(Post).where(Post.campaign_id == existing.id).order_by(Post.seq, Post.id)))
+    posts = list(session.scalars(select(Post).where(Post.campaign_id == existing.id).order_by(Post.seq, Post.id)
+                                 .options(selectinload(Post.deliveries))))
     pairs = match_posts(moments, first_day, posts, existing)
     matched = {id(post) for post in pairs.values()}
     for planned, moment in moments:

@@ -63,7 +63,6 @@ def _apply_change(session: Session, post: Post, entry: PostPlan, *, source: str,
     was = post.status
     post.status = "approved" if approve else "draft"  # changed text needs a new approval, as for any edit
     post.revision += 1
-    session.flush()
     rows = renderer.store(session, post, where=f"{source}:{planned.line}" if planned.line else source) \
         if renderer is not None else None
     record(session, "edited", campaign_id=post.campaign_id, post=post, detail={

@@ -58,7 +58,8 @@ def plan_lines(plan: dict[str, Any]) -> list[str]:
         lines.append(t(key, old=f"{_date(dates['from'][0])}–{_date(dates['from'][1])}",
                        new=f"{_date(dates['to'][0])}–{_date(dates['to'][1])}"))
     for name, change in plan["campaign_changes"].items():
-        lines.append(t("merge.campaign_changed", field=name, old=value_text(name, change["from"]),
+        lines.append(t("merge.campaign_changed", field=t(f"merge.campaign_field_{name}"),
+                       old=value_text(name, change["from"]),
                        new=value_text(name, change["to"])))
     by_action: dict[str, list[dict[str, Any]]] = {}
     for entry in plan["posts"]:

@@ -80,6 +80,8 @@ def _dynamic_values() -> dict[str, set[str]]:
         "merge.field_": {"title", "body", "template", "banner", "channels", "publish_at", "status"},
         "merge.conflict_": {"removed", "cancelled", "unknown_base"},
         "merge.resolved_": {"file", "queue"},
+        "merge.campaign_field_": {"name", "theme", "timezone", "plan_ref", "channels", "hashtags", "banner_theme",
+                                  "after"},
     }
 
 
