@@ -161,3 +161,24 @@ def test_approve_on_a_re_import_approves_what_it_adds_and_changes(project):
     statuses = dict(project.sql("SELECT id, status FROM posts"))
     assert [statuses[i] for i in ids] == ["approved", "draft", "draft", "draft"]  # unchanged drafts stay drafts
     assert statuses[max(statuses)] == "approved"
+
+
+def test_posts_imported_before_loa_kept_bases_are_matched_not_duplicated(project):
+    """A database from before schema 0005 has no base: the same file matches its posts (and gives them one); a
+    difference is a conflict, since nobody can tell which side made it."""
+    path = project.write("c.toml", week())
+    project.ok("campaign", "import", str(path))
+    ids = [p["id"] for p in project.json("queue")["posts"]]
+    project.sql("UPDATE posts SET imported = NULL")
+    result = project.ok("campaign", "import", str(path), "--replace")
+    assert "Unchanged: 4 post(s)." in result.stdout and project.rows("posts") == 4
+    assert project.sql("SELECT count(*) FROM posts WHERE imported IS NOT NULL") == [(4,)]
+    project.sql("UPDATE posts SET imported = NULL")
+    project.write("c.toml", week(**{"Nội dung bài số 1.": "Sửa."}))
+    refused = project.run("campaign", "import", str(path), "--replace", "--json")
+    assert refused.exit_code == 2 and len(refused.stderr.strip().splitlines()) == 1
+    plan = json.loads(refused.stdout)
+    assert plan["done"] is False and plan["counts"]["conflict"] == 1
+    (conflict,) = [p for p in plan["posts"] if p["action"] == "conflict"]
+    assert conflict["post_id"] == ids[0] and conflict["reason"] == "unknown_base"
+    assert conflict["conflicts"]["body"] == {"file": "Sửa.", "queue": "Nội dung bài số 1.", "base": None}

@@ -127,7 +127,7 @@ def two_databases(tmp_path_factory):
     second.dispose()
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=campaigns)
 def test_an_export_imports_into_an_empty_database_as_the_same_queue(two_databases, data):
     folder, first, second = two_databases
