@@ -20,9 +20,10 @@ from .campaign_file import CampaignFile, PlannedPost
 from .models import Campaign, Post
 from .times import iso, zone
 
-# The fields a merge compares, in the order a plan shows them. The base and both sides come from the two
-# functions below, so a new field (photos) is one line in each.
-FIELDS = ("title", "body", "template", "banner", "channels", "publish_at")
+# The fields a merge compares, in the order a plan shows them. Those in COPIED are the same attribute on a
+# PlannedPost and on a Post, compared and applied as they are: a new one (photos) is one more name there.
+COPIED = ("title", "body", "template", "banner")
+FIELDS = (*COPIED, "channels", "publish_at")
 # What the campaign row says that a file can change (shown in a plan; posts' texts are re-rendered when it does).
 CAMPAIGN_FIELDS = ("name", "theme", "timezone", "plan_ref", "channels", "hashtags", "banner_theme", "after")
 ACTIONS = ("add", "change", "cancel", "keep", "unchanged", "published", "conflict")
@@ -38,7 +39,7 @@ def moment_text(moment: dt.datetime) -> str:
 
 def planned_fields(post: PlannedPost, moment: dt.datetime) -> dict[str, Any]:
     """What the file says of a post (after rebasing and pacing), in comparable form."""
-    return {"title": post.title, "body": post.body, "template": post.template, "banner": post.banner,
+    return {**{name: getattr(post, name) for name in COPIED},
             "channels": sorted(post.channels), "publish_at": moment_text(moment)}
 
 
@@ -47,7 +48,7 @@ def queue_fields(post: Post) -> dict[str, Any]:
     live = [d.channel for d in post.deliveries if d.status != "cancelled"]
     if post.status == "cancelled" or not live:  # cancelling a post cancels its deliveries: they still say where
         live = [d.channel for d in post.deliveries]
-    return {"title": post.title, "body": post.body, "template": post.template, "banner": post.banner,
+    return {**{name: getattr(post, name) for name in COPIED},
             "channels": sorted(live), "publish_at": moment_text(post.publish_at)}
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .merge import MergePlan, PostPlan, imported_record
+from .merge import COPIED, MergePlan, PostPlan, imported_record
 from .models import Campaign, Post
 from .outreach import record, record_rendered
 from .queue import _move, _set_channels
@@ -49,11 +49,9 @@ def _apply_change(session: Session, post: Post, entry: PostPlan, *, source: str,
     planned, moment = entry.planned, entry.moment
     assert planned is not None and moment is not None
     fields = list(entry.changes)
-    for name in ("title", "body", "template"):
+    for name in COPIED:
         if name in fields:
-            setattr(post, name, getattr(planned, name))
-    if "banner" in fields:
-        post.banner = copy.deepcopy(planned.banner)
+            setattr(post, name, copy.deepcopy(getattr(planned, name)))
     if "publish_at" in fields:
         _move(post, moment)
     revived = "status" in fields  # --prefer file on a post the officer had cancelled
