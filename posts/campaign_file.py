@@ -39,6 +39,8 @@ class PostSpec(_Strict):
     day: StrictInt | None = Field(default=None, ge=1)
     time: dt.time | None = None
     at: dt.datetime | None = None
+    # a stable name for the post, so a re-import matches it even after its title or day changed
+    key: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     title: NonEmpty
     body: NonEmpty
     template: str | None = None
@@ -115,6 +117,7 @@ class PlannedPost:
     channels: list[str]
     template: str | None
     banner: dict[str, Any] | None
+    key: str | None = None
 
 
 @dataclass
@@ -158,6 +161,7 @@ def load_campaign_file(path: Path, *, default_timezone: str, known_channels: lis
 
     planned = []
     header_lines = array_table_lines(text, "posts")
+    _check_keys(document.posts, header_lines, fail)
     for index, post in enumerate(document.posts):
         channels = post.channels if post.channels is not None else spec.channels
         if post.channels is not None:
@@ -182,6 +186,7 @@ def load_campaign_file(path: Path, *, default_timezone: str, known_channels: lis
             channels=list(dict.fromkeys(channels)),
             template=post.template,
             banner=_banner(post.banner),
+            key=None if post.key is None else nfc(post.key.strip()),
         ))
     return CampaignFile(
         path=path, slug=spec.slug, name=nfc(spec.name.strip()), theme=spec.theme and nfc(spec.theme.strip()),
@@ -189,6 +194,22 @@ def load_campaign_file(path: Path, *, default_timezone: str, known_channels: lis
         channels=list(dict.fromkeys(spec.channels)), hashtags=[nfc(h) for h in spec.hashtags],
         banner_theme=spec.banner_theme, after=dict(spec.after), posts=planned,
     )
+
+
+def _check_keys(posts: list[PostSpec], header_lines: list[int], fail: Any) -> None:
+    """Keys name posts across re-imports: one key, one post. Blank keys are refused too."""
+    seen: dict[str, int] = {}
+    for index, post in enumerate(posts):
+        if post.key is None:
+            continue
+        key = nfc(post.key.strip())
+        if not key:
+            raise fail(("posts", index, "key"), t("val.empty"))
+        if key in seen:
+            first = seen[key]
+            line = header_lines[first] if first < len(header_lines) else "?"
+            raise fail(("posts", index, "key"), t("merge.duplicate_key", key=key, number=first + 1, line=line))
+        seen[key] = index
 
 
 def _campaign_day(start: dt.date, number: int) -> dt.date | None:

@@ -1,4 +1,5 @@
-"""Campaigns in the queue: importing a campaign file atomically (with rebasing and pacing), listing, summaries."""
+"""Campaigns in the queue: importing a campaign file atomically (with rebasing and pacing), or re-importing it as a
+reviewed merge."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,10 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from .campaign_file import CampaignFile, PlannedPost
+from .merge import MergePlan, Prefer, imported_record, plan_merge
+from .merge_apply import apply_plan
 from .db import Database
 from .errors import UserError
 from .i18n import t
@@ -29,12 +32,21 @@ MAX_PACE = 86_400  # seconds between paced posts: a day at most
 @dataclass
 class ImportResult:
     slug: str
-    queued: int = 0
+    plan: MergePlan | None = None
+    queued: int = 0  # posts added
     approved: int = 0
-    replaced: int = 0
-    kept: int = 0
-    skipped: int = 0
+    changed: int = 0
+    cancelled: int = 0
+    dry_run: bool = False
     warnings: list[str] = field(default_factory=list)
+
+
+class MergeConflicts(UserError):
+    """A re-import refused: the officer and the file changed the same thing. The caller shows ``plan``."""
+
+    def __init__(self, plan: MergePlan) -> None:
+        super().__init__(t("merge.refused", count=len(plan.conflicts)), where=plan.file)
+        self.plan = plan
 
 
 def schedule_campaign(campaign: CampaignFile, *, start: dt.date | Literal["now"] | None, pace: float | None,
@@ -55,56 +67,86 @@ def schedule_campaign(campaign: CampaignFile, *, start: dt.date | Literal["now"]
     return new_start, campaign.end + shift, moments
 
 
-def import_campaign(db: Database, campaign: CampaignFile, *, start: dt.date | Literal["now"] | None = None,
-                    pace: float | None = None, approve: bool = False, replace: bool = False,
-                    allow_past: bool = False, now: dt.datetime | None = None,
-                    on_progress: Progress | None = None, renderer: Renderer | None = None) -> ImportResult:
-    """Queue (and render, given a renderer) every post of ``campaign`` in one transaction: all of them or none.
-
-    Rendering (banners take tens of milliseconds each) happens before the write transaction opens, so a large
-    import does not hold the database's write lock while it draws; the transaction only inserts rows.
-    """
-    now = now or utcnow()
+def _scheduled(campaign: CampaignFile, *, start: dt.date | Literal["now"] | None, pace: float | None,
+               now: dt.datetime) -> tuple[dt.date, dt.date, list[tuple[PlannedPost, dt.datetime]]]:
     if pace is not None and not (math.isfinite(pace) and 0 < pace <= MAX_PACE):
         raise UserError(t("err.pace", most=MAX_PACE), where="--pace")
     first_day, last_day, moments = schedule_campaign(campaign, start=start, pace=pace, now=now)
     if not (in_range(first_day) and in_range(last_day)):
         raise UserError(t("val.year_range", first=FIRST_YEAR, last=LAST_YEAR), where="--start")
-    result = ImportResult(slug=campaign.slug)
-    with db.session() as session:  # a first look: refuse early, and skip rendering what will be kept
-        existing = session.scalar(select(Campaign).where(Campaign.slug == campaign.slug))
-        if existing is not None and not replace:
-            raise UserError(t("err.campaign_exists", slug=campaign.slug), where=str(campaign.path))
-        kept = _gone_out_slots(session, existing) if existing is not None else set()
-    todo = [(post, moment) for post, moment in moments if _slot(post.title, moment, first_day) not in kept]
-    _check_moments(campaign, todo, first_day, last_day, allow_past=allow_past, now=now, result=result)
-    renders = _render_all(campaign, todo, first_day, last_day, renderer, on_progress) if renderer else {}
+    return first_day, last_day, moments
+
+
+def import_campaign(db: Database, campaign: CampaignFile, *, start: dt.date | Literal["now"] | None = None,
+                    pace: float | None = None, approve: bool = False, replace: bool = False,
+                    allow_past: bool = False, prefer: Prefer = None, dry_run: bool = False,
+                    now: dt.datetime | None = None, on_progress: Progress | None = None,
+                    renderer: Renderer | None = None) -> ImportResult:
+    """Queue ``campaign`` in one transaction: all of it or nothing. A campaign already queued is re-imported
+    (``replace``) as a three-way merge (posts/merge.py); conflicts refuse it (MergeConflicts) unless ``prefer``.
+    ``dry_run``: the plan only, nothing written.
+
+    Rendering the added posts (banners take tens of milliseconds each) happens before the write transaction
+    opens, so a large import does not hold the database's write lock while it draws.
+    """
+    now = now or utcnow()
+    first_day, last_day, moments = _scheduled(campaign, start=start, pace=pace, now=now)
+    result = ImportResult(slug=campaign.slug, dry_run=dry_run)
+    with db.session() as session:  # a first look: refuse early, and render only what will be added
+        plan = _checked_plan(session, campaign, moments, first_day, last_day, replace=replace, prefer=prefer,
+                             allow_past=allow_past, now=now, result=result)
+        added = [(entry.planned, entry.moment) for entry in plan.of("add")]
+    if dry_run:
+        return _counted(result, plan, approve)
+    renders = _render_all(campaign, added, first_day, last_day, renderer, on_progress) if renderer else {}
 
     with db.transaction() as session:
+        result.warnings.clear()  # the queue may have moved since the first look: plan again, in the transaction
+        plan = _checked_plan(session, campaign, moments, first_day, last_day, replace=replace, prefer=prefer,
+                             allow_past=allow_past, now=now, result=result)
         existing = session.scalar(select(Campaign).where(Campaign.slug == campaign.slug))
-        if existing is not None and not replace:
-            raise UserError(t("err.campaign_exists", slug=campaign.slug), where=str(campaign.path))
-        # what went out is judged against the campaign as it was (its old start), before it is described anew
-        kept = _retire_unpublished(session, existing, result) if existing is not None else set()
         row = _describe(existing or Campaign(), campaign, first_day, last_day)
         session.add(row)
         session.flush()
-        todo = [(post, moment) for post, moment in moments if _slot(post.title, moment, first_day) not in kept]
-        result.skipped = len(moments) - len(todo)
+        todo = [(entry.planned, entry.moment) for entry in plan.of("add")]
         if renderer is not None and (missing := [(p, m) for p, m in todo if p.number not in renders]):
-            # something went out, then failed, between the first look and now: render what is queued after all
+            # the queue changed between the first look and now: render what is added after all
             renders.update(_render_all(campaign, missing, first_day, last_day, renderer, None))
-        result.warnings.clear()
-        _check_moments(campaign, todo, first_day, last_day, allow_past=allow_past, now=now, result=result)
         seq = session.scalar(select(func.coalesce(func.max(Post.seq), 0)).where(Post.campaign_id == row.id)) or 0
         record(session, "imported", campaign_id=row.id, detail={
             "file": str(campaign.path), "posts": len(todo), "replace": replace,
-            "start": first_day.isoformat(), "pace": pace})
+            "start": first_day.isoformat(), "pace": pace, "plan": plan.counts()})
+        apply_plan(session, row, plan, source=str(campaign.path), approve=approve, renderer=renderer)
         for offset in range(0, len(todo), CHUNK):
             _queue_chunk(session, row, todo[offset:offset + CHUNK], first_seq=seq + offset + 1, approve=approve,
                          now=now, renders=renders)
-        result.queued = len(todo)
-        result.approved = len(todo) if approve else 0
+    return _counted(result, plan, approve)
+
+
+def _checked_plan(session: Session, campaign: CampaignFile, moments: list[tuple[PlannedPost, dt.datetime]],
+                  first_day: dt.date, last_day: dt.date, *, replace: bool, prefer: Prefer, allow_past: bool,
+                  now: dt.datetime, result: ImportResult) -> MergePlan:
+    existing = session.scalar(select(Campaign.id).where(Campaign.slug == campaign.slug))
+    if existing is not None and not replace:
+        raise UserError(t("err.campaign_exists", slug=campaign.slug), where=str(campaign.path))
+    plan = plan_merge(session, campaign, moments, first_day, last_day, prefer=prefer)
+    result.plan = plan
+    if plan.conflicts:
+        raise MergeConflicts(plan)
+    # only what this import schedules is checked: a post left as it is may well be in the past by now
+    scheduled = [(entry.planned, entry.moment) for entry in plan.posts if entry.planned is not None and (
+        entry.action == "add" or (entry.action == "change" and "publish_at" in entry.changes))]
+    _check_moments(campaign, scheduled, first_day, last_day, allow_past=allow_past, now=now,  # type: ignore[arg-type]
+                   result=result)
+    return plan
+
+
+def _counted(result: ImportResult, plan: MergePlan, approve: bool) -> ImportResult:
+    result.plan = plan
+    result.queued = len(plan.of("add"))
+    result.changed = len(plan.of("change"))
+    result.cancelled = len(plan.of("cancel"))
+    result.approved = result.queued + result.changed if approve else 0
     return result
 
 
@@ -155,7 +197,8 @@ def _queue_chunk(session: Session, campaign: Campaign, chunk: list[tuple[Planned
     session.execute(insert(Post), [
         {"campaign_id": campaign.id, "seq": first_seq + i, "title": post.title, "body": post.body,
          "template": post.template, "banner": post.banner, "publish_at": moment, "status": status,
-         "revision": 1, "created_at": now, "updated_at": now} for i, (post, moment) in enumerate(chunk)])
+         "revision": 1, "created_at": now, "updated_at": now, "key": post.key,
+         "imported": imported_record(post, moment)} for i, (post, moment) in enumerate(chunk)])
     ids = dict(session.execute(select(Post.seq, Post.id).where(
         Post.campaign_id == campaign.id, Post.seq.between(first_seq, first_seq + len(chunk) - 1))).all())
     deliveries, entries, render_rows = [], [], []
@@ -179,37 +222,10 @@ def _queue_chunk(session: Session, campaign: Campaign, chunk: list[tuple[Planned
         session.execute(insert(Render), render_rows)
 
 
-def _slot(title: str, moment: dt.datetime, start: dt.date) -> tuple[str, int]:
-    """A post's identity across re-imports: its title and its day of the campaign (moment in campaign time).
-
-    Day, not time: moving a post within its day is still the same post; a daily bulletin with the same title
-    every day is several posts.
-    """
-    return title, (moment.date() - start).days
-
-
-def _gone_out_slots(session: Session, campaign: Campaign) -> set[tuple[str, int]]:
-    tz = zone(campaign.timezone)
-    posts = session.scalars(select(Post).where(Post.campaign_id == campaign.id)).all()
-    return {_slot(p.title, p.publish_at.astimezone(tz), campaign.start_date) for p in posts if p.has_gone_out}
-
-
-def _retire_unpublished(session: Session, campaign: Campaign, result: ImportResult) -> set[tuple[str, int]]:
-    """``--replace``: cancel the posts that have not gone out; keep (and return the slots of) those that have.
-
-    A post that went out is kept even if it was cancelled afterwards: its published copy still exists.
-    """
-    tz = zone(campaign.timezone)
-    kept: set[tuple[str, int]] = set()
-    for post in session.scalars(select(Post).where(Post.campaign_id == campaign.id)).all():
-        if post.has_gone_out:
-            kept.add(_slot(post.title, post.publish_at.astimezone(tz), campaign.start_date))
-            result.kept += 1
-        elif post.status != "cancelled":
-            post.status = "cancelled"
-            post.revision += 1
-            session.execute(update(Delivery).where(Delivery.post_id == post.id, Delivery.status != "cancelled")
-                            .values(status="cancelled", updated_at=utcnow()))
-            record(session, "replaced", campaign_id=campaign.id, post=post)
-            result.replaced += 1
-    return kept
+def diff_campaign(db: Database, campaign: CampaignFile, *, start: dt.date | Literal["now"] | None = None,
+                  pace: float | None = None, prefer: Prefer = None, now: dt.datetime | None = None) -> MergePlan:
+    """``loa campaign diff``: what importing the file (with ``--replace``) would do, conflicts included. Reads only."""
+    now = now or utcnow()
+    first_day, last_day, moments = _scheduled(campaign, start=start, pace=pace, now=now)
+    with db.session() as session:
+        return plan_merge(session, campaign, moments, first_day, last_day, prefer=prefer)

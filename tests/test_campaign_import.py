@@ -75,7 +75,8 @@ def test_same_slug_twice_is_refused_and_changes_nothing(project):
     assert project.counts() == counts
 
 
-def test_replace_swaps_unpublished_posts_and_keeps_published_ones(project):
+def test_replace_applies_the_files_changes_to_the_same_posts_and_keeps_published_ones(project):
+    """The details of the merge are in test_campaign_merge.py; this is the officer's ordinary week."""
     path = project.write("c.toml", campaign_toml(posts=3))
     project.ok("campaign", "import", str(path), "--approve")
     ids = [p["id"] for p in project.json("queue")["posts"]]
@@ -85,20 +86,15 @@ def test_replace_swaps_unpublished_posts_and_keeps_published_ones(project):
     changed = campaign_toml(posts=3).replace("Nội dung bài số 3.", "Nội dung mới của bài số 3.")
     project.write("c.toml", changed)
     result = project.ok("campaign", "import", str(path), "--replace")
-    assert "Replaced 2 unpublished posts; kept 1 already published; skipped 1" in result.stdout
+    assert "Re-import: 1 changed, 0 cancelled, 0 kept as the officer changed them, 0 already published" \
+        in result.stdout
     posts = project.json("queue", "--from", "2000-01-01", "--to", "2100-01-01")["posts"]
-    by_status = {}
-    for post in posts:
-        by_status.setdefault(post["status"], []).append(post)
-    assert [p["id"] for p in by_status["cancelled"]] == ids[1:]
-    kept = [p for p in posts if p["id"] == ids[0]][0]
-    assert kept["status"] == "approved"
-    assert {d["channel"]: d["status"] for d in kept["deliveries"]} == {"portal": "published", "facebook": "pending"}
-    new = by_status["draft"]
-    assert [p["title"] for p in new] == ["Bài số 2", "Bài số 3"]
-    assert project.json("post", "show", str(new[1]["id"]))["body"] == "Nội dung mới của bài số 3."
-    kinds = [k for (k,) in project.sql("SELECT kind FROM outreach_entries WHERE post_id=?", ids[1])]
-    assert kinds == ["queued", "rendered", "approved", "replaced"]
+    assert [p["id"] for p in posts] == ids  # the same posts: no new ids, nothing cancelled
+    assert [p["status"] for p in posts] == ["approved", "approved", "draft"]
+    assert {d["channel"]: d["status"] for d in posts[0]["deliveries"]} == {"portal": "published", "facebook": "pending"}
+    assert project.json("post", "show", str(ids[2]))["body"] == "Nội dung mới của bài số 3."
+    kinds = [k for (k,) in project.sql("SELECT kind FROM outreach_entries WHERE post_id=? ORDER BY id", ids[2])]
+    assert kinds == ["queued", "rendered", "approved", "edited", "rendered"]
 
 
 def test_import_is_atomic_when_a_late_post_is_bad(project):
@@ -219,15 +215,20 @@ def test_replace_keeps_recurring_titles_apart_by_day(project):
         'title = "Bài số 2"', 'title = "Bản tin"')
     path = project.write("c.toml", text)
     project.ok("campaign", "import", str(path), "--approve")
-    first = project.json("queue")["posts"][0]
+    posts = project.json("queue")["posts"]
+    first = posts[0]
     assert first["title"] == "Bản tin"
     project.sql("UPDATE deliveries SET status='published' WHERE post_id=?", first["id"])
     project.sql("UPDATE posts SET status='done' WHERE id=?", first["id"])
+    # both bulletins change in the file: day 1's went out and is named; day 2's is changed
+    project.write("c.toml", text.replace("Nội dung bài số 1.", "Bản tin mới.").replace("Nội dung bài số 2.",
+                                                                                        "Bản tin mới 2."))
     result = project.ok("campaign", "import", str(path), "--replace")
-    assert "skipped 1" in result.stdout
+    assert "Already published, not changed (1):" in result.stdout and f"#{first['id']} day 1" in result.stdout
     queued = project.json("queue")["posts"]
-    assert [p["title"] for p in queued] == ["Bản tin", "Bài số 3"]  # day 2's bulletin is queued again
-    assert queued[0]["publish_at"][:10] != first["publish_at"][:10]
+    assert [p["id"] for p in queued] == [p["id"] for p in posts[1:]]  # day 2's bulletin is the same post
+    assert project.json("post", "show", str(queued[0]["id"]))["body"] == "Bản tin mới 2."
+    assert project.json("post", "show", str(first["id"]))["body"] == "Nội dung bài số 1."
 
 
 @pytest.mark.parametrize("pace", ["nan", "inf", "-1", "1e12"])

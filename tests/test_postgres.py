@@ -75,8 +75,12 @@ def test_replace_on_postgresql(pg_project):
     with engine.begin() as connection:
         connection.exec_driver_sql(f"UPDATE deliveries SET status='published' WHERE post_id={first}")
     engine.dispose()
+    project.write("c.toml", campaign_toml(start=dt.date(2031, 10, 1), posts=3).replace(
+        "Nội dung bài số 1.", "Sửa bài đã đăng.").replace("Nội dung bài số 2.", "Sửa bài chưa đăng."))
     result = project.ok("campaign", "import", str(path), "--replace")
-    assert "Replaced 2 unpublished posts; kept 1 already published; skipped 1" in result.stdout
+    assert "Re-import: 1 changed, 0 cancelled, 0 kept as the officer changed them, 1 already published" \
+        in result.stdout
+    assert scalar(url, f"SELECT body FROM posts WHERE id={first}") == "Nội dung bài số 1."
 
 
 def test_publish_claims_and_records_on_postgresql(pg_project):
