@@ -44,7 +44,8 @@ def daemon_status(db: Database, config: Config, *, now: dt.datetime | None = Non
                     and not owner_is_dead(d.owner)}
                    for d in session.scalars(select(Daemon).where(Daemon.stopped_at.is_(None))
                                             .order_by(Daemon.heartbeat_at.desc()).limit(20))]
-        counts = dict(session.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all())
+        counts = dict(session.execute(select(Delivery.status, func.count()).where(Delivery.action == "publish")
+                                      .group_by(Delivery.status)).all())
         paused = paused_channels(session, now)
         next_row = session.execute(
             select(Delivery.id, Delivery.channel, Delivery.available_at, Post.id.label("post_id"), Post.title,
@@ -108,12 +109,14 @@ def _add_system_items(session: Any, attention: dict[str, Any], *, paused: dict[s
 
 def _attention(session, config: Config) -> dict[str, Any]:
     """Deliveries no daemon will move without a person: failed, unknown, missed, and those waiting on one."""
-    columns = (Delivery.id, Delivery.channel, Delivery.status, Delivery.last_error, Delivery.due_at,
+    columns = (Delivery.id, Delivery.channel, Delivery.status, Delivery.last_error, Delivery.due_at, Delivery.action,
                Post.id.label("post_id"), Post.title, Campaign.slug, Campaign.timezone)
     base = select(*columns).join(Post, Post.id == Delivery.post_id).join(Campaign, Campaign.id == Post.campaign_id)
     # an unknown send of a cancelled post may still be live on the platform: it is shown all the same
+    # (a take-down of a cancelled post too: the post is still out there)
     stuck = base.where(Delivery.status.in_(NEEDS_A_PERSON), or_(Post.status != "cancelled",
-                                                                Delivery.status == "unknown"))
+                                                                Delivery.status == "unknown",
+                                                                Delivery.action == "delete"))
     total = session.scalar(select(func.count()).select_from(stuck.subquery()))
     rows = [_item(r, r.status, r.last_error) for r in
             session.execute(stuck.order_by(Delivery.due_at, Delivery.id).limit(ATTENTION_LIMIT))]
@@ -124,7 +127,7 @@ def _attention(session, config: Config) -> dict[str, Any]:
         base.add_columns(first.channel.label("first"), first.status.label("first_status"), Delivery.wait_for)
         .join(first, first.post_id == Delivery.post_id)
         .where(Delivery.status.in_(("pending", "retry_wait")), first.status.in_(NEEDS_A_PERSON),
-               Post.status == "approved")
+               Post.status == "approved", Delivery.action == "publish", first.action == "publish")
         .limit(ATTENTION_LIMIT * 4)).all()
     for r in waiting:
         if (r.wait_for or wanted.get(r.channel)) == r.first and len(rows) < ATTENTION_LIMIT:
@@ -136,6 +139,8 @@ def _attention(session, config: Config) -> dict[str, Any]:
 
 def _item(r: Any, status: str, reason: str | None, **extra: str) -> dict[str, Any]:
     hint = HINTS[status].format(post=r.post_id, channel=r.channel, **extra)
+    if getattr(r, "action", "publish") != "publish":  # a correction or a take-down that did not go through
+        reason = f"{t('fix.action_' + r.action)}: {reason or '–'}"
     return {"post": r.post_id, "title": r.title, "campaign": r.slug, "channel": r.channel, "status": status,
             "due_at": _when(r.due_at, r.timezone), "reason": reason, "hint": hint}
 

@@ -123,4 +123,4 @@ def main() -> None:
 
 
 # registers the subcommands
-from . import campaign, log, metrics, post, publish, queue, render, report, run  # noqa: E402,F401
+from . import campaign, fix, log, metrics, post, publish, queue, render, report, run  # noqa: E402,F401
