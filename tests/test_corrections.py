@@ -159,3 +159,50 @@ def test_body_file_on_correct(published):
     path = project.write("dinh-chinh.txt", "Dòng một.\n\nDòng hai: số liệu đúng.\n")
     project.ok("post", "correct", str(ids[0]), "--body-file", str(path))
     assert project.json("post", "show", str(ids[0]))["body"] == "Dòng một.\n\nDòng hai: số liệu đúng."
+
+
+def test_the_report_counts_and_lists_corrections_and_take_downs(published):
+    from docx import Document
+    from openpyxl import load_workbook
+
+    project, ids = published
+    project.ok("post", "correct", str(ids[0]), "--title", "Bài số 1 (đính chính)")
+    project.ok("post", "approve", str(ids[0]))
+    project.ok("publish", str(ids[0]))
+    project.ok("post", "unpublish", str(ids[0]), "--channel", "facebook")
+    project.ok("publish", str(ids[0]))
+    out = {}
+    for fmt in ("docx", "xlsx", "html"):
+        out[fmt] = project.root / f"bao-cao.{fmt}"
+        project.ok("--lang", "vi", "report", "--campaign", "tuan-le", "-o", str(out[fmt]), "--format", fmt)
+    document = Document(out["docx"])
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "2 lượt đính chính và 1 lượt gỡ bài" in text
+    rows = [[c.text for c in row.cells] for table in document.tables for row in table.rows]
+    listed = [row for row in rows if row[-1] in ("đính chính", "gỡ bài")]
+    assert sorted((row[2], row[-1]) for row in listed) == [("facebook", "gỡ bài"), ("facebook", "đính chính"),
+                                                           ("portal", "đính chính")]
+    # publications are still counted once each: a correction is not a second post
+    from posts.db import open_database
+    from scheduler.report.figures import compute_figures
+
+    db = open_database(f"sqlite:///{project.db_path}")
+    with db.session() as session:
+        figures = compute_figures(session, "tuan-le")
+    db.dispose()
+    assert (figures.published, figures.posts_published, figures.corrected, figures.taken_down) == (2, 1, 2, 1)
+    assert len(figures.links) == 2 and figures.on_time + figures.late + figures.timing_unknown == 2
+    html = out["html"].read_text(encoding="utf-8")
+    assert "2 lượt đính chính và 1 lượt gỡ bài" in html and html.count("<td>gỡ bài</td>") == 1
+    summary = {row[0]: row[1] for row in load_workbook(out["xlsx"])["Tổng hợp"].iter_rows(values_only=True)}
+    assert summary["đính chính"] == 2 and summary["gỡ bài"] == 1
+
+
+def test_a_report_without_corrections_says_nothing_of_them(published):
+    from docx import Document
+
+    project, ids = published
+    path = project.root / "bao-cao.docx"
+    project.ok("--lang", "vi", "report", "--campaign", "tuan-le", "-o", str(path))
+    text = "\n".join(p.text for p in Document(path).paragraphs)
+    assert "đính chính" not in text and "gỡ bài" not in text
