@@ -75,6 +75,10 @@ def _dynamic_values() -> dict[str, set[str]]:
         "type.": {*_EXPECTED.values(), *_TYPE_NAMES.values()},
         "val.": {"greater_than_equal", "greater_than", "less_than_equal", "less_than"},
         "weekday.": {str(day) for day in range(7)},
+        # corrections and take-downs: the delivery actions besides "publish"
+        "fix.cannot_": {"update", "delete"},
+        "fix.sent_": {"update", "delete"},
+        "fix.action_": {"update", "delete"},
     }
 
 
