@@ -140,7 +140,8 @@ def _attention(session, config: Config) -> dict[str, Any]:
 def _item(r: Any, status: str, reason: str | None, **extra: str) -> dict[str, Any]:
     hint = HINTS[status].format(post=r.post_id, channel=r.channel, **extra)
     if getattr(r, "action", "publish") != "publish":  # a correction or a take-down that did not go through
-        reason = f"{t(f'fix.action_{r.action}')}: {reason or '–'}"
+        action = t(f"fix.action_{r.action}")
+        reason = f"{action}: {reason or '–'}"
     return {"post": r.post_id, "title": r.title, "campaign": r.slug, "channel": r.channel, "status": status,
             "due_at": _when(r.due_at, r.timezone), "reason": reason, "hint": hint}
 

@@ -146,7 +146,8 @@ def print_post(p: dict[str, Any]) -> None:
         table.add_row(d["channel"], status_text(d["status"]), str(d["attempts"]), d["permalink"] or "–",
                       d["last_error"] or "–")
     for d in p.get("changes") or []:  # corrections and take-downs, under the publication they change
-        table.add_row(f"{d['channel']} · {t(f'fix.action_{d["action"]}')}", status_text(d["status"]),
+        action = d["action"]
+        table.add_row(f"{d['channel']} · {t(f'fix.action_{action}')}", status_text(d["status"]),
                       str(d["attempts"]), d["permalink"] or "–", d["last_error"] or "–")
     console.print(table)
     console.print(Text(t("col.body"), style="bold"))
