@@ -35,7 +35,7 @@ from posts.render.artefacts import Renderer
 from .claims import CHECKED_PAUSES, claim_due_deliveries, claimable, next_due_at, nothing_to_send, owner_name, \
     paused_channels, release_claim
 from .config import Config
-from .dispatch import NotRecorded, Outcome, publisher_for, resume_channel, send_claimed
+from .dispatch import NotRecorded, Outcome, publisher_for, resume_channel, send_claimed, send_to
 from .events import emit, emit_outcome
 from .publishers import Publisher
 from .outcomes import mark_unknown
@@ -303,7 +303,7 @@ class PublishingDaemon:
             self.rehearsed.add(row.id)
             with self.db.session() as session:
                 outgoing = outgoing_for(session, self.config, row.id)
-            published = self.adapters[row.channel].publish(outgoing)
+            published = send_to(self.adapters[row.channel], outgoing)  # a correction or take-down: as such
             self.sent += 1
             emit("rehearsed", "dry run: recorded, not sent", post=row.post_id, channel=row.channel,
                  link=published.permalink)

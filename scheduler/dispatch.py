@@ -25,8 +25,8 @@ from .outcomes import (NotRecorded, Outcome, mark_unknown, record_failure, recor
 from .outgoing import outgoing_for
 from .publishers import Outgoing, PermanentError, Published, Publisher, PublishError, publishers
 
-__all__ = ["NotRecorded", "Outcome", "channel_supports", "claim_post_deliveries", "publish_post", "publisher_for", "require_secrets",
-           "resume_channel", "send_claimed"]
+__all__ = ["NotRecorded", "Outcome", "channel_supports", "claim_post_deliveries", "publish_post", "publisher_for",
+           "require_secrets", "resume_channel", "send_claimed", "send_to"]
 
 LOAD_FOR_SENDING = [joinedload(Delivery.post).joinedload(Post.campaign)]  # in one query
 
@@ -155,6 +155,12 @@ def _change(adapter: Publisher, outgoing: Outgoing, action: str) -> Published:
     return Published(updated.remote_id or remote_id, updated.permalink or permalink, detail=updated.detail)
 
 
+def send_to(adapter: Publisher, outgoing: Outgoing) -> Published:
+    """What a delivery does on its channel, with no lookup and no recording: a rehearsal (``loa run --dry-run``)."""
+    action = outgoing.extra.get("action", "publish")
+    return adapter.publish(outgoing) if action == "publish" else _change(adapter, outgoing, action)
+
+
 SENDABLE_NOW = ("pending", "retry_wait", "missed")  # what `loa publish` may send at once
 
 
@@ -218,8 +224,8 @@ def publish_post(db: Database, config: Config, post_id: int, *, channel: str | N
     for delivery_id in claimed:
         first = follows[delivery_id] if channel is None else None  # naming --channel overrides the order
         with db.session() as session:
-            first_status = session.scalar(select(Delivery.status).where(
-                Delivery.post_id == post_id, Delivery.channel == first, Delivery.action == "publish")) if first else None
+            first_status = None if not first else session.scalar(select(Delivery.status).where(
+                Delivery.post_id == post_id, Delivery.channel == first, Delivery.action == "publish"))
         if first_status not in (None, "published", "cancelled"):  # the channel it follows did not go out: it waits
             with db.transaction() as session:
                 delivery = owned_delivery(session, delivery_id, owner)

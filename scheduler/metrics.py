@@ -88,7 +88,8 @@ def collect_due_metrics(db: Database, config: Config, *, now: dt.datetime | None
     with db.session() as session:
         published = session.execute(select(Delivery.id, Delivery.published_at).where(
             Delivery.status == "published", Delivery.action == "publish", ~_taken_down(),
-            Delivery.published_at >= since, Delivery.published_at <= now - STAGES[0][1]).order_by(Delivery.published_at, Delivery.id)).all()
+            Delivery.published_at >= since, Delivery.published_at <= now - STAGES[0][1])
+            .order_by(Delivery.published_at, Delivery.id)).all()
         # Every reading of these was taken after they were published, so after ``since``: the (kind, at) index.
         # Only the keys due_stage needs are extracted, in SQL: the figures stay unparsed.
         snapshots: dict[int, list[dict[str, Any]]] = {}
