@@ -178,3 +178,21 @@ def test_an_interrupted_take_down_is_sent_again_by_recovery(on_page):
     assert change(project, ids[0], "facebook", "delete")["status"] == "published" and len(graph.deleted) == 1
     kinds = [h["kind"] for h in project.json("post", "show", str(ids[0]))["history"]]
     assert kinds.count("taken_down") == 1 and "unknown" not in kinds
+
+
+def test_figures_are_read_only_for_publications_still_up(on_page):
+    project, graph, ids = on_page
+    project.ok("post", "correct", str(ids[0]), "--body", "Đã sửa.")
+    project.ok("post", "approve", str(ids[0]))
+    project.ok("publish", str(ids[0]))
+
+    def read():
+        return sorted((r["post"], r["channel"]) for r in
+                      project.json("metrics", "refresh", "--campaign", "tuan-le")["readings"])
+
+    everything = [(ids[0], "facebook"), (ids[0], "portal"), (ids[1], "facebook"), (ids[1], "portal")]
+    assert read() == everything  # a correction is no second publication to read
+    project.ok("post", "unpublish", str(ids[1]), "--channel", "facebook")
+    project.ok("publish", str(ids[1]))
+    assert read() == [r for r in everything if r != (ids[1], "facebook")]
+    assert project.json("status")["deliveries"]["published"] == 4  # publications only
