@@ -42,6 +42,10 @@ def test_a_correction_waits_for_approval_then_rewrites_the_page_in_place(publish
     assert shown["status"] == "draft" and shown["revision"] == before["revision"] + 1
     assert [(c["action"], c["channel"], c["status"]) for c in shown["changes"]] == \
         [("update", "portal", "pending"), ("update", "facebook", "pending")]
+    # `loa queue` lists the publications, each channel once; the correction is in `post show`
+    (row,) = [r for r in project.json("queue")["posts"] if r["id"] == ids[0]]
+    assert row["status"] == "draft" and [(d["channel"], d["status"]) for d in row["deliveries"]] == \
+        [("portal", "published"), ("facebook", "published")]
     # not approved: nothing goes out, by `loa publish` or the daemon's claim
     assert "approved" in project.fails("publish", str(ids[0]))
     page = project.root / "var" / "site" / "posts" / pages[0]

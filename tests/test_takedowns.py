@@ -196,3 +196,16 @@ def test_figures_are_read_only_for_publications_still_up(on_page):
     project.ok("publish", str(ids[1]))
     assert read() == [r for r in everything if r != (ids[1], "facebook")]
     assert project.json("status")["deliveries"]["published"] == 4  # publications only
+
+
+def test_the_daemon_takes_a_done_post_down_without_approval(on_page):
+    from conftest import fast_daemon
+
+    project, graph, ids = on_page
+    fast_daemon(project)
+    assert project.json("post", "show", str(ids[1]))["status"] == "done"
+    project.ok("post", "unpublish", str(ids[1]))
+    project.ok("run", "--until-idle")
+    shown = project.json("post", "show", str(ids[1]))
+    assert [c["status"] for c in shown["changes"]] == ["published", "published"] and shown["status"] == "done"
+    assert len(graph.deleted) == 1 and len(graph.posts) == 1
