@@ -209,3 +209,15 @@ def test_the_daemon_takes_a_done_post_down_without_approval(on_page):
     shown = project.json("post", "show", str(ids[1]))
     assert [c["status"] for c in shown["changes"]] == ["published", "published"] and shown["status"] == "done"
     assert len(graph.deleted) == 1 and len(graph.posts) == 1
+
+
+def test_the_outreach_log_lists_them_by_kind_in_vietnamese(on_page):
+    project, graph, ids = on_page
+    project.ok("post", "unpublish", str(ids[1]), "--channel", "facebook")
+    project.ok("publish", str(ids[1]))
+    entries = project.json("log", "--kind", "taken_down")["entries"]
+    assert [(e["post_id"], e["channel"]) for e in entries] == [(ids[1], "facebook")]
+    assert "đã gỡ bài" in project.ok("--lang", "vi", "log", "--kind", "taken_down").stdout
+    export = project.root / "nhat-ky.csv"
+    project.ok("log", "export", "--format", "csv", "-o", str(export), "--kind", "taken_down")
+    assert export.read_text(encoding="utf-8-sig").count("taken_down") == 1
