@@ -210,3 +210,17 @@ def test_a_report_without_corrections_says_nothing_of_them(published):
     project.ok("--lang", "vi", "report", "--campaign", "tuan-le", "-o", str(path))
     text = "\n".join(p.text for p in Document(path).paragraphs)
     assert "đính chính" not in text and "gỡ bài" not in text
+
+
+def test_the_daemon_log_says_corrected_not_published(published):
+    from conftest import fast_daemon
+
+    project, ids = published
+    fast_daemon(project)
+    project.ok("post", "cancel", str(ids[1]))
+    project.ok("post", "correct", str(ids[0]), "--title", "Tiêu đề đúng")
+    project.ok("post", "approve", str(ids[0]))
+    result = project.ok("run", "--until-idle", "--log-format", "json")
+    events = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    sent = [(e["event"], e["channel"], e.get("action")) for e in events if e.get("post") == ids[0]]
+    assert sorted(sent) == [("corrected", "facebook", "update"), ("corrected", "portal", "update")]
