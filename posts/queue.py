@@ -279,6 +279,9 @@ def cancel_posts(db: Database, ids: Sequence[int]) -> Cancellation:
                 elif delivery.status not in ("published", "unknown", "cancelled"):
                     delivery.status = "cancelled"
                     stopped.append(delivery.channel)
+            for change in post.changes:  # a correction not sent yet is dropped; a take-down still goes
+                if change.action == "update" and change.status in ("pending", "retry_wait", "missed", "failed"):
+                    change.status = "cancelled"
             # the channels it will not go to; a channel it already reached keeps its published copy
             record(session, "cancelled", campaign_id=post.campaign_id, post=post, detail={"channels": stopped})
             result.cancelled.append(post.id)

@@ -224,3 +224,13 @@ def test_the_daemon_log_says_corrected_not_published(published):
     events = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     sent = [(e["event"], e["channel"], e.get("action")) for e in events if e.get("post") == ids[0]]
     assert sorted(sent) == [("corrected", "facebook", "update"), ("corrected", "portal", "update")]
+
+
+def test_cancelling_a_correction_not_approved_keeps_the_published_text(published):
+    project, ids = published
+    project.ok("post", "correct", str(ids[0]), "--title", "Nhầm")
+    project.ok("post", "cancel", str(ids[0]))
+    shown = project.json("post", "show", str(ids[0]))
+    assert [c["status"] for c in shown["changes"]] == ["cancelled", "cancelled"]
+    assert [d["status"] for d in shown["deliveries"]] == ["published", "published"]
+    assert not [i for i in project.json("status")["attention"]["items"] if i["post"] == ids[0]]
