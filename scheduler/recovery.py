@@ -119,7 +119,8 @@ def _send_again(db: Database, owner: str, delivery_id: int) -> Outcome:
         delivery.lease_owner = delivery.lease_expires_at = None
         record(session, "attempt", campaign_id=delivery.post.campaign_id, post=delivery.post,
                channel=delivery.channel, delivery_id=delivery.id,
-               detail={"error": "interrupted send; the platform has no such post", "class": "interrupted",
+               detail={"error": "interrupted send; the platform has no such post" if delivery.action == "publish"
+                       else f"interrupted {delivery.action}; sent again (idempotent)", "class": "interrupted",
                        "attempt": delivery.attempts, "next_at": now.isoformat()})
         return Outcome(delivery.channel, "retry_wait", post_id=delivery.post_id, delivery_id=delivery_id, next_at=now)
 

@@ -221,3 +221,28 @@ def test_the_outreach_log_lists_them_by_kind_in_vietnamese(on_page):
     export = project.root / "nhat-ky.csv"
     project.ok("log", "export", "--format", "csv", "-o", str(export), "--kind", "taken_down")
     assert export.read_text(encoding="utf-8-sig").count("taken_down") == 1
+
+
+def test_the_graph_double_edits_and_deletes_as_the_contract_says():
+    import requests
+
+    from support.facebook import GraphDouble
+
+    with GraphDouble(token="t") as graph:
+        root, auth = f"{graph.url}/v25.0", {"Authorization": "Bearer t"}
+        post = requests.post(f"{root}/{graph.page_id}/feed", data={"message": "Một"}, headers=auth, timeout=5).json()
+        edited = requests.post(f"{root}/{post['id']}", data={"message": "Hai"}, headers=auth, timeout=5)
+        assert edited.json() == {"success": True} and graph.posts[0].message == "Hai"
+        assert requests.delete(f"{root}/{post['id']}", headers=auth, timeout=5).json() == {"success": True}
+        for again in (requests.delete(f"{root}/{post['id']}", headers=auth, timeout=5),
+                      requests.post(f"{root}/{post['id']}", data={"message": "Ba"}, headers=auth, timeout=5)):
+            error = again.json()["error"]
+            assert again.status_code == 400 and (error["code"], error["error_subcode"]) == (100, 33)
+        other = requests.post(f"{root}/{graph.page_id}/feed", data={"message": "Bốn"}, headers=auth, timeout=5).json()
+        graph.permissions.discard("pages_manage_posts")
+        refused = requests.delete(f"{root}/{other['id']}", headers=auth, timeout=5)
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == 10 and len(graph.posts) == 1
+        graph.permissions.add("pages_manage_posts")
+        graph.fail_next("DELETE", code=1)  # a 500 that had already deleted
+        assert requests.delete(f"{root}/{other['id']}", headers=auth, timeout=5).status_code == 500
+        assert graph.posts == [] and [p.id for p in graph.deleted] == [post["id"], other["id"]]
