@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from .errors import UserError
@@ -35,7 +35,8 @@ def list_queue(session: Session, *, campaign: str | None = None, since: dt.datet
         conditions.append(Post.publish_at >= since)
     if until is not None:
         conditions.append(Post.publish_at < until)
-    delivery_join = Delivery.post_id == Post.id
+    # the publications: corrections and take-downs are shown by `loa post show`
+    delivery_join = and_(Delivery.post_id == Post.id, Delivery.action == "publish")
     if channel is not None:
         delivery_join = and_(delivery_join, Delivery.channel == channel)
         conditions.append(Post.id.in_(select(Delivery.post_id).where(Delivery.channel == channel)))
@@ -43,7 +44,7 @@ def list_queue(session: Session, *, campaign: str | None = None, since: dt.datet
         if status in POST_STATUSES:
             conditions.append(Post.status == status)
         elif status in DELIVERY_STATUSES:
-            matching = select(Delivery.post_id).where(Delivery.status == status)
+            matching = select(Delivery.post_id).where(Delivery.status == status, Delivery.action == "publish")
             if channel is not None:
                 matching = matching.where(Delivery.channel == channel)
             conditions.append(Post.id.in_(matching))
@@ -84,7 +85,8 @@ def due_deliveries(session: Session, now: dt.datetime, *, limit: int = 50) -> li
     query = (
         select(Delivery.id, Delivery.channel, Delivery.available_at)
         .join(Post, Post.id == Delivery.post_id)
-        .where(Delivery.status.in_(DUE_DELIVERY_STATUSES), Delivery.available_at <= now, Post.status == "approved")
+        .where(Delivery.status.in_(DUE_DELIVERY_STATUSES), Delivery.available_at <= now,
+               or_(Post.status == "approved", Delivery.action == "delete"))  # a take-down needs no approval
         .order_by(Delivery.available_at, Delivery.id)
         .limit(limit)
     )
@@ -109,7 +111,8 @@ def campaign_record(session: Session, campaign: Campaign, *, detailed: bool = Fa
     if detailed:
         deliveries = session.execute(
             select(Delivery.channel, Delivery.status, func.count()).join(Post, Post.id == Delivery.post_id)
-            .where(Post.campaign_id == campaign.id).group_by(Delivery.channel, Delivery.status)).all()
+            .where(Post.campaign_id == campaign.id, Delivery.action == "publish")
+            .group_by(Delivery.channel, Delivery.status)).all()
         by_channel: dict[str, dict[str, int]] = {}
         for channel, status, count in deliveries:
             by_channel.setdefault(channel, {})[status] = count
@@ -144,6 +147,11 @@ def post_record(session: Session, post_id: int) -> dict[str, Any]:
                         "remote_id": d.remote_id, "permalink": d.permalink, "last_error": d.last_error,
                         "published_at": iso_utc(d.published_at), "may_have_gone_out": d.may_have_gone_out}
                        for d in post.deliveries],
+        # corrections ("update") and take-downs ("delete") of what went out, one per channel and action
+        "changes": [{"action": d.action, "channel": d.channel, "status": d.status, "attempts": d.attempts,
+                     "remote_id": d.remote_id, "permalink": d.permalink, "last_error": d.last_error,
+                     "done_at": iso_utc(d.published_at) if d.status == "published" else None}
+                    for d in post.changes],
         "history": [{"at": iso(e.at.astimezone(tz)), "kind": e.kind, "channel": e.channel, "detail": e.detail}
                     for e in history],
     }

@@ -23,7 +23,8 @@ from .times import iso, iso_utc, parse_date, zone
 
 # Kinds loa writes itself: queue changes (posts/), outcomes of the daemon (scheduler/dispatch.py), metrics.
 WRITTEN_KINDS = ("imported", "queued", "edited", "rescheduled", "approved", "rendered", "cancelled", "replaced",
-                 "attempt", "published", "failed", "missed", "unknown", "metrics")
+                 "attempt", "published", "failed", "missed", "unknown", "metrics",
+                 "correction", "corrected", "takedown", "taken_down")  # đính chính, gỡ bài (posts/corrections.py)
 # Kinds a person adds with ``loa log add``: activities off the internet, and remarks for the report.
 MANUAL_KINDS = ("offline", "note")
 KNOWN_KINDS = WRITTEN_KINDS + MANUAL_KINDS

@@ -283,6 +283,9 @@ def cancel_in_session(session: Session, posts: Sequence[Post]) -> Cancellation:
             elif delivery.status not in ("published", "unknown", "cancelled"):
                 delivery.status = "cancelled"
                 stopped.append(delivery.channel)
+        for change in post.changes:  # a correction not sent yet is dropped; a take-down still goes
+            if change.action == "update" and change.status in ("pending", "retry_wait", "missed", "failed"):
+                change.status = "cancelled"
         # the channels it will not go to; a channel it already reached keeps its published copy
         record(session, "cancelled", campaign_id=post.campaign_id, post=post, detail={"channels": stopped})
         result.cancelled.append(post.id)
@@ -302,13 +305,16 @@ def retry_deliveries(db: Database, post_id: int, *, channel: str | None = None,
     now = now or utcnow()
     with db.transaction() as session:
         post = get_post(session, post_id)
-        if post.status in ("cancelled", "draft"):
+        deliveries = session.scalars(select(Delivery).where(Delivery.post_id == post.id).with_for_update()
+                                     .execution_options(populate_existing=True)).all()
+        takedowns = [d for d in deliveries if d.action == "delete" and d.status in RETRYABLE]
+        if post.status in ("cancelled", "draft") and not takedowns:
             raise UserError(t("err.not_approved", id=post.id, status=t(f"status.{post.status}")), where="ID")
         if channel is not None and channel not in [d.channel for d in post.deliveries]:
             raise UserError(t("err.post_not_on_channel", id=post.id, channel=channel), where="--channel")
-        # locked and read afresh: a daemon that claimed one meanwhile has made it "sending", which is not retried
-        deliveries = session.scalars(select(Delivery).where(Delivery.post_id == post.id).with_for_update()
-                                     .execution_options(populate_existing=True)).all()
+        # locked and read afresh (above): a daemon that claimed one meanwhile has made it "sending", not retried
+        if post.status in ("cancelled", "draft"):  # only its take-downs (they need no approval)
+            deliveries = takedowns
         chosen = [d for d in deliveries if d.status in RETRYABLE and channel in (None, d.channel)]
         if not chosen:
             raise UserError(t("err.nothing_to_retry", id=post.id), where="ID")
@@ -317,5 +323,6 @@ def retry_deliveries(db: Database, post_id: int, *, channel: str | None = None,
                    delivery_id=delivery.id, detail={"from": delivery.status, "attempts": delivery.attempts})
             delivery.status, delivery.available_at, delivery.attempts = "pending", now, 0
             delivery.lease_owner = delivery.lease_expires_at = None
-        post.status = "approved"  # a post that was done (every channel finished) is open again
+        if any(d.action != "delete" for d in chosen):  # a take-down alone approves nothing
+            post.status = "approved"  # a post that was done (every channel finished) is open again
         return [d.channel for d in chosen]

@@ -14,7 +14,7 @@ import socket
 from functools import lru_cache
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import ColumnElement, Select, case, exists, func, select, update
+from sqlalchemy import ColumnElement, Select, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from posts.db import Database
@@ -90,11 +90,15 @@ def claimable(now: dt.datetime | None, *, after: Mapping[str, str], paused: Iter
     It walks the index (status, available_at): a range per status, however long the history of published ones.
     """
     first = _FIRST
-    waiting = exists().where(first.post_id == Delivery.post_id, first.channel == _prerequisite(after),
+    # a first publication waits for the publication of the channel it follows (its link goes in the text); a
+    # correction or a take-down changes what is already out and waits for nothing
+    waiting = exists().where(Delivery.action == "publish", first.post_id == Delivery.post_id,
+                             first.action == "publish", first.channel == _prerequisite(after),
                              first.status.not_in(("published", "cancelled")))
     status = Delivery.status == statuses[0] if len(statuses) == 1 else Delivery.status.in_(statuses)
-    query = select(Delivery.id).join(Post, Post.id == Delivery.post_id).where(status, Post.status == "approved",
-                                                                            ~waiting)
+    # a correction is approved like any post; a take-down is not held for approval
+    approved = or_(Post.status == "approved", Delivery.action == "delete")
+    query = select(Delivery.id).join(Post, Post.id == Delivery.post_id).where(status, approved, ~waiting)
     if now is not None:
         query = query.where(Delivery.available_at <= now)
     paused = list(paused)
@@ -153,7 +157,7 @@ def _next_due_queries(after: tuple[tuple[str, str], ...], paused: tuple[str, ...
 
 def release_claim(session: Session, delivery: Delivery, now: dt.datetime) -> None:
     """Give a claimed delivery back unsent (its post was edited or cancelled meanwhile): no attempt is spent."""
-    cancelled = delivery.post.status == "cancelled"
+    cancelled = delivery.post.status == "cancelled" and delivery.action != "delete"  # a take-down still goes
     delivery.status = "cancelled" if cancelled else "pending"
     delivery.attempts = max(0, delivery.attempts - 1)
     delivery.lease_owner, delivery.lease_expires_at, delivery.updated_at = None, None, now

@@ -23,10 +23,10 @@ from .config import Config
 from .outcomes import (NotRecorded, Outcome, mark_unknown, record_failure, record_success, resume_channel,
                        owned_delivery, write_outcome)
 from .outgoing import outgoing_for
-from .publishers import Outgoing, PermanentError, Publisher, PublishError, publishers
+from .publishers import Outgoing, PermanentError, Published, Publisher, PublishError, publishers
 
-__all__ = ["NotRecorded", "Outcome", "claim_post_deliveries", "publish_post", "publisher_for", "require_secrets",
-           "resume_channel", "send_claimed"]
+__all__ = ["NotRecorded", "Outcome", "channel_supports", "claim_post_deliveries", "publish_post", "publisher_for",
+           "require_secrets", "resume_channel", "send_claimed", "send_to"]
 
 LOAD_FOR_SENDING = [joinedload(Delivery.post).joinedload(Post.campaign)]  # in one query
 
@@ -39,6 +39,19 @@ def publisher_for(config: Config, channel: str) -> Publisher:
     if adapter is None:
         raise UserError(t("err.adapter_missing", adapter=settings.adapter, channel=channel))
     return adapter(channel, settings, base_dir=config.base_dir)
+
+
+def channel_supports(config: Config, channel: str, action: str) -> bool:
+    """Whether the channel's adapter declares it can ``action`` ("update", "delete") a post it published.
+    An unknown channel or a missing adapter is a one-line error, as for a publication."""
+    settings = config.channels.get(channel)
+    if settings is None:
+        raise UserError(t("err.unknown_channel", channel=channel, known=", ".join(config.channel_names)),
+                        where="--channel")
+    adapter = publishers().get(settings.adapter)
+    if adapter is None:
+        raise UserError(t("err.adapter_missing", adapter=settings.adapter, channel=channel))
+    return action in adapter.supports
 
 
 def require_secrets(config: Config, channel: str) -> None:
@@ -58,7 +71,8 @@ def _load(db: Database, config: Config, delivery_id: int, owner: str, renderer: 
         lease = dt.timedelta(seconds=config.document.daemon.lease_seconds)
         if delivery.lease_expires_at - utcnow() < lease / 2 and not _renew_lease(db, delivery_id, owner, lease):
             return None  # it waited long behind others and another process took it over: theirs now
-        if delivery.post.status == "approved":
+        # a correction is approved like any post before it goes out; a take-down needs no approval (it is urgent)
+        if delivery.post.status == "approved" or delivery.action == "delete":
             # the stored text, with the link of the channel it waited for filled in: no template runs here
             outgoing = outgoing_for(session, config, delivery_id)
             # a retry tells the adapter so: it looks for an earlier post before creating one
@@ -105,7 +119,13 @@ def send_claimed(db: Database, config: Config, delivery_id: int, owner: str,
         adapters[outgoing.channel] = publisher_for(config, outgoing.channel)
     adapter = adapters[outgoing.channel]
     unsettled = bool(outgoing.extra.get("maybe_sent"))
+    action = outgoing.extra.get("action", "publish")
     try:
+        if action != "publish":
+            # A correction or a take-down is idempotent (the same text again, a post already gone is done): after
+            # a lost answer or a crash mid-send it is simply sent again, with no lookup first.
+            changed = _change(adapter, outgoing, action)
+            return write_outcome(delivery_id, lambda: record_success(db, delivery_id, owner, changed))
         if unsettled:
             found = adapter.find_existing(outgoing)
             if found is not None:
@@ -123,6 +143,24 @@ def send_claimed(db: Database, config: Config, delivery_id: int, owner: str,
     return write_outcome(delivery_id, lambda: record_success(db, delivery_id, owner, published))
 
 
+def _change(adapter: Publisher, outgoing: Outgoing, action: str) -> Published:
+    """Send a correction (``update``) or a take-down (``delete``) of the publication ``extra`` names."""
+    remote_id, permalink = outgoing.extra["remote_id"], outgoing.extra.get("permalink")
+    if action not in adapter.supports:  # refused when asked; a config changed since then lands here
+        raise PermanentError(t(f"fix.cannot_{action}", channel=outgoing.channel))
+    if action == "delete":
+        adapter.delete(outgoing, remote_id)
+        return Published(remote_id, permalink)
+    updated = adapter.update(outgoing, remote_id)
+    return Published(updated.remote_id or remote_id, updated.permalink or permalink, detail=updated.detail)
+
+
+def send_to(adapter: Publisher, outgoing: Outgoing) -> Published:
+    """What a delivery does on its channel, with no lookup and no recording: a rehearsal (``loa run --dry-run``)."""
+    action = outgoing.extra.get("action", "publish")
+    return adapter.publish(outgoing) if action == "publish" else _change(adapter, outgoing, action)
+
+
 SENDABLE_NOW = ("pending", "retry_wait", "missed")  # what `loa publish` may send at once
 
 
@@ -134,11 +172,14 @@ def claim_post_deliveries(db: Database, post_id: int, owner: str, *, lease: dt.t
         post = session.get(Post, post_id)
         if post is None:
             raise UserError(t("err.unknown_post", id=post_id), where="ID")
-        if post.status != "approved":
+        takedowns = [d for d in post.changes if d.action == "delete" and d.status in SENDABLE_NOW]
+        if post.status != "approved" and not takedowns:  # a take-down needs no approval
             raise UserError(t("err.not_approved", id=post_id, status=t(f"status.{post.status}")), where="ID")
         if channel is not None and channel not in [d.channel for d in post.deliveries]:
             raise UserError(t("err.post_not_on_channel", id=post_id, channel=channel), where="--channel")
         candidates = select(Delivery.id).where(Delivery.post_id == post_id, Delivery.status.in_(SENDABLE_NOW))
+        if post.status != "approved":
+            candidates = candidates.where(Delivery.action == "delete")
         if channel is not None:
             candidates = candidates.where(Delivery.channel == channel)
         if not db.is_sqlite:
@@ -163,7 +204,7 @@ def publish_post(db: Database, config: Config, post_id: int, *, channel: str | N
     owner = owner_name()
     with db.session() as session:  # config problems stop here, before anything is claimed
         post = session.get(Post, post_id)
-        channels = [d.channel for d in post.deliveries if d.status in SENDABLE_NOW] if post else []
+        channels = [d.channel for d in (*post.deliveries, *post.changes) if d.status in SENDABLE_NOW] if post else []
     for name in ([channel] if channel else channels):
         if name in config.channels:
             publisher_for(config, name)
@@ -174,7 +215,8 @@ def publish_post(db: Database, config: Config, post_id: int, *, channel: str | N
         raise UserError(t("err.nothing_to_publish", id=post_id), where="ID")
     with db.session() as session:  # a channel another one waits for goes first, so its link is known
         rows = session.scalars(select(Delivery).where(Delivery.id.in_(claimed))).all()
-        follows = {d.id: d.wait_for or config.after.get(d.channel) for d in rows}
+        # only a first publication waits for another channel's link; a correction or take-down goes at once
+        follows = {d.id: (d.wait_for or config.after.get(d.channel)) if d.action == "publish" else None for d in rows}
         claimed = [d.id for d in sorted(rows, key=lambda d: (d.channel not in follows.values(), d.id))]
         channel_of = {d.id: d.channel for d in rows}
     adapters = {} if adapters is None else adapters
@@ -182,8 +224,8 @@ def publish_post(db: Database, config: Config, post_id: int, *, channel: str | N
     for delivery_id in claimed:
         first = follows[delivery_id] if channel is None else None  # naming --channel overrides the order
         with db.session() as session:
-            first_status = session.scalar(select(Delivery.status).where(Delivery.post_id == post_id,
-                                                                        Delivery.channel == first)) if first else None
+            first_status = None if not first else session.scalar(select(Delivery.status).where(
+                Delivery.post_id == post_id, Delivery.channel == first, Delivery.action == "publish"))
         if first_status not in (None, "published", "cancelled"):  # the channel it follows did not go out: it waits
             with db.transaction() as session:
                 delivery = owned_delivery(session, delivery_id, owner)

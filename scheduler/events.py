@@ -11,7 +11,7 @@ import logging
 import sys
 from typing import Any
 
-FIELDS = ("post", "channel", "link", "error", "next_at", "count", "owner", "until")
+FIELDS = ("post", "channel", "action", "link", "error", "next_at", "count", "owner", "until")
 LOGGER = "loa"
 
 
@@ -57,6 +57,13 @@ def emit_outcome(outcome: Any) -> bool:
     """One line for what happened to a send (a ``dispatch.Outcome``). True when the post is out (published or
     found after an interrupted send)."""
     fields = {"post": outcome.post_id, "channel": outcome.channel}
+    action = getattr(outcome, "action", "publish")
+    if action != "publish":  # a correction or a take-down: its own event, never read as a second publication
+        fields["action"] = action
+    if outcome.status == "published" and action != "publish":
+        emit({"update": "corrected", "delete": "taken_down"}[action],
+             "corrected in place" if action == "update" else "taken down", link=outcome.permalink, **fields)
+        return True
     if outcome.status in ("published", "reconciled"):
         emit(outcome.status, "published" if outcome.status == "published" else
              "found on the platform after an interrupted send: recorded as published", link=outcome.permalink,

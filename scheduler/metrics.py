@@ -19,8 +19,8 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, aliased
 
 from posts.db import Database
 from posts.lookup import get_campaign
@@ -87,8 +87,9 @@ def collect_due_metrics(db: Database, config: Config, *, now: dt.datetime | None
     since = now - WINDOW
     with db.session() as session:
         published = session.execute(select(Delivery.id, Delivery.published_at).where(
-            Delivery.status == "published", Delivery.published_at >= since,
-            Delivery.published_at <= now - STAGES[0][1]).order_by(Delivery.published_at, Delivery.id)).all()
+            Delivery.status == "published", Delivery.action == "publish", ~_taken_down(),
+            Delivery.published_at >= since, Delivery.published_at <= now - STAGES[0][1])
+            .order_by(Delivery.published_at, Delivery.id)).all()
         # Every reading of these was taken after they were published, so after ``since``: the (kind, at) index.
         # Only the keys due_stage needs are extracted, in SQL: the figures stay unparsed.
         snapshots: dict[int, list[dict[str, Any]]] = {}
@@ -170,9 +171,17 @@ def _candidates(session: Session, *conditions: Any) -> list[Reading]:
     query = (select(Delivery.id, Delivery.post_id, Post.campaign_id, Campaign.slug, Post.title, Delivery.channel,
                     Delivery.remote_id, Delivery.permalink, Delivery.published_at)
              .join(Post, Post.id == Delivery.post_id).join(Campaign, Campaign.id == Post.campaign_id)
-             .where(Delivery.status == "published", Delivery.published_at.is_not(None), *conditions)
+             .where(Delivery.status == "published", Delivery.action == "publish", ~_taken_down(),
+                    Delivery.published_at.is_not(None), *conditions)
              .order_by(Delivery.published_at, Delivery.id))
     return [Reading(*row) for row in session.execute(query)]
+
+
+def _taken_down() -> Any:
+    """The publication was taken down ("gỡ bài"): there is nothing left to read figures of."""
+    removal = aliased(Delivery)
+    return exists().where(removal.post_id == Delivery.post_id, removal.channel == Delivery.channel,
+                          removal.action == "delete", removal.status == "published")
 
 
 def _with_post_ids(session: Session, readings: list[Reading]) -> list[Reading]:

@@ -39,6 +39,11 @@ class Outcome:
     post_id: int | None = None
     delivery_id: int | None = None
     next_at: dt.datetime | None = None
+    action: str = "publish"  # or "update" (a correction), "delete" (a take-down)
+
+
+# The outreach log's word for a change carried out on a channel: the report counts these.
+DONE_KIND = {"publish": "published", "update": "corrected", "delete": "taken_down"}
 
 
 def retry_delay(config: Config, attempts: int) -> dt.timedelta:
@@ -102,7 +107,8 @@ def record_success(db: Database, delivery_id: int, owner: str, published: Publis
             .values(status="published", remote_id=published.remote_id, permalink=published.permalink,
                     published_at=now, lease_owner=None, lease_expires_at=None, last_error=None, maybe_sent=False,
                     updated_at=now)
-            .returning(deliveries.c.post_id, deliveries.c.channel, deliveries.c.attempts, deliveries.c.due_at)).first()
+            .returning(deliveries.c.post_id, deliveries.c.channel, deliveries.c.attempts, deliveries.c.due_at,
+                       deliveries.c.action)).first()
         if row is None:  # the lease expired and someone reconciled it: theirs to record
             return Outcome("?", "lost", error="lease lost", delivery_id=delivery_id)
         campaign_id, title = connection.execute(select(posts.c.campaign_id, posts.c.title)
@@ -113,14 +119,14 @@ def record_success(db: Database, delivery_id: int, owner: str, published: Publis
         if reconciled:
             detail["reconciled"] = True
         connection.execute(OutreachEntry.__table__.insert().values(
-            at=now, kind="published", campaign_id=campaign_id, post_id=row.post_id, delivery_id=delivery_id,
+            at=now, kind=DONE_KIND[row.action], campaign_id=campaign_id, post_id=row.post_id, delivery_id=delivery_id,
             channel=row.channel, title=title, detail=detail))
         unfinished = select(deliveries.c.id).where(deliveries.c.post_id == row.post_id,
                                                    deliveries.c.status.not_in(FINISHED_DELIVERY_STATUSES))
         connection.execute(posts.update().where(posts.c.id == row.post_id, ~unfinished.exists())
                            .values(status="done", updated_at=now))
         return Outcome(row.channel, "published", permalink=published.permalink, post_id=row.post_id,
-                       delivery_id=delivery_id)
+                       delivery_id=delivery_id, action=row.action)
 
 
 def error_class(error: PublishError) -> str:
@@ -201,11 +207,13 @@ def record_failure(db: Database, config: Config, delivery_id: int, owner: str, e
                channel=delivery.channel, at=now, delivery_id=delivery.id,
                detail={"error": str(error), "class": "unknown" if status == "unknown" else kind,
                        "attempt": delivery.attempts, "next_at": next_at.isoformat() if next_at else None,
-                       "may_have_gone_out": may_have_gone_out})
-        if status == "failed" and all(d.status in FINISHED_DELIVERY_STATUSES for d in post.deliveries):
+                       "may_have_gone_out": may_have_gone_out,
+                       **({"action": delivery.action} if delivery.action != "publish" else {})})
+        everything = [*post.deliveries, *post.changes]  # a failed correction finishes the post like a publication
+        if status == "failed" and all(d.status in FINISHED_DELIVERY_STATUSES for d in everything):
             post.status = "done"
         return Outcome(delivery.channel, status, error=str(error), auth=isinstance(error, AuthError),
-                       post_id=post.id, delivery_id=delivery.id, next_at=next_at)
+                       post_id=post.id, delivery_id=delivery.id, next_at=next_at, action=delivery.action)
 
 
 def mark_unknown(db: Database, owner: str, delivery_id: int, reason: str) -> Outcome:

@@ -43,11 +43,16 @@ def load_outgoing(session: Session, delivery_id: int, media_dir: Path, banner_si
     if not (post.banner or {}).get("sizes") and banner_size is not None:
         chosen = tuple(b for b in banners if b.name == f"banner-{banner_size}.png")
         banners = chosen or banners[:1]
-    # the campaign's slug and creation time tell this database's campaign from any other with the same slug
-    origin = hashlib.sha256(f"{campaign.slug}|{campaign.created_at.isoformat()}".encode()).hexdigest()[:8]
     return Outgoing(delivery_id=delivery.id, post_id=post.id, channel=delivery.channel, campaign=campaign.slug,
                     campaign_name=campaign.name, timezone=campaign.timezone, title=post.title, text=text,
-                    publish_at=post.publish_at, slug=f"loa-{origin}-{delivery.id}", banners=banners)
+                    publish_at=post.publish_at, slug=_slug(delivery), banners=banners)
+
+
+def _slug(delivery: Delivery) -> str:
+    campaign = delivery.post.campaign
+    # the campaign's slug and creation time tell this database's campaign from any other with the same slug
+    origin = hashlib.sha256(f"{campaign.slug}|{campaign.created_at.isoformat()}".encode()).hexdigest()[:8]
+    return f"loa-{origin}-{delivery.id}"
 
 
 def _with_links(text: str, delivery: Delivery, kind: ChannelKind, *, with_banner: bool,
@@ -64,10 +69,31 @@ def _with_links(text: str, delivery: Delivery, kind: ChannelKind, *, with_banner
 
 def outgoing_for(session: Session, config: Config, delivery_id: int,
                  simulated_links: Mapping[str, str] | None = None) -> Outgoing:
-    """The delivery as it goes out on its configured channel: the media folder and banner size from config.toml."""
+    """The delivery as it goes out on its configured channel: the media folder and banner size from config.toml.
+
+    A correction or a take-down also carries, in ``extra``, its ``action`` and the ``remote_id`` and
+    ``permalink`` of the publication it changes."""
     delivery = session.get(Delivery, delivery_id)
-    settings = config.channels.get(delivery.channel) if delivery is not None else None
-    kind = settings.channel_kind() if settings is not None else None
-    size = channel_kinds()[kind].banner_size if kind is not None else None
-    return load_outgoing(session, delivery_id, Path(config.path_of(config.document.render.media)), banner_size=size,
-                         kind=kind, simulated_links=simulated_links)
+    if delivery is None:
+        raise UserError(t("err.unknown_delivery", id=delivery_id))
+    if delivery.action == "delete":  # it removes what is there: no text is sent
+        outgoing = _bare(delivery)
+    else:
+        settings = config.channels.get(delivery.channel)
+        kind = settings.channel_kind() if settings is not None else None
+        size = channel_kinds()[kind].banner_size if kind is not None else None
+        outgoing = load_outgoing(session, delivery_id, Path(config.path_of(config.document.render.media)),
+                                 banner_size=size, kind=kind, simulated_links=simulated_links)
+    if delivery.action != "publish":
+        target = next((d for d in delivery.post.deliveries if d.channel == delivery.channel), None)
+        if target is None or target.status != "published" or not target.remote_id:
+            raise UserError(t("fix.target_gone", id=delivery.post_id, channel=delivery.channel))
+        outgoing.extra.update(action=delivery.action, remote_id=target.remote_id, permalink=target.permalink)
+    return outgoing
+
+
+def _bare(delivery: Delivery) -> Outgoing:
+    post, campaign = delivery.post, delivery.post.campaign
+    return Outgoing(delivery_id=delivery.id, post_id=post.id, channel=delivery.channel, campaign=campaign.slug,
+                    campaign_name=campaign.name, timezone=campaign.timezone, title=post.title, text="",
+                    publish_at=post.publish_at, slug=_slug(delivery))

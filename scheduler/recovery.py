@@ -82,7 +82,12 @@ def _reconcile(db: Database, config: Config, owner: str, delivery_id: int, adapt
     found, reason = None, None
     with db.session() as session:
         delivery = session.get(Delivery, delivery_id)
-        channel, post_id = delivery.channel, delivery.post_id
+        channel, action = delivery.channel, delivery.action
+    if action != "publish":
+        # a correction or a take-down is idempotent (the same text again; a post already gone is done): an
+        # interrupted one is simply sent again, with no lookup
+        return _send_again(db, owner, delivery_id)
+    with db.session() as session:
         try:
             outgoing = outgoing_for(session, config, delivery_id)
         except Exception as exc:  # noqa: BLE001 - whatever stops us from asking, a person decides
@@ -114,7 +119,8 @@ def _send_again(db: Database, owner: str, delivery_id: int) -> Outcome:
         delivery.lease_owner = delivery.lease_expires_at = None
         record(session, "attempt", campaign_id=delivery.post.campaign_id, post=delivery.post,
                channel=delivery.channel, delivery_id=delivery.id,
-               detail={"error": "interrupted send; the platform has no such post", "class": "interrupted",
+               detail={"error": "interrupted send; the platform has no such post" if delivery.action == "publish"
+                       else f"interrupted {delivery.action}; sent again (idempotent)", "class": "interrupted",
                        "attempt": delivery.attempts, "next_at": now.isoformat()})
         return Outcome(delivery.channel, "retry_wait", post_id=delivery.post_id, delivery_id=delivery_id, next_at=now)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 
 from posts.db import Database
@@ -22,6 +22,7 @@ from posts.models import Delivery, Post
 
 from .claims import DUE_STATUSES, _prerequisite
 from .config import Config
+from .dispatch import send_to
 from .outgoing import outgoing_for
 from .publishers import Publisher, PublishError
 
@@ -63,15 +64,17 @@ class Rehearsal:
         self.done: dict[int, Rehearsed] = {}
 
     def candidates(self) -> list[Any]:
-        """Approved posts' publications still to send, each with the delivery of its post it waits for."""
+        """What is still to send: approved posts' publications and corrections, and take-downs (which need no
+        approval), each publication with the delivery of its post it waits for."""
         first = aliased(Delivery, name="prerequisite")
         query = (select(Delivery.id, Delivery.post_id, Delivery.channel, Delivery.available_at, Post.title,
                         first.id.label("first_id"), first.channel.label("first_channel"),
                         first.status.label("first_status"))
                  .join(Post, Post.id == Delivery.post_id)
-                 .outerjoin(first, and_(first.post_id == Delivery.post_id, first.action == "publish",
-                                        first.channel == _prerequisite(self.config.after)))
-                 .where(Delivery.status.in_(DUE_STATUSES), Delivery.action == "publish", Post.status == "approved")
+                 .outerjoin(first, and_(Delivery.action == "publish", first.post_id == Delivery.post_id,
+                                        first.action == "publish", first.channel == _prerequisite(self.config.after)))
+                 .where(Delivery.status.in_(DUE_STATUSES),
+                        or_(Post.status == "approved", Delivery.action == "delete"))
                  .order_by(Delivery.available_at, Delivery.id))
         with self.db.session() as session:
             return list(session.execute(query))
@@ -107,7 +110,7 @@ class Rehearsal:
         try:
             with self.db.session() as session:
                 outgoing = outgoing_for(session, self.config, row.id, simulated_links=simulated)
-            entry.link = self.adapters[row.channel].publish(outgoing).permalink
+            entry.link = send_to(self.adapters[row.channel], outgoing).permalink  # a correction or take-down as such
         except (PublishError, UserError, OSError) as exc:  # shown on its line; the rehearsal goes on
             entry.outcome, entry.error = "error", str(exc)
         self.done[row.id] = entry

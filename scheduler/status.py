@@ -46,7 +46,7 @@ def daemon_status(db: Database, config: Config, *, now: dt.datetime | None = Non
                     and not owner_is_dead(d.owner)}
                    for d in session.scalars(select(Daemon).where(Daemon.stopped_at.is_(None))
                                             .order_by(Daemon.heartbeat_at.desc()).limit(20))]
-        counting = select(Delivery.status, func.count()).group_by(Delivery.status)
+        counting = select(Delivery.status, func.count()).where(Delivery.action == "publish").group_by(Delivery.status)
         if not archived and session.scalar(select(Campaign.id).where(Campaign.archived_at.is_not(None)).limit(1)):
             counting = counting.where(Delivery.post_id.not_in(_archived_posts()))
         counts = dict(session.execute(counting).all())
@@ -127,14 +127,16 @@ def _add_drafts_due(session: Any, attention: dict[str, Any], *, now: dt.datetime
 
 def _attention(session, config: Config, *, archived: bool = False) -> dict[str, Any]:
     """Deliveries no daemon will move without a person: failed, unknown, missed, and those waiting on one."""
-    columns = (Delivery.id, Delivery.channel, Delivery.status, Delivery.last_error, Delivery.due_at,
+    columns = (Delivery.id, Delivery.channel, Delivery.status, Delivery.last_error, Delivery.due_at, Delivery.action,
                Post.id.label("post_id"), Post.title, Campaign.slug, Campaign.timezone)
     base = select(*columns).join(Post, Post.id == Delivery.post_id).join(Campaign, Campaign.id == Post.campaign_id)
     if not archived:
         base = base.where(Campaign.archived_at.is_(None))
     # an unknown send of a cancelled post may still be live on the platform: it is shown all the same
+    # (a take-down of a cancelled post too: the post is still out there)
     stuck = base.where(Delivery.status.in_(NEEDS_A_PERSON), or_(Post.status != "cancelled",
-                                                                Delivery.status == "unknown"))
+                                                                Delivery.status == "unknown",
+                                                                Delivery.action == "delete"))
     total = session.scalar(select(func.count()).select_from(stuck.subquery()))
     rows = [_item(r, r.status, r.last_error) for r in
             session.execute(stuck.order_by(Delivery.due_at, Delivery.id).limit(ATTENTION_LIMIT))]
@@ -145,7 +147,7 @@ def _attention(session, config: Config, *, archived: bool = False) -> dict[str, 
         base.add_columns(first.channel.label("first"), first.status.label("first_status"), Delivery.wait_for)
         .join(first, first.post_id == Delivery.post_id)
         .where(Delivery.status.in_(("pending", "retry_wait")), first.status.in_(NEEDS_A_PERSON),
-               Post.status == "approved")
+               Post.status == "approved", Delivery.action == "publish", first.action == "publish")
         .limit(ATTENTION_LIMIT * 4)).all()
     for r in waiting:
         if (r.wait_for or wanted.get(r.channel)) == r.first and len(rows) < ATTENTION_LIMIT:
@@ -157,6 +159,9 @@ def _attention(session, config: Config, *, archived: bool = False) -> dict[str, 
 
 def _item(r: Any, status: str, reason: str | None, **extra: str) -> dict[str, Any]:
     hint = HINTS[status].format(post=r.post_id, channel=r.channel, **extra)
+    if getattr(r, "action", "publish") != "publish":  # a correction or a take-down that did not go through
+        action = t(f"fix.action_{r.action}")
+        reason = f"{action}: {reason or '–'}"
     return {"post": r.post_id, "title": r.title, "campaign": r.slug, "channel": r.channel, "status": status,
             "due_at": _when(r.due_at, r.timezone), "reason": reason, "hint": hint}
 

@@ -146,6 +146,10 @@ def print_post(p: dict[str, Any]) -> None:
     for d in p["deliveries"]:
         table.add_row(d["channel"], status_text(d["status"]), str(d["attempts"]), d["permalink"] or "–",
                       d["last_error"] or "–")
+    for d in p.get("changes") or []:  # corrections and take-downs, under the publication they change
+        action = d["action"]
+        table.add_row(f"{d['channel']} · {t(f'fix.action_{action}')}", status_text(d["status"]),
+                      str(d["attempts"]), d["permalink"] or "–", d["last_error"] or "–")
     console.print(table)
     console.print(Text(t("col.body"), style="bold"))
     console.print(p["body"])
@@ -154,7 +158,7 @@ def print_post(p: dict[str, Any]) -> None:
         for entry in p["history"]:
             at = _local(entry["at"]).strftime("%d/%m/%Y %H:%M")
             kind = kind_label(entry["kind"])
-            console.print(f"  {at}  {kind}")
+            console.print(f"  {at}  {kind}" + (f" · {entry['channel']}" if entry.get("channel") else ""))
 
 
 def print_themes(themes: list[dict[str, Any]]) -> None:
@@ -204,7 +208,7 @@ def print_status(report: dict[str, Any]) -> None:
 
 def kind_label(kind: str) -> str:
     """The kind of a log entry in the current language; a kind a newer loa wrote shows as it is stored."""
-    for key in (f"kind.{kind}", f"logcmd.kind_{kind}", f"campaign_life.kind_{kind}"):
+    for key in (f"kind.{kind}", f"logcmd.kind_{kind}", f"campaign_life.kind_{kind}", f"fix.kind_{kind}"):
         if (text := t(key)) != key:
             return text
     return kind

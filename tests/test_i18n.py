@@ -84,6 +84,10 @@ def _dynamic_values() -> dict[str, set[str]]:
         "merge.resolved_": {"file", "queue"},
         "merge.campaign_field_": {"name", "theme", "timezone", "plan_ref", "channels", "hashtags", "banner_theme",
                                   "after"},
+        # corrections and take-downs: the delivery actions besides "publish"
+        "fix.cannot_": {"update", "delete"},
+        "fix.sent_": {"update", "delete"},
+        "fix.action_": {"update", "delete"},
     }
 
 

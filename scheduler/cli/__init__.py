@@ -123,5 +123,5 @@ def main() -> None:
 
 
 # registers the subcommands
-from . import campaign, log, metrics, post, publish, queue, render, report, run  # noqa: E402,F401
+from . import campaign, fix, log, metrics, post, publish, queue, render, report, run  # noqa: E402,F401
 from . import campaign_life  # noqa: E402,F401 - campaign cancel|archive|rehearse (issue 11)

@@ -43,7 +43,8 @@ def publish_command(app: App, post_id: int, channel: str | None) -> None:
     outcomes = publish_post(app.database(), app.config, post_id, channel=channel)
     for outcome in outcomes:
         if outcome.status == "published":
-            click.echo(t("msg.published", channel=outcome.channel, link=outcome.permalink or "-"))
+            key = "msg.published" if outcome.action == "publish" else f"fix.sent_{outcome.action}"
+            click.echo(t(key, channel=outcome.channel, link=outcome.permalink or "-"))
         else:
             click.echo(t("msg.not_published", channel=_channel_of(app, outcome), status=_status(outcome.status),
                          error=outcome.error or "-"), err=True)

@@ -219,6 +219,9 @@ class Publisher(ABC):
     """Subclass this (and register it under ``loa.publishers``) to add a platform without touching loa."""
 
     adapter: ClassVar[str]
+    # What it can do to a post it published: "update" (a correction in place), "delete" (a take-down). An adapter
+    # that declares neither keeps working for publications; a correction or take-down on it is refused up front.
+    supports: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, channel: str, settings: Any, *, base_dir: Path) -> None:
         self.channel = channel
@@ -246,6 +249,17 @@ class Publisher(ABC):
 
     @abstractmethod
     def check(self) -> ChannelHealth: ...
+
+    def update(self, outgoing: Outgoing, remote_id: str) -> Published:
+        """Change the post ``remote_id`` (as ``publish`` returned it) in place to ``outgoing``'s title and text.
+
+        Must be idempotent (sending the same correction twice leaves one post with the new text): an update whose
+        answer was lost is simply sent again."""
+        raise PermanentError(f"{self.adapter} cannot correct a published post")
+
+    def delete(self, outgoing: Outgoing, remote_id: str) -> None:
+        """Take the post ``remote_id`` down. A post that is already gone counts as done (idempotent)."""
+        raise PermanentError(f"{self.adapter} cannot take a post down")
 
     def metrics(self, remote_id: str) -> Metrics | None:
         """Engagement figures of a published post (``remote_id`` as ``publish`` returned it); None: the platform

@@ -18,6 +18,7 @@ from . import LOCAL_CHANNEL, ChannelHealth, Metrics, Outgoing, PermanentError, P
 
 class DryRunPublisher(Publisher):
     adapter = "dry-run"
+    supports = frozenset({"update", "delete"})
 
     def __init__(self, channel: str, settings: Any, *, base_dir: Path) -> None:
         super().__init__(channel, settings, base_dir=base_dir)
@@ -42,7 +43,19 @@ class DryRunPublisher(Publisher):
         return self.folder / f"{outgoing.slug}.json" if self.folder else None
 
     def publish(self, outgoing: Outgoing) -> Published:
-        record, request = self._record(outgoing), self.request(outgoing)
+        return self._write(outgoing, self.request(outgoing))
+
+    def update(self, outgoing: Outgoing, remote_id: str) -> Published:
+        """Recorded like a publication (its own record), naming the post it would change."""
+        return self._write(outgoing, {**self.request(outgoing), "action": "update", "remote_id": remote_id})
+
+    def delete(self, outgoing: Outgoing, remote_id: str) -> None:
+        """Recorded: which post it would take down; no text."""
+        self._write(outgoing, {"channel": self.channel, "delivery": outgoing.delivery_id, "post": outgoing.post_id,
+                               "slug": outgoing.slug, "action": "delete", "remote_id": remote_id})
+
+    def _write(self, outgoing: Outgoing, request: dict[str, Any]) -> Published:
+        record = self._record(outgoing)
         if record is not None:
             data = json.dumps(request, ensure_ascii=False, indent=2).encode()
             try:

@@ -35,6 +35,7 @@ INSIGHTS = {"post_total_media_view_unique": "reach", "post_media_view": "views",
 
 class FacebookPublisher(Publisher):
     adapter = "facebook"
+    supports = frozenset({"update", "delete"})
 
     def __init__(self, channel: str, settings: Any, *, base_dir: Any) -> None:
         super().__init__(channel, settings, base_dir=base_dir)
@@ -74,6 +75,7 @@ class FacebookPublisher(Publisher):
         if isinstance(exc, TransientError) and exc.not_before is None:  # a proxy in front may say when
             exc.not_before = retry_after(answer.headers.get("Retry-After"))
         exc.graph_code = error.get("code")  # type: ignore[attr-defined]  # read by metrics()
+        exc.graph_subcode = error.get("error_subcode")  # type: ignore[attr-defined]  # read by delete()
         raise exc
 
     def _read_usage(self, answer: requests.Response) -> None:
@@ -153,6 +155,24 @@ class FacebookPublisher(Publisher):
                 raise PermanentError(f"{exc}; no matching post was found") from None
             raise
         return Published(str(post_id), self._permalink(str(post_id)), detail=detail)
+
+    def update(self, outgoing: Outgoing, remote_id: str) -> Published:
+        """A correction in place: the Page post's message (a photo post's caption is its post's message too).
+        Idempotent: the same message twice leaves one post with that message. Its photos stay as they were."""
+        answer = self._call("POST", remote_id, data={"message": outgoing.text})
+        if answer.get("success") is not True:
+            raise PermanentError(f"POST /{remote_id}: the Graph API did not confirm the edit ({answer!r:.200})")
+        return Published(remote_id, outgoing.extra.get("permalink"))
+
+    def delete(self, outgoing: Outgoing, remote_id: str) -> None:
+        """A take-down. A post that no longer exists (code 100, subcode 33) is done: the retry after a 500 that had
+        already deleted it, or a person who deleted it by hand."""
+        try:
+            self._call("DELETE", remote_id)
+        except PermanentError as exc:
+            if getattr(exc, "graph_code", None) == 100 and getattr(exc, "graph_subcode", None) == 33:
+                return
+            raise
 
     def _unpublished_photos(self, outgoing: Outgoing) -> dict[str, str]:
         """Upload the banners unpublished: nobody sees them, so a lost answer here is not a post gone out."""

@@ -51,6 +51,7 @@ def _summary(fragment: str, limit: int = 220, *, is_html: bool = True) -> str:
 
 class StaticSitePublisher(Publisher):
     adapter = "static-site"
+    supports = frozenset({"update", "delete"})
 
     def __init__(self, channel: str, settings: Any, *, base_dir: Path) -> None:
         super().__init__(channel, settings, base_dir=base_dir)
@@ -84,8 +85,26 @@ class StaticSitePublisher(Publisher):
             write_atomically(path, json.dumps(manifest, ensure_ascii=False, indent=1).encode())
 
     def publish(self, outgoing: Outgoing) -> Published:
+        return self._writing(lambda: self._publish(outgoing, outgoing.slug))
+
+    def update(self, outgoing: Outgoing, remote_id: str) -> Published:
+        """The page rewritten in place (same address), then the index and the feed."""
+        return self._writing(lambda: self._publish(outgoing, remote_id))
+
+    def delete(self, outgoing: Outgoing, remote_id: str) -> None:
+        """The page removed, then the index and the feed rebuilt without it; a page already gone is done."""
+        self._writing(lambda: self._remove(remote_id))
+
+    def _remove(self, slug: str) -> None:
+        with self._locked() as manifest:
+            entry = manifest.pop(slug, None)
+            page = self.folder / (entry["page"] if entry else f"posts/{slug}.html")
+            page.unlink(missing_ok=True)
+            self._rebuild(manifest)
+
+    def _writing(self, write: Any) -> Any:
         try:
-            return self._publish(outgoing)
+            return write()
         except OSError as exc:  # a full or read-only folder pauses the channel; nothing half-written is kept
             unavailable = target_unavailable(exc, self.folder)
             if unavailable is None:
@@ -94,7 +113,7 @@ class StaticSitePublisher(Publisher):
         except UserError as exc:  # something that is not a regular file sits where a page goes
             raise PermanentError(str(exc)) from None
 
-    def _publish(self, outgoing: Outgoing) -> Published:
+    def _publish(self, outgoing: Outgoing, slug: str) -> Published:
         local = outgoing.publish_at.astimezone(zone(outgoing.timezone))
         banner = None
         if outgoing.banners:  # chosen for this channel (its kind's size) by load_outgoing
@@ -103,8 +122,8 @@ class StaticSitePublisher(Publisher):
             target = self.folder / banner
             if not holds(target, chosen.sha256):  # a file cut short earlier has the name, not the bytes
                 copy_atomically(chosen.path, target, make_parents=True)
-        page = f"posts/{outgoing.slug}.html"
-        entry = {"slug": outgoing.slug, "title": outgoing.title, "page": page, "banner": banner,
+        page = f"posts/{slug}.html"
+        entry = {"slug": slug, "title": outgoing.title, "page": page, "banner": banner,
                  "campaign_name": outgoing.campaign_name,
                  "date_label": f"{thu(local)}, {ngay(local)}",
                  "summary": _summary(outgoing.text, is_html=self.text_is_html),
@@ -113,9 +132,9 @@ class StaticSitePublisher(Publisher):
         with self._locked() as manifest:
             body = _template("page.html.j2").render(post=entry, content=content, site_title=self.title)
             write_atomically(self.folder / page, body.encode(), make_parents=True)
-            manifest[outgoing.slug] = entry
+            manifest[slug] = entry
             self._rebuild(manifest)
-        return Published(remote_id=outgoing.slug, permalink=self._link(page))
+        return Published(remote_id=slug, permalink=self._link(page))
 
     def _rebuild(self, manifest: dict[str, Any]) -> None:
         posts = sorted(manifest.values(), key=lambda p: (p["published_at"], p["slug"]), reverse=True)

@@ -26,6 +26,7 @@ NOT_COUNTED = "WordPress does not count these"
 
 class WordPressPublisher(Publisher):
     adapter = "wordpress"
+    supports = frozenset({"update", "delete"})
 
     def __init__(self, channel: str, settings: Any, *, base_dir: Any) -> None:
         super().__init__(channel, settings, base_dir=base_dir)
@@ -120,6 +121,29 @@ class WordPressPublisher(Publisher):
             raise
         return Published(str(created["id"]), created.get("link"))
 
+    def update(self, outgoing: Outgoing, remote_id: str) -> Published:
+        """A correction in place: the same title and content ``publish`` builds, on the same post (idempotent)."""
+        body: dict[str, Any] = {"title": html.escape(outgoing.title, quote=False), "content": self._content(outgoing)}
+        banner = outgoing.banners[0] if outgoing.banners else None
+        try:
+            if banner is not None:  # a corrected headline makes a new banner: uploaded once, named by its sha256
+                body["featured_media"] = self._media(banner, outgoing.title)
+        except TransientError as exc:
+            exc.ambiguous = False  # an image is no change to the post
+            raise
+        updated = self._call("POST", f"/wp/v2/posts/{remote_id}", json=body)
+        return Published(str(updated["id"]), updated.get("link"))
+
+    def delete(self, outgoing: Outgoing, remote_id: str) -> None:
+        """A take-down moves the post to the trash (an administrator can restore it); already trashed or already
+        deleted for good is done, so a retry after a lost answer is harmless."""
+        try:
+            self._call("DELETE", f"/wp/v2/posts/{remote_id}")
+        except PermanentError as exc:
+            if getattr(exc, "wp_code", None) in ("rest_already_trashed", "rest_post_invalid_id"):
+                return
+            raise
+
     def _content(self, outgoing: Outgoing) -> str:
         """The post's HTML: a portal-kind render is loa's own escaped HTML; any other kind is plain text, escaped
         into paragraphs (an administrator's posts are not filtered by WordPress: no script gets through us)."""
@@ -209,7 +233,9 @@ def _classify(method: str, route: str, answer: requests.Response) -> Exception:
         return TransientError(text, not_before=retry_after(answer.headers.get("Retry-After")),
                               channel_wide=answer.status_code == 429,
                               ambiguous=answer.status_code >= 500 and method != "GET")
-    return PermanentError(text)
+    refused = PermanentError(text)
+    refused.wp_code = code  # type: ignore[attr-defined]  # read by delete(): already trashed is done
+    return refused
 
 
 class NotWordPress(AuthError):

@@ -93,6 +93,19 @@ class Offline:
 
 
 @dataclass
+class Change:
+    """A correction ("đính chính") or a take-down ("gỡ bài") carried out on a channel."""
+
+    at: dt.datetime  # local time
+    channel: str
+    title: str
+    kind: str  # "corrected" or "taken_down"
+
+
+CHANGE_KINDS = ("corrected", "taken_down")
+
+
+@dataclass
 class ReportFigures:
     slug: str
     name: str
@@ -118,6 +131,15 @@ class ReportFigures:
     offline: list[Offline] = field(default_factory=list)
     offline_activities: int = 0
     offline_count: int = 0
+    changes: list[Change] = field(default_factory=list)  # the first LINKS_CAP, oldest first
+
+    @property
+    def corrected(self) -> int:
+        return self.kinds.get("corrected", 0)
+
+    @property
+    def taken_down(self) -> int:
+        return self.kinds.get("taken_down", 0)
 
     @property
     def published(self) -> int:
@@ -172,7 +194,7 @@ def published_rows(session: Session, campaign_id: int, tz_name: str) -> Iterator
                     *(snapshot.detail[("unavailable", name)].as_string() for name in METRICS))
              # by post and channel (unique), so entries written before they carried a delivery id still join
              .outerjoin(Delivery, and_(Delivery.post_id == OutreachEntry.post_id,
-                                       Delivery.channel == OutreachEntry.channel))
+                                       Delivery.channel == OutreachEntry.channel, Delivery.action == "publish"))
              .outerjoin(latest, latest.c.delivery_id == Delivery.id)
              .outerjoin(snapshot, snapshot.id == latest.c.id)
              .where(OutreachEntry.campaign_id == campaign_id, OutreachEntry.kind == "published")
@@ -259,6 +281,11 @@ def compute_figures(session: Session, slug: str) -> ReportFigures:
     figures.failed_reasons = _reasons(session, cid, "failed", "error")
     figures.missed_reasons = _reasons(session, cid, "missed", "reason")
     _offline(session, cid, zone(campaign.timezone), figures)
+    query = (select(OutreachEntry.at, OutreachEntry.channel, OutreachEntry.title, OutreachEntry.kind)
+             .where(OutreachEntry.campaign_id == cid, OutreachEntry.kind.in_(CHANGE_KINDS))
+             .order_by(OutreachEntry.at, OutreachEntry.id).limit(LINKS_CAP))
+    figures.changes = [Change(at.astimezone(zone(campaign.timezone)), channel or "-", title or "", kind)
+                       for at, channel, title, kind in session.execute(query)]
     return figures
 
 

@@ -146,6 +146,7 @@ def build_document(figures: ReportFigures, organization: dict[str, object], repo
             blocks.append(Chart(chart_png, t("report.chart_caption_month" if figures.by_month
                                              else "report.chart_caption")))
         blocks += _links_table(figures)
+    blocks += _changes(figures)
 
     blocks.append(_para(t("report.sub_engagement"), heading=True))
     if figures.published == 0:
@@ -221,6 +222,24 @@ def _links_table(figures: ReportFigures) -> list[Block]:
     if figures.published > len(figures.links):
         note = t("report.links_capped", shown=number(len(figures.links)), total=number(figures.published))
     return [_para(t("report.links_intro")), Table(headers, rows, widths, note=note)]
+
+
+def _changes(figures: ReportFigures) -> list[Block]:
+    """Corrections ("đính chính") and take-downs ("gỡ bài"): counted and listed; nothing when there were none."""
+    if not figures.corrected and not figures.taken_down:
+        return []
+    headers = [t("report.col_no"), t("report.col_time"), t("report.col_channel"), t("report.col_title"),
+               t("fix.report_col_action")]
+    words = {"corrected": t("fix.action_update"), "taken_down": t("fix.action_delete")}
+    rows: list[list[str | int]] = [[n, f"{item.at:%H:%M %d/%m/%Y}", item.channel, item.title, words[item.kind]]
+                                   for n, item in enumerate(figures.changes, start=1)]
+    total = figures.corrected + figures.taken_down
+    note = None
+    if total > len(figures.changes):
+        note = t("report.links_capped", shown=number(len(figures.changes)), total=number(total))
+    return [_para(t("fix.report_summary", corrected=number(figures.corrected),
+                    taken_down=number(figures.taken_down))),
+            Table(headers, rows, [1.2, 2.6, 2.4, 7.4, 2.4], note=note)]
 
 
 def _offline(figures: ReportFigures) -> list[Block]:

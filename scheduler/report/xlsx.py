@@ -66,6 +66,8 @@ def _summary(workbook: Workbook, figures: ReportFigures) -> None:
         *([f"{t('report.item_failed')} – {reason}", count, None] for reason, count in figures.failed_reasons),
         [t("report.item_missed"), figures.missed, None],
         [t("report.item_retries"), figures.retries, None],
+        [t("fix.action_update"), figures.corrected, None],  # "đính chính"
+        [t("fix.action_delete"), figures.taken_down, None],  # "gỡ bài"
         [t("report.metric_interactions"), _metric(figures.interactions),
          t("report.known_note", known=figures.interactions.known, of=figures.interactions.of)],
         *([t(f"report.metric_{name}"), _metric(total), t("report.known_note", known=total.known, of=total.of)]
@@ -85,6 +87,13 @@ def _summary(workbook: Workbook, figures: ReportFigures) -> None:
         sheet.append(xlsx_row(sheet, [period.start if not figures.by_month else period.label,
                                       *(period.per_channel.get(c, 0) for c in channels), period.posts,
                                       interactions]))
+    if figures.changes:
+        sheet.append([])
+        sheet.append([_bold(sheet, t("report.col_time")), _bold(sheet, t("report.col_channel")),
+                      _bold(sheet, t("report.col_title")), _bold(sheet, t("fix.report_col_action"))])
+        words = {"corrected": t("fix.action_update"), "taken_down": t("fix.action_delete")}
+        for change in figures.changes:
+            sheet.append(xlsx_row(sheet, [_naive(change.at), change.channel, change.title, words[change.kind]]))
     if figures.offline:
         sheet.append([])
         sheet.append([_bold(sheet, t("report.col_date")), _bold(sheet, t("report.col_activity")),

@@ -212,6 +212,8 @@ class GraphDouble:
         self.requests: list[RecordedRequest] = []
         self.posts: list[Post] = []
         self.photos: dict[str, Photo] = {}
+        self.edits: list[tuple[str, str]] = []  # (post id, new message), in order
+        self.deleted: list[Post] = []  # taken down: no longer in ``posts``
         self.valid_metrics: set[str] = set(VALID_METRICS)  # drop one to play a metric Meta has retired
         self.permissions: set[str] = set(PERMISSIONS)  # drop pages_read_engagement: engagement reads get code 10
         # contract: usage headers are percentages, throttled at 100; tests set these to simulate pressure
@@ -371,7 +373,9 @@ class GraphDouble:
         if failure is None:
             return self._route(record.method, route, params, files)
         self._failures.remove(failure)
-        if record.method == "POST" and failure[2].code in (1, 2, 506):
+        # a 500 on a write (codes 1/2) may have done it all the same: a create, an edit, a delete
+        if (record.method == "POST" and failure[2].code in (1, 2, 506)) or \
+                (record.method == "DELETE" and failure[2].code in (1, 2)):
             try:
                 self._route(record.method, route, params, files)
             except GraphError:
@@ -381,6 +385,10 @@ class GraphDouble:
     def _route(self, method: str, route: str, params: dict[str, str], files: dict[str, bytes]) -> dict[str, Any]:
         segments = route.strip("/").split("/")
         head = segments[0]
+        if method == "POST" and head != self.page_id and len(segments) == 1:
+            return self._edit_post(head, params)
+        if method == "DELETE" and len(segments) == 1:
+            return self._delete_post(head)
         if method == "POST":
             if head != self.page_id:
                 raise missing_object(head, method)
@@ -474,6 +482,29 @@ class GraphDouble:
                 (p.message, p.link, p.photo_sha256) == key for p in self.published_posts()):
             raise GraphError(506)  # contract: duplicate post; the earlier one is there
         return {"id": self._new_post(message, link, photos, published, scheduled).id}
+
+    def _edit_post(self, post_id: str, params: dict[str, str]) -> dict[str, Any]:
+        """Contract: POST /{page-post-id} with ``message`` → {"success": true}; a photo post's caption is its
+        post's message. Needs pages_manage_posts. A post that does not exist (or was deleted): 400, 100/33."""
+        post = next((p for p in self.posts if p.id == post_id), None)
+        if post is None:
+            raise missing_object(post_id, "POST")
+        self._require("pages_manage_posts")
+        if "message" not in params:
+            raise GraphError(100, "(#100) Missing message")
+        post.message = params["message"]
+        self.edits.append((post_id, post.message))
+        return {"success": True}
+
+    def _delete_post(self, post_id: str) -> dict[str, Any]:
+        """Contract: DELETE /{page-post-id} → {"success": true}; an already-deleted post answers 400, 100/33."""
+        post = next((p for p in self.posts if p.id == post_id), None)
+        if post is None:
+            raise missing_object(post_id, "DELETE")
+        self._require("pages_manage_posts")
+        self.posts.remove(post)
+        self.deleted.append(post)
+        return {"success": True}
 
     # --- reading -------------------------------------------------------------------------------------------------
     def _require(self, permission: str) -> None:
