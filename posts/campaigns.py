@@ -78,6 +78,10 @@ def import_campaign(db: Database, campaign: CampaignFile, *, start: dt.date | Li
         kept = _gone_out_slots(session, existing) if existing is not None else set()
     todo = [(post, moment) for post, moment in moments if _slot(post.title, moment, first_day) not in kept]
     _check_moments(campaign, todo, first_day, last_day, allow_past=allow_past, now=now, result=result)
+    if renderer is not None:  # every photo checked before any is kept; a bad one stops the import here
+        from .render.photos import attach_photos
+
+        attach_photos(campaign, renderer.photos)
     renders = _render_all(campaign, todo, first_day, last_day, renderer, on_progress) if renderer else {}
 
     with db.transaction() as session:
@@ -123,7 +127,8 @@ def _render_all(campaign: CampaignFile, todo: list[tuple[PlannedPost, dt.datetim
     from .render.artefacts import PostContent
 
     view = _describe(Campaign(), campaign, first_day, last_day)  # never added to a session
-    contents = [(post, PostContent(0, 1, post.title, post.body, moment, post.template, post.banner, post.channels),
+    contents = [(post, PostContent(0, 1, post.title, post.body, moment, post.template, post.banner, post.channels,
+                                   post.images),
                  f"{campaign.path}:{post.line}: posts[{post.number}]" if post.line else f"{campaign.path}")
                 for post, moment in todo]
     renderer.prepare_banners([(content, view, where) for _, content, where in contents], on_progress)
@@ -154,7 +159,8 @@ def _queue_chunk(session: Session, campaign: Campaign, chunk: list[tuple[Planned
     # makes SQLAlchemy fall back to one statement per row on SQLite.
     session.execute(insert(Post), [
         {"campaign_id": campaign.id, "seq": first_seq + i, "title": post.title, "body": post.body,
-         "template": post.template, "banner": post.banner, "publish_at": moment, "status": status,
+         "template": post.template, "banner": post.banner, "images": post.images, "publish_at": moment,
+         "status": status,
          "revision": 1, "created_at": now, "updated_at": now} for i, (post, moment) in enumerate(chunk)])
     ids = dict(session.execute(select(Post.seq, Post.id).where(
         Post.campaign_id == campaign.id, Post.seq.between(first_seq, first_seq + len(chunk) - 1))).all())
