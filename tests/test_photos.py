@@ -1,0 +1,332 @@
+"""Real photos on posts: checked, upright, without metadata, scaled per channel, stored once, and sent."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import random
+from pathlib import Path
+
+import pytest
+from conftest import campaign_toml, facebook_channel
+from PIL import ExifTags, Image, ImageDraw, PngImagePlugin
+
+from support.facebook import GraphDouble
+
+START = dt.date(2031, 10, 1)
+TOKEN = "EAAB-test-photo-token"
+
+
+# -- images made for the tests ------------------------------------------------------------------------------------
+def phone_photo(path: Path, size: tuple[int, int] = (400, 300)) -> Path:
+    """A JPEG as a phone writes it: stored sideways with EXIF orientation 6, a GPS position, XMP and a comment.
+    A red block marks the stored top-left corner: upright, it is at the top right."""
+    image = Image.new("RGB", size, "white")
+    ImageDraw.Draw(image).rectangle((0, 0, size[0] // 6, size[1] // 6), fill="red")
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6
+    exif[ExifTags.Base.Make] = "PhoneCo"
+    exif.get_ifd(ExifTags.IFD.GPSInfo).update({ExifTags.GPS.GPSLatitudeRef: "N",
+                                               ExifTags.GPS.GPSLatitude: (10.0, 2.0, 3.0)})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path, "JPEG", exif=exif, comment=b"nha rieng", xmp=b"<x:xmpmeta>secret</x:xmpmeta>")
+    return path
+
+
+def png_photo(path: Path, size: tuple[int, int] = (320, 200)) -> Path:
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "toa do nha rieng")
+    Image.new("RGB", size, (20, 120, 60)).save(path, "PNG", pnginfo=info)
+    return path
+
+
+def webp_photo(path: Path) -> Path:
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "PhoneCo"
+    Image.new("RGB", (300, 300), (200, 180, 20)).save(path, "WEBP", exif=exif, quality=90)
+    return path
+
+
+def noisy_photo(path: Path, size: tuple[int, int]) -> Path:
+    """A large photo that does not compress to nothing (random blocks), so scaling and byte limits matter."""
+    rng = random.Random(7)
+    small = Image.new("RGB", (size[0] // 8, size[1] // 8))
+    small.putdata([(rng.randrange(256), rng.randrange(256), rng.randrange(256)) for _ in range(small.width *
+                                                                                              small.height)])
+    small.resize(size, Image.Resampling.BILINEAR).save(path, "JPEG", quality=95)
+    return path
+
+
+def bomb(path: Path) -> Path:
+    """A small PNG whose header claims 30000 x 30000 pixels (900 Mpx): opening it must not decode it."""
+    data = io.BytesIO()
+    Image.new("L", (1, 1)).save(data, "PNG")
+    raw = bytearray(data.getvalue())
+    import struct
+    import zlib
+
+    ihdr = struct.pack(">IIBBBBB", 30000, 30000, 8, 0, 0, 0, 0)
+    raw[16:29] = ihdr
+    raw[29:33] = struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def media_files(project) -> set[Path]:
+    folder = project.root / "var" / "media"
+    return {p for p in folder.rglob("*") if p.is_file()} if folder.exists() else set()
+
+
+def stored_images(project, post_id: int) -> list[dict]:
+    return json.loads(project.sql("SELECT images FROM posts WHERE id=?", post_id)[0][0] or "null") or []
+
+
+def photo_renders(project, post_id: int) -> dict[str, tuple[str, str]]:
+    return {name: (path, sha) for name, path, sha in project.sql(
+        "SELECT name, media_path, sha256 FROM renders WHERE post_id=? AND kind='photo'", post_id)}
+
+
+def assert_clean(data: bytes) -> Image.Image:
+    """No EXIF (so no GPS), no XMP, no comment, no text chunk: read back with Pillow."""
+    image = Image.open(io.BytesIO(data))
+    assert not image.getexif() and not image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+    assert not {"exif", "xmp", "XML:com.adobe.xmp", "comment", "Comment", "icc_profile"} & set(image.info)
+    assert b"PhoneCo" not in data and b"secret" not in data and b"nha rieng" not in data
+    return image
+
+
+def import_with(project, name: str, images: list[str], *, posts: int = 1, extra: str = "") -> Path:
+    listed = ", ".join(f'"{image}"' for image in images)
+    path = project.write(name, campaign_toml(start=START, posts=posts, post_lines=f"images = [{listed}]\n{extra}"))
+    return path
+
+
+# -- the photo itself ------------------------------------------------------------------------------------------------
+def test_a_phone_photo_is_stored_upright_without_gps_or_any_metadata(project):
+    phone_photo(project.root / "anh" / "khai-mac.jpg")
+    path = import_with(project, "c.toml", ["anh/khai-mac.jpg"])  # relative to the campaign file
+    project.ok("campaign", "import", str(path))
+    post_id = project.json("queue")["posts"][0]["id"]
+    (image,) = stored_images(project, post_id)
+    assert image["name"] == "khai-mac.jpg" and image["mime"] == "image/jpeg"
+    assert (image["width"], image["height"]) == (300, 400)  # upright: stored 400 x 300 sideways
+    kept = (project.root / "var" / "media" / image["media_path"]).read_bytes()
+    assert hashlib.sha256(kept).hexdigest() == image["sha256"]
+    upright = assert_clean(kept)
+    assert upright.size == (300, 400)
+    red, white = upright.convert("RGB").getpixel((290, 10)), upright.convert("RGB").getpixel((10, 10))
+    assert red[0] > 200 and red[1] < 60 and min(white) > 240
+    # one copy per channel kind, each as clean, and what preview writes is those very bytes
+    renders = photo_renders(project, post_id)
+    assert set(renders) == {"photo-01-portal.jpg", "photo-01-facebook.jpg"}
+    out = project.root / "preview"
+    project.ok("preview", str(post_id), "--out", str(out))
+    for name, (_, sha) in renders.items():
+        written = (out / name).read_bytes()
+        assert hashlib.sha256(written).hexdigest() == sha
+        assert_clean(written)
+
+
+def test_png_and_webp_are_taken_and_cleaned_too(project):
+    png_photo(project.root / "a.png")
+    webp_photo(project.root / "b.webp")
+    project.ok("campaign", "import", str(project.write("c.toml", campaign_toml(start=START, posts=0))))
+    project.ok("post", "add", "--campaign", "tuan-le", "--at", "2031-10-01 09:00", "--title", "Ảnh", "--body", "x",
+               "--image", "a.png", "--image", "b.webp")
+    post_id = project.json("queue")["posts"][0]["id"]
+    first, second = stored_images(project, post_id)
+    assert (first["mime"], second["mime"]) == ("image/png", "image/jpeg")  # a screenshot stays PNG
+    for image in (first, second):
+        assert_clean((project.root / "var" / "media" / image["media_path"]).read_bytes())
+    assert sorted(photo_renders(project, post_id)) == ["photo-01-facebook.png", "photo-01-portal.png",
+                                                       "photo-02-facebook.jpg", "photo-02-portal.jpg"]
+
+
+def test_large_photos_are_scaled_to_each_channel_kind_and_the_same_file_is_kept_once(project):
+    noisy_photo(project.root / "lon.jpg", (4000, 3000))
+    path = import_with(project, "c.toml", ["lon.jpg"], posts=2)
+    project.ok("campaign", "import", str(path))
+    first, second = [p["id"] for p in project.json("queue")["posts"]]
+    assert stored_images(project, first) == stored_images(project, second)  # same bytes in, same file
+    renders = photo_renders(project, first)
+    assert renders == photo_renders(project, second)
+    sizes = {}
+    for name, (media, _) in renders.items():
+        data = (project.root / "var" / "media" / media).read_bytes()
+        sizes[name] = (Image.open(io.BytesIO(data)).size, len(data))
+    assert sizes["photo-01-portal.jpg"][0] == (1600, 1200) and sizes["photo-01-portal.jpg"][1] <= 2_000_000
+    assert sizes["photo-01-facebook.jpg"][0] == (2048, 1536) and sizes["photo-01-facebook.jpg"][1] <= 3_500_000
+    # kept copy + one copy per kind, shared by both posts
+    assert len(media_files(project)) == 3
+
+
+def test_cleaning_is_deterministic(project, tmp_path):
+    from posts.render.photos import PhotoSource, PhotoStore
+
+    source = phone_photo(tmp_path / "p.jpg")
+    first = PhotoStore(tmp_path / "m1").store([PhotoSource(source, "x")])
+    second = PhotoStore(tmp_path / "m2").store([PhotoSource(source, "x")])
+    assert first == second
+    assert (tmp_path / "m1" / first[0]["media_path"]).read_bytes() == \
+        (tmp_path / "m2" / second[0]["media_path"]).read_bytes()
+
+
+# -- refusals: one line, exit 2, nothing written ------------------------------------------------------------------------
+def _bad_files(root: Path) -> dict[str, tuple[Path, str]]:
+    text = root / "ghi-chu.jpg"
+    text.write_text("không phải ảnh", encoding="utf-8")
+    gif = root / "dong.gif"
+    Image.new("RGB", (10, 10)).save(gif, "GIF")
+    cut = root / "cut.png"
+    data = io.BytesIO()
+    noisy_photo(root / "full.jpg", (200, 200))
+    Image.open(root / "full.jpg").save(data, "PNG")
+    cut.write_bytes(data.getvalue()[:-400])
+    return {"not an image": (text, "is not an image"), "bomb": (bomb(root / "bom.png"), "decompression bomb"),
+            "gif": (gif, "GIF image"), "cut short": (cut, "cannot be read as an image"),
+            "too many megabytes": (noisy_photo(root / "big.jpg", (1200, 1200)), "larger than the limit"),
+            "missing": (root / "khong-co.jpg", "")}
+
+
+def _small_limit(project) -> None:
+    text = project.config.read_text(encoding="utf-8")
+    assert "\n[render]\n" in text
+    project.config.write_text(text.replace("\n[render]\n", "\n[render]\nmax_image_mb = 0.1\n", 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize("case", ["not an image", "bomb", "gif", "cut short", "too many megabytes", "missing"])
+def test_a_bad_photo_on_post_add_is_refused_in_one_line_and_nothing_is_written(project, case):
+    _small_limit(project)
+    good = phone_photo(project.root / "tot.jpg")
+    bad, words = _bad_files(project.root)[case]
+    project.ok("campaign", "import", str(project.write("c.toml", campaign_toml(start=START, posts=0))))
+    before, files = project.counts(), media_files(project)
+    message = project.fails("post", "add", "--campaign", "tuan-le", "--at", "2031-10-01 09:00", "--title", "Ảnh",
+                            "--body", "x", "--image", str(good), "--image", str(bad))
+    assert f"--image {bad}" in message and words in message
+    assert project.counts() == before and media_files(project) == files
+
+
+@pytest.mark.parametrize("case", ["not an image", "bomb", "too many megabytes"])
+def test_a_bad_photo_in_a_campaign_file_names_the_file_and_its_line(project, case):
+    _small_limit(project)
+    bad, words = _bad_files(project.root)[case]
+    phone_photo(project.root / "tot.jpg")
+    path = import_with(project, "c.toml", ["tot.jpg", bad.name], posts=2)
+    before = project.counts()
+    message = project.fails("campaign", "import", str(path))
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if text.startswith("images"))
+    assert f"{path}:{line}: posts[1].images[2] {bad.name}: " in message and words in message
+    assert project.counts() == before and media_files(project) == set()
+
+
+def test_an_unknown_key_next_to_images_is_still_refused(project):
+    phone_photo(project.root / "tot.jpg")
+    path = import_with(project, "c.toml", ["tot.jpg"], extra='image = "tot.jpg"')
+    assert "unknown" in project.fails("campaign", "import", str(path)).lower()
+
+
+# -- edit -------------------------------------------------------------------------------------------------------------
+def test_edit_replaces_or_removes_the_photos_and_an_approved_post_returns_to_draft(project):
+    phone_photo(project.root / "a.jpg")
+    png_photo(project.root / "b.png")
+    project.ok("campaign", "import", str(import_with(project, "c.toml", ["a.jpg"])), "--approve")
+    post_id = project.json("queue")["posts"][0]["id"]
+    result = project.ok("post", "edit", str(post_id), "--image", "b.png")
+    assert "images" in result.stdout
+    assert [i["name"] for i in stored_images(project, post_id)] == ["b.png"]
+    assert project.json("post", "show", str(post_id))["status"] == "draft"
+    assert sorted(photo_renders(project, post_id)) == ["photo-01-facebook.png", "photo-01-portal.png"]
+    message = project.fails("post", "edit", str(post_id), "--image", "a.jpg", "--no-images")
+    assert "--no-images" in message
+    project.ok("post", "edit", str(post_id), "--no-images")
+    assert stored_images(project, post_id) == [] and photo_renders(project, post_id) == {}
+    project.fails("post", "edit", str(post_id), "--no-images")  # nothing to change
+
+
+# -- channels ---------------------------------------------------------------------------------------------------------
+def test_the_static_site_shows_the_photos_and_the_dry_run_records_them(project):
+    phone_photo(project.root / "a.jpg")
+    png_photo(project.root / "b.png")
+    project.ok("campaign", "import", str(import_with(project, "c.toml", ["a.jpg", "b.png"])), "--approve")
+    post_id = project.json("queue")["posts"][0]["id"]
+    project.ok("publish", str(post_id))
+    site = project.root / "var" / "site"
+    (page,) = (site / "posts").glob("*.html")
+    html = page.read_text(encoding="utf-8")
+    renders = photo_renders(project, post_id)
+    for name in ("photo-01-portal.jpg", "photo-02-portal.png"):
+        media, sha = renders[name]
+        shown = f"media/{sha}{Path(media).suffix}"
+        assert f'<img src="../{shown}" alt="Bài số 1"' in html
+        assert hashlib.sha256((site / shown).read_bytes()).hexdigest() == sha
+    assert f'src="media/{renders["photo-01-portal.jpg"][1]}.jpg"' in (site / "index.html").read_text()
+    (record,) = (project.root / "var" / "dry-run" / "facebook").glob("*.json")
+    photos = json.loads(record.read_text(encoding="utf-8"))["photos"]
+    assert [(p["name"], p["sha256"]) for p in photos] == [
+        ("photo-01-facebook.jpg", renders["photo-01-facebook.jpg"][1]),
+        ("photo-02-facebook.png", renders["photo-02-facebook.png"][1])]
+
+
+@pytest.fixture
+def graph(project, monkeypatch):
+    monkeypatch.setenv("LOA_FACEBOOK_TOKEN", TOKEN)
+    with GraphDouble(token=TOKEN) as double:
+        project.set_channel("facebook", facebook_channel(double))
+        yield double
+
+
+def test_facebook_gets_the_banner_and_the_photos_as_one_post_each_photo_stripped(project, graph):
+    phone_photo(project.root / "a.jpg")
+    png_photo(project.root / "b.png")
+    path = import_with(project, "c.toml", ["a.jpg", "b.png"], extra='banner = { headline = "Khai mạc" }')
+    project.ok("campaign", "import", str(path), "--approve")
+    post_id = project.json("queue")["posts"][0]["id"]
+    project.ok("publish", str(post_id), "--channel", "facebook")
+    posts = [r for r in graph.requests if r.method == "POST"]
+    assert [r.path.rsplit("/", 1)[1] for r in posts] == ["photos", "photos", "photos", "feed"]
+    (post,) = graph.posts
+    banner = project.sql("SELECT sha256 FROM renders WHERE post_id=? AND name='banner-facebook.png'", post_id)[0][0]
+    renders = photo_renders(project, post_id)
+    assert post.photo_sha256 == [banner, renders["photo-01-facebook.jpg"][1], renders["photo-02-facebook.png"][1]]
+    assert post.published and "Nội dung bài số 1." in post.message
+    for photo_id in post.photo_ids[1:]:
+        assert_clean(graph.photos[photo_id].data)
+
+
+def test_a_facebook_upload_failing_is_retried_into_one_post(project, graph):
+    phone_photo(project.root / "a.jpg")
+    png_photo(project.root / "b.png")
+    project.ok("campaign", "import", str(import_with(project, "c.toml", ["a.jpg", "b.png"])), "--approve")
+    post_id = project.json("queue")["posts"][0]["id"]
+    graph.fail_next("POST", "/photos", code=1)  # a 500 on an upload (the double stores the photo first)
+    first = project.run("publish", str(post_id), "--channel", "facebook")
+    assert first.exit_code == 1 and graph.posts == []  # an unpublished photo is no post
+    project.ok("retry", str(post_id), "--channel", "facebook")
+    project.ok("publish", str(post_id), "--channel", "facebook")
+    assert len(graph.published_posts()) == 1 and len(graph.posts[0].photo_ids) == 2
+
+
+def test_a_feed_post_made_before_a_500_is_found_not_posted_again(project, graph):
+    phone_photo(project.root / "a.jpg")
+    png_photo(project.root / "b.png")
+    project.ok("campaign", "import", str(import_with(project, "c.toml", ["a.jpg", "b.png"])), "--approve")
+    post_id = project.json("queue")["posts"][0]["id"]
+    graph.fail_next("POST", "/feed", code=1)  # the double makes the post, then answers 500
+    project.ok("publish", str(post_id), "--channel", "facebook")
+    (post,) = graph.posts
+    remote = project.sql("SELECT remote_id FROM deliveries WHERE post_id=? AND channel='facebook'", post_id)[0][0]
+    assert remote == post.id and len(post.photo_ids) == 2
+
+
+def test_a_single_photo_without_banner_goes_as_a_photo_post(project, graph):
+    phone_photo(project.root / "a.jpg")
+    project.ok("campaign", "import", str(import_with(project, "c.toml", ["a.jpg"])), "--approve")
+    post_id = project.json("queue")["posts"][0]["id"]
+    project.ok("publish", str(post_id), "--channel", "facebook")
+    (upload,) = [r for r in graph.requests if r.method == "POST"]
+    assert upload.path.endswith("/photos") and upload.form["published"] == "true"
+    (post,) = graph.posts
+    assert post.photo_sha256 == [photo_renders(project, post_id)["photo-01-facebook.jpg"][1]]
+    assert_clean(graph.photos[post.photo_ids[0]].data)
