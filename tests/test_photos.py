@@ -330,3 +330,54 @@ def test_a_single_photo_without_banner_goes_as_a_photo_post(project, graph):
     (post,) = graph.posts
     assert post.photo_sha256 == [photo_renders(project, post_id)["photo-01-facebook.jpg"][1]]
     assert_clean(graph.photos[post.photo_ids[0]].data)
+
+
+# -- the real WordPress ---------------------------------------------------------------------------------------------
+def _rest(wordpress, route, **params):
+    import requests
+
+    answer = requests.get(wordpress.rest(route, **params), headers={"Authorization": wordpress.authorization()},
+                          timeout=30)
+    answer.raise_for_status()
+    return answer.json()
+
+
+def test_wordpress_uploads_each_photo_once_features_the_first_and_shows_every_photo(project, wordpress,
+                                                                                    monkeypatch):
+    from conftest import wordpress_channel
+
+    project.set_channel("portal", wordpress_channel(wordpress))
+    monkeypatch.setenv("LOA_PORTAL_PASSWORD", wordpress.app_password)
+    unique = random.Random().randrange(1 << 24)  # the site lives for the whole session: photos of this test only
+    Image.new("RGB", (300, 200), (unique >> 16, (unique >> 8) & 255, unique & 255)).save(project.root / "a.jpg")
+    png_photo(project.root / "b.png", size=(200 + unique % 97, 150))
+    slug = f"anh-{unique}"
+    path = project.write("c.toml", campaign_toml(slug, start=START, posts=2, post_lines='images = ["a.jpg", "b.png"]'))
+    project.ok("campaign", "import", str(path), "--approve")
+    ids = [p["id"] for p in project.json("queue", "--campaign", slug)["posts"]]
+    for post_id in ids:
+        project.ok("publish", str(post_id), "--channel", "portal")
+    # as if loa died after WordPress made the first post: the retry finds it, and uploads nothing again
+    (did, remote), = project.sql("SELECT id, remote_id FROM deliveries WHERE post_id=? AND channel='portal'", ids[0])
+    project.sql("UPDATE deliveries SET status='pending', remote_id=NULL, permalink=NULL WHERE id=?", did)
+    project.sql("UPDATE posts SET status='approved' WHERE id=?", ids[0])
+    project.ok("publish", str(ids[0]), "--channel", "portal")
+    assert project.sql("SELECT remote_id FROM deliveries WHERE id=?", did)[0][0] == remote
+    renders = photo_renders(project, ids[0])
+    media = {}
+    for name in ("photo-01-portal.jpg", "photo-02-portal.png"):
+        found = _rest(wordpress, "/wp/v2/media", slug=f"loa-{renders[name][1][:20]}", context="edit")
+        assert len(found) == 1, name  # two posts and a retry: uploaded once
+        media[name] = found[0]
+        import urllib.request
+
+        with urllib.request.urlopen(found[0]["source_url"], timeout=30) as answer:
+            assert hashlib.sha256(answer.read()).hexdigest() == renders[name][1]
+    for number, post_id in enumerate(ids, start=1):
+        remote = project.sql("SELECT remote_id FROM deliveries WHERE post_id=? AND channel='portal'", post_id)[0][0]
+        post = _rest(wordpress, f"/wp/v2/posts/{remote}", context="edit")
+        assert post["featured_media"] == media["photo-01-portal.jpg"]["id"]  # no banner: the first photo
+        content = post["content"]["raw"]
+        assert content.count("<figure") == 2 and f"Nội dung bài số {number}." in content
+        for item in media.values():
+            assert f'<img src="{item["source_url"]}" alt="Bài số {number}"' in content

@@ -160,7 +160,8 @@ class WordPressPublisher(Publisher):
         found = self._call("GET", "/wp/v2/media", params={"slug": slug})
         if found:
             return found[0]
-        return self._call("POST", "/wp/v2/media", params={"alt_text": title, "title": title},
+        # the slug given outright: WordPress would otherwise derive it from the title, and the lookup above miss it
+        return self._call("POST", "/wp/v2/media", params={"alt_text": title, "title": title, "slug": slug},
                           data=image.path.read_bytes(),
                           headers={"Content-Type": image.mime,
                                    "Content-Disposition": f'attachment; filename="{slug}{image.path.suffix}"'})
