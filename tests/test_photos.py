@@ -236,6 +236,9 @@ def test_edit_replaces_or_removes_the_photos_and_an_approved_post_returns_to_dra
     result = project.ok("post", "edit", str(post_id), "--image", "b.png")
     assert "images" in result.stdout
     assert [i["name"] for i in stored_images(project, post_id)] == ["b.png"]
+    shown = project.json("post", "show", str(post_id))["images"]
+    assert [(i["name"], i["width"], i["height"]) for i in shown] == [("b.png", 320, 200)]
+    assert "b.png (320×200)" in project.ok("post", "show", str(post_id)).stdout
     assert project.json("post", "show", str(post_id))["status"] == "draft"
     assert sorted(photo_renders(project, post_id)) == ["photo-01-facebook.png", "photo-01-portal.png"]
     message = project.fails("post", "edit", str(post_id), "--image", "a.jpg", "--no-images")
