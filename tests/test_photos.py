@@ -58,15 +58,15 @@ def noisy_photo(path: Path, size: tuple[int, int]) -> Path:
     return path
 
 
-def bomb(path: Path) -> Path:
-    """A small PNG whose header claims 30000 x 30000 pixels (900 Mpx): opening it must not decode it."""
+def bomb(path: Path, width: int = 30000, height: int = 30000) -> Path:
+    """A small PNG whose header claims ``width`` x ``height`` pixels: opening it must not decode it."""
     data = io.BytesIO()
     Image.new("L", (1, 1)).save(data, "PNG")
     raw = bytearray(data.getvalue())
     import struct
     import zlib
 
-    ihdr = struct.pack(">IIBBBBB", 30000, 30000, 8, 0, 0, 0, 0)
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     raw[16:29] = ihdr
     raw[29:33] = struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
     path.write_bytes(bytes(raw))
@@ -161,6 +161,19 @@ def test_large_photos_are_scaled_to_each_channel_kind_and_the_same_file_is_kept_
     assert len(media_files(project)) == 3
 
 
+def test_a_copy_over_its_kind_byte_limit_is_made_smaller_until_it_fits(tmp_path):
+    from posts.render.photos import PhotoSource, PhotoStore
+    from posts.render.text import ChannelKind
+
+    store = PhotoStore(tmp_path / "m")
+    (image,) = store.store([PhotoSource(noisy_photo(tmp_path / "n.jpg", (1200, 900)), "x")])
+    kind = ChannelKind("tiny", "text", "post", "facebook", {}, photo={"long_side": 1000, "max_bytes": 20_000})
+    variant = store.variant(image, kind, where="x")
+    data = (tmp_path / "m" / variant.media_path).read_bytes()
+    assert len(data) <= 20_000 and variant.size == len(data)
+    assert max(Image.open(io.BytesIO(data)).size) <= 1000
+
+
 def test_cleaning_is_deterministic(project, tmp_path):
     from posts.render.photos import PhotoSource, PhotoStore
 
@@ -184,6 +197,9 @@ def _bad_files(root: Path) -> dict[str, tuple[Path, str]]:
     Image.open(root / "full.jpg").save(data, "PNG")
     cut.write_bytes(data.getvalue()[:-400])
     return {"not an image": (text, "is not an image"), "bomb": (bomb(root / "bom.png"), "decompression bomb"),
+            # 100 Mpx: Pillow only warns (between 1x and 2x its limit); loa refuses it as a bomb all the same
+            "bomb Pillow only warns of": (bomb(root / "bom2.png", 10000, 10000), "decompression bomb"),
+            "60 megapixels": (bomb(root / "lon.png", 8000, 7500), "has 60 megapixels: at most 50"),
             "gif": (gif, "GIF image"), "cut short": (cut, "cannot be read as an image"),
             "too many megabytes": (noisy_photo(root / "big.jpg", (1200, 1200)), "larger than the limit"),
             "missing": (root / "khong-co.jpg", "")}
@@ -195,7 +211,8 @@ def _small_limit(project) -> None:
     project.config.write_text(text.replace("\n[render]\n", "\n[render]\nmax_image_mb = 0.1\n", 1), encoding="utf-8")
 
 
-@pytest.mark.parametrize("case", ["not an image", "bomb", "gif", "cut short", "too many megabytes", "missing"])
+@pytest.mark.parametrize("case", ["not an image", "bomb", "bomb Pillow only warns of", "60 megapixels", "gif",
+                                  "cut short", "too many megabytes", "missing"])
 def test_a_bad_photo_on_post_add_is_refused_in_one_line_and_nothing_is_written(project, case):
     _small_limit(project)
     good = phone_photo(project.root / "tot.jpg")
