@@ -5,12 +5,13 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
 import random
 from pathlib import Path
 
 import pytest
 from conftest import campaign_toml, facebook_channel
-from PIL import ExifTags, Image, ImageDraw, PngImagePlugin
+from PIL import ExifTags, Image, ImageCms, ImageDraw, PngImagePlugin
 
 from support.facebook import GraphDouble
 
@@ -30,7 +31,9 @@ def phone_photo(path: Path, size: tuple[int, int] = (400, 300)) -> Path:
     exif.get_ifd(ExifTags.IFD.GPSInfo).update({ExifTags.GPS.GPSLatitudeRef: "N",
                                                ExifTags.GPS.GPSLatitude: (10.0, 2.0, 3.0)})
     path.parent.mkdir(parents=True, exist_ok=True)
-    image.save(path, "JPEG", exif=exif, comment=b"nha rieng", xmp=b"<x:xmpmeta>secret</x:xmpmeta>")
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()  # converted, then dropped
+    image.save(path, "JPEG", exif=exif, comment=b"nha rieng", xmp=b"<x:xmpmeta>secret</x:xmpmeta>",
+               icc_profile=profile)
     return path
 
 
@@ -196,13 +199,15 @@ def _bad_files(root: Path) -> dict[str, tuple[Path, str]]:
     noisy_photo(root / "full.jpg", (200, 200))
     Image.open(root / "full.jpg").save(data, "PNG")
     cut.write_bytes(data.getvalue()[:-400])
+    fifo = root / "ong.jpg"
+    os.mkfifo(fifo)  # would block a plain open() for ever
     return {"not an image": (text, "is not an image"), "bomb": (bomb(root / "bom.png"), "decompression bomb"),
             # 100 Mpx: Pillow only warns (between 1x and 2x its limit); loa refuses it as a bomb all the same
             "bomb Pillow only warns of": (bomb(root / "bom2.png", 10000, 10000), "decompression bomb"),
             "60 megapixels": (bomb(root / "lon.png", 8000, 7500), "has 60 megapixels: at most 50"),
             "gif": (gif, "GIF image"), "cut short": (cut, "cannot be read as an image"),
             "too many megabytes": (noisy_photo(root / "big.jpg", (1200, 1200)), "larger than the limit"),
-            "missing": (root / "khong-co.jpg", "")}
+            "missing": (root / "khong-co.jpg", "file not found"), "fifo": (fifo, "not a regular file")}
 
 
 def _small_limit(project) -> None:
@@ -212,7 +217,7 @@ def _small_limit(project) -> None:
 
 
 @pytest.mark.parametrize("case", ["not an image", "bomb", "bomb Pillow only warns of", "60 megapixels", "gif",
-                                  "cut short", "too many megabytes", "missing"])
+                                  "cut short", "too many megabytes", "missing", "fifo"])
 def test_a_bad_photo_on_post_add_is_refused_in_one_line_and_nothing_is_written(project, case):
     _small_limit(project)
     good = phone_photo(project.root / "tot.jpg")
