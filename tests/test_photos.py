@@ -406,3 +406,24 @@ def test_wordpress_uploads_each_photo_once_features_the_first_and_shows_every_ph
         assert content.count("<figure") == 2 and f"Nội dung bài số {number}." in content
         for item in media.values():
             assert f'<img src="{item["source_url"]}" alt="Bài số {number}"' in content
+
+
+def test_photos_on_postgresql(bare, postgres):
+    from scheduler.config import config_template
+
+    url = postgres.create_database(f"loa_photos_{random.Random().randrange(1 << 30)}")
+    bare.config.write_text(config_template().replace('url = "sqlite:///var/loa.db"', f'url = "{url}"'),
+                           encoding="utf-8")
+    bare.ok("init")
+    phone_photo(bare.root / "a.jpg")
+    png_photo(bare.root / "b.png")
+    bare.ok("campaign", "import", str(import_with(bare, "c.toml", ["a.jpg"])), "--approve")
+    post_id = bare.json("queue")["posts"][0]["id"]
+    assert [(i["name"], i["width"]) for i in bare.json("post", "show", str(post_id))["images"]] == [("a.jpg", 300)]
+    bare.ok("post", "edit", str(post_id), "--image", "b.png", "--image", "a.jpg")
+    shown = bare.json("post", "show", str(post_id))
+    assert [i["name"] for i in shown["images"]] == ["b.png", "a.jpg"] and shown["status"] == "draft"
+    out = bare.root / "preview"
+    bare.ok("preview", str(post_id), "--out", str(out))
+    assert sorted(p.name for p in out.glob("photo-*")) == ["photo-01-facebook.png", "photo-01-portal.png",
+                                                          "photo-02-facebook.jpg", "photo-02-portal.jpg"]
