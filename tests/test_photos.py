@@ -177,6 +177,26 @@ def test_a_copy_over_its_kind_byte_limit_is_made_smaller_until_it_fits(tmp_path)
     assert max(Image.open(io.BytesIO(data)).size) <= 1000
 
 
+@pytest.mark.parametrize("hide", ["APP3 segment", "after the end", "comment"])
+def test_a_jpeg_hiding_data_elsewhere_is_rebuilt_from_its_pixels(tmp_path, hide):
+    from posts.render.photos import PhotoSource, PhotoStore
+
+    plain = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 30, 30)).save(plain, "JPEG", comment=b"nha rieng" if hide == "comment" else None)
+    data = plain.getvalue()
+    secret = b"toa do: 10.0342, 105.7880 nha rieng"
+    if hide == "APP3 segment":
+        data = data[:2] + b"\xff\xe3" + (len(secret) + 2).to_bytes(2, "big") + secret + data[2:]
+    elif hide == "after the end":
+        data += secret
+    source = tmp_path / "x.jpg"
+    source.write_bytes(data)
+    (kept,) = PhotoStore(tmp_path / "m").store([PhotoSource(source, "x")])
+    cleaned = (tmp_path / "m" / kept["media_path"]).read_bytes()
+    assert b"nha rieng" not in cleaned and cleaned != data
+    assert_clean(cleaned)
+
+
 def test_cleaning_is_deterministic(project, tmp_path):
     from posts.render.photos import PhotoSource, PhotoStore
 
@@ -186,6 +206,12 @@ def test_cleaning_is_deterministic(project, tmp_path):
     assert first == second
     assert (tmp_path / "m1" / first[0]["media_path"]).read_bytes() == \
         (tmp_path / "m2" / second[0]["media_path"]).read_bytes()
+    # cleaning a cleaned photo changes nothing (an exported campaign imported anew): no second JPEG loss either
+    png = PhotoStore(tmp_path / "m3").store([PhotoSource(png_photo(tmp_path / "p.png"), "x")])
+    for folder, (kept,) in (("m1", first), ("m3", png)):
+        (again,) = PhotoStore(tmp_path / "m4").store([PhotoSource(tmp_path / folder / kept["media_path"], "x")])
+        assert again["sha256"] == kept["sha256"]
+
 
 
 # -- refusals: one line, exit 2, nothing written ------------------------------------------------------------------------

@@ -102,6 +102,15 @@ def _srgb(image: Image.Image, mode: str) -> Image.Image:
     return image.convert(mode)
 
 
+def _bare_jpeg(image: Image.Image, data: bytes) -> bool:
+    """A JPEG that holds its pixels and a JFIF header and nothing else (as loa writes them): kept byte for byte, so
+    cleaning it again (an exported campaign imported anew) gives the same file and adds no JPEG loss. Pillow lists
+    every APPn segment (EXIF, XMP, ICC, maker data) and comment in ``applist``; bytes after the end marker count too."""
+    segments = [(marker, body[:5]) for marker, body in getattr(image, "applist", None) or []]
+    return (image.format == "JPEG" and image.mode in ("RGB", "L") and segments == [("APP0", b"JFIF\0")]
+            and data.endswith(b"\xff\xd9"))
+
+
 def clean(data: bytes, where: str) -> tuple[bytes, dict[str, Any]]:
     """The photo in ``data`` upright, in sRGB, without any metadata: (its bytes, its description)."""
     image = _open(data, where)
@@ -110,6 +119,8 @@ def clean(data: bytes, where: str) -> tuple[bytes, dict[str, Any]]:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image.load()
+        if _bare_jpeg(image, data):
+            return data, {"width": image.width, "height": image.height, "extension": "jpg"}
         image = _upright(image)
         mode = "RGBA" if _has_alpha(image) else "L" if image.mode in ("1", "L", "I;16", "I", "F") else "RGB"
         pixels = _srgb(image, mode)
