@@ -75,8 +75,12 @@ def add_post(db: Database, *, campaign: str, at: str, title: str, body: str, kno
     now = now or utcnow()
     photos = None
     if images:
-        with db.session() as session:  # an unknown campaign is named before any photo is read or kept
-            get_campaign(session, campaign)
+        with db.session() as session:  # the cheap checks first: a wrong --at keeps no photo either
+            row = get_campaign(session, campaign)
+            _moment(row, at, where="--at", allow_past=allow_past, now=now, warnings=[])
+            _channels(channels if channels is not None else row.channels, known_channels, where="--channels")
+            _text(title, where="--title")
+            _text(body, where="--body")
         photos = _photos(renderer, images)
     with db.transaction() as session:
         row = get_campaign(session, campaign)

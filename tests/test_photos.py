@@ -166,6 +166,14 @@ def test_a_bad_photo_on_post_add_is_refused_in_one_line_and_nothing_is_written(p
     assert project.counts() == before and media_files(project) == files
 
 
+def test_a_wrong_time_keeps_no_photo_either(project):
+    good = phone_photo(project.root / "tot.jpg")
+    project.ok("campaign", "import", str(project.write("c.toml", campaign_toml(start=START, posts=0))))
+    message = project.fails("post", "add", "--campaign", "tuan-le", "--at", "2001-10-01 09:00", "--title", "Ảnh",
+                            "--body", "x", "--image", str(good))
+    assert "--at" in message and media_files(project) == set() and project.counts()["posts"] == 0
+
+
 @pytest.mark.parametrize("case", ["not an image", "bomb", "too many megabytes"])
 def test_a_bad_photo_in_a_campaign_file_names_the_file_and_its_line(project, case):
     _small_limit(project)
