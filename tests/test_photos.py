@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from conftest import campaign_toml
 from PIL import Image
 
@@ -212,3 +214,37 @@ def test_edit_replaces_or_removes_the_photos_and_an_approved_post_returns_to_dra
     project.ok("post", "edit", str(post_id), "--no-images")
     assert stored_images(project, post_id) == [] and photo_renders(project, post_id) == {}
     project.fails("post", "edit", str(post_id), "--no-images")  # nothing to change
+
+
+def _seed_images() -> list[bytes]:
+    seeds = []
+    for fmt in ("JPEG", "PNG", "WEBP"):
+        data = io.BytesIO()
+        Image.new("RGB", (40, 30), (10, 200, 90)).save(data, fmt)
+        seeds.append(data.getvalue())
+    return seeds
+
+
+SEEDS = _seed_images()
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.sampled_from(SEEDS), flips=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)),
+                                                   max_size=6), cut=st.integers(0, 10_000), junk=st.binary(max_size=64))
+def test_any_damaged_file_is_a_clean_photo_or_one_line(tmp_path, seed, flips, cut, junk):
+    """Whatever the bytes, a photo is kept clean or refused with a one-line error: never a traceback."""
+    from posts.errors import UserError
+    from posts.render.photos import PhotoSource, PhotoStore
+
+    data = bytearray(seed)
+    for position, value in flips:
+        data[position % len(data)] = value
+    data = bytes(data[: max(1, len(data) - cut % len(data))]) + junk
+    source = tmp_path / "x.jpg"
+    source.write_bytes(data)
+    try:
+        (kept,) = PhotoStore(tmp_path / "m").store([PhotoSource(source, "--image x.jpg")])
+    except UserError as exc:
+        assert "\n" not in str(exc) and str(exc).startswith("--image x.jpg: ")
+    else:
+        assert_clean((tmp_path / "m" / kept["media_path"]).read_bytes())

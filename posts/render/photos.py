@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps
 
 from ..errors import UserError
 from ..files import read_regular, write_content_addressed
@@ -64,7 +64,7 @@ def _open(data: bytes, where: str) -> Image.Image:
             image = Image.open(io.BytesIO(data))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise UserError(t("photo.bomb"), where=where) from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+    except Exception:  # noqa: BLE001 - a hostile file makes Pillow raise many kinds (struct.error, EOFError...)
         raise UserError(t("photo.not_an_image"), where=where) from None
     if image.format not in FORMATS:
         raise UserError(t("photo.format", format=image.format or "?"), where=where)
@@ -72,6 +72,10 @@ def _open(data: bytes, where: str) -> Image.Image:
         raise UserError(t("photo.too_many_pixels", megapixels=f"{image.width * image.height / 1e6:.0f}",
                           limit=f"{MAX_PIXELS / 1e6:.0f}"), where=where)
     return image
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
 def _upright(image: Image.Image) -> Image.Image:
@@ -130,8 +134,8 @@ def clean(data: bytes, where: str) -> tuple[bytes, dict[str, Any]]:
         bare = Image.frombytes(mode, pixels.size, pixels.tobytes())
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise UserError(t("photo.bomb"), where=where) from None
-    except (OSError, ValueError, SyntaxError) as exc:  # a truncated or corrupt file: found only when decoded
-        raise UserError(t("photo.broken", error=str(exc) or type(exc).__name__), where=where) from None
+    except Exception as exc:  # noqa: BLE001 - a truncated or corrupt file, found only when decoded
+        raise UserError(t("photo.broken", error=_first_line(exc)), where=where) from None
     as_png = original_format == "PNG" or mode == "RGBA"
     encoded = _encode(bare, "png" if as_png else "jpg", MASTER_QUALITY)
     return encoded, {"width": bare.width, "height": bare.height, "extension": "png" if as_png else "jpg"}
@@ -170,8 +174,8 @@ class PhotoStore:
         with _open(data, source.where) as image:
             try:
                 image.verify()  # PNG: every chunk's checksum; a file cut short fails here
-            except (OSError, ValueError, SyntaxError) as exc:
-                raise UserError(t("photo.broken", error=str(exc) or type(exc).__name__), where=source.where) from None
+            except Exception as exc:  # noqa: BLE001 - see _open
+                raise UserError(t("photo.broken", error=_first_line(exc)), where=source.where) from None
 
     def store(self, sources: Sequence[PhotoSource], *, write: bool = True) -> list[dict[str, Any]]:
         """Check every photo, then clean and keep each; returns what ``posts.images`` holds for them.
