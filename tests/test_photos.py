@@ -248,3 +248,28 @@ def test_any_damaged_file_is_a_clean_photo_or_one_line(tmp_path, seed, flips, cu
         assert "\n" not in str(exc) and str(exc).startswith("--image x.jpg: ")
     else:
         assert_clean((tmp_path / "m" / kept["media_path"]).read_bytes())
+
+
+def test_a_photo_is_scaled_once_and_found_again_by_later_commands(project, monkeypatch):
+    noisy_photo(project.root / "lon.jpg", (3000, 2000))
+    project.ok("campaign", "import", str(import_with(project, "c.toml", ["lon.jpg"])))
+    post_id = project.json("queue")["posts"][0]["id"]
+    before = photo_renders(project, post_id)
+    from posts.render import photos
+
+    scale = photos._fit
+
+    def no_scaling(*args, **kwargs):
+        raise AssertionError("scaled again")
+
+    monkeypatch.setattr(photos, "_fit", no_scaling)
+    project.ok("post", "edit", str(post_id), "--title", "Khai mạc (sửa)")
+    assert photo_renders(project, post_id) == before
+    # a scaled copy damaged on disk is not trusted: made again
+    media, _ = before["photo-01-portal.jpg"]
+    (project.root / "var" / "media" / media).write_bytes(b"cut")
+    monkeypatch.setattr(photos, "_fit", scale)
+    project.ok("render", str(post_id))
+    assert photo_renders(project, post_id) == before
+    data = (project.root / "var" / "media" / media).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == before["photo-01-portal.jpg"][1]

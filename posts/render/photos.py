@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageCms, ImageOps
 
 from ..errors import UserError
-from ..files import read_regular, write_content_addressed
+from ..files import holds, read_regular, write_atomically, write_content_addressed
 from ..i18n import t
 from .text import ChannelKind
 
@@ -35,6 +36,9 @@ MIME = {"jpg": "image/jpeg", "png": "image/png"}
 MASTER_QUALITY = 92  # the kept copy: close to the original; channel copies are made from it
 QUALITIES = (85, 75, 65, 55, 45)  # a channel copy over its byte limit steps down through these, then shrinks
 DEFAULT_LIMITS = {"long_side": 1600, "max_bytes": 2 * MiB}
+# Which scaled copy was made of which photo, per limits: a later edit or render finds it instead of scaling again.
+# SCALING changes when _fit would make other bytes, so an old note is not trusted.
+SCALED, SCALING = ".scaled", 1
 
 
 @dataclass(frozen=True)
@@ -212,8 +216,11 @@ class PhotoStore:
         if hashlib.sha256(data).hexdigest() != image["sha256"]:
             raise UserError(t("photo.media_missing", name=image.get("name", "?"), path=master), where=where)
         extension = master.suffix.lstrip(".")
+        memo = self.media_dir / SCALED / f"{key[0]}-{limits['long_side']}-{limits['max_bytes']}-v{SCALING}.json"
         if max(image["width"], image["height"]) <= limits["long_side"] and len(data) <= limits["max_bytes"]:
             variant = Variant(image["sha256"], image["media_path"], len(data), extension)
+        elif (known := _remembered(memo, self.media_dir)) is not None:
+            variant = known
         else:
             with Image.open(io.BytesIO(data)) as opened:
                 opened.load()
@@ -222,8 +229,18 @@ class PhotoStore:
             relative = f"{digest[:2]}/{digest}.{extension}"
             write_content_addressed(self.media_dir / relative, scaled, digest)
             variant = Variant(digest, relative, len(scaled), extension)
+            write_atomically(memo, json.dumps(asdict(variant)).encode(), make_parents=True)
         self._variants[key] = variant
         return variant
+
+
+def _remembered(memo: Path, media_dir: Path) -> Variant | None:
+    """A copy scaled by an earlier command (a second of work for a 12 Mpx photo), if its file is still whole."""
+    try:
+        variant = Variant(**json.loads(memo.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+    return variant if holds(media_dir / variant.media_path, variant.sha256) else None
 
 
 def _fit(image: Image.Image, extension: str, limits: dict[str, int]) -> tuple[bytes, str]:

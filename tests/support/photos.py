@@ -71,7 +71,7 @@ def bomb(path: Path, width: int = 30000, height: int = 30000) -> Path:
 
 def media_files(project) -> set[Path]:
     folder = project.root / "var" / "media"
-    return {p for p in folder.rglob("*") if p.is_file()} if folder.exists() else set()
+    return {p for p in folder.rglob("*") if p.is_file() and ".scaled" not in p.parts} if folder.exists() else set()
 
 
 def stored_images(project, post_id: int) -> list[dict]:
