@@ -13,9 +13,10 @@ from .i18n import t
 from .times import FIRST_YEAR, LAST_YEAR, in_range, localize, zone
 from .errors import UserError
 from .plain_text import check_document
-from .tomlfile import array_table_lines, located_error, read_toml, validate
+from .tomlfile import array_table_lines, line_of, located_error, read_toml, validate
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,99}$"
+MAX_PHOTOS = 20  # per post (posts/render/photos.py says why)
 NonEmpty = Annotated[str, Field(min_length=1)]
 
 
@@ -46,6 +47,8 @@ class PostSpec(_Strict):
     template: str | None = None
     channels: list[str] | None = None
     banner: BannerSpec | None = None
+    # photos besides or instead of the banner, relative to the campaign file
+    images: Annotated[list[NonEmpty], Field(max_length=MAX_PHOTOS)] | None = None
 
     @field_validator("title", "body")
     @classmethod
@@ -118,6 +121,10 @@ class PlannedPost:
     template: str | None
     banner: dict[str, Any] | None
     key: str | None = None
+    # the photo files named by ``images``, each with how an error names it ("c.toml:12: posts[2].images[1] a.jpg")
+    image_files: list[tuple[Path, str]] = field(default_factory=list)
+    # what ``posts.images`` will hold for them, once read (``posts.render.photos.attach_photos``); None: no photos
+    images: list[dict[str, Any]] | None = None
 
 
 @dataclass
@@ -187,6 +194,7 @@ def load_campaign_file(path: Path, *, default_timezone: str, known_channels: lis
             template=post.template,
             banner=_banner(post.banner),
             key=None if post.key is None else nfc(post.key.strip()),
+            image_files=_image_files(path, text, index, post.images),
         ))
     return CampaignFile(
         path=path, slug=spec.slug, name=nfc(spec.name.strip()), theme=spec.theme and nfc(spec.theme.strip()),
@@ -210,6 +218,13 @@ def _check_keys(posts: list[PostSpec], header_lines: list[int], fail: Any) -> No
             line = header_lines[first] if first < len(header_lines) else "?"
             raise fail(("posts", index, "key"), t("merge.duplicate_key", key=key, number=first + 1, line=line))
         seen[key] = index
+def _image_files(path: Path, text: str, index: int, images: list[str] | None) -> list[tuple[Path, str]]:
+    if not images:
+        return []
+    line = line_of(text, ("posts", index, "images"))
+    place = f"{path}:{line}" if line else str(path)
+    return [((path.parent / name), f"{place}: posts[{index + 1}].images[{number}] {name}")
+            for number, name in enumerate(images, start=1)]
 
 
 def _campaign_day(start: dt.date, number: int) -> dt.date | None:

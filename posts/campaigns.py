@@ -23,6 +23,7 @@ from .times import FIRST_YEAR, LAST_YEAR, in_range, zone
 
 if TYPE_CHECKING:  # rendering pulls in Jinja2 and Pillow: imported only when a renderer is used
     from .render.artefacts import Renderer
+    from .render.photos import PhotoStore
 
 Progress = Callable[[int, int], None]
 CHUNK = 1000
@@ -92,6 +93,10 @@ def import_campaign(db: Database, campaign: CampaignFile, *, start: dt.date | Li
     now = now or utcnow()
     first_day, last_day, moments = _scheduled(campaign, start=start, pace=pace, now=now)
     result = ImportResult(slug=campaign.slug, dry_run=dry_run)
+    if renderer is not None:  # every photo checked before any is kept; a bad one stops the import here
+        from .render.photos import attach_photos
+
+        attach_photos(campaign, renderer.photos, write=not dry_run)  # a refused merge leaves only a cache
     with db.session() as session:  # a first look: refuse early, and render only what will be added
         plan = _checked_plan(session, campaign, moments, first_day, last_day, replace=replace, prefer=prefer,
                              allow_past=allow_past, now=now, result=result)
@@ -165,7 +170,8 @@ def _render_all(campaign: CampaignFile, todo: list[tuple[PlannedPost, dt.datetim
     from .render.artefacts import PostContent
 
     view = _describe(Campaign(), campaign, first_day, last_day)  # never added to a session
-    contents = [(post, PostContent(0, 1, post.title, post.body, moment, post.template, post.banner, post.channels),
+    contents = [(post, PostContent(0, 1, post.title, post.body, moment, post.template, post.banner, post.channels,
+                                   post.images),
                  f"{campaign.path}:{post.line}: posts[{post.number}]" if post.line else f"{campaign.path}")
                 for post, moment in todo]
     renderer.prepare_banners([(content, view, where) for _, content, where in contents], on_progress)
@@ -196,8 +202,8 @@ def _queue_chunk(session: Session, campaign: Campaign, chunk: list[tuple[Planned
     # makes SQLAlchemy fall back to one statement per row on SQLite.
     session.execute(insert(Post), [
         {"campaign_id": campaign.id, "seq": first_seq + i, "title": post.title, "body": post.body,
-         "template": post.template, "banner": post.banner, "publish_at": moment, "status": status,
-         "revision": 1, "created_at": now, "updated_at": now, "key": post.key,
+         "template": post.template, "banner": post.banner, "images": post.images, "publish_at": moment,
+         "status": status, "revision": 1, "created_at": now, "updated_at": now, "key": post.key,
          "imported": imported_record(post, moment)} for i, (post, moment) in enumerate(chunk)])
     ids = dict(session.execute(select(Post.seq, Post.id).where(
         Post.campaign_id == campaign.id, Post.seq.between(first_seq, first_seq + len(chunk) - 1))).all())
@@ -223,9 +229,16 @@ def _queue_chunk(session: Session, campaign: Campaign, chunk: list[tuple[Planned
 
 
 def diff_campaign(db: Database, campaign: CampaignFile, *, start: dt.date | Literal["now"] | None = None,
-                  pace: float | None = None, prefer: Prefer = None, now: dt.datetime | None = None) -> MergePlan:
-    """``loa campaign diff``: what importing the file (with ``--replace``) would do, conflicts included. Reads only."""
+                  pace: float | None = None, prefer: Prefer = None, now: dt.datetime | None = None,
+                  photos: PhotoStore | None = None) -> MergePlan:
+    """``loa campaign diff``: what importing the file (with ``--replace``) would do, conflicts included. Reads only.
+
+    ``photos``: where the file's photos would be kept; they are checked and compared, never written."""
     now = now or utcnow()
+    if photos is not None:
+        from .render.photos import attach_photos
+
+        attach_photos(campaign, photos, write=False)
     first_day, last_day, moments = _scheduled(campaign, start=start, pace=pace, now=now)
     with db.session() as session:
         return plan_merge(session, campaign, moments, first_day, last_day, prefer=prefer)

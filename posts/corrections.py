@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -25,7 +26,7 @@ from .i18n import t
 from .lookup import get_post
 from .models import Delivery, Post, utcnow
 from .outreach import record, record_rendered
-from .queue import _banner, _text
+from .queue import _banner, _photos, _text
 
 if TYPE_CHECKING:
     from .render.artefacts import Renderer
@@ -79,13 +80,19 @@ def _refuse_incapable(channels: Sequence[str], action: str, can: Capability) -> 
 
 def correct_post(db: Database, post_id: int, *, can: Capability, title: str | None = None, body: str | None = None,
                  banner_headline: str | None = None, banner_subline: str | None = None,
-                 now: dt.datetime | None = None, renderer: Renderer | None = None) -> FixRequest:
+                 images: Sequence[Path | str] | None = None, now: dt.datetime | None = None,
+                 renderer: Renderer | None = None) -> FixRequest:
     """``loa post correct``: change a published post and queue an update on every channel that has it.
 
     The post returns to draft; nothing goes out before ``loa post approve``. A publication of it not yet sent
-    on another channel simply goes out with the corrected text.
+    on another channel simply goes out with the corrected text. ``images`` replaces its photos ([]: none).
     """
     now = now or utcnow()
+    photos = None
+    if images is not None:
+        with db.session() as session:  # a missing post is named before any photo is read or kept
+            get_post(session, post_id)
+        photos = _photos(renderer, images)
     with db.transaction() as session:
         post = get_post(session, post_id)
         if post.status == "cancelled":
@@ -109,6 +116,9 @@ def correct_post(db: Database, post_id: int, *, can: Capability, title: str | No
         if banner != post.banner:
             post.banner = banner
             request.changed.append("banner")
+        if photos is not None and [p["sha256"] for p in photos] != [p["sha256"] for p in post.images or []]:
+            post.images = photos or None
+            request.changed.append("images")
         if not request.changed:
             raise UserError(t("err.nothing_to_change"), where="ID")
         post.status = "draft"  # a correction is approved like any post before it goes out

@@ -141,6 +141,7 @@ def post_record(session: Session, post_id: int) -> dict[str, Any]:
     return {
         "id": post.id, "campaign": post.campaign.slug, "title": post.title, "body": post.body,
         "status": post.status, "revision": post.revision, "template": post.template, "banner": post.banner,
+        "images": post.images or [],
         "publish_at": iso(post.publish_at.astimezone(tz)), "publish_at_utc": iso_utc(post.publish_at),
         "timezone": post.campaign.timezone,
         "deliveries": [{"channel": d.channel, "status": d.status, "attempts": d.attempts,

@@ -23,7 +23,8 @@ from .times import iso, zone
 # The fields a merge compares, in the order a plan shows them. Those in COPIED are the same attribute on a
 # PlannedPost and on a Post, compared and applied as they are: a new one (photos) is one more name there.
 COPIED = ("title", "body", "template", "banner")
-FIELDS = (*COPIED, "channels", "publish_at")
+# photos are compared by their cleaned bytes' sha256 (what is stored and sent), applied as the file's list
+FIELDS = (*COPIED, "images", "channels", "publish_at")
 # What the campaign row says that a file can change (shown in a plan; posts' texts are re-rendered when it does).
 CAMPAIGN_FIELDS = ("name", "theme", "timezone", "plan_ref", "channels", "hashtags", "banner_theme", "after")
 ACTIONS = ("add", "change", "cancel", "keep", "unchanged", "published", "conflict")
@@ -37,9 +38,14 @@ def moment_text(moment: dt.datetime) -> str:
     return moment.astimezone(dt.timezone.utc).isoformat()
 
 
+def photo_ids(images: list[dict[str, Any]] | None) -> list[str] | None:
+    """Photos in comparable form: their sha256s in order; None for none."""
+    return [image["sha256"] for image in images] if images else None
+
+
 def planned_fields(post: PlannedPost, moment: dt.datetime) -> dict[str, Any]:
     """What the file says of a post (after rebasing and pacing), in comparable form."""
-    return {**{name: getattr(post, name) for name in COPIED},
+    return {**{name: getattr(post, name) for name in COPIED}, "images": photo_ids(post.images),
             "channels": sorted(post.channels), "publish_at": moment_text(moment)}
 
 
@@ -48,7 +54,7 @@ def queue_fields(post: Post) -> dict[str, Any]:
     live = [d.channel for d in post.deliveries if d.status != "cancelled"]
     if post.status == "cancelled" or not live:  # cancelling a post cancels its deliveries: they still say where
         live = [d.channel for d in post.deliveries]
-    return {**{name: getattr(post, name) for name in COPIED},
+    return {**{name: getattr(post, name) for name in COPIED}, "images": photo_ids(post.images),
             "channels": sorted(live), "publish_at": moment_text(post.publish_at)}
 
 
@@ -59,6 +65,8 @@ def imported_record(post: PlannedPost, moment: dt.datetime) -> dict[str, Any]:
 
 def shown(name: str, value: Any, tz: dt.tzinfo | None) -> Any:
     """A field's value as a plan shows it: a moment in the campaign's time, not UTC."""
+    if name == "images" and isinstance(value, list):  # a photo by the start of its sha256, as `post show` names it
+        return [str(sha)[:12] for sha in value]
     if name == "publish_at" and isinstance(value, str) and tz is not None:
         return iso(dt.datetime.fromisoformat(value).astimezone(tz))
     return value

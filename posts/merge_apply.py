@@ -52,6 +52,8 @@ def _apply_change(session: Session, post: Post, entry: PostPlan, *, source: str,
     for name in COPIED:
         if name in fields:
             setattr(post, name, copy.deepcopy(getattr(planned, name)))
+    if "images" in fields:
+        post.images = copy.deepcopy(planned.images)
     if "publish_at" in fields:
         _move(post, moment)
     revived = "status" in fields  # --prefer file on a post the officer had cancelled

@@ -209,7 +209,7 @@ class Render(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
     revision: Mapped[int] = mapped_column(Integer)  # the post revision this was rendered from
-    kind: Mapped[str] = mapped_column(String(20))  # "text" or "banner"
+    kind: Mapped[str] = mapped_column(String(20))  # "text", "banner" or "photo" (a photo copy per channel kind)
     channel: Mapped[str | None] = mapped_column(String(100))  # texts are per channel; banners are shared
     name: Mapped[str] = mapped_column(String(200))  # "portal.html", "facebook.txt", "banner-facebook.png"
     content: Mapped[str | None] = mapped_column(Text)  # the text itself

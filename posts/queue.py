@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -68,8 +69,19 @@ def _text(value: str, *, where: str) -> str:
 def add_post(db: Database, *, campaign: str, at: str, title: str, body: str, known_channels: Sequence[str],
              channels: Sequence[str] | None = None, banner_headline: str | None = None,
              banner_subline: str | None = None, template: str | None = None, allow_past: bool = False,
-             now: dt.datetime | None = None, renderer: Renderer | None = None) -> PostChange:
+             images: Sequence[Path | str] | None = None, now: dt.datetime | None = None,
+             renderer: Renderer | None = None) -> PostChange:
+    """Queue one post as a draft; ``images``: photo files (checked, cleaned and kept before the post is queued)."""
     now = now or utcnow()
+    photos = None
+    if images:
+        with db.session() as session:  # the cheap checks first: a wrong --at keeps no photo either
+            row = get_campaign(session, campaign)
+            _moment(row, at, where="--at", allow_past=allow_past, now=now, warnings=[])
+            _channels(channels if channels is not None else row.channels, known_channels, where="--channels")
+            _text(title, where="--title")
+            _text(body, where="--body")
+        photos = _photos(renderer, images)
     with db.transaction() as session:
         row = get_campaign(session, campaign)
         change = PostChange(post=Post())
@@ -81,6 +93,7 @@ def add_post(db: Database, *, campaign: str, at: str, title: str, body: str, kno
         post.title, post.body = _text(title, where="--title"), _text(body, where="--body")
         post.template = template
         post.banner = _banner(None, banner_headline, banner_subline)
+        post.images = photos
         post.deliveries = [Delivery(channel=c, status="pending", due_at=moment, available_at=moment,
                                     wait_for=row.waits_for(c, chosen)) for c in chosen]
         session.add(post)
@@ -91,6 +104,15 @@ def add_post(db: Database, *, campaign: str, at: str, title: str, body: str, kno
         if rows is not None:
             record_rendered(session, post, rows)
     return change
+
+
+def _photos(renderer: Renderer | None, paths: Sequence[Path | str]) -> list[dict[str, Any]]:
+    """``--image`` files as ``posts.images`` holds them (all checked before any is kept); [] for none."""
+    from .render.photos import photo_sources
+
+    if renderer is None:
+        raise ValueError("photos need a renderer (its media folder and limits)")
+    return renderer.photos.store(photo_sources(paths)) if paths else []
 
 
 def _banner(current: dict[str, Any] | None, headline: str | None, subline: str | None) -> dict[str, Any] | None:
@@ -118,8 +140,15 @@ def edit_post(db: Database, post_id: int, *, known_channels: Sequence[str], titl
               body: str | None = None, at: str | None = None, channels: Sequence[str] | None = None,
               banner_headline: str | None = None, banner_subline: str | None = None,
               template: str | None = None, keep_approval: bool = False, allow_past: bool = False,
-              now: dt.datetime | None = None, renderer: Renderer | None = None) -> PostChange:
+              images: Sequence[Path | str] | None = None, now: dt.datetime | None = None,
+              renderer: Renderer | None = None) -> PostChange:
+    """Change a post that has not gone out. ``images`` replaces its photos (``[]``: none); None keeps them."""
     now = now or utcnow()
+    photos = None
+    if images is not None:
+        with db.session() as session:  # a missing or frozen post is named before any photo is read or kept
+            _editable(get_post(session, post_id))
+        photos = _photos(renderer, images)
     with db.transaction() as session:
         post = get_post(session, post_id)
         _editable(post)
@@ -137,6 +166,9 @@ def edit_post(db: Database, post_id: int, *, known_channels: Sequence[str], titl
         if banner != post.banner:
             post.banner = banner
             change.changed.append("banner")
+        if photos is not None and [p["sha256"] for p in photos] != [p["sha256"] for p in post.images or []]:
+            post.images = photos or None
+            change.changed.append("images")
         if at is not None:
             moment = _moment(post.campaign, at, where="--at", allow_past=allow_past, now=now,
                              warnings=change.warnings)

@@ -167,7 +167,9 @@ class RenderSection(_Section):
     theme: str = "khuyen-hoc"  # banner theme of campaigns that name none
     themes: str | None = None  # a folder of your own themes (NAME/theme.toml), relative to this file
     templates: str | None = None  # a folder of your own text templates (KIND/NAME.txt.j2), relative to this file
-    media: str = "var/media"  # where banner files are kept, relative to this file
+    media: str = "var/media"  # where banner and photo files are kept, relative to this file
+    # a post's photo file as given (--image, images = [...]): larger ones are refused before anything is read
+    max_image_mb: Annotated[float, Field(gt=0, le=200)] = 15
 
 
 DAY, WEEK = 86_400, 7 * 86_400  # in seconds

@@ -36,16 +36,32 @@ def load_outgoing(session: Session, delivery_id: int, media_dir: Path, banner_si
     if text is None:
         raise UserError(t("err.not_rendered", id=post.id, channel=delivery.channel))
     if kind is not None and has_links(text):  # the link of the channel it waited for, now that it is out
-        text = _with_links(text, delivery, channel_kinds()[kind], with_banner=bool(post.banner),
+        text = _with_links(text, delivery, channel_kinds()[kind], with_banner=bool(post.banner or post.images),
                            simulated=simulated_links)
     banners = tuple(Banner(r.name, media_dir / (r.media_path or ""), r.sha256) for r in renders
                     if r.kind == "banner" and r.name.endswith(".png"))  # print PDFs are not for screens
     if not (post.banner or {}).get("sizes") and banner_size is not None:
         chosen = tuple(b for b in banners if b.name == f"banner-{banner_size}.png")
         banners = chosen or banners[:1]
+    photos = _photos(renders, media_dir, kind)
     return Outgoing(delivery_id=delivery.id, post_id=post.id, channel=delivery.channel, campaign=campaign.slug,
                     campaign_name=campaign.name, timezone=campaign.timezone, title=post.title, text=text,
-                    publish_at=post.publish_at, slug=_slug(delivery), banners=banners)
+                    publish_at=post.publish_at, slug=_slug(delivery), banners=banners, photos=photos)
+
+
+def _photos(renders: list[Render], media_dir: Path, kind: str | None) -> tuple[Banner, ...]:
+    """The post's photos in the copies made for ``kind`` (``photo-01-facebook.jpg``); without a kind, those of the
+    first kind rendered."""
+    by_kind: dict[str, list[Banner]] = {}
+    for render in renders:
+        if render.kind == "photo":
+            stem = render.name.rsplit(".", 1)[0]  # photo-01-facebook
+            by_kind.setdefault(stem.split("-", 2)[2], []).append(
+                Banner(render.name, media_dir / (render.media_path or ""), render.sha256))
+    chosen = by_kind.get(kind) if kind is not None else None
+    if chosen is None:
+        chosen = next(iter(by_kind.values()), [])
+    return tuple(sorted(chosen, key=lambda photo: photo.name))
 
 
 def _slug(delivery: Delivery) -> str:

@@ -139,6 +139,8 @@ def print_post(p: dict[str, Any]) -> None:
         (t("col.publish_at"), f"{day_label(moment.date())} {moment:%H:%M} ({p['timezone']})"),
         (t("col.template"), p["template"]),
         (t("col.banner"), " / ".join(v for v in (banner.get("headline"), banner.get("subline")) if v)),
+        *([(t("photo.col_images"), ", ".join(f"{i['name']} ({i['width']}×{i['height']})" for i in p["images"]))]
+          if p.get("images") else []),
     ]))
     table = Table(header_style="bold", title=t("col.deliveries"))
     for key in ("channel", "status", "attempts", "permalink", "last_error"):

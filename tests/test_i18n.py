@@ -79,7 +79,7 @@ def _dynamic_values() -> dict[str, set[str]]:
         "campaign_life.": {"archived", "already_archived", "unarchived", "not_archived"},  # campaign archive
         # a re-import's plan (scheduler/plan_view.py)
         "merge.section_": {"conflict", "published", "add", "change", "cancel", "keep"},
-        "merge.field_": {"title", "body", "template", "banner", "channels", "publish_at", "status"},
+        "merge.field_": {"title", "body", "template", "banner", "images", "channels", "publish_at", "status"},
         "merge.conflict_": {"removed", "cancelled", "unknown_base"},
         "merge.resolved_": {"file", "queue"},
         "merge.campaign_field_": {"name", "theme", "timezone", "plan_ref", "channels", "hashtags", "banner_theme",

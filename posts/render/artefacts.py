@@ -25,6 +25,7 @@ from ..models import Campaign, Post, Render, utcnow
 from ..times import zone
 from .banner import BannerText, render_banner
 from .links import link_placeholder
+from .photos import DEFAULT_MAX_BYTES, PhotoStore
 from .sizes import Size, parse_size
 from .text import ChannelKind, TextRenderer, channel_kinds, check_limits
 from .themes import load_theme
@@ -80,6 +81,7 @@ class RenderSettings:
     themes_dir: Path | None = None
     templates_dir: Path | None = None
     after: dict[str, str] = field(default_factory=dict)  # config.toml's channel order (a campaign's comes first)
+    max_image_bytes: int = DEFAULT_MAX_BYTES  # a post's photo file, as given ([render] max_image_mb)
 
 
 @dataclass
@@ -94,12 +96,13 @@ class PostContent:
     template: str | None
     banner: dict[str, Any] | None
     channels: list[str]
+    images: list[dict[str, Any]] | None = None  # photos, as ``posts.images`` holds them (photos.py)
 
     @classmethod
     def of(cls, post: Post) -> PostContent:
         channels = [d.channel for d in post.deliveries if d.status != "cancelled"]
         return cls(post.id, post.revision, post.title, post.body, post.publish_at, post.template, post.banner,
-                   channels)
+                   channels, post.images)
 
 
 class Renderer:
@@ -108,6 +111,7 @@ class Renderer:
         self.text = TextRenderer(settings.templates_dir)
         # banners already drawn by this renderer: the same text, theme and size give the same file
         self._drawn: dict[tuple[Any, ...], tuple[str, str, int]] = {}
+        self.photos = PhotoStore(settings.media_dir, settings.max_image_bytes)
 
     def kind(self, channel: str) -> ChannelKind:
         name = self.settings.kinds.get(channel)
@@ -146,7 +150,7 @@ class Renderer:
         template = post.template if post.template and self.text.has_template(kind, post.template) else None
         text = self.text.render(kind, template, {**context, "channel": channel,
                                                  "links": self._links(post, campaign, channel)})
-        check_limits(kind, title=post.title, text=text, with_banner=bool(post.banner), where=where)
+        check_limits(kind, title=post.title, text=text, with_banner=bool(post.banner or post.images), where=where)
         return kind, text
 
     def render(self, post: PostContent, campaign: Campaign, *, where: str) -> list[dict[str, Any]]:
@@ -159,6 +163,20 @@ class Renderer:
             rows.append(self._row(post, "text", channel, f"{channel}.{kind.extension}", text.encode(), content=text))
         if post.banner:
             rows += self._banners(post, campaign, where=where)
+        if post.images:
+            rows += self._photos(post, where=where)
+        return rows
+
+    def _photos(self, post: PostContent, *, where: str) -> list[dict[str, Any]]:
+        """One file per photo and channel kind (``photo-01-facebook.jpg``), scaled to the kind's limits."""
+        kinds = list({self.kind(c).name: self.kind(c) for c in post.channels}.values())
+        rows = []
+        for number, image in enumerate(post.images or [], start=1):
+            for kind in kinds:
+                variant = self.photos.variant(image, kind, where=f"{where}: images[{number}]")
+                rows.append({**self._row(post, "photo", None, f"photo-{number:02d}-{kind.name}.{variant.extension}",
+                                         b"", media_path=variant.media_path, digest=variant.sha256),
+                             "size": variant.size})
         return rows
 
     def _banner_jobs(self, post: PostContent, campaign: Campaign, *, where: str) -> list[BannerJob]:

@@ -11,7 +11,7 @@ import re
 import sys
 import tomllib
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -38,6 +38,7 @@ class ChannelKind:
     default_template: str
     banner_size: str
     limits: dict[str, int]
+    photo: dict[str, int] = field(default_factory=dict)  # a post's photos: long_side (pixels), max_bytes
 
     @property
     def extension(self) -> str:

@@ -95,7 +95,7 @@ def diff_command(app: App, file: Path, start: str | None, pace: float | None, pr
     config = app.config
     campaign = load_campaign_file(file, default_timezone=config.timezone, known_channels=config.channel_names)
     plan = diff_campaign(app.database(), campaign, start=_rebase(start), pace=pace,  # type: ignore[arg-type]
-                         prefer=prefer)  # type: ignore[arg-type]
+                         prefer=prefer, photos=app.renderer.photos)  # type: ignore[arg-type]
     if as_json:
         echo_json(plan.as_json())
     else:

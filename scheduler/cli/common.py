@@ -127,7 +127,7 @@ class App:
             kinds={name: channel.channel_kind() for name, channel in config.channels.items()},
             media_dir=config.path_of(render.media), organization=organization, theme=render.theme,
             themes_dir=config.path_of(render.themes), templates_dir=config.path_of(render.templates),
-            after=config.after))
+            after=config.after, max_image_bytes=round(render.max_image_mb * 1024 * 1024)))
 
     def database(self, *, create: bool = False) -> Database:
         if self._database is None:
@@ -198,6 +198,17 @@ def split_list(value: str | None) -> list[str] | None:
 
 def body_file_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--body-file", metavar="FILE", help="help.body_file")(func)
+
+
+def image_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--image", "images", metavar="FILE", multiple=True, help="photo.help_image")(func)
+
+
+def image_list(images: tuple[str, ...], no_images: bool = False) -> list[str] | None:
+    """The photos an edit sets: the ``--image`` files, none (``--no-images``), or None to keep them as they are."""
+    if images and no_images:
+        raise UserError(t("photo.image_and_no_images"), where="--no-images")
+    return [] if no_images else (list(images) if images else None)
 
 
 def body_text(body: str | None, body_file: str | None, *, required: bool = False) -> str | None:

@@ -5,7 +5,7 @@ import click
 
 from posts.i18n import t
 
-from .common import POST_ID, App, body_file_option, body_text, pass_app
+from .common import POST_ID, App, body_file_option, body_text, image_list, image_option, pass_app
 from .post import post_group
 
 
@@ -22,14 +22,18 @@ def _capability(app: App):  # noqa: ANN202 - posts.corrections.Capability
 @body_file_option
 @click.option("--banner-headline", metavar="TEXT", help="help.banner_headline")
 @click.option("--banner-subline", metavar="TEXT", help="help.banner_subline")
+@image_option
+@click.option("--no-images", is_flag=True, help="photo.help_no_images")
 @pass_app
 def correct_command(app: App, post_id: int, title: str | None, body: str | None, body_file: str | None,
-                    banner_headline: str | None, banner_subline: str | None) -> None:
+                    banner_headline: str | None, banner_subline: str | None, images: tuple[str, ...],
+                    no_images: bool) -> None:
     from posts.corrections import correct_post
 
     request = correct_post(app.database(), post_id, can=_capability(app), title=title,
                            body=body_text(body, body_file), banner_headline=banner_headline,
-                           banner_subline=banner_subline, renderer=app.renderer)
+                           banner_subline=banner_subline, images=image_list(images, no_images),
+                           renderer=app.renderer)
     click.echo(t("fix.corrected", id=post_id, fields=", ".join(request.changed),
                  channels=", ".join(request.channels)))
 

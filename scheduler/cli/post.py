@@ -8,7 +8,8 @@ from posts.listing import post_record
 from posts.queue import add_post, approve_posts, cancel_posts, edit_post, reschedule_post
 
 from . import cli
-from .common import POST_ID, App, body_file_option, body_text, echo_json, json_option, pass_app, split_list, warn
+from .common import (POST_ID, App, body_file_option, body_text, echo_json, image_list, image_option, json_option,
+                     pass_app, split_list, warn)
 
 
 @cli.group("post", help="help.post")
@@ -32,17 +33,18 @@ def _show_change(change: object, message: str) -> None:
 @click.option("--banner-headline", metavar="TEXT", help="help.banner_headline")
 @click.option("--banner-subline", metavar="TEXT", help="help.banner_subline")
 @click.option("--template", metavar="NAME", help="help.template")
+@image_option
 @click.option("--allow-past", is_flag=True, help="help.allow_past")
 @pass_app
 def add_command(app: App, campaign: str, at: str, title: str, body: str | None, body_file: str | None,
                 channels: str | None, banner_headline: str | None, banner_subline: str | None, template: str | None,
-                allow_past: bool) -> None:
+                images: tuple[str, ...], allow_past: bool) -> None:
     text = body_text(body, body_file, required=True)
     assert text is not None
     change = add_post(app.database(), campaign=campaign, at=at, title=title, body=text,
                       known_channels=app.config.channel_names, channels=split_list(channels),
                       banner_headline=banner_headline, banner_subline=banner_subline, template=template,
-                      allow_past=allow_past, renderer=app.renderer)
+                      allow_past=allow_past, images=images, renderer=app.renderer)
     _show_change(change, t("msg.post_added", id=change.post.id))
 
 
@@ -71,17 +73,20 @@ def show_command(app: App, post_id: int, as_json: bool) -> None:
 @click.option("--banner-headline", metavar="TEXT", help="help.banner_headline")
 @click.option("--banner-subline", metavar="TEXT", help="help.banner_subline")
 @click.option("--template", metavar="NAME", help="help.template")
+@image_option
+@click.option("--no-images", is_flag=True, help="photo.help_no_images")
 @click.option("--keep-approval", is_flag=True, help="help.keep_approval")
 @click.option("--allow-past", is_flag=True, help="help.allow_past")
 @pass_app
 def edit_command(app: App, post_id: int, title: str | None, body: str | None, body_file: str | None,
                  at: str | None, channels: str | None, banner_headline: str | None, banner_subline: str | None,
-                 template: str | None, keep_approval: bool, allow_past: bool) -> None:
+                 template: str | None, images: tuple[str, ...], no_images: bool, keep_approval: bool,
+                 allow_past: bool) -> None:
     body = body_text(body, body_file)
     change = edit_post(app.database(), post_id, known_channels=app.config.channel_names, title=title, body=body,
                        at=at, channels=split_list(channels), banner_headline=banner_headline,
                        banner_subline=banner_subline, template=template, keep_approval=keep_approval,
-                       allow_past=allow_past, renderer=app.renderer)
+                       allow_past=allow_past, images=image_list(images, no_images), renderer=app.renderer)
     _show_change(change, t("msg.post_edited", id=post_id, fields=", ".join(change.changed),
                            status=t(f"status.{change.post.status}")))
 

@@ -190,9 +190,16 @@ class ChannelHealth:
 
 @dataclass(frozen=True)
 class Banner:
-    name: str  # "banner-facebook.png"
+    """An image file that goes out with a post: a banner, or one of its photos."""
+
+    name: str  # "banner-facebook.png", "photo-01-facebook.jpg"
     path: Path
     sha256: str
+
+    @property
+    def mime(self) -> str:
+        return {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".pdf": "application/pdf"}.get(
+            self.path.suffix.lower(), "application/octet-stream")
 
 
 @dataclass(frozen=True)
@@ -212,7 +219,14 @@ class Outgoing:
     # database, so two loa installations (or a fresh one) publishing to one site never take each other's posts.
     slug: str
     banners: tuple[Banner, ...] = ()
+    # the post's own photos, scaled for this channel's kind (``photo-01-facebook.jpg``), in the post's order
+    photos: tuple[Banner, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def images(self) -> tuple[Banner, ...]:
+        """Every image the post carries on this channel: its banner(s) first, then its photos."""
+        return self.banners + self.photos
 
 
 class Publisher(ABC):

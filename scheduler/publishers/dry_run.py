@@ -37,6 +37,7 @@ class DryRunPublisher(Publisher):
             "slug": outgoing.slug, "title": outgoing.title, "text": outgoing.text,
             "publish_at": outgoing.publish_at.isoformat(),
             "images": [{"name": b.name, "size": b.path.stat().st_size, "sha256": b.sha256} for b in outgoing.banners],
+            "photos": [{"name": p.name, "size": p.path.stat().st_size, "sha256": p.sha256} for p in outgoing.photos],
         }
 
     def _record(self, outgoing: Outgoing) -> Path | None:

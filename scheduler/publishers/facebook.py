@@ -130,15 +130,16 @@ class FacebookPublisher(Publisher):
         # a photo post: the photo's id and the Page post's (its figures are read there)
         detail: dict[str, Any] | None = None
         try:
-            if len(outgoing.banners) == 1:  # a photo post: the banner's bytes, the text as caption
-                banner = outgoing.banners[0]
+            images = outgoing.images  # the banner first, then the post's photos
+            if len(images) == 1:  # a photo post: the image's bytes, the text as caption
+                image = images[0]
                 created = self._call("POST", f"{page}/photos", data={"caption": outgoing.text, "published": "true"},
-                                     files={"source": (banner.path.name, banner.path.read_bytes(), "image/png")})
+                                     files={"source": (image.path.name, image.path.read_bytes(), image.mime)})
                 post_id = created.get("post_id") or created["id"]
                 detail = {"photo_id": str(created["id"]), "post_id": str(post_id)}
             else:
                 data = {"message": outgoing.text}
-                if outgoing.banners:  # several photos: uploaded unpublished, then one feed post attaches them all
+                if images:  # several images: uploaded unpublished, then one feed post attaches them all
                     data.update(self._unpublished_photos(outgoing))
                 post_id = self._call("POST", f"{page}/feed", data=data)["id"]
         except (Duplicate, TransientError) as exc:
@@ -175,12 +176,13 @@ class FacebookPublisher(Publisher):
             raise
 
     def _unpublished_photos(self, outgoing: Outgoing) -> dict[str, str]:
-        """Upload the banners unpublished: nobody sees them, so a lost answer here is not a post gone out."""
+        """Upload the images unpublished: nobody sees them, so a lost answer here is not a post gone out (a retry
+        uploads them again; an unused unpublished photo is never shown)."""
         attached = {}
-        for index, banner in enumerate(outgoing.banners):
+        for index, image in enumerate(outgoing.images):
             try:
                 photo = self._call("POST", f"{self.settings.page_id}/photos", data={"published": "false"},
-                                   files={"source": (banner.path.name, banner.path.read_bytes(), "image/png")})
+                                   files={"source": (image.path.name, image.path.read_bytes(), image.mime)})
             except TransientError as exc:
                 exc.ambiguous = False
                 raise

@@ -26,7 +26,7 @@ from posts.files import clean_stale_temporaries, copy_atomically, holds, write_a
 from posts.render.text import ngay, text_as_html, thu
 from posts.times import zone
 
-from . import LOCAL_CHANNEL, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher, folder_problem, \
+from . import LOCAL_CHANNEL, Banner, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher, folder_problem, \
     target_unavailable
 
 MANIFEST = "loa-site.json"
@@ -115,15 +115,11 @@ class StaticSitePublisher(Publisher):
 
     def _publish(self, outgoing: Outgoing, slug: str) -> Published:
         local = outgoing.publish_at.astimezone(zone(outgoing.timezone))
-        banner = None
-        if outgoing.banners:  # chosen for this channel (its kind's size) by load_outgoing
-            chosen = outgoing.banners[0]
-            banner = f"media/{chosen.sha256}{chosen.path.suffix}"
-            target = self.folder / banner
-            if not holds(target, chosen.sha256):  # a file cut short earlier has the name, not the bytes
-                copy_atomically(chosen.path, target, make_parents=True)
+        # the banner chosen for this channel (its kind's size) by load_outgoing, and the photos scaled for it
+        banner = self._copy(outgoing.banners[0]) if outgoing.banners else None
+        photos = [self._copy(photo) for photo in outgoing.photos]
         page = f"posts/{slug}.html"
-        entry = {"slug": slug, "title": outgoing.title, "page": page, "banner": banner,
+        entry = {"slug": slug, "title": outgoing.title, "page": page, "banner": banner, "photos": photos,
                  "campaign_name": outgoing.campaign_name,
                  "date_label": f"{thu(local)}, {ngay(local)}",
                  "summary": _summary(outgoing.text, is_html=self.text_is_html),
@@ -135,6 +131,14 @@ class StaticSitePublisher(Publisher):
             manifest[slug] = entry
             self._rebuild(manifest)
         return Published(remote_id=slug, permalink=self._link(page))
+
+    def _copy(self, image: Banner) -> str:
+        """``image`` in the site's media folder, named by its content; its path relative to the site."""
+        relative = f"media/{image.sha256}{image.path.suffix}"
+        target = self.folder / relative
+        if not holds(target, image.sha256):  # a file cut short earlier has the name, not the bytes
+            copy_atomically(image.path, target, make_parents=True)
+        return relative
 
     def _rebuild(self, manifest: dict[str, Any]) -> None:
         posts = sorted(manifest.values(), key=lambda p: (p["published_at"], p["slug"]), reverse=True)

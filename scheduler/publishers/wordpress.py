@@ -100,12 +100,14 @@ class WordPressPublisher(Publisher):
         existing = self.find_existing(outgoing)
         if existing is not None:
             return existing
-        body: dict[str, Any] = {"title": html.escape(outgoing.title, quote=False), "content": self._content(outgoing),
-                                "status": "publish", "slug": outgoing.slug}
-        banner = outgoing.banners[0] if outgoing.banners else None  # chosen for this channel by load_outgoing
+        body: dict[str, Any] = {"title": html.escape(outgoing.title, quote=False), "status": "publish",
+                                "slug": outgoing.slug}
+        # the banner chosen for this channel by load_outgoing, else the first photo, is the featured image
+        featured = (outgoing.banners or outgoing.photos or (None,))[0]
         try:  # an image or a term that may have been made is no post: the retry finds them again by name
-            if banner is not None:
-                body["featured_media"] = self._media(banner, outgoing.title)
+            body["content"] = self._content(outgoing)
+            if featured is not None:
+                body["featured_media"] = self._media(featured, outgoing.title)
             if self.settings.category:
                 body["categories"] = [self._term("categories", self.settings.category)]
             if self.settings.tags:
@@ -146,12 +148,19 @@ class WordPressPublisher(Publisher):
 
     def _content(self, outgoing: Outgoing) -> str:
         """The post's HTML: a portal-kind render is loa's own escaped HTML; any other kind is plain text, escaped
-        into paragraphs (an administrator's posts are not filtered by WordPress: no script gets through us)."""
+        into paragraphs (an administrator's posts are not filtered by WordPress: no script gets through us). Then
+        every photo of the post as a figure, uploaded first (once: found again by its name on a retry or in
+        another post). A correction calls this too, so its photos follow the same path."""
         from posts.render.text import text_as_html
 
-        if self.text_is_html:
-            return outgoing.text
-        return str(text_as_html(outgoing.text))
+        text = outgoing.text if self.text_is_html else str(text_as_html(outgoing.text))
+        return text + "".join(self._figure(photo, outgoing.title) for photo in outgoing.photos)
+
+    def _figure(self, photo: Banner, alt: str) -> str:
+        media = self._upload(photo, alt)
+        source = html.escape(str(media.get("source_url") or ""), quote=True)
+        return (f'\n<figure class="wp-block-image loa-photo"><img src="{source}" alt="{html.escape(alt, quote=True)}"'
+                f' class="wp-image-{int(media["id"])}"/></figure>')
 
     def _found_after(self, outgoing: Outgoing, error: TransientError) -> Published:
         """After a create whose answer was lost: the post if the site shows it, else the ambiguous error again.
@@ -167,15 +176,19 @@ class WordPressPublisher(Publisher):
         raise error
 
     def _media(self, banner: Banner, title: str) -> int:
-        slug = f"loa-{banner.sha256[:20]}"  # WordPress names the attachment after the file: found again on retry
+        return int(self._upload(banner, title)["id"])
+
+    def _upload(self, image: Banner, title: str) -> dict[str, Any]:
+        """The media item holding ``image``: found by its name (from its sha256), else uploaded under it."""
+        slug = f"loa-{image.sha256[:20]}"  # WordPress names the attachment after the file: found again on retry
         found = self._call("GET", "/wp/v2/media", params={"slug": slug})
         if found:
-            return int(found[0]["id"])
-        created = self._call("POST", "/wp/v2/media", params={"alt_text": title, "title": title},
-                             data=banner.path.read_bytes(),
-                             headers={"Content-Type": "image/png" if banner.path.suffix == ".png" else "application/pdf",
-                                      "Content-Disposition": f'attachment; filename="{slug}{banner.path.suffix}"'})
-        return int(created["id"])
+            return found[0]
+        # the slug given outright: WordPress would otherwise derive it from the title, and the lookup above miss it
+        return self._call("POST", "/wp/v2/media", params={"alt_text": title, "title": title, "slug": slug},
+                          data=image.path.read_bytes(),
+                          headers={"Content-Type": image.mime,
+                                   "Content-Disposition": f'attachment; filename="{slug}{image.path.suffix}"'})
 
     def _term(self, taxonomy: str, name: str) -> int:
         found = self._call("GET", f"/wp/v2/{taxonomy}", params={"search": name, "per_page": 100})

@@ -130,6 +130,7 @@ class Photo:
     caption: str
     published: bool
     post_id: str | None = None
+    data: bytes = field(default=b"", repr=False)  # the bytes received: tests open them with Pillow
 
 
 @dataclass
@@ -452,7 +453,7 @@ class GraphDouble:
             raise image_error()
         published, scheduled = self._schedule(params)
         photo = Photo(str(200000000000000 + next(self._ids)), hashlib.sha256(source).hexdigest(), len(source),
-                      params.get("caption", ""), published)
+                      params.get("caption", ""), published, data=source)
         self.photos[photo.id] = photo
         if published:
             return {"id": photo.id, "post_id": self._new_post(photo.caption, None, [photo], True, None).id}
