@@ -25,8 +25,11 @@ from .models import Campaign, Post
 from .times import localize, zone
 
 
-def export_campaign(session: Session, slug: str) -> str:
-    """The campaign file's text (TOML, UTF-8, multi-line bodies as multi-line strings)."""
+def export_campaign(session: Session, slug: str, *, media_dir: Path | None = None, folder: Path | None = None) -> str:
+    """The campaign file's text (TOML, UTF-8, multi-line bodies as multi-line strings).
+
+    Photos are named by their kept copies in ``media_dir``: relative to ``folder`` (where the file is written), so
+    the export and the media folder can move together, or absolute without one (standard output)."""
     campaign = get_campaign(session, slug, where="SLUG")
     posts = list(session.scalars(select(Post).where(Post.campaign_id == campaign.id, Post.status != "cancelled")
                                  .order_by(Post.seq, Post.id)))
@@ -35,6 +38,8 @@ def export_campaign(session: Session, slug: str) -> str:
     for post in posts:
         # one [[posts]] table each, as officers write them (tomli-w would put short ones inline, on one line)
         table = _post_table(post, campaign, _key(post, keys))
+        if post.images and media_dir is not None:
+            table["images"] = [_photo_path(media_dir / image["media_path"], folder) for image in post.images]
         banner = table.pop("banner", None)
         parts.append("[[posts]]\n" + tomli_w.dumps(table, multiline_strings=True))
         if banner:
@@ -82,6 +87,12 @@ def _post_table(post: Post, campaign: Campaign, key: str) -> dict[str, Any]:
     if post.banner:
         table["banner"] = dict(post.banner)
     return table
+
+
+def _photo_path(path: Path, folder: Path | None) -> str:
+    if folder is None:
+        return str(path.resolve())
+    return os.path.relpath(path.resolve(), folder.resolve())
 
 
 def write_export(path: Path, text: str) -> None:

@@ -108,7 +108,8 @@ def diff_command(app: App, file: Path, start: str | None, pace: float | None, pr
 @pass_app
 def export_command(app: App, slug: str, out: Path | None) -> None:
     with app.database().session() as session:
-        text = export_campaign(session, slug)
+        media = Path(app.config.path_of(app.config.document.render.media))
+        text = export_campaign(session, slug, media_dir=media, folder=out.parent if out is not None else None)
     if out is None:
         click.echo(text, nl=False)
         return
