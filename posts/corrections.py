@@ -26,7 +26,7 @@ from .i18n import t
 from .lookup import get_post
 from .models import Delivery, Post, utcnow
 from .outreach import record, record_rendered
-from .queue import _banner, _photos, _text
+from .queue import _photos, change_content
 
 if TYPE_CHECKING:
     from .render.artefacts import Renderer
@@ -106,19 +106,8 @@ def correct_post(db: Database, post_id: int, *, can: Capability, title: str | No
             raise UserError(t("fix.not_published", id=post.id), where="ID")
         _refuse_incapable(live, "update", can)
         request = FixRequest(post=post, channels=live)
-        if title is not None and (value := _text(title, where="--title")) != post.title:
-            post.title = value
-            request.changed.append("title")
-        if body is not None and (value := _text(body, where="--body")) != post.body:
-            post.body = value
-            request.changed.append("body")
-        banner = _banner(post.banner, banner_headline, banner_subline)
-        if banner != post.banner:
-            post.banner = banner
-            request.changed.append("banner")
-        if photos is not None and [p["sha256"] for p in photos] != [p["sha256"] for p in post.images or []]:
-            post.images = photos or None
-            request.changed.append("images")
+        request.changed = change_content(post, title=title, body=body, banner_headline=banner_headline,
+                                         banner_subline=banner_subline, photos=photos)
         if not request.changed:
             raise UserError(t("err.nothing_to_change"), where="ID")
         post.status = "draft"  # a correction is approved like any post before it goes out

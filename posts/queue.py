@@ -128,6 +128,31 @@ def _banner(current: dict[str, Any] | None, headline: str | None, subline: str |
     return banner
 
 
+def change_content(post: Post, *, title: str | None = None, body: str | None = None, template: str | None = None,
+                   banner_headline: str | None = None, banner_subline: str | None = None,
+                   photos: list[dict[str, Any]] | None = None) -> list[str]:
+    """Set what a person changed of a post's content (None: unchanged; photos [] removes them); the fields that
+    changed. Shared by ``post edit`` and ``post correct``, so both read and check the same way."""
+    changed = []
+    if title is not None and (value := _text(title, where="--title")) != post.title:
+        post.title = value
+        changed.append("title")
+    if body is not None and (value := _text(body, where="--body")) != post.body:
+        post.body = value
+        changed.append("body")
+    if template is not None and (template or None) != post.template:
+        post.template = template or None
+        changed.append("template")
+    banner = _banner(post.banner, banner_headline, banner_subline)
+    if banner != post.banner:
+        post.banner = banner
+        changed.append("banner")
+    if photos is not None and [p["sha256"] for p in photos] != [p["sha256"] for p in post.images or []]:
+        post.images = photos or None
+        changed.append("images")
+    return changed
+
+
 def _editable(post: Post, *, where: str = "ID") -> None:
     if post.status == "cancelled":
         raise UserError(t("err.post_cancelled", id=post.id), where=where)
@@ -153,22 +178,8 @@ def edit_post(db: Database, post_id: int, *, known_channels: Sequence[str], titl
         post = get_post(session, post_id)
         _editable(post)
         change = PostChange(post=post)
-        if title is not None and (value := _text(title, where="--title")) != post.title:
-            post.title = value
-            change.changed.append("title")
-        if body is not None and (value := _text(body, where="--body")) != post.body:
-            post.body = value
-            change.changed.append("body")
-        if template is not None and (template or None) != post.template:
-            post.template = template or None
-            change.changed.append("template")
-        banner = _banner(post.banner, banner_headline, banner_subline)
-        if banner != post.banner:
-            post.banner = banner
-            change.changed.append("banner")
-        if photos is not None and [p["sha256"] for p in photos] != [p["sha256"] for p in post.images or []]:
-            post.images = photos or None
-            change.changed.append("images")
+        change.changed = change_content(post, title=title, body=body, template=template,
+                                        banner_headline=banner_headline, banner_subline=banner_subline, photos=photos)
         if at is not None:
             moment = _moment(post.campaign, at, where="--at", allow_past=allow_past, now=now,
                              warnings=change.warnings)

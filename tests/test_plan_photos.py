@@ -11,12 +11,18 @@ def _shas(project, post_id: int) -> list[str]:
     return [image["sha256"] for image in stored_images(project, post_id)]
 
 
-def test_a_photo_the_file_changes_is_shown_by_diff_without_keeping_it_then_applied(project):
+def _one_post(project, images: list[str], *import_args: str):
+    """A campaign of one post with ``images`` (a phone JPEG a.jpg and a PNG b.png exist): its file and post id."""
     phone_photo(project.root / "a.jpg")
     png_photo(project.root / "b.png")
-    path = import_with(project, "c.toml", ["a.jpg"])
-    project.ok("campaign", "import", str(path), "--approve")
+    path = import_with(project, "c.toml", images)
+    project.ok("campaign", "import", str(path), *import_args)
     (post_id,) = [row[0] for row in project.sql("SELECT id FROM posts")]
+    return path, post_id
+
+
+def test_a_photo_the_file_changes_is_shown_by_diff_without_keeping_it_then_applied(project):
+    path, post_id = _one_post(project, ["a.jpg"], "--approve")
     before, kept = _shas(project, post_id), media_files(project)
 
     import_with(project, "c.toml", ["b.png"])
@@ -32,11 +38,7 @@ def test_a_photo_the_file_changes_is_shown_by_diff_without_keeping_it_then_appli
 
 
 def test_photos_the_officer_changed_are_kept_by_a_reimport_of_the_same_file(project):
-    phone_photo(project.root / "a.jpg")
-    png_photo(project.root / "b.png")
-    path = import_with(project, "c.toml", ["a.jpg"])
-    project.ok("campaign", "import", str(path))
-    (post_id,) = [row[0] for row in project.sql("SELECT id FROM posts")]
+    path, post_id = _one_post(project, ["a.jpg"])
     project.ok("post", "edit", str(post_id), "--image", str(project.root / "b.png"))
     mine = _shas(project, post_id)
     result = project.ok("campaign", "import", str(path), "--replace", "--json")
@@ -44,11 +46,7 @@ def test_photos_the_officer_changed_are_kept_by_a_reimport_of_the_same_file(proj
 
 
 def test_an_export_names_the_photos_and_imports_to_the_same_ones(project, tmp_path):
-    phone_photo(project.root / "a.jpg")
-    png_photo(project.root / "b.png")
-    path = import_with(project, "c.toml", ["a.jpg", "b.png"])
-    project.ok("campaign", "import", str(path))
-    (post_id,) = [row[0] for row in project.sql("SELECT id FROM posts")]
+    path, post_id = _one_post(project, ["a.jpg", "b.png"])
     exported = project.root / "out" / "export.toml"
     exported.parent.mkdir()
     project.ok("campaign", "export", "tuan-le", "-o", str(exported))
@@ -67,11 +65,7 @@ def test_an_export_names_the_photos_and_imports_to_the_same_ones(project, tmp_pa
 
 
 def test_a_correction_can_replace_the_photos_and_waits_for_approval(project):
-    phone_photo(project.root / "a.jpg")
-    png_photo(project.root / "b.png")
-    path = import_with(project, "c.toml", ["a.jpg"])
-    project.ok("campaign", "import", str(path), "--approve")
-    (post_id,) = [row[0] for row in project.sql("SELECT id FROM posts")]
+    path, post_id = _one_post(project, ["a.jpg"], "--approve")
     project.ok("publish", str(post_id))
     project.ok("post", "correct", str(post_id), "--image", str(project.root / "b.png"))
     post = project.json("post", "show", str(post_id))
