@@ -150,7 +150,10 @@ def print_post(p: dict[str, Any]) -> None:
                       d["last_error"] or "–")
     for d in p.get("changes") or []:  # corrections and take-downs, under the publication they change
         action = d["action"]
-        table.add_row(f"{d['channel']} · {t(f'fix.action_{action}')}", status_text(d["status"]),
+        # "published" means carried out: say what was done, not "published"
+        state = Text(t(f"fix.done_{action}"), style=STATUS_STYLES.get("published", "")) \
+            if d["status"] == "published" else status_text(d["status"])
+        table.add_row(f"{d['channel']} · {t(f'fix.action_{action}')}", state,
                       str(d["attempts"]), d["permalink"] or "–", d["last_error"] or "–")
     console.print(table)
     console.print(Text(t("col.body"), style="bold"))

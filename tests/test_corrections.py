@@ -75,13 +75,16 @@ def test_a_correction_waits_for_approval_then_rewrites_the_page_in_place(publish
 
 def test_post_show_lists_corrections_in_words(published):
     project, ids = published
-    project.ok("post", "correct", str(ids[0]), "--body", "Số liệu đúng.")
+    said = project.ok("--lang", "vi", "post", "correct", str(ids[0]), "--body", "Số liệu đúng.").stdout
+    assert "(nội dung)" in said and "body" not in said  # the fields in the officer's language
     project.ok("post", "approve", str(ids[0]))
     project.ok("publish", str(ids[0]))
     shown = project.ok("post", "show", str(ids[0])).stdout
     assert "portal · correction" in shown and "corrected · portal" in shown and "correction requested" in shown
-    vietnamese = project.ok("--lang", "vi", "post", "show", str(ids[0])).stdout
+    vietnamese = project.run("--lang", "vi", "post", "show", str(ids[0]), env={"COLUMNS": "200"}).stdout
     assert "đính chính" in vietnamese and "đã đính chính" in vietnamese
+    row = vietnamese.split("portal · đính chính", 1)[1].splitlines()[0]
+    assert "đã đính chính" in row and "đã đăng" not in row  # carried out, not "published"
 
 
 def test_a_second_correction_resets_the_same_row(published):

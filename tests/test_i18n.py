@@ -87,6 +87,7 @@ def _dynamic_values() -> dict[str, set[str]]:
         # corrections and take-downs: the delivery actions besides "publish"
         "fix.cannot_": {"update", "delete"},
         "fix.sent_": {"update", "delete"},
+        "fix.done_": {"update", "delete"},
         "fix.action_": {"update", "delete"},
     }
 

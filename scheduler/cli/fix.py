@@ -34,7 +34,7 @@ def correct_command(app: App, post_id: int, title: str | None, body: str | None,
                            body=body_text(body, body_file), banner_headline=banner_headline,
                            banner_subline=banner_subline, images=image_list(images, no_images),
                            renderer=app.renderer)
-    click.echo(t("fix.corrected", id=post_id, fields=", ".join(request.changed),
+    click.echo(t("fix.corrected", id=post_id, fields=", ".join(t(f"merge.field_{f}") for f in request.changed),
                  channels=", ".join(request.channels)))
 
 
