@@ -110,6 +110,14 @@ class Post(Base):
     imported: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # Photos besides or instead of the banner: [{"name", "media_path", "sha256", "size", "width", "height", ...}]
     images: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # Who: account names (the workspace's users; on the command line, ``--by`` or the login name). Names, not
+    # foreign keys: the history must outlive a removed account.
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    edited_by: Mapped[str | None] = mapped_column(String(100))  # the last person who changed its content
+    approved_by: Mapped[str | None] = mapped_column(String(100))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # An approver's note when sending the post back to draft ("sửa lại đoạn 2"), shown until the next edit.
+    review_comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -248,3 +256,51 @@ class Daemon(Base):
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     heartbeat_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     stopped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+USER_ROLES = ("editor", "approver", "admin")
+
+
+class User(Base):
+    """An account of the browser workspace. Editors write; approvers also approve, correct and take down; admins
+    also manage accounts. The password is stored only as an argon2id hash."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebSession(Base):
+    """A signed-in browser. The cookie carries a random token; only its sha256 is stored (``id``), so a copy of the
+    database signs nobody in. Logging out deletes the row."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class LoginAttempt(Base):
+    """Sign-in attempts per account name and address: too many failures in a window and the next are refused."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index(None, "name", "address", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(String(100))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ok: Mapped[bool] = mapped_column(Boolean)
