@@ -195,8 +195,19 @@ class DaemonSection(_Section):
     approval_warning_hours: Annotated[float, Field(ge=0, le=WEEK // 3600 * 4)] = 24
 
 
+class WebSection(_Section):
+    """``loa web``: the browser workspace."""
+
+    host: str = "127.0.0.1"  # only this machine by default; a department server puts a reverse proxy in front
+    port: Annotated[int, Field(ge=1, le=65535)] = 8080
+    base_url: SiteUrl | None = None  # the address people use (https://… makes the session cookie Secure)
+    secret_key_file: str = "var/web-secret.key"  # created 0600 on first start, relative to this file
+    approver_must_differ: bool = False  # true: nobody approves a post they wrote or last changed
+
+
 class ConfigDocument(_Section):
     database: DatabaseSection = DatabaseSection()
+    web: WebSection = WebSection()
     daemon: DaemonSection = DaemonSection()
     render: RenderSection = RenderSection()
     defaults: DefaultsSection = DefaultsSection()
