@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import os
 import tomllib
+from contextvars import ContextVar
 from functools import cache
 from importlib import resources
 
 DEFAULT_LANGUAGE = "vi"
 _language: str | None = None
+# one web request's language (``loa web`` serves several people at once, each in their own language)
+request_language: ContextVar[str | None] = ContextVar("request_language", default=None)
 
 
 def available_languages() -> list[str]:
@@ -46,7 +49,7 @@ def set_language(language: str | None) -> None:
 
 
 def current_language() -> str:
-    language = _language or os.environ.get("LOA_LANG") or DEFAULT_LANGUAGE
+    language = request_language.get() or _language or os.environ.get("LOA_LANG") or DEFAULT_LANGUAGE
     # An unknown LOA_LANG falls back instead of failing: the environment is not an argument the user just typed.
     return language if language in available_languages() else DEFAULT_LANGUAGE
 

@@ -318,3 +318,37 @@ def two_facebook_posts(project: Project) -> list[int]:
     ids = [p["id"] for p in project.json("queue")["posts"]]
     project.ok("post", "edit", str(ids[0]), "--banner-headline", "Đọc sách mỗi ngày", "--keep-approval")
     return ids
+
+
+@pytest.fixture(scope="session")
+def web_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An initialised project with one account per role, made once (argon2 hashing is slow on purpose)."""
+    from posts.accounts import add_user
+    from posts.db import open_database
+    from support.web import ACCOUNTS, PASSWORDS
+
+    root = tmp_path_factory.mktemp("web-template")
+    result = CliRunner().invoke(cli, ["--config", str(root / "config.toml"), "init"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    database = open_database(f"sqlite:///{root / 'var' / 'loa.db'}")
+    try:
+        for name, role in ACCOUNTS.items():
+            add_user(database, name, role=role, password=PASSWORDS[name])
+    finally:
+        database.dispose()
+    return root
+
+
+@pytest.fixture
+def web(bare: Project, web_template: Path):
+    """The workspace on a fresh project with accounts bien-tap (editor), lanh-dao (approver), quan-tri (admin):
+    a ``support.web.Web`` (``.project``, ``.app``, ``.client``, ``.login(name)`` → CSRF token)."""
+    import shutil
+
+    from scheduler.config import load_config
+    from scheduler.web import create_app
+    from support.web import Web
+
+    shutil.copytree(web_template, bare.root, dirs_exist_ok=True)
+    app = create_app(load_config(bare.config), testing=True)
+    return Web(bare, app, app.test_client())

@@ -24,7 +24,9 @@ def test_wheel_contains_the_data_files(tmp_path):
                      "assets/fonts/BeVietnamPro-ExtraBold.ttf", "assets/fonts/OFL.txt", "assets/channel_kinds.toml",
                      "assets/themes/khuyen-hoc/theme.toml", "assets/themes/hanh-chinh/theme.toml",
                      "assets/themes/khoa-hoc/theme.toml", "assets/templates/portal/article.html.j2",
-                     "assets/templates/facebook/post.txt.j2"):
+                     "assets/templates/facebook/post.txt.j2", "assets/web/templates/base.html",
+                     "assets/web/static/loa.css", "assets/web/static/htmx.min.js", "assets/web/static/htmx.LICENSE",
+                     "scheduler/web/__init__.py"):
         assert required in names, required
     assert template == (ROOT / "config.toml").read_text(encoding="utf-8")  # the file itself, not a symlink
     assert not any(name.startswith(("tests/", "bench/")) for name in names)

@@ -102,6 +102,19 @@ LoaGroup.group_class = LoaGroup
 opened_database: str | None = None  # the database this invocation uses, shown masked in a database error
 
 
+def build_renderer(config: Config) -> Renderer:
+    """The renderer of this config's channels, themes and templates (the CLI's and the workspace's)."""
+    from posts.render.artefacts import RenderSettings, Renderer
+
+    render = config.document.render
+    organization = config.document.organization.model_dump()
+    return Renderer(RenderSettings(
+        kinds={name: channel.channel_kind() for name, channel in config.channels.items()},
+        media_dir=config.path_of(render.media), organization=organization, theme=render.theme,
+        themes_dir=config.path_of(render.themes), templates_dir=config.path_of(render.templates),
+        after=config.after, max_image_bytes=round(render.max_image_mb * 1024 * 1024)))
+
+
 class App:
     """The objects a command needs, made on first use: commands that need no database open none."""
 
@@ -119,15 +132,7 @@ class App:
 
     @cached_property
     def renderer(self) -> Renderer:
-        from posts.render.artefacts import RenderSettings, Renderer
-
-        config, render = self.config, self.config.document.render
-        organization = self.config.document.organization.model_dump()
-        return Renderer(RenderSettings(
-            kinds={name: channel.channel_kind() for name, channel in config.channels.items()},
-            media_dir=config.path_of(render.media), organization=organization, theme=render.theme,
-            themes_dir=config.path_of(render.themes), templates_dir=config.path_of(render.templates),
-            after=config.after, max_image_bytes=round(render.max_image_mb * 1024 * 1024)))
+        return build_renderer(self.config)
 
     def database(self, *, create: bool = False) -> Database:
         if self._database is None:

@@ -1,0 +1,53 @@
+"""What every page's layout needs: ``t()``, the signed-in user, the CSRF token, the language, and the "needs
+attention" panel, built from ``scheduler.status`` (the same list as ``loa status``)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g, request, url_for
+
+from posts.i18n import available_languages, current_language, t
+
+from . import workspace
+from .auth import csrf_token, current_user
+
+# the words on an item's button, by its status (the action itself is on the post's page)
+ACTIONS = {"draft": "web.action_approve", "failed": "web.action_retry", "missed": "web.action_reschedule",
+           "unknown": "web.action_check", "waiting": "web.action_open", "stuck": "web.action_open"}
+
+
+def attention() -> dict[str, Any]:
+    """The ``loa status`` attention list for the panel, computed once per request and only when a page shows it."""
+    if "attention" not in g:
+        from scheduler.status import daemon_status
+
+        ws = workspace()
+        report = daemon_status(ws.database, ws.config)
+        items = []
+        for item in report["attention"]["items"]:
+            if item["post"] is not None:
+                link = f"/posts/{item['post']}"
+                action = t(ACTIONS.get(item["status"], "web.action_open"))
+            elif item["status"] == "paused":
+                link, action = "/channels", t("web.action_channels")
+            else:  # no daemon running: nothing a browser can start
+                link, action = None, None
+            items.append({**item, "link": link, "action": action, "status_text": t(f"status.{item['status']}")})
+        g.attention = {"total": report["attention"]["total"], "items": items, "daemon": report["daemon"]}
+    return g.attention
+
+
+def language_link(language: str) -> str:
+    args = {**request.args, "lang": language}
+    return url_for(request.endpoint or "home.week", **(request.view_args or {}), **args)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(t=t, attention=attention, csrf_token=csrf_token, language_link=language_link,
+                                 available_languages=available_languages)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def common() -> dict[str, Any]:
+        return {"current_user": current_user(), "lang": current_language()}

@@ -1,0 +1,52 @@
+"""The workspace's skeleton: sign in, the home page with this week's posts, the needs-attention panel, languages."""
+from __future__ import annotations
+
+import datetime as dt
+
+from support.web import csrf, login
+
+
+def test_signing_in_shows_the_week_with_the_user_and_the_attention_panel(web):
+    assert web.client.get("/").status_code == 302
+    web.login("bien-tap")
+    page = web.client.get("/").get_data(as_text=True)
+    assert "bien-tap" in page and 'id="attention"' in page and "htmx.min.js" in page
+
+
+def test_vietnamese_by_default_english_on_request(web, monkeypatch):
+    monkeypatch.delenv("LOA_LANG")
+    login(web.client, "lanh-dao")
+    assert "Tuần này" in web.client.get("/").get_data(as_text=True)
+    assert "This week" in web.client.get("/?lang=en").get_data(as_text=True)
+    assert "This week" in web.client.get("/").get_data(as_text=True)  # the choice is kept (a cookie)
+    assert "Đăng nhập" in web.app.test_client().get("/login").get_data(as_text=True)
+
+
+def test_this_weeks_posts_are_listed_and_a_draft_due_needs_attention(web):
+    today = dt.date.today()
+    web.project.write("c.toml", f"""
+        [campaign]
+        slug = "tuan-nay"
+        name = "Tuần này"
+        start = {today.isoformat()}
+        end = {today.isoformat()}
+        channels = ["portal"]
+
+        [[posts]]
+        day = 1
+        time = "23:59"
+        title = "Bài <b>hôm nay</b>"
+        body = "Nội dung."
+        """)
+    web.project.ok("campaign", "import", "c.toml")
+    web.login("bien-tap")
+    page = web.client.get("/").get_data(as_text=True)
+    assert "Bài &lt;b&gt;hôm nay&lt;/b&gt;" in page and "<b>hôm nay" not in page
+    assert 'href="/posts/1"' in page  # the card and the attention item lead to the post
+
+
+def test_logout_ends_the_session(web):
+    token = web.login("quan-tri")
+    assert web.client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert web.client.get("/").status_code == 302
+    assert csrf(web.client, "/login")
