@@ -96,13 +96,20 @@ def create_app(config: Config, *, testing: bool = False) -> Flask:
 
 
 def _register(app: Flask) -> None:
-    from . import auth, errors, home, layout
+    """Hooks first, then every module of this package with a ``blueprint`` (a page group adds a file, nothing
+    else: no shared list to edit)."""
+    import importlib
+    import pkgutil
+
+    from . import auth, errors, layout
 
     auth.init_app(app)
     layout.init_app(app)
     errors.init_app(app)
-    app.register_blueprint(auth.blueprint)
-    app.register_blueprint(home.blueprint)
+    for module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        blueprint = getattr(importlib.import_module(f"{__name__}.{module.name}"), "blueprint", None)
+        if blueprint is not None:
+            app.register_blueprint(blueprint)
 
 
 def app_from_config_path(path: str | None) -> Flask:
