@@ -225,7 +225,7 @@ def template_failure(project: Project, name: str, source: str | None = None) -> 
 
 from support.servers import pytest_terminal_summary, require_server  # noqa: E402,F401 - the hook lives there
 
-SERVER_FIXTURES = ("wordpress", "postgres")
+SERVER_FIXTURES = ("wordpress", "postgres", "browser")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -352,3 +352,24 @@ def web(bare: Project, web_template: Path):
     shutil.copytree(web_template, bare.root, dirs_exist_ok=True)
     app = create_app(load_config(bare.config), testing=True)
     return Web(bare, app, app.test_client())
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Chromium for the session (tests using it share one xdist worker: group "browser")."""
+    from support.browser import chromium, missing
+
+    require_server(missing())
+    driver = chromium()
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def live_web(web):
+    """``loa web`` serving the ``web`` project as a real process: (web, server). Stopped after the test."""
+    from support.browser import WebServer
+
+    server = WebServer(web.project.config).start()
+    yield web, server
+    server.stop()
