@@ -20,7 +20,7 @@ def test_wheel_contains_the_data_files(tmp_path):
                      "assets/campaigns/hoc-tap-suot-doi-2024.toml", "posts/migrations/env.py",
                      "posts/migrations/script.py.mako", "posts/migrations/versions/0001_initial.py",
                      "posts/migrations/versions/0002_renders.py", "posts/migrations/versions/0003_daemon.py",
-                     "scheduler/cli/__init__.py", "assets/systemd/loa.service",
+                     "scheduler/cli/__init__.py", "assets/systemd/loa.service", "assets/systemd/loa-web.service",
                      "assets/fonts/BeVietnamPro-ExtraBold.ttf", "assets/fonts/OFL.txt", "assets/channel_kinds.toml",
                      "assets/themes/khuyen-hoc/theme.toml", "assets/themes/hanh-chinh/theme.toml",
                      "assets/themes/khoa-hoc/theme.toml", "assets/templates/portal/article.html.j2",
@@ -46,3 +46,15 @@ def test_the_systemd_unit_runs_the_daemon_and_restarts_it_on_failure():
     # systemd must wait longer than loa lets in-flight sends finish, or it kills them mid-send
     assert float(service["TimeoutStopSec"]) > DaemonSection().shutdown_seconds
     assert "secrets.env" in service["EnvironmentFile"] and unit["Install"]["WantedBy"] == "multi-user.target"
+
+
+def test_the_workspace_unit_serves_loa_web_beside_the_daemon():
+    import configparser
+
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.optionxform = str
+    unit.read(ROOT / "assets" / "systemd" / "loa-web.service", encoding="utf-8")
+    service = unit["Service"]
+    assert service["ExecStart"].split()[-1] == "web" and "--config" in service["ExecStart"]
+    assert service["Restart"] == "on-failure" and service["KillSignal"] == "SIGTERM"
+    assert "/var/lib/loa" in service["ReadWritePaths"] and unit["Install"]["WantedBy"] == "multi-user.target"
