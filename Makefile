@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml
 # The main job on the embedded defaults, in a fresh folder each time: var/demo/ gets its own config.toml (from the
 # shipped template: SQLite, local channels, no accounts), queue, site and reports, so a second `make demo` shows a
 # full publication again and never touches a queue of yours. The rehearsal first shows the plan, leaving no trace.
+# Then it serves the workspace on http://127.0.0.1:8080 with a fresh approver account `demo` (its password printed)
+# until Ctrl-C; `make demo NO_SERVE=1` stops after the report (CI and scripts).
 DEMO := var/demo
 DEMO_LOA := $(BIN)/loa --config $(DEMO)/config.toml
 SAMPLE := assets/campaigns/hoc-tap-suot-doi-2024.toml
@@ -30,6 +32,12 @@ demo: $(STAMP)
 	$(DEMO_LOA) report --campaign hoc-tap-suot-doi-2024 --format xlsx
 	$(DEMO_LOA) report --campaign hoc-tap-suot-doi-2024 --format html
 	@echo "Published site: $(CURDIR)/$(DEMO)/var/site/index.html; Facebook dry run: $(CURDIR)/$(DEMO)/var/dry-run/facebook/; reports: $(CURDIR)/$(DEMO)/var/reports/; rehearsal: $(CURDIR)/$(DEMO)/var/rehearsal/"
+ifndef NO_SERVE
+	@PASSWORD=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(12))'); \
+	echo "$$PASSWORD" | $(DEMO_LOA) users add demo --role approver --display-name "Demo" --password-stdin >/dev/null; \
+	echo "Workspace: http://127.0.0.1:8080  account: demo  password: $$PASSWORD  (Ctrl-C stops it)"; \
+	$(DEMO_LOA) web --host 127.0.0.1 --port 8080
+endif
 
 # four test processes on two cores (most tests wait on servers and daemons); each real server's tests share one
 test: $(STAMP)

@@ -63,6 +63,7 @@ def _dynamic_values() -> dict[str, set[str]]:
     from posts.models import DELIVERY_STATUSES, POST_STATUSES
     from posts.tomlfile import _EXPECTED, _TYPE_NAMES
     from scheduler.cli.metrics import COLUMNS as METRIC_COLUMNS
+    from posts.accounts import ROLES
     from scheduler.report.figures import METRICS
 
     return {
@@ -89,6 +90,7 @@ def _dynamic_values() -> dict[str, set[str]]:
         "fix.sent_": {"update", "delete"},
         "fix.done_": {"update", "delete"},
         "fix.action_": {"update", "delete"},
+        "web.role_": set(ROLES),  # the workspace's top bar: the signed-in account's role
     }
 
 
@@ -172,5 +174,38 @@ def test_every_key_the_code_uses_exists_in_every_locale():
     assert set(unresolved) <= set(dynamic), f"f-string keys with unknown values, list them in _dynamic_values: " \
                                            f"{ {p: unresolved[p] for p in set(unresolved) - set(dynamic)} }"
     used = literal | {prefix + value for prefix in unresolved for value in dynamic[prefix]}
+    for language in available_languages():
+        assert sorted(used - set(catalogue(language))) == [], language
+
+
+TEMPLATE_CALL = re.compile(r"""\bt\(\s*(?:(["'])([a-z_]+\.[a-z_0-9]*)\1\s*(\)|,|~|\+)|[^"'\s])""")
+
+
+def _keys_used_by_the_templates() -> tuple[set[str], dict[str, set[str]]]:
+    """t("table.key") in assets/web/templates/**: literal keys, and prefixes joined to a value (t("status." ~ s))."""
+    literal: set[str] = set()
+    prefixes: dict[str, set[str]] = {}
+    for path in (ROOT / "assets" / "web" / "templates").rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        for match in TEMPLATE_CALL.finditer(text):
+            quote, key, after = match.groups()
+            assert quote, f"{path.name}: a key the scan cannot read: {text[match.start():match.start() + 40]!r}"
+            if after in (")", ","):
+                literal.add(key)
+            else:
+                prefixes.setdefault(key, set()).add(path.name)
+    return literal, prefixes
+
+
+def test_every_key_the_web_templates_use_exists_in_every_locale():
+    literal, prefixes = _keys_used_by_the_templates()
+    assert {"web.attention_title", "web.logout", "web.login_submit"} <= literal, "the template scan is broken"
+    dynamic = _dynamic_values()
+    assert set(prefixes) <= set(dynamic), f"template keys with unknown values: {set(prefixes) - set(dynamic)}"
+    used = literal | {prefix + value for prefix in prefixes for value in dynamic[prefix]}
+    from scheduler.web.errors import TITLES
+    from scheduler.web.layout import ACTIONS
+
+    used |= {*TITLES.values(), *ACTIONS.values(), "web.error_other"}
     for language in available_languages():
         assert sorted(used - set(catalogue(language))) == [], language
