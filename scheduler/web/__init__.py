@@ -83,6 +83,7 @@ def create_app(config: Config, *, testing: bool = False) -> Flask:
     static = Path(str(WEB_ASSETS / "static"))
     app = Flask("loa", template_folder=str(templates), static_folder=str(static), static_url_path="/static")
     ws = Workspace(config)
+    ws.database  # noqa: B018 - opened now, not by two threads at once on the first requests
     app.extensions["loa"] = ws
     app.config.update(
         SECRET_KEY=secret_key(config), TESTING=testing,
