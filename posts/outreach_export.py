@@ -25,7 +25,6 @@ COLUMNS = (("id", 8), ("at", 17), ("at_utc", 21), ("kind", 12), ("campaign", 24)
            ("post_id", 8), ("delivery_id", 9), ("title", 50), ("count", 9), ("place", 24), ("remote_id", 24),
            ("permalink", 40), ("error", 40), ("metrics", 30), ("by", 16), ("detail", 60))
 TEXT_COLUMNS = ("kind", "campaign", "channel", "title", "place", "remote_id", "permalink", "error", "metrics", "by")
-HEADER_KEYS = {"by": "review.col_by"}  # columns added with a feature's own catalogue table
 DATE_FORMAT = "dd/mm/yyyy hh:mm"
 
 
@@ -65,7 +64,7 @@ def flat_row(entry: dict[str, Any]) -> list[Any]:
 
 
 def headers() -> list[str]:
-    return [t(HEADER_KEYS.get(key, f"logcmd.col_{key}")) for key, _ in COLUMNS]
+    return [t(f"logcmd.col_{key}") for key, _ in COLUMNS]
 
 
 def export_log(entries: Iterable[dict[str, Any]], fmt: str, target: Path) -> int:

@@ -213,16 +213,16 @@ def _links_table(figures: ReportFigures) -> list[Block]:
     if with_metrics:
         headers += [t("report.col_interactions"), t("report.col_reach")]
         widths = [1.2, 2.4, 2.0, 4.2, 3.4, 1.8, 1.6]
-    if with_approver:  # beside the title, narrowed to make room
-        headers.insert(4, t("review.col_approved_by"))
-        widths = [*widths[:3], widths[3] - 1.2, 2.2, widths[4] - 1.0, *widths[5:]]
+    if with_approver:  # last, the title and the link narrowed to make room
+        headers.append(t("review.col_approved_by"))
+        widths = [*widths[:3], widths[3] - 1.2, widths[4] - 1.0, *widths[5:], 2.2]
     rows: list[list[str | int]] = []
     for n, item in enumerate(figures.links, start=1):
         row: list[str | int] = [n, f"{item.at:%H:%M %d/%m/%Y}", item.channel, item.title, item.permalink or "–"]
-        if with_approver:
-            row.insert(4, item.approved_by or "–")
         if with_metrics:
             row += [cell_value(item.interactions), cell_value(item.metrics.get("reach"))]
+        if with_approver:
+            row.append(item.approved_by or "–")
         rows.append(row)
     note = None
     if figures.published > len(figures.links):
