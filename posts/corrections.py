@@ -111,7 +111,7 @@ def correct_post(db: Database, post_id: int, *, can: Capability, title: str | No
         if not request.changed:
             raise UserError(t("err.nothing_to_change"), where="ID")
         post.status = "draft"  # a correction is approved like any post before it goes out
-        mark_edited(post, by, content=True)
+        mark_edited(post, by, request.changed)
         post.revision += 1
         for channel in live:
             _queue_change(session, post, changes, "update", channel, now)

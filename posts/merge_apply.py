@@ -63,7 +63,7 @@ def _apply_change(session: Session, post: Post, entry: PostPlan, *, source: str,
         _set_channels(post, chosen)
     was = post.status
     post.status = "approved" if approve else "draft"  # changed text needs a new approval, as for any edit
-    mark_edited(post, by, content=True)  # the person who ran the import changed it
+    mark_edited(post, by, fields)  # the person who ran the import changed it
     if approve:
         post.approved_by, post.approved_at = by, now or utcnow()
     post.revision += 1

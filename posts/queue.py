@@ -155,12 +155,14 @@ def change_content(post: Post, *, title: str | None = None, body: str | None = N
     return changed
 
 
-def mark_edited(post: Post, by: str | None, *, content: bool) -> None:
-    """A person changed the post: they are its last editor; a change of its content ends the approver's comment
-    (the outreach log keeps it)."""
-    post.edited_by = by
-    if content:
-        post.review_comment = None
+CONTENT_FIELDS = ("title", "body", "template", "banner", "images")  # what a change of "content" is
+
+
+def mark_edited(post: Post, by: str | None, fields: Sequence[str]) -> None:
+    """After a change of ``fields``: a change of content makes ``by`` the post's last editor and ends the
+    approver's comment (the outreach log keeps it). A new time or other channels alone do neither."""
+    if any(name in CONTENT_FIELDS for name in fields):
+        post.edited_by, post.review_comment = by, None
 
 
 def _editable(post: Post, *, where: str = "ID") -> None:
@@ -191,7 +193,6 @@ def edit_post(db: Database, post_id: int, *, known_channels: Sequence[str], titl
         change = PostChange(post=post)
         change.changed = change_content(post, title=title, body=body, template=template,
                                         banner_headline=banner_headline, banner_subline=banner_subline, photos=photos)
-        content = bool(change.changed)
         if at is not None:
             moment = _moment(post.campaign, at, where="--at", allow_past=allow_past, now=now,
                              warnings=change.warnings)
@@ -207,7 +208,7 @@ def edit_post(db: Database, post_id: int, *, known_channels: Sequence[str], titl
         approval_reset = post.status == "approved" and not keep_approval
         if approval_reset:
             post.status = "draft"
-        mark_edited(post, by, content=content)
+        mark_edited(post, by, change.changed)
         post.revision += 1
         session.flush()
         rows = renderer.store(session, post, where=f"loa post edit {post.id}") if renderer is not None else None

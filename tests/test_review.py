@@ -49,11 +49,12 @@ def test_by_is_recorded_on_add_edit_reschedule_and_approve(campaign):
     assert who(campaign, post_id) == ("lan", "lan", None, 0, None)
     campaign.ok("post", "edit", str(post_id), "--title", "Khai mạc tuần lễ", "--by", "minh")
     campaign.ok("post", "reschedule", str(post_id), "2031-10-02 09:00", "--by", "hoa")
+    campaign.ok("post", "edit", str(post_id), "--at", "2031-10-02 10:00", "--channels", "portal", "--by", "hoa")
     assert who(campaign, post_id) == ("lan", "minh", None, 0, None)  # a new time is not a change of content
     campaign.ok("post", "approve", str(post_id), "--by", "truong-phong")
     assert who(campaign, post_id) == ("lan", "minh", "truong-phong", 1, None)
     assert entries(campaign, post_id) == [("queued", "lan"), ("edited", "minh"), ("rescheduled", "hoa"),
-                                          ("approved", "truong-phong")]
+                                          ("edited", "hoa"), ("approved", "truong-phong")]
     shown = campaign.json("post", "show", str(post_id))
     assert (shown["created_by"], shown["edited_by"], shown["approved_by"]) == ("lan", "minh", "truong-phong")
     assert shown["approved_at"].endswith("+07:00") and shown["review_comment"] is None
