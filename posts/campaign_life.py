@@ -31,19 +31,20 @@ def open_posts(session, campaign_id: int) -> list[Post]:
 
 
 def cancel_campaign_posts(db: Database, slug: str, *, mark_campaign: bool, where: str = "SLUG",
-                          now: dt.datetime | None = None) -> CampaignCancellation:
+                          now: dt.datetime | None = None, by: str | None = None) -> CampaignCancellation:
     """Cancel every post of the campaign not yet sent, with the rules of ``loa post cancel`` (a delivery that may
     have gone out becomes ``unknown`` and is named; a post being sent refuses the whole cancellation).
     ``mark_campaign``: the campaign itself is cancelled (``loa campaign cancel``), not only its posts."""
     with db.transaction() as session:
         campaign = get_campaign(session, slug, where=where)
-        done = cancel_in_session(session, open_posts(session, campaign.id))
+        done = cancel_in_session(session, open_posts(session, campaign.id), by=by)
         result = CampaignCancellation(cancelled=done.cancelled, already=done.already, maybe_live=done.maybe_live,
                                       slug=campaign.slug, was_cancelled=campaign.cancelled_at is not None)
         if mark_campaign and campaign.cancelled_at is None:
             campaign.cancelled_at = now or utcnow()
             record(session, "campaign_cancelled", campaign_id=campaign.id,
-                   detail={"posts": done.cancelled, "maybe_live": {str(k): v for k, v in done.maybe_live.items()}})
+                   detail={"posts": done.cancelled, "maybe_live": {str(k): v for k, v in done.maybe_live.items()}},
+                   by=by)
         return result
 
 

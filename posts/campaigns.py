@@ -82,14 +82,21 @@ def import_campaign(db: Database, campaign: CampaignFile, *, start: dt.date | Li
                     pace: float | None = None, approve: bool = False, replace: bool = False,
                     allow_past: bool = False, prefer: Prefer = None, dry_run: bool = False,
                     now: dt.datetime | None = None, on_progress: Progress | None = None,
-                    renderer: Renderer | None = None) -> ImportResult:
+                    renderer: Renderer | None = None, by: str | None = None,
+                    must_differ: bool = False) -> ImportResult:
     """Queue ``campaign`` in one transaction: all of it or nothing. A campaign already queued is re-imported
     (``replace``) as a three-way merge (posts/merge.py); conflicts refuse it (MergeConflicts) unless ``prefer``.
     ``dry_run``: the plan only, nothing written.
 
     Rendering the added posts (banners take tens of milliseconds each) happens before the write transaction
     opens, so a large import does not hold the database's write lock while it draws.
+
+    ``by``, the person running the import, is recorded as the author of the added posts and the last editor of
+    the posts the file changed (and as their approver with ``approve``, which ``must_differ`` refuses: nobody
+    approves what they write).
     """
+    if approve and must_differ:
+        raise UserError(t("review.import_approve", by=by or "-"), where="--approve")
     now = now or utcnow()
     first_day, last_day, moments = _scheduled(campaign, start=start, pace=pace, now=now)
     result = ImportResult(slug=campaign.slug, dry_run=dry_run)
@@ -120,11 +127,11 @@ def import_campaign(db: Database, campaign: CampaignFile, *, start: dt.date | Li
         seq = session.scalar(select(func.coalesce(func.max(Post.seq), 0)).where(Post.campaign_id == row.id)) or 0
         record(session, "imported", campaign_id=row.id, detail={
             "file": str(campaign.path), "posts": len(todo), "replace": replace,
-            "start": first_day.isoformat(), "pace": pace, "plan": plan.counts()})
-        apply_plan(session, row, plan, source=str(campaign.path), approve=approve, renderer=renderer)
+            "start": first_day.isoformat(), "pace": pace, "plan": plan.counts()}, by=by)
+        apply_plan(session, row, plan, source=str(campaign.path), approve=approve, renderer=renderer, by=by, now=now)
         for offset in range(0, len(todo), CHUNK):
             _queue_chunk(session, row, todo[offset:offset + CHUNK], first_seq=seq + offset + 1, approve=approve,
-                         now=now, renders=renders)
+                         now=now, renders=renders, by=by)
     return _counted(result, plan, approve)
 
 
@@ -196,7 +203,8 @@ def _check_moments(campaign: CampaignFile, todo: list[tuple[PlannedPost, dt.date
 
 
 def _queue_chunk(session: Session, campaign: Campaign, chunk: list[tuple[PlannedPost, dt.datetime]], *,
-                 first_seq: int, approve: bool, now: dt.datetime, renders: dict[int, list[dict[str, Any]]]) -> None:
+                 first_seq: int, approve: bool, now: dt.datetime, renders: dict[int, list[dict[str, Any]]],
+                 by: str | None = None) -> None:
     status = "approved" if approve else "draft"
     # One multi-row INSERT, then the ids by (campaign, seq): asking INSERT ... RETURNING for ids in input order
     # makes SQLAlchemy fall back to one statement per row on SQLite.
@@ -204,10 +212,13 @@ def _queue_chunk(session: Session, campaign: Campaign, chunk: list[tuple[Planned
         {"campaign_id": campaign.id, "seq": first_seq + i, "title": post.title, "body": post.body,
          "template": post.template, "banner": post.banner, "images": post.images, "publish_at": moment,
          "status": status, "revision": 1, "created_at": now, "updated_at": now, "key": post.key,
-         "imported": imported_record(post, moment)} for i, (post, moment) in enumerate(chunk)])
+         "imported": imported_record(post, moment), "created_by": by, "edited_by": by,
+         "approved_by": by if approve else None, "approved_at": now if approve else None}
+        for i, (post, moment) in enumerate(chunk)])
     ids = dict(session.execute(select(Post.seq, Post.id).where(
         Post.campaign_id == campaign.id, Post.seq.between(first_seq, first_seq + len(chunk) - 1))).all())
     deliveries, entries, render_rows = [], [], []
+    who = {"by": by} if by is not None else {}
     for i, (post, moment) in enumerate(chunk):
         post_id = ids[first_seq + i]
         for channel in post.channels:
@@ -216,11 +227,11 @@ def _queue_chunk(session: Session, campaign: Campaign, chunk: list[tuple[Planned
                                "wait_for": campaign.waits_for(channel, post.channels)})
         base = {"at": now, "campaign_id": campaign.id, "post_id": post_id, "title": post.title}
         entries.append({**base, "kind": "queued", "detail": {"publish_at": moment.isoformat(),
-                                                            "channels": post.channels}})
+                                                            "channels": post.channels, **who}})
         if post.number in renders:
             entries.append({**base, "kind": "rendered", "detail": rendered_detail(1, renders[post.number])})
         if approve:
-            entries.append({**base, "kind": "approved", "detail": None})
+            entries.append({**base, "kind": "approved", "detail": who or None})
         render_rows += [{**row, "post_id": post_id} for row in renders.get(post.number, [])]
     session.execute(insert(Delivery), deliveries)
     record_many(session, entries)

@@ -26,7 +26,7 @@ from .i18n import t
 from .lookup import get_post
 from .models import Delivery, Post, utcnow
 from .outreach import record, record_rendered
-from .queue import _photos, change_content
+from .queue import _photos, change_content, mark_edited
 
 if TYPE_CHECKING:
     from .render.artefacts import Renderer
@@ -81,7 +81,7 @@ def _refuse_incapable(channels: Sequence[str], action: str, can: Capability) -> 
 def correct_post(db: Database, post_id: int, *, can: Capability, title: str | None = None, body: str | None = None,
                  banner_headline: str | None = None, banner_subline: str | None = None,
                  images: Sequence[Path | str] | None = None, now: dt.datetime | None = None,
-                 renderer: Renderer | None = None) -> FixRequest:
+                 renderer: Renderer | None = None, by: str | None = None) -> FixRequest:
     """``loa post correct``: change a published post and queue an update on every channel that has it.
 
     The post returns to draft; nothing goes out before ``loa post approve``. A publication of it not yet sent
@@ -111,20 +111,21 @@ def correct_post(db: Database, post_id: int, *, can: Capability, title: str | No
         if not request.changed:
             raise UserError(t("err.nothing_to_change"), where="ID")
         post.status = "draft"  # a correction is approved like any post before it goes out
+        mark_edited(post, by, request.changed)
         post.revision += 1
         for channel in live:
             _queue_change(session, post, changes, "update", channel, now)
         session.flush()
         rows = renderer.store(session, post, where=f"loa post correct {post.id}") if renderer is not None else None
         record(session, "correction", campaign_id=post.campaign_id, post=post,
-               detail={"fields": request.changed, "channels": live, "revision": post.revision})
+               detail={"fields": request.changed, "channels": live, "revision": post.revision}, by=by)
         if rows is not None:
             record_rendered(session, post, rows)
     return request
 
 
 def unpublish_post(db: Database, post_id: int, *, can: Capability, channel: str | None = None,
-                   now: dt.datetime | None = None) -> FixRequest:
+                   now: dt.datetime | None = None, by: str | None = None) -> FixRequest:
     """``loa post unpublish``: queue a take-down, due now, on every channel the post is published on (or one).
 
     Publications and corrections of it not yet sent on those channels are cancelled. No approval is needed.
@@ -159,6 +160,6 @@ def unpublish_post(db: Database, post_id: int, *, can: Capability, channel: str 
             _queue_change(session, post, changes, "delete", name, now)
         session.flush()
         record(session, "takedown", campaign_id=post.campaign_id, post=post,
-               detail={"channels": live, "stopped": request.stopped})
+               detail={"channels": live, "stopped": request.stopped}, by=by)
     return request
 

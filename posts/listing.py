@@ -54,7 +54,7 @@ def list_queue(session: Session, *, campaign: str | None = None, since: dt.datet
     elif since is None and until is None:
         conditions.append(Post.status.in_(OPEN_POST_STATUSES))
     query = (
-        select(Post.id, Post.title, Post.status, Post.publish_at, Campaign.slug, Campaign.timezone,
+        select(Post.id, Post.title, Post.status, Post.publish_at, Post.review_comment, Campaign.slug, Campaign.timezone,
                Delivery.id.label("delivery_id"), Delivery.channel, Delivery.status.label("delivery_status"),
                Delivery.permalink)
         .join(Campaign, Campaign.id == Post.campaign_id)
@@ -71,7 +71,8 @@ def list_queue(session: Session, *, campaign: str | None = None, since: dt.datet
                 moments[key] = (iso(r.publish_at.astimezone(zone(r.timezone))), iso_utc(r.publish_at))
             local, utc = moments[key]
             rows.append({"id": r.id, "campaign": r.slug, "title": r.title, "status": r.status,
-                         "publish_at": local, "publish_at_utc": utc, "timezone": r.timezone, "deliveries": []})
+                         "publish_at": local, "publish_at_utc": utc, "timezone": r.timezone,
+                         "review_comment": r.review_comment, "deliveries": []})
         if r.channel is not None:
             rows[-1]["deliveries"].append((r.delivery_id, {"channel": r.channel, "status": r.delivery_status,
                                                            "permalink": r.permalink}))
@@ -144,6 +145,10 @@ def post_record(session: Session, post_id: int) -> dict[str, Any]:
         "images": post.images or [],
         "publish_at": iso(post.publish_at.astimezone(tz)), "publish_at_utc": iso_utc(post.publish_at),
         "timezone": post.campaign.timezone,
+        # who: account names (or, from the command line, --by / LOA_USER / the login name); None before issue 12
+        "created_by": post.created_by, "edited_by": post.edited_by, "approved_by": post.approved_by,
+        "approved_at": iso(post.approved_at.astimezone(tz)) if post.approved_at else None,
+        "review_comment": post.review_comment,  # the approver's note when sending it back, until the next edit
         "deliveries": [{"channel": d.channel, "status": d.status, "attempts": d.attempts,
                         "remote_id": d.remote_id, "permalink": d.permalink, "last_error": d.last_error,
                         "published_at": iso_utc(d.published_at), "may_have_gone_out": d.may_have_gone_out}
@@ -153,7 +158,7 @@ def post_record(session: Session, post_id: int) -> dict[str, Any]:
                      "remote_id": d.remote_id, "permalink": d.permalink, "last_error": d.last_error,
                      "done_at": iso_utc(d.published_at) if d.status == "published" else None}
                     for d in post.changes],
-        "history": [{"at": iso(e.at.astimezone(tz)), "kind": e.kind, "channel": e.channel, "detail": e.detail}
-                    for e in history],
+        "history": [{"at": iso(e.at.astimezone(tz)), "kind": e.kind, "channel": e.channel,
+                     "by": (e.detail or {}).get("by"), "detail": e.detail} for e in history],
     }
 

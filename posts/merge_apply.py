@@ -6,22 +6,23 @@ the file are cancelled, and every post the file still describes gets the file's 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .merge import COPIED, MergePlan, PostPlan, imported_record
-from .models import Campaign, Post
+from .models import Campaign, Post, utcnow
 from .outreach import record, record_rendered
-from .queue import _move, _set_channels
+from .queue import _move, _set_channels, mark_edited
 
 if TYPE_CHECKING:
     from .render.artefacts import Renderer
 
 
 def apply_plan(session: Session, campaign: Campaign, plan: MergePlan, *, source: str, approve: bool,
-               renderer: Renderer | None) -> None:
+               renderer: Renderer | None, by: str | None = None, now: dt.datetime | None = None) -> None:
     """``campaign`` is already described anew (its dates), so what is re-rendered carries them."""
     touched: set[int] = set()
     for entry in plan.posts:
@@ -29,10 +30,10 @@ def apply_plan(session: Session, campaign: Campaign, plan: MergePlan, *, source:
         if post is None or post.has_gone_out:  # added ones are queued in bulk; what went out is frozen, base too
             continue
         if entry.action == "change":
-            _apply_change(session, post, entry, source=source, approve=approve, renderer=renderer)
+            _apply_change(session, post, entry, source=source, approve=approve, renderer=renderer, by=by, now=now)
             touched.add(post.id)
         elif entry.action == "cancel":
-            _cancel(session, post, source=source)
+            _cancel(session, post, source=source, by=by)
         if entry.planned is not None and entry.moment is not None:
             if (base := imported_record(entry.planned, entry.moment)) != post.imported:
                 post.imported = base
@@ -45,7 +46,7 @@ def apply_plan(session: Session, campaign: Campaign, plan: MergePlan, *, source:
 
 
 def _apply_change(session: Session, post: Post, entry: PostPlan, *, source: str, approve: bool,
-                  renderer: Renderer | None) -> None:
+                  renderer: Renderer | None, by: str | None, now: dt.datetime | None) -> None:
     planned, moment = entry.planned, entry.moment
     assert planned is not None and moment is not None
     fields = list(entry.changes)
@@ -62,19 +63,22 @@ def _apply_change(session: Session, post: Post, entry: PostPlan, *, source: str,
         _set_channels(post, chosen)
     was = post.status
     post.status = "approved" if approve else "draft"  # changed text needs a new approval, as for any edit
+    mark_edited(post, by, fields)  # the person who ran the import changed it
+    if approve:
+        post.approved_by, post.approved_at = by, now or utcnow()
     post.revision += 1
     rows = renderer.store(session, post, where=f"{source}:{planned.line}" if planned.line else source) \
         if renderer is not None else None
     record(session, "edited", campaign_id=post.campaign_id, post=post, detail={
         "fields": fields, "approval_reset": was == "approved" and not approve, "file": source,
-        "resolved": entry.resolved})
+        "resolved": entry.resolved}, by=by)
     if rows is not None:
         record_rendered(session, post, rows)
     if approve and was != "approved":
-        record(session, "approved", campaign_id=post.campaign_id, post=post)
+        record(session, "approved", campaign_id=post.campaign_id, post=post, by=by)
 
 
-def _cancel(session: Session, post: Post, *, source: str) -> None:
+def _cancel(session: Session, post: Post, *, source: str, by: str | None) -> None:
     """Gone from the file: never sent. (Posts that went out, or may have, are not planned for cancelling.)"""
     post.status = "cancelled"
     post.revision += 1
@@ -84,7 +88,7 @@ def _cancel(session: Session, post: Post, *, source: str) -> None:
             delivery.status = "cancelled"
             stopped.append(delivery.channel)
     record(session, "cancelled", campaign_id=post.campaign_id, post=post,
-           detail={"channels": stopped, "file": source})
+           detail={"channels": stopped, "file": source}, by=by)
 
 
 def _render_again(session: Session, campaign: Campaign, touched: set[int], renderer: Renderer) -> None:

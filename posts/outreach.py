@@ -12,8 +12,11 @@ from .models import OutreachEntry, Post, utcnow
 
 def record(session: Session, kind: str, *, campaign_id: int | None, post: Post | None = None,
            channel: str | None = None, detail: dict[str, Any] | None = None, at: dt.datetime | None = None,
-           delivery_id: int | None = None) -> None:
-    """Append one entry. Post entries carry the post's title, so the log reads well after later edits."""
+           delivery_id: int | None = None, by: str | None = None) -> None:
+    """Append one entry. Post entries carry the post's title, so the log reads well after later edits; ``by``
+    (the person who did it) goes into the detail."""
+    if by is not None:
+        detail = {**(detail or {}), "by": by}
     session.add(OutreachEntry(
         at=at or utcnow(), kind=kind, campaign_id=campaign_id, post_id=post.id if post else None,
         delivery_id=delivery_id, channel=channel, title=post.title if post else None, detail=detail,

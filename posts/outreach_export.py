@@ -23,8 +23,8 @@ FORMATS = ("csv", "xlsx", "jsonl")
 # (key, width in characters in the spreadsheet); the header is t("logcmd.col_<key>")
 COLUMNS = (("id", 8), ("at", 17), ("at_utc", 21), ("kind", 12), ("campaign", 24), ("channel", 12),
            ("post_id", 8), ("delivery_id", 9), ("title", 50), ("count", 9), ("place", 24), ("remote_id", 24),
-           ("permalink", 40), ("error", 40), ("metrics", 30), ("detail", 60))
-TEXT_COLUMNS = ("kind", "campaign", "channel", "title", "place", "remote_id", "permalink", "error", "metrics")
+           ("permalink", 40), ("error", 40), ("metrics", 30), ("by", 16), ("detail", 60))
+TEXT_COLUMNS = ("kind", "campaign", "channel", "title", "place", "remote_id", "permalink", "error", "metrics", "by")
 DATE_FORMAT = "dd/mm/yyyy hh:mm"
 
 
@@ -52,10 +52,12 @@ def flat_row(entry: dict[str, Any]) -> list[Any]:
     detail = entry["detail"]
     if isinstance(detail, dict) and detail:
         remote_id, permalink, error = detail.get("remote_id"), detail.get("permalink"), detail.get("error")
+        by = detail.get("by")
         extra = [None if remote_id is None else str(remote_id), None if permalink is None else str(permalink),
-                 None if error is None else str(error), metrics_summary(entry["kind"], detail)]
+                 None if error is None else str(error), metrics_summary(entry["kind"], detail),
+                 None if by is None else str(by)]
     else:
-        extra = [None, None, None, None]
+        extra = [None, None, None, None, None]
     return [entry["id"], entry["at"][:19].replace("T", " "), entry["at_utc"], entry["kind"], entry["campaign"],
             entry["channel"], entry["post_id"], entry["delivery_id"], entry["title"], entry["count"], entry["place"],
             *extra, detail_json(detail)]

@@ -70,8 +70,9 @@ def add_post(db: Database, *, campaign: str, at: str, title: str, body: str, kno
              channels: Sequence[str] | None = None, banner_headline: str | None = None,
              banner_subline: str | None = None, template: str | None = None, allow_past: bool = False,
              images: Sequence[Path | str] | None = None, now: dt.datetime | None = None,
-             renderer: Renderer | None = None) -> PostChange:
-    """Queue one post as a draft; ``images``: photo files (checked, cleaned and kept before the post is queued)."""
+             renderer: Renderer | None = None, by: str | None = None) -> PostChange:
+    """Queue one post as a draft; ``images``: photo files (checked, cleaned and kept before the post is queued).
+    ``by``: the person (recorded as its author and last editor, and in the outreach log)."""
     now = now or utcnow()
     photos = None
     if images:
@@ -94,13 +95,14 @@ def add_post(db: Database, *, campaign: str, at: str, title: str, body: str, kno
         post.template = template
         post.banner = _banner(None, banner_headline, banner_subline)
         post.images = photos
+        post.created_by = post.edited_by = by
         post.deliveries = [Delivery(channel=c, status="pending", due_at=moment, available_at=moment,
                                     wait_for=row.waits_for(c, chosen)) for c in chosen]
         session.add(post)
         session.flush()
         rows = renderer.store(session, post, where="loa post add") if renderer is not None else None
         record(session, "queued", campaign_id=row.id, post=post,
-               detail={"publish_at": moment.isoformat(), "channels": chosen})
+               detail={"publish_at": moment.isoformat(), "channels": chosen}, by=by)
         if rows is not None:
             record_rendered(session, post, rows)
     return change
@@ -153,6 +155,16 @@ def change_content(post: Post, *, title: str | None = None, body: str | None = N
     return changed
 
 
+CONTENT_FIELDS = ("title", "body", "template", "banner", "images")  # what a change of "content" is
+
+
+def mark_edited(post: Post, by: str | None, fields: Sequence[str]) -> None:
+    """After a change of ``fields``: a change of content makes ``by`` the post's last editor and ends the
+    approver's comment (the outreach log keeps it). A new time or other channels alone do neither."""
+    if any(name in CONTENT_FIELDS for name in fields):
+        post.edited_by, post.review_comment = by, None
+
+
 def _editable(post: Post, *, where: str = "ID") -> None:
     if post.status == "cancelled":
         raise UserError(t("err.post_cancelled", id=post.id), where=where)
@@ -166,8 +178,9 @@ def edit_post(db: Database, post_id: int, *, known_channels: Sequence[str], titl
               banner_headline: str | None = None, banner_subline: str | None = None,
               template: str | None = None, keep_approval: bool = False, allow_past: bool = False,
               images: Sequence[Path | str] | None = None, now: dt.datetime | None = None,
-              renderer: Renderer | None = None) -> PostChange:
-    """Change a post that has not gone out. ``images`` replaces its photos (``[]``: none); None keeps them."""
+              renderer: Renderer | None = None, by: str | None = None) -> PostChange:
+    """Change a post that has not gone out. ``images`` replaces its photos (``[]``: none); None keeps them.
+    ``by``: the person, recorded as its last editor."""
     now = now or utcnow()
     photos = None
     if images is not None:
@@ -195,11 +208,12 @@ def edit_post(db: Database, post_id: int, *, known_channels: Sequence[str], titl
         approval_reset = post.status == "approved" and not keep_approval
         if approval_reset:
             post.status = "draft"
+        mark_edited(post, by, change.changed)
         post.revision += 1
         session.flush()
         rows = renderer.store(session, post, where=f"loa post edit {post.id}") if renderer is not None else None
         record(session, "edited", campaign_id=post.campaign_id, post=post,
-               detail={"fields": change.changed, "approval_reset": approval_reset})
+               detail={"fields": change.changed, "approval_reset": approval_reset}, by=by)
         if rows is not None:
             record_rendered(session, post, rows)
     return change
@@ -234,8 +248,10 @@ def _set_channels(post: Post, chosen: list[str]) -> bool:
 
 
 def reschedule_post(db: Database, post_id: int, when: str, *, allow_past: bool = False,
-                    now: dt.datetime | None = None, renderer: Renderer | None = None) -> PostChange:
-    """Move a post to a new time. The text is unchanged, so an approved post stays approved."""
+                    now: dt.datetime | None = None, renderer: Renderer | None = None,
+                    by: str | None = None) -> PostChange:
+    """Move a post to a new time. The text is unchanged, so an approved post stays approved (and its last editor
+    stays: ``by`` is recorded in the outreach log only)."""
     now = now or utcnow()
     with db.transaction() as session:
         post = get_post(session, post_id)
@@ -252,7 +268,7 @@ def reschedule_post(db: Database, post_id: int, when: str, *, allow_past: bool =
         if renderer is not None:  # the texts carry the date ("ngày 01 tháng 10 năm 2024")
             rows = renderer.store(session, post, where=f"loa post reschedule {post.id}")
         record(session, "rescheduled", campaign_id=post.campaign_id, post=post,
-               detail={"from": before.isoformat(), "to": moment.isoformat()})
+               detail={"from": before.isoformat(), "to": moment.isoformat()}, by=by)
         if rows is not None:
             record_rendered(session, post, rows)
     return change
@@ -268,8 +284,14 @@ def _posts_for(session: Session, ids: Sequence[int], campaign: str | None, *, st
     return [get_post(session, post_id) for post_id in dict.fromkeys(ids)]
 
 
-def approve_posts(db: Database, ids: Sequence[int] = (), *, campaign: str | None = None) -> tuple[list[int], list[int]]:
-    """Approve drafts (all of them or none). Returns (approved ids, ids that were already approved)."""
+def approve_posts(db: Database, ids: Sequence[int] = (), *, campaign: str | None = None, by: str | None = None,
+                  must_differ: bool = False, now: dt.datetime | None = None) -> tuple[list[int], list[int]]:
+    """Approve drafts (all of them or none). Returns (approved ids, ids that were already approved).
+
+    ``by`` is recorded as the approver, with the time. ``must_differ`` (``[web] approver_must_differ``): nobody
+    approves a post they wrote or last changed.
+    """
+    now = now or utcnow()
     with db.transaction() as session:
         posts = _posts_for(session, ids, campaign, statuses=("draft",))
         for post in posts:
@@ -277,8 +299,11 @@ def approve_posts(db: Database, ids: Sequence[int] = (), *, campaign: str | None
                 raise UserError(t(f"err.post_{post.status}", id=post.id, channels="-"), where="ID")
         approved = [p for p in posts if p.status == "draft"]
         for post in approved:
-            post.status = "approved"
-            record(session, "approved", campaign_id=post.campaign_id, post=post)
+            if must_differ and by is not None and by in (post.created_by, post.edited_by):
+                raise UserError(t("review.own_post", id=post.id, by=by), where="ID")
+        for post in approved:
+            post.status, post.approved_by, post.approved_at = "approved", by, now
+            record(session, "approved", campaign_id=post.campaign_id, post=post, by=by)
         return [p.id for p in approved], [p.id for p in posts if p not in approved]
 
 
@@ -290,17 +315,17 @@ class Cancellation:
     maybe_live: dict[int, list[str]] = field(default_factory=dict)
 
 
-def cancel_posts(db: Database, ids: Sequence[int]) -> Cancellation:
+def cancel_posts(db: Database, ids: Sequence[int], *, by: str | None = None) -> Cancellation:
     """Cancel posts (all of them or none): what has not gone out is never sent.
 
     A delivery that may have gone out (its last answer was lost) is not "cancelled": it becomes ``unknown``, so
     ``loa status`` asks a person to look on the channel, and the caller can say so instead of reporting success.
     """
     with db.transaction() as session:
-        return cancel_in_session(session, _posts_for(session, ids, None, statuses=()))
+        return cancel_in_session(session, _posts_for(session, ids, None, statuses=()), by=by)
 
 
-def cancel_in_session(session: Session, posts: Sequence[Post]) -> Cancellation:
+def cancel_in_session(session: Session, posts: Sequence[Post], *, by: str | None = None) -> Cancellation:
     """``cancel_posts`` within a transaction of the caller's (``loa campaign cancel`` also marks the campaign)."""
     for post in posts:
         if post.status == "done":
@@ -330,7 +355,7 @@ def cancel_in_session(session: Session, posts: Sequence[Post]) -> Cancellation:
             if change.action == "update" and change.status in ("pending", "retry_wait", "missed", "failed"):
                 change.status = "cancelled"
         # the channels it will not go to; a channel it already reached keeps its published copy
-        record(session, "cancelled", campaign_id=post.campaign_id, post=post, detail={"channels": stopped})
+        record(session, "cancelled", campaign_id=post.campaign_id, post=post, detail={"channels": stopped}, by=by)
         result.cancelled.append(post.id)
     return result
 
@@ -339,7 +364,7 @@ RETRYABLE = ("failed", "unknown", "missed", "retry_wait")
 
 
 def retry_deliveries(db: Database, post_id: int, *, channel: str | None = None,
-                     now: dt.datetime | None = None) -> list[str]:
+                     now: dt.datetime | None = None, by: str | None = None) -> list[str]:
     """``loa retry``: send again what did not go out (failed, unknown, missed, waiting to retry), now.
 
     Published deliveries are never touched, so a post that reached the portal but not Facebook goes to Facebook
@@ -363,7 +388,7 @@ def retry_deliveries(db: Database, post_id: int, *, channel: str | None = None,
             raise UserError(t("err.nothing_to_retry", id=post.id), where="ID")
         for delivery in chosen:
             record(session, "retried", campaign_id=post.campaign_id, post=post, channel=delivery.channel,
-                   delivery_id=delivery.id, detail={"from": delivery.status, "attempts": delivery.attempts})
+                   delivery_id=delivery.id, detail={"from": delivery.status, "attempts": delivery.attempts}, by=by)
             delivery.status, delivery.available_at, delivery.attempts = "pending", now, 0
             delivery.lease_owner = delivery.lease_expires_at = None
         if any(d.action != "delete" for d in chosen):  # a take-down alone approves nothing

@@ -12,6 +12,7 @@ from rich.text import Text
 from posts.i18n import t
 from posts.times import day_label
 
+COMMENT_MARK = "✎"  # a post sent back with an approver's comment, in `loa queue`
 STATUS_STYLES = {
     "draft": "dim", "approved": "cyan", "done": "green", "cancelled": "dim strike",
     "pending": "", "sending": "bold blue", "retry_wait": "yellow", "published": "green", "failed": "bold red",
@@ -53,7 +54,7 @@ def print_queue(rows: list[dict[str, Any]], *, channel_order: Sequence[str]) -> 
     width = len(table.columns)
     # a paced demo schedules posts seconds apart: show seconds only when they matter
     clock = "%H:%M:%S" if any(_local(row["publish_at"]).second for row in rows) else "%H:%M"
-    current_day = None
+    current_day, commented = None, False
     for row in rows:
         moment = _local(row["publish_at"])
         if moment.date() != current_day:
@@ -67,11 +68,17 @@ def print_queue(rows: list[dict[str, Any]], *, channel_order: Sequence[str]) -> 
         cells = [moment.strftime(clock), str(row["id"])]
         if several_campaigns:
             cells.append(row["campaign"])
-        cells += [row["title"], status_text(row["status"])]
+        status = status_text(row["status"])
+        if row.get("review_comment"):  # sent back with an approver's comment: `loa post show` has it
+            status.append(f" {COMMENT_MARK}", style="bold yellow")
+            commented = True
+        cells += [row["title"], status]
         cells += [status_text(by_channel.get(c)) if c in by_channel else Text("–", style="dim") for c in channels]
         table.add_row(*cells)
     console.print(table)
     console.print(t("msg.queue_count", count=len(rows)))
+    if commented:
+        console.print(t("review.queue_legend", mark=COMMENT_MARK))
 
 
 def print_campaigns(campaigns: list[dict[str, Any]]) -> None:
@@ -141,7 +148,10 @@ def print_post(p: dict[str, Any]) -> None:
         (t("col.banner"), " / ".join(v for v in (banner.get("headline"), banner.get("subline")) if v)),
         *([(t("photo.col_images"), ", ".join(f"{i['name']} ({i['width']}×{i['height']})" for i in p["images"]))]
           if p.get("images") else []),
+        *_who(p),
     ]))
+    if p.get("review_comment"):
+        console.print(Text(f"{t('review.col_comment')}: {p['review_comment']}", style="bold yellow"))
     table = Table(header_style="bold", title=t("col.deliveries"))
     for key in ("channel", "status", "attempts", "permalink", "last_error"):
         table.add_column(t(f"col.{key}"), overflow="fold")
@@ -163,7 +173,19 @@ def print_post(p: dict[str, Any]) -> None:
         for entry in p["history"]:
             at = _local(entry["at"]).strftime("%d/%m/%Y %H:%M")
             kind = kind_label(entry["kind"])
-            console.print(f"  {at}  {kind}" + (f" · {entry['channel']}" if entry.get("channel") else ""))
+            console.print(f"  {at}  {kind}" + (f" · {entry['channel']}" if entry.get("channel") else "")
+                          + (f" · {entry['by']}" if entry.get("by") else "")
+                          + (f": {entry['detail']['comment']}" if entry["kind"] == "sent_back" else ""))
+
+
+def _who(p: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Author, last editor and approver (with the time), for the lines that have one."""
+    approved = p.get("approved_by")
+    if approved and p.get("approved_at"):
+        approved = f"{approved} ({_local(p['approved_at']):%d/%m/%Y %H:%M})"
+    return [(t(f"review.col_{key}"), value) for key, value in
+            (("created_by", p.get("created_by")), ("edited_by", p.get("edited_by")), ("approved_by", approved))
+            if value]
 
 
 def print_themes(themes: list[dict[str, Any]]) -> None:
@@ -213,7 +235,8 @@ def print_status(report: dict[str, Any]) -> None:
 
 def kind_label(kind: str) -> str:
     """The kind of a log entry in the current language; a kind a newer loa wrote shows as it is stored."""
-    for key in (f"kind.{kind}", f"logcmd.kind_{kind}", f"campaign_life.kind_{kind}", f"fix.kind_{kind}"):
+    for key in (f"kind.{kind}", f"logcmd.kind_{kind}", f"campaign_life.kind_{kind}", f"fix.kind_{kind}",
+                f"review.kind_{kind}"):
         if (text := t(key)) != key:
             return text
     return kind

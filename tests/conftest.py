@@ -86,7 +86,7 @@ class Project:
 def english(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests read English messages unless they test the language; the environment must not leak in."""
     monkeypatch.setenv("LOA_LANG", "en")
-    for name in ("LOA_CONFIG", "LOA_DATABASE_URL", "LOA_DEBUG"):
+    for name in ("LOA_CONFIG", "LOA_DATABASE_URL", "LOA_DEBUG", "LOA_USER"):
         monkeypatch.delenv(name, raising=False)
     from posts import i18n
 

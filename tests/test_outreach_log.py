@@ -22,7 +22,7 @@ from posts.errors import UserError
 from posts.models import OutreachEntry
 
 HEADERS = ["ID", "Time", "Time (UTC)", "Kind", "Campaign", "Channel", "Post", "Delivery", "Title", "Count", "Place",
-           "Remote id", "Link", "Error", "Engagement", "Detail (JSON)"]
+           "Remote id", "Link", "Error", "Engagement", "By", "Detail (JSON)"]
 ENTRY_KEYS = {"id", "at", "at_utc", "kind", "campaign", "post_id", "delivery_id", "channel", "title", "count",
               "place", "detail"}
 
@@ -215,7 +215,7 @@ def test_xlsx_export_is_typed_and_styled(logged):
     header = next(sheet.iter_rows(max_row=1))
     assert [c.value for c in header] == HEADERS and all(c.font.bold for c in header)
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:P{len(listed) + 1}"
+    assert sheet.auto_filter.ref == f"A1:Q{len(listed) + 1}"
     assert sheet.column_dimensions["I"].width >= 40 and sheet.column_dimensions["A"].width < 12
     rows = list(sheet.iter_rows(min_row=2))
     assert len(rows) == len(listed)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 
 import pytest
 from conftest import campaign_toml
@@ -75,7 +76,7 @@ def test_edit_changes_fields_and_returns_an_approved_post_to_draft(campaign):
     assert post["revision"] == 2
     assert [h["kind"] for h in post["history"][-2:]] == ["edited", "rendered"]
     entry = post["history"][-2]
-    assert entry["detail"] == {"fields": ["title", "publish_at"], "approval_reset": True}
+    assert entry["detail"] == {"fields": ["title", "publish_at"], "approval_reset": True, "by": getpass.getuser()}
     due = campaign.sql("SELECT DISTINCT due_at, available_at FROM deliveries WHERE post_id=?", post_id)
     assert due == [("2031-10-01 02:00:00.000000", "2031-10-01 02:00:00.000000")]
 

@@ -40,7 +40,7 @@ def test_json_shape_is_stable(project):
     assert post == {
         "id": post["id"], "campaign": "tuan-le", "title": "Bài số 1", "status": "draft",
         "publish_at": "2031-10-01T08:01:00+07:00", "publish_at_utc": "2031-10-01T01:01:00Z",
-        "timezone": "Asia/Ho_Chi_Minh",
+        "timezone": "Asia/Ho_Chi_Minh", "review_comment": None,
         "deliveries": [{"channel": "portal", "status": "pending", "permalink": None},
                        {"channel": "facebook", "status": "pending", "permalink": None}],
     }

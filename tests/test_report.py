@@ -175,11 +175,12 @@ def test_docx_figures_match_the_log(campaign):
     assert len(document.inline_shapes) == 1  # the chart
     links = document.tables[2]
     cells = [[cell.text for cell in row.cells] for row in links.rows]
-    assert cells[0] == ["STT", "Thời gian đăng", "Kênh", "Tiêu đề", "Liên kết", "Lượt tương tác", "Lượt tiếp cận"]
+    assert cells[0] == ["STT", "Thời gian đăng", "Kênh", "Tiêu đề", "Liên kết", "Lượt tương tác", "Lượt tiếp cận",
+                        "Người duyệt"]  # the approver: tests/test_review.py
     permalinks = {row[0] for row in campaign.sql(
         "SELECT json_extract(detail, '$.permalink') FROM outreach_entries WHERE kind = 'published'")}
     assert {row[4] for row in cells[1:]} == permalinks
-    assert cells[1][1:4] == ["08:01 01/10/2031", "portal", "Bài số 1"] and cells[1][5:] == ["4", "không có số liệu"]
+    assert cells[1][1:4] == ["08:01 01/10/2031", "portal", "Bài số 1"] and cells[1][5:7] == ["4", "không có số liệu"]
     assert cells[2][5:] == ["13", "500"]  # the latest snapshot (24 h), not the first
     # reach and interactions: known ones summed, the others never counted as 0
     assert "- Tổng lượt tương tác (cảm xúc, bình luận, chia sẻ): 17 (số liệu của 2/3 lượt đăng);" in text
@@ -238,7 +239,7 @@ def test_xlsx_summary_and_detail_sheets(campaign):
     assert day_one[0][:5] == (dt.datetime(2031, 10, 1), 1, 1, 2, 17)  # the per-day table: dates are dates
     assert day_one[1][:4] == (dt.datetime(2031, 10, 1), "Treo băng rôn tại trụ sở Sở", "Trụ sở Sở", 3)
     rows = list(detail.iter_rows(min_row=2, values_only=True))
-    assert len(rows) == 3 and detail.auto_filter.ref == "A1:M4"
+    assert len(rows) == 3 and detail.auto_filter.ref == "A1:N4"  # N: the approver (tests/test_review.py)
     first = rows[0]
     assert first[0] == dt.datetime(2031, 10, 1, 8, 1, 5) and first[2] == 5 and first[3] is True
     assert first[4:7] == ("portal", "Bài số 1", rows[0][6]) and first[6].startswith("https://")

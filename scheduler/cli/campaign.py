@@ -16,7 +16,7 @@ from posts.times import parse_date
 from scheduler import plan_view
 
 from . import cli
-from .common import App, echo_json, json_option, pass_app, progress_bar, warn
+from .common import App, by_option, echo_json, json_option, pass_app, progress_bar, warn, who
 
 
 @cli.group("campaign", help="help.campaign")
@@ -43,9 +43,10 @@ prefer_option = click.option("--prefer", type=click.Choice(["file", "queue"]), h
 @click.option("--dry-run", is_flag=True, help="merge.help_dry_run")
 @click.option("--allow-past", is_flag=True, help="help.allow_past")
 @json_option
+@by_option
 @pass_app
 def import_command(app: App, file: Path, start: str | None, pace: float | None, approve: bool, replace: bool,
-                   prefer: str | None, dry_run: bool, allow_past: bool, as_json: bool) -> None:
+                   prefer: str | None, dry_run: bool, allow_past: bool, as_json: bool, by: str | None) -> None:
     config = app.config
     campaign = load_campaign_file(file, default_timezone=config.timezone, known_channels=config.channel_names)
     database = app.database()
@@ -54,7 +55,8 @@ def import_command(app: App, file: Path, start: str | None, pace: float | None, 
             result = import_campaign(database, campaign, start=_rebase(start), pace=pace,  # type: ignore[arg-type]
                                      approve=approve, replace=replace, allow_past=allow_past,
                                      prefer=prefer, dry_run=dry_run, on_progress=progress,  # type: ignore[arg-type]
-                                     renderer=None if dry_run else app.renderer)
+                                     renderer=None if dry_run else app.renderer, by=who(by),
+                                     must_differ=config.document.web.approver_must_differ)
     except MergeConflicts as refused:  # the plan, both versions of each conflict, on stdout; one line on stderr
         _show_plan(refused.plan.as_json(), as_json=as_json, done=False)
         raise

@@ -10,16 +10,17 @@ from posts.i18n import t
 from posts.times import iso, zone
 
 from .campaign import campaign_group
-from .common import App, echo_json, json_option, pass_app
+from .common import App, by_option, echo_json, json_option, pass_app, who
 
 
 @campaign_group.command("cancel", help="campaign_life.help_cancel")
 @click.argument("slug")
+@by_option
 @pass_app
-def cancel_command(app: App, slug: str) -> None:
+def cancel_command(app: App, slug: str, by: str | None) -> None:
     from posts.campaign_life import cancel_campaign_posts
 
-    result = cancel_campaign_posts(app.database(), slug, mark_campaign=True)
+    result = cancel_campaign_posts(app.database(), slug, mark_campaign=True, by=who(by))
     show_cancellation(result.cancelled, result.maybe_live)
     click.echo(t("campaign_life.cancelled", slug=result.slug) if not result.was_cancelled
                else t("campaign_life.already_cancelled", slug=result.slug))

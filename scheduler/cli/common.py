@@ -1,6 +1,7 @@
 """What every command shares: translated help, the app context (config + database), output helpers."""
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import re
@@ -195,6 +196,29 @@ def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
             progress.update(task, completed=done, total=total)
 
         yield update
+
+
+USER_ENV = "LOA_USER"  # who runs the commands, when --by does not say
+USER_MAX = 100  # posts.created_by and the other "who" columns
+
+
+def by_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--by", metavar="NAME", help="review.help_by")(func)
+
+
+def who(by: str | None) -> str | None:
+    """The person a change is recorded under: ``--by``, else ``$LOA_USER``, else the login name (None if there is
+    none, as in a container without a user entry)."""
+    for value, where in ((by, "--by"), (os.environ.get(USER_ENV), USER_ENV)):
+        if value is not None and value.strip():
+            name = value.strip()
+            if len(name) > USER_MAX or not name.isprintable():
+                raise UserError(t("review.bad_name", most=USER_MAX), where=where)
+            return name
+    try:
+        return getpass.getuser() or None
+    except (KeyError, OSError):  # no LOGNAME/USER and no password entry for the uid
+        return None
 
 
 def split_list(value: str | None) -> list[str] | None:

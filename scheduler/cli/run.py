@@ -9,7 +9,7 @@ import click
 from posts.i18n import t
 
 from . import cli
-from .common import POST_ID, App, echo_json, json_option, pass_app
+from .common import POST_ID, App, by_option, echo_json, json_option, pass_app, who
 
 
 @cli.command("run", help="help.run")
@@ -58,9 +58,10 @@ def status_command(app: App, archived: bool, as_json: bool) -> None:
 @cli.command("retry", help="help.retry")
 @click.argument("post_id", metavar="ID", type=POST_ID)
 @click.option("--channel", metavar="NAME", help="help.retry_channel")
+@by_option
 @pass_app
-def retry_command(app: App, post_id: int, channel: str | None) -> None:
+def retry_command(app: App, post_id: int, channel: str | None, by: str | None) -> None:
     from posts.queue import retry_deliveries
 
-    channels = retry_deliveries(app.database(), post_id, channel=channel)
+    channels = retry_deliveries(app.database(), post_id, channel=channel, by=who(by))
     click.echo(t("msg.retry_queued", id=post_id, channels=", ".join(channels)))

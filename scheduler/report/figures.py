@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from posts.lookup import get_campaign
-from posts.models import Delivery, OutreachEntry
+from posts.models import Delivery, OutreachEntry, Post
 from posts.times import zone
 
 METRICS = ("reactions", "comments", "shares", "views", "reach", "clicks")
@@ -40,6 +40,7 @@ class Published:
     due_at: dt.datetime | None  # local time
     metrics: dict[str, int | None]
     unavailable: dict[str, str]
+    approved_by: str | None = None  # who last approved the post (its ``approved_by``), when anyone is recorded
 
     @property
     def delay_s(self) -> float | None:
@@ -132,6 +133,7 @@ class ReportFigures:
     offline_activities: int = 0
     offline_count: int = 0
     changes: list[Change] = field(default_factory=list)  # the first LINKS_CAP, oldest first
+    approvers: bool = False  # some published post names its approver: the lists get a "Người duyệt" column
 
     @property
     def corrected(self) -> int:
@@ -189,27 +191,28 @@ def published_rows(session: Session, campaign_id: int, tz_name: str) -> Iterator
     detail = OutreachEntry.detail
     query = (select(OutreachEntry.at, OutreachEntry.channel, OutreachEntry.title,
                     detail["permalink"].as_string(), detail["remote_id"].as_string(), detail["due_at"].as_string(),
-                    Delivery.due_at,
+                    Delivery.due_at, Post.approved_by,
                     *(snapshot.detail[("metrics", name)].as_integer() for name in METRICS),
                     *(snapshot.detail[("unavailable", name)].as_string() for name in METRICS))
              # by post and channel (unique), so entries written before they carried a delivery id still join
              .outerjoin(Delivery, and_(Delivery.post_id == OutreachEntry.post_id,
                                        Delivery.channel == OutreachEntry.channel, Delivery.action == "publish"))
+             .outerjoin(Post, Post.id == OutreachEntry.post_id)
              .outerjoin(latest, latest.c.delivery_id == Delivery.id)
              .outerjoin(snapshot, snapshot.id == latest.c.id)
              .where(OutreachEntry.campaign_id == campaign_id, OutreachEntry.kind == "published")
              .order_by(OutreachEntry.at, OutreachEntry.id))
     count = len(METRICS)
     for row in session.connection().execute(query.execution_options(yield_per=2000)):
-        at, channel, title, permalink, remote_id, due_text, delivery_due = row[:7]
-        values, reasons = row[7:7 + count], row[7 + count:]
+        at, channel, title, permalink, remote_id, due_text, delivery_due, approver = row[:8]
+        values, reasons = row[8:8 + count], row[8 + count:]
         unavailable = {name: reason for name, reason in zip(METRICS, reasons) if reason is not None}
         metrics = {name: value if type(value) is int and name not in unavailable else None  # noqa: E721 (not bool)
                    for name, value in zip(METRICS, values)}
         due = _utc(due_text) or _utc(delivery_due)
         yield Published(at=at.astimezone(tz), channel=channel or "-", title=title or "", permalink=permalink,
                         remote_id=remote_id, due_at=due.astimezone(tz) if due else None, metrics=metrics,
-                        unavailable=unavailable)
+                        unavailable=unavailable, approved_by=approver)
 
 
 def _reasons(session: Session, campaign_id: int, kind: str, key: str) -> list[tuple[str, int]]:
@@ -255,6 +258,8 @@ def compute_figures(session: Session, slug: str) -> ReportFigures:
     for row in published_rows(session, cid, campaign.timezone):
         day = row.at.date()
         per_day[day][row.channel] += 1
+        if row.approved_by:
+            figures.approvers = True
         if len(figures.links) < LINKS_CAP:
             figures.links.append(row)
         on_time = row.on_time

@@ -204,19 +204,25 @@ def _period_table(figures: ReportFigures) -> list[Block]:
 
 
 def _links_table(figures: ReportFigures) -> list[Block]:
-    """Time, channel, title and link of each publication; interactions and reach only when some were read."""
-    with_metrics = _has_metrics(figures)
+    """Time, channel, title and link of each publication; interactions and reach only when some were read; the
+    approver when any publication has one recorded (posts approved before loa recorded it have none)."""
+    with_metrics, with_approver = _has_metrics(figures), figures.approvers
     headers = [t("report.col_no"), t("report.col_time"), t("report.col_channel"), t("report.col_title"),
                t("report.col_link")]
     widths = [1.2, 2.4, 2.2, 5.8, 4.4]
     if with_metrics:
         headers += [t("report.col_interactions"), t("report.col_reach")]
         widths = [1.2, 2.4, 2.0, 4.2, 3.4, 1.8, 1.6]
+    if with_approver:  # last, the title and the link narrowed to make room
+        headers.append(t("review.col_approved_by"))
+        widths = [*widths[:3], widths[3] - 1.2, widths[4] - 1.0, *widths[5:], 2.2]
     rows: list[list[str | int]] = []
     for n, item in enumerate(figures.links, start=1):
         row: list[str | int] = [n, f"{item.at:%H:%M %d/%m/%Y}", item.channel, item.title, item.permalink or "–"]
         if with_metrics:
             row += [cell_value(item.interactions), cell_value(item.metrics.get("reach"))]
+        if with_approver:
+            row.append(item.approved_by or "–")
         rows.append(row)
     note = None
     if figures.published > len(figures.links):

@@ -102,19 +102,20 @@ def _summary(workbook: Workbook, figures: ReportFigures) -> None:
             sheet.append(xlsx_row(sheet, [item.day, item.title, item.place, item.count]))
 
 
-def _detail(workbook: Workbook, rows: Iterable[Published]) -> None:
+def _detail(workbook: Workbook, rows: Iterable[Published], *, approvers: bool = False) -> None:
     sheet = workbook.create_sheet(t("report.sheet_detail"))
     names = [t("report.col_time"), t("report.col_due"), t("report.col_delay"), t("report.col_on_time"),
              t("report.col_channel"), t("report.col_title"), t("report.col_link"),
-             *(t(f"report.metric_{name}") for name in METRICS)]
-    _header(sheet, names, [18, 18, 10, 10, 12, 60, 45, *([12] * len(METRICS))])
+             *(t(f"report.metric_{name}") for name in METRICS), *([t("review.col_approved_by")] if approvers else [])]
+    _header(sheet, names, [18, 18, 10, 10, 12, 60, 45, *([12] * len(METRICS)), *([20] if approvers else [])])
     count, no_data = 0, t("report.no_data")  # t() once: it looks the language up on every call
     for row in rows:
         delay = row.delay_s
         sheet.append(xlsx_row(sheet, [
             _naive(row.at), _naive(row.due_at), None if delay is None else round(delay), row.on_time, row.channel,
             row.title, row.permalink,
-            *(no_data if row.metrics[name] is None else row.metrics[name] for name in METRICS)]))
+            *(no_data if row.metrics[name] is None else row.metrics[name] for name in METRICS),
+            *([row.approved_by] if approvers else [])]))
         count += 1
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(names))}{count + 1}"
 
@@ -122,7 +123,7 @@ def _detail(workbook: Workbook, rows: Iterable[Published]) -> None:
 def xlsx_bytes(figures: ReportFigures, rows: Iterable[Published]) -> bytes:
     workbook = Workbook(write_only=True)
     _summary(workbook, figures)
-    _detail(workbook, rows)
+    _detail(workbook, rows, approvers=figures.approvers)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
