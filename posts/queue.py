@@ -298,8 +298,10 @@ def approve_posts(db: Database, ids: Sequence[int] = (), *, campaign: str | None
             if post.status in ("cancelled", "done"):
                 raise UserError(t(f"err.post_{post.status}", id=post.id, channels="-"), where="ID")
         approved = [p for p in posts if p.status == "draft"]
+        if must_differ and by is None and approved:  # an approver nobody can name cannot be told apart
+            raise UserError(t("review.approver_unknown"), where="--by")
         for post in approved:
-            if must_differ and by is not None and by in (post.created_by, post.edited_by):
+            if must_differ and by in (post.created_by, post.edited_by):
                 raise UserError(t("review.own_post", id=post.id, by=by), where="ID")
         for post in approved:
             post.status, post.approved_by, post.approved_at = "approved", by, now
