@@ -54,7 +54,8 @@ def list_queue(session: Session, *, campaign: str | None = None, since: dt.datet
     elif since is None and until is None:
         conditions.append(Post.status.in_(OPEN_POST_STATUSES))
     query = (
-        select(Post.id, Post.title, Post.status, Post.publish_at, Post.review_comment, Campaign.slug, Campaign.timezone,
+        select(Post.id, Post.title, Post.status, Post.publish_at, Post.review_comment, Campaign.slug,
+               Campaign.timezone,
                Delivery.id.label("delivery_id"), Delivery.channel, Delivery.status.label("delivery_status"),
                Delivery.permalink)
         .join(Campaign, Campaign.id == Post.campaign_id)

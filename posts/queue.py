@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .approval_rules import approval_refusal
 from .campaign_file import nfc
 from .db import Database
 from .errors import UserError
@@ -299,8 +300,8 @@ def approve_posts(db: Database, ids: Sequence[int] = (), *, campaign: str | None
                 raise UserError(t(f"err.post_{post.status}", id=post.id, channels="-"), where="ID")
         approved = [p for p in posts if p.status == "draft"]
         for post in approved:
-            if must_differ and by is not None and by in (post.created_by, post.edited_by):
-                raise UserError(t("review.own_post", id=post.id, by=by), where="ID")
+            if (refusal := approval_refusal(post, by, must_differ=must_differ)) is not None:
+                raise refusal
         for post in approved:
             post.status, post.approved_by, post.approved_at = "approved", by, now
             record(session, "approved", campaign_id=post.campaign_id, post=post, by=by)

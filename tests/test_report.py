@@ -181,7 +181,7 @@ def test_docx_figures_match_the_log(campaign):
         "SELECT json_extract(detail, '$.permalink') FROM outreach_entries WHERE kind = 'published'")}
     assert {row[4] for row in cells[1:]} == permalinks
     assert cells[1][1:4] == ["08:01 01/10/2031", "portal", "Bài số 1"] and cells[1][5:7] == ["4", "không có số liệu"]
-    assert cells[2][5:] == ["13", "500"]  # the latest snapshot (24 h), not the first
+    assert cells[2][5:7] == ["13", "500"]  # the latest snapshot (24 h), not the first
     # reach and interactions: known ones summed, the others never counted as 0
     assert "- Tổng lượt tương tác (cảm xúc, bình luận, chia sẻ): 17 (số liệu của 2/3 lượt đăng);" in text
     assert "- Lượt tiếp cận: 500 (số liệu của 1/3 lượt đăng);" in text

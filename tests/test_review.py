@@ -206,3 +206,16 @@ def test_a_report_without_any_recorded_approver_has_no_approver_column(project):
     project.ok("--lang", "vi", "report", "--campaign", "tuan-le", "-o", str(target), "--date", "2031-10-08")
     headers = [[cell.text for cell in table.rows[0].cells] for table in Document(str(target)).tables]
     assert not any("Người duyệt" in row for row in headers)
+
+
+def test_must_differ_refuses_an_approver_nobody_can_name(campaign, monkeypatch):
+    must_differ(campaign)
+    post_id = add(campaign, "--by", "lan")
+
+    def no_login() -> str:
+        raise OSError("no user entry")  # as in a container without one
+
+    monkeypatch.setattr(getpass, "getuser", no_login)
+    assert campaign.fails("post", "approve", str(post_id)).startswith("error: --by:")
+    assert who(campaign, post_id)[2] is None
+    campaign.ok("post", "approve", str(post_id), "--by", "truong-phong")
