@@ -34,6 +34,14 @@ def test_sign_in_and_the_home_page_at_desktop_and_phone_width(live_web, browser)
     _week_with_a_post(web.project)
     artefacts = web.project.root / "var" / "test-artefacts"
     browser.delete_all_cookies()
+    phone_width(browser)
+    try:
+        browser.get(server.url + "/")  # a stranger lands on the login page
+        wait_for(lambda: "/login" in browser.current_url, what="the login page")
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= 390
+        screenshot(browser, artefacts, "login-phone")
+    finally:
+        phone_width(browser, False)
     sign_in(browser, server.url, "lanh-dao", PASSWORDS["lanh-dao"])
     assert browser.find_element(By.CSS_SELECTOR, ".who .user").text == "lanh-dao"
     assert "Khai mạc" in browser.find_element(By.CSS_SELECTOR, "main").text

@@ -50,3 +50,29 @@ def test_logout_ends_the_session(web):
     assert web.client.post("/logout", data={"csrf_token": token}).status_code == 302
     assert web.client.get("/").status_code == 302
     assert csrf(web.client, "/login")
+
+
+def test_the_attention_list_is_reused_briefly_and_recomputed_after_a_change(web, monkeypatch):
+    from scheduler.web import layout
+
+    calls = []
+    real = layout.AttentionCache.get
+
+    def counting(self, language):
+        calls.append(language)
+        return real(self, language)
+
+    monkeypatch.setattr(layout.AttentionCache, "get", counting)
+    token = web.login("lanh-dao")
+    cache = web.app.extensions["loa_attention"]
+    computed = cache.reports["en"][0]
+    web.client.get("/")
+    web.client.get("/")
+    assert len(calls) == 3 and cache.reports["en"][0] == computed  # asked three times, computed once
+    web.client.post("/logout", data={"csrf_token": token})
+    assert cache.reports == {}
+    monkeypatch.setattr(layout, "ATTENTION_SECONDS", 0.0)
+    web.login("lanh-dao")
+    first = cache.reports["en"][0]
+    web.client.get("/")
+    assert cache.reports["en"][0] > first

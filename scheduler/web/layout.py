@@ -2,9 +2,11 @@
 attention" panel, built from ``scheduler.status`` (the same list as ``loa status``)."""
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
-from flask import Flask, g, request, url_for
+from flask import Flask, Response, current_app, g, request, url_for
 
 from posts.i18n import available_languages, current_language, t
 
@@ -16,13 +18,44 @@ ACTIONS = {"draft": "web.action_approve", "failed": "web.action_retry", "missed"
            "unknown": "web.action_check", "waiting": "web.action_open", "stuck": "web.action_open"}
 
 
-def attention() -> dict[str, Any]:
-    """The ``loa status`` attention list for the panel, computed once per request and only when a page shows it."""
-    if "attention" not in g:
+ATTENTION_SECONDS = 10.0  # how long the panel's list is reused; a change made through the workspace clears it
+
+
+class AttentionCache:
+    """``daemon_status`` takes a few hundred milliseconds on a queue of 10,000 posts: every page shows its list, so
+    it is computed at most every ATTENTION_SECONDS per language (its reasons are translated), and again at once
+    after a change made in the browser. A change made with the CLI shows within ATTENTION_SECONDS."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.reports: dict[str, tuple[float, dict[str, Any]]] = {}
+
+    def get(self, language: str) -> dict[str, Any]:
         from scheduler.status import daemon_status
 
+        with self.lock:
+            found = self.reports.get(language)
+            if found is not None and time.monotonic() - found[0] < ATTENTION_SECONDS:
+                return found[1]
         ws = workspace()
         report = daemon_status(ws.database, ws.config)
+        with self.lock:
+            self.reports[language] = (time.monotonic(), report)
+        return report
+
+    def clear(self) -> None:
+        with self.lock:
+            self.reports.clear()
+
+
+def attention_cache() -> AttentionCache:
+    return current_app.extensions["loa_attention"]
+
+
+def attention() -> dict[str, Any]:
+    """The ``loa status`` attention list for the panel (computed only when a page shows it)."""
+    if "attention" not in g:
+        report = attention_cache().get(current_language())
         items = []
         for item in report["attention"]["items"]:
             if item["post"] is not None:
@@ -43,6 +76,14 @@ def language_link(language: str) -> str:
 
 
 def init_app(app: Flask) -> None:
+    app.extensions["loa_attention"] = AttentionCache()
+
+    @app.after_request
+    def changed(response: Response) -> Response:
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and response.status_code < 400:
+            attention_cache().clear()
+        return response
+
     app.jinja_env.globals.update(t=t, attention=attention, csrf_token=csrf_token, language_link=language_link,
                                  available_languages=available_languages)
     app.jinja_env.trim_blocks = True
