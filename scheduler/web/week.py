@@ -20,6 +20,7 @@ from posts.times import parse_date, week_range, zone
 
 from . import workspace
 from .auth import current_user
+from .errors import error_page
 from .thumbs import thumbnail
 
 blueprint = Blueprint("home", __name__)
@@ -171,9 +172,9 @@ def move(post_id: int) -> Any:
                                  by=user.name)
     except UserError as error:
         card = _one_card(post_id)
-        if card is None:
-            abort(404)
         message = _message(error)
+        if card is None:  # not on any calendar (cancelled, or no such post): the words alone
+            return error_page(422, message)
         if fragment:
             card["error"] = message
             return render_template("week_card.html", card=card), 422
