@@ -156,3 +156,68 @@ def test_a_card_shows_a_thumbnail_of_its_banner(web):
     with Image.open(io.BytesIO(response.data)) as image:
         assert image.width <= 320 and image.height <= 200
     assert web.client.get("/posts/999/thumb").status_code == 404
+
+
+DRAG = """
+const [card, day] = arguments;
+const data = new DataTransfer();
+card.dispatchEvent(new DragEvent("dragstart", {bubbles: true, dataTransfer: data}));
+day.dispatchEvent(new DragEvent("dragover", {bubbles: true, cancelable: true, dataTransfer: data}));
+day.dispatchEvent(new DragEvent("drop", {bubbles: true, cancelable: true, dataTransfer: data}));
+card.dispatchEvent(new DragEvent("dragend", {bubbles: true, dataTransfer: data}));
+"""
+
+
+def test_in_a_browser_a_card_dragged_to_another_day_moves_there_and_phones_get_stacked_days(live_web, browser):
+    from selenium.webdriver.common.by import By
+
+    from support.browser import phone_width, screenshot, sign_in, wait_for
+    from support.web import PASSWORDS
+
+    web, server = live_web
+    _campaign(web.project, posts=_post(1, "08:00", "Khai mạc Tuần lễ học tập suốt đời",
+                                       'banner = { headline = "Học tập suốt đời" }')
+              + _post(1, "10:00", "Bài thứ hai trong ngày") + _post(3, "09:00", "Tọa đàm"))
+    web.project.ok("post", "approve", "2")
+    artefacts = web.project.root / "var" / "test-artefacts"
+    browser.delete_all_cookies()
+    sign_in(browser, server.url, "bien-tap", PASSWORDS["bien-tap"])
+    browser.get(f"{server.url}/?day={NEXT_MONDAY.isoformat()}")
+    wednesday = (NEXT_MONDAY + dt.timedelta(days=2)).isoformat()
+
+    def in_column(day: str, post_id: int):
+        cards = browser.find_elements(By.CSS_SELECTOR, f'.day[data-day="{day}"] #post-{post_id}:not(.busy)')
+        return cards[0] if cards else None
+
+    browser.execute_script(DRAG, browser.find_element(By.ID, "post-1"),
+                           browser.find_element(By.CSS_SELECTOR, f'.day[data-day="{wednesday}"]'))
+    card = wait_for(lambda: in_column(wednesday, 1), what="the card in Wednesday's column")
+    assert card.get_attribute("data-at") == f"{wednesday}T08:00:00+07:00"  # the time of day kept
+    assert _at(web.project, 1) == f"{wednesday}T08:00:00+07:00"
+    # it sits before Wednesday's 09:00 post; and stays there after a reload
+    order = [c.get_attribute("id") for c in browser.find_elements(By.CSS_SELECTOR, f'.day[data-day="{wednesday}"] .wcard')]
+    assert order == ["post-1", "post-3"]
+    browser.refresh()
+    assert wait_for(lambda: in_column(wednesday, 1), what="the moved card after a reload")
+    screenshot(browser, artefacts, "week-desktop")
+    phone_width(browser)
+    try:
+        browser.refresh()
+        wait_for(lambda: browser.execute_script("return document.readyState") == "complete", what="the page")
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= 390
+        # on a phone: the form, from the keyboard
+        card = browser.find_element(By.ID, "post-2")
+        card.find_element(By.CSS_SELECTOR, ".move summary").click()
+        field = card.find_element(By.NAME, "at")
+        field.clear()
+        thursday = NEXT_MONDAY + dt.timedelta(days=3)
+        field.send_keys(f"{thursday:%d/%m/%Y} 9h15\n")
+        wait_for(lambda: in_column(thursday.isoformat(), 2), what="the card moved by its form")
+        assert _at(web.project, 2) == f"{thursday.isoformat()}T09:15:00+07:00"
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= 390
+        screenshot(browser, artefacts, "week-phone")
+        browser.get(f"{server.url}/month?month={NEXT_MONDAY:%Y-%m}")
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= 390
+        screenshot(browser, artefacts, "month-phone")
+    finally:
+        phone_width(browser, False)
