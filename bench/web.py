@@ -253,7 +253,9 @@ def main() -> None:
     options = parser.parse_args()
     folder = options.keep or Path(tempfile.mkdtemp(prefix="loa-bench-web-"))
     try:
-        print(f"== workspace: {options.posts:,} posts, {options.runs} requests per figure ==")
+        load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
+        print(f"== workspace: {options.posts:,} posts, {options.runs} requests per figure "
+              f"(load average {load} on {os.cpu_count()} cores: figures are server time on this machine) ==")
         full = build(folder / "full", options.posts)
         empty = folder / "empty" / "config.toml"
         loa(empty, "init")

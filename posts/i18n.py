@@ -17,8 +17,14 @@ request_language: ContextVar[str | None] = ContextVar("request_language", defaul
 
 
 def available_languages() -> list[str]:
+    return list(_languages())
+
+
+@cache
+def _languages() -> tuple[str, ...]:
+    """Listed once per process, like the catalogues: every ``t()`` asks (a page calls it hundreds of times)."""
     folder = resources.files("assets") / "locales"
-    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+    return tuple(sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")))
 
 
 @cache

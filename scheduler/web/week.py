@@ -62,6 +62,20 @@ def _card(row: dict[str, Any]) -> dict[str, Any]:
             "thumb": f"/posts/{row['id']}/thumb?v={thumb['sha256'][:16]}" if thumb else None}
 
 
+def card_words() -> dict[str, Any]:
+    """What every card says the same way, looked up once per page rather than once per card."""
+    from posts.models import POST_STATUSES
+
+    from .auth import csrf_token
+
+    words: dict[str, Any] = {key: t(f"week.{key}") for key in ("comment_mark", "channels", "move", "move_at",
+                                                               "move_submit")}
+    words["move_hint"] = t("week.move_hint", timezone="{timezone}")
+    words["status"] = {status: t(f"status.{status}") for status in POST_STATUSES}
+    words["token"] = csrf_token()
+    return words
+
+
 def _week_context(day: dt.date, campaign: str | None, errors: dict[int, str] | None = None) -> dict[str, Any]:
     ws = workspace()
     tz = zone(ws.config.timezone)
@@ -82,7 +96,7 @@ def _week_context(day: dt.date, campaign: str | None, errors: dict[int, str] | N
         entry.update(iso=entry["date"].isoformat(), today=entry["date"] == today,
                      add=_link("/posts/new", campaign=campaign, day=entry["date"].isoformat()),
                      label=f"{t('weekday.' + str(entry['date'].weekday()))}", short=entry["date"].strftime("%d/%m"))
-    return {"first": first, "last": last, "days": days, "count": len(rows), "campaign": campaign,
+    return {"first": first, "last": last, "days": days, "count": len(rows), "campaign": campaign, "L": card_words(),
             "campaigns": choices, "this_week": first <= today <= last,
             "prev": _link("/", day=(first - dt.timedelta(days=7)).isoformat(), campaign=campaign),
             "next": _link("/", day=(first + dt.timedelta(days=7)).isoformat(), campaign=campaign),
@@ -177,7 +191,7 @@ def move(post_id: int) -> Any:
             return error_page(422, message)
         if fragment:
             card["error"] = message
-            return render_template("week_card.html", card=card), 422
+            return render_template("week_card.html", card=card, L=card_words(), campaign=campaign), 422
         context = _week_context(card["at"].date(), campaign, errors={post_id: message})
         return render_template("week.html", **context), 422
     card = _one_card(post_id)
@@ -185,7 +199,7 @@ def move(post_id: int) -> Any:
         abort(404)
     card["notes"] = [t("msg.post_rescheduled", id=post_id, at=card["when_text"]), *change.warnings]
     if fragment:
-        return render_template("week_card.html", card=card)
+        return render_template("week_card.html", card=card, L=card_words(), campaign=campaign)
     return redirect(_link("/", day=card["day"], campaign=campaign) + f"#post-{post_id}")
 
 
