@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, redirect, render_template, request, send_file
 
-from posts.calendar import campaign_choices, day_counts, post_thumb, range_posts
+from posts.calendar_view import campaign_choices, day_counts, post_thumb, range_posts
 from posts.errors import UserError
 from posts.i18n import t
 from posts.queue import reschedule_post
@@ -57,8 +57,8 @@ def _card(row: dict[str, Any]) -> dict[str, Any]:
             "at": at, "day": at.date().isoformat(), "clock": at.strftime(clock), "time": at.strftime("%H:%M:%S"),
             "when_text": at.strftime(f"%d/%m/%Y {clock}"), "timezone": row["timezone"],
             "comment": row.get("review_comment"), "marks": marks,
-            "movable": row["status"] in ("draft", "approved") and not any(
-                d["status"] in ("published", "sending", "unknown") for d in row["deliveries"]),
+            # offered while the post is still to go out; whether it may move is reschedule_post's to say
+            "movable": row["status"] in ("draft", "approved"),
             "thumb": f"/posts/{row['id']}/thumb?v={thumb['sha256'][:16]}" if thumb else None}
 
 
