@@ -221,3 +221,13 @@ def test_in_a_browser_a_card_dragged_to_another_day_moves_there_and_phones_get_s
         screenshot(browser, artefacts, "month-phone")
     finally:
         phone_width(browser, False)
+
+
+def test_the_cli_reads_times_as_the_week_does(project):
+    _campaign(project, posts=_post(1, "08:00", "Bài"))
+    tuesday = NEXT_MONDAY + dt.timedelta(days=1)
+    project.ok("post", "reschedule", "1", f"{tuesday:%d/%m/%Y} 9h")
+    assert _at(project, 1) == f"{tuesday.isoformat()}T09:00:00+07:00"
+    project.ok("post", "reschedule", "1", f"{tuesday.isoformat()} 14h05")
+    assert _at(project, 1) == f"{tuesday.isoformat()}T14:05:00+07:00"
+    assert "25h" in project.fails("post", "reschedule", "1", f"{tuesday:%d/%m/%Y} 25h")
