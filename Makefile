@@ -58,6 +58,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/metrics.py
 	$(BIN)/python bench/log_export.py
 	$(BIN)/python bench/official_report.py
+	$(BIN)/python bench/web.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info mutants

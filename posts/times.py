@@ -5,6 +5,7 @@ Officers write dates both as ISO (2024-10-01) and the Vietnamese way (01/10/2024
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import UserError
@@ -17,7 +18,17 @@ FIRST_YEAR, LAST_YEAR = 1970, 2999
 
 def in_range(day: dt.date) -> bool:
     return FIRST_YEAR <= day.year <= LAST_YEAR
+
+
 CLOCK_FORMATS = ("%H:%M", "%H:%M:%S")
+# "8h30", "8h", "14g30": how times are written in Vietnamese office texts
+SPOKEN_CLOCK = re.compile(r"(\d{1,2})\s*[hHgG]\s*(\d{2})?(?:p|ph|phút)?")
+
+
+def _clock_text(text: str) -> str:
+    """``8h30`` → ``8:30``, ``8h`` → ``8:00``; anything else unchanged."""
+    found = SPOKEN_CLOCK.fullmatch(text.strip())
+    return f"{found.group(1)}:{found.group(2) or '00'}" if found else text
 
 
 def zone(name: str, *, where: str | None = None) -> ZoneInfo:
@@ -42,14 +53,15 @@ def parse_date(text: str, *, where: str) -> dt.date:
 def parse_clock(text: str, *, where: str) -> dt.time:
     for fmt in CLOCK_FORMATS:
         try:
-            return dt.datetime.strptime(text.strip(), fmt).time()
+            return dt.datetime.strptime(_clock_text(text).strip(), fmt).time()
         except ValueError:
             continue
     raise UserError(t("err.bad_clock", value=text), where=where)
 
 
 def parse_when(text: str, tz: ZoneInfo, *, where: str) -> dt.datetime:
-    """A moment typed by the user: ``2024-10-01 08:00``, ``01/10/2024 08:00`` or ISO 8601 with an offset.
+    """A moment typed by the user: ``2024-10-01 08:00``, ``01/10/2024 08:00``, ``03/10/2024 8h30`` or ISO 8601
+    with an offset.
 
     Without an offset it is read in ``tz`` (the campaign's timezone). Returns an aware datetime.
     """
@@ -63,7 +75,8 @@ def parse_when(text: str, tz: ZoneInfo, *, where: str) -> dt.datetime:
             for fmt in DATE_FORMATS:
                 for clock_fmt in CLOCK_FORMATS:
                     try:
-                        parsed = dt.datetime.strptime(f"{date_part} {clock_part.strip()}", f"{fmt} {clock_fmt}")
+                        parsed = dt.datetime.strptime(f"{date_part} {_clock_text(clock_part).strip()}",
+                                                      f"{fmt} {clock_fmt}")
                         break
                     except ValueError:
                         continue
