@@ -25,6 +25,12 @@ from .times import parse_when, zone
 
 if TYPE_CHECKING:  # rendering pulls in Jinja2 and Pillow: imported only when a renderer is used
     from .render.artefacts import Renderer
+    from typing import TypeAlias
+
+    from .render.photos import PhotoSource
+
+    # a photo to give a post: a file (``--image``), an upload with its name, or one the post already holds
+    PhotoItem: TypeAlias = Path | str | PhotoSource | dict[str, Any]
 
 # Delivery states that a new time puts back in line (failed and unknown ones need `loa retry`).
 RESCHEDULABLE = ("pending", "retry_wait", "missed")
@@ -69,7 +75,7 @@ def _text(value: str, *, where: str) -> str:
 def add_post(db: Database, *, campaign: str, at: str, title: str, body: str, known_channels: Sequence[str],
              channels: Sequence[str] | None = None, banner_headline: str | None = None,
              banner_subline: str | None = None, template: str | None = None, allow_past: bool = False,
-             images: Sequence[Path | str] | None = None, now: dt.datetime | None = None,
+             images: Sequence[PhotoItem] | None = None, now: dt.datetime | None = None,
              renderer: Renderer | None = None, by: str | None = None) -> PostChange:
     """Queue one post as a draft; ``images``: photo files (checked, cleaned and kept before the post is queued).
     ``by``: the person (recorded as its author and last editor, and in the outreach log)."""
@@ -108,13 +114,23 @@ def add_post(db: Database, *, campaign: str, at: str, title: str, body: str, kno
     return change
 
 
-def _photos(renderer: Renderer | None, paths: Sequence[Path | str]) -> list[dict[str, Any]]:
-    """``--image`` files as ``posts.images`` holds them (all checked before any is kept); [] for none."""
-    from .render.photos import photo_sources
+def _photos(renderer: Renderer | None, items: Sequence[PhotoItem]) -> list[dict[str, Any]]:
+    """``--image`` files as ``posts.images`` holds them (all checked before any is kept); [] for none.
+
+    An item may also be a ``PhotoSource`` (a file with the name its errors give: an upload in the workspace) or a
+    photo the post already holds (a ``posts.images`` entry, kept as it is: the workspace reorders and removes)."""
+    from .render.photos import MAX_PHOTOS, PhotoSource, photo_sources
 
     if renderer is None:
         raise ValueError("photos need a renderer (its media folder and limits)")
-    return renderer.photos.store(photo_sources(paths)) if paths else []
+    if not items:
+        return []
+    if len(items) > MAX_PHOTOS:
+        raise UserError(t("photo.too_many", most=MAX_PHOTOS), where="--image")
+    sources = [item if isinstance(item, PhotoSource) else photo_sources([item])[0]
+               for item in items if not isinstance(item, dict)]
+    stored = iter(renderer.photos.store(sources) if sources else [])
+    return [dict(item) if isinstance(item, dict) else next(stored) for item in items]
 
 
 def _banner(current: dict[str, Any] | None, headline: str | None, subline: str | None) -> dict[str, Any] | None:
@@ -177,7 +193,7 @@ def edit_post(db: Database, post_id: int, *, known_channels: Sequence[str], titl
               body: str | None = None, at: str | None = None, channels: Sequence[str] | None = None,
               banner_headline: str | None = None, banner_subline: str | None = None,
               template: str | None = None, keep_approval: bool = False, allow_past: bool = False,
-              images: Sequence[Path | str] | None = None, now: dt.datetime | None = None,
+              images: Sequence[PhotoItem] | None = None, now: dt.datetime | None = None,
               renderer: Renderer | None = None, by: str | None = None) -> PostChange:
     """Change a post that has not gone out. ``images`` replaces its photos (``[]``: none); None keeps them.
     ``by``: the person, recorded as its last editor."""

@@ -1,0 +1,125 @@
+"""What a post will look like, before it is saved: each channel's text exactly as ``Renderer`` renders it, the
+length against each channel's limit, and one banner, with every render error kept beside the part it belongs to
+(the editor of the workspace shows them as the officer types). Nothing is stored or written.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import UserError
+from ..models import Campaign
+from .artefacts import BannerJob, PostContent, Renderer
+from .banner import render_banner
+from .links import measured_length
+from .sizes import parse_size
+from .text import check_limits
+from .themes import load_theme
+
+PREVIEW_SIZE = "facebook"  # 1200x630: a print size is previewed at this screen size
+CACHED_BANNERS = 32
+
+
+@dataclass
+class Count:
+    """One length of one channel against its limit (None: no limit)."""
+
+    field: str  # title, text or caption
+    length: int
+    limit: int | None
+
+    @property
+    def over(self) -> bool:
+        return self.limit is not None and self.length > self.limit
+
+
+@dataclass
+class ChannelPreview:
+    channel: str
+    kind: str | None = None
+    format: str = "text"  # html or text
+    text: str | None = None
+    counts: list[Count] = field(default_factory=list)
+    error: str | None = None  # the text cannot be rendered, or is over a limit
+
+
+@dataclass
+class Preview:
+    channels: list[ChannelPreview] = field(default_factory=list)
+    banner: bytes | None = None  # a PNG
+    banner_size: str | None = None
+    banner_error: str | None = None
+    template_error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not (self.banner_error or self.template_error or any(c.error for c in self.channels))
+
+
+def message(error: UserError) -> str:
+    """A ``UserError``'s words without the place it names (shown beside the field instead)."""
+    text = str(error)
+    prefix = f"{error.where}: " if error.where else ""
+    return text[len(prefix):] if prefix and text.startswith(prefix) else text
+
+
+_banners: OrderedDict[tuple[Any, ...], tuple[str | None, bytes]] = OrderedDict()
+
+
+def _banner(job: BannerJob) -> tuple[str | None, bytes]:
+    """(error, b"") or (None, PNG), the last few kept: typing in the body does not draw the banner again."""
+    found = _banners.get(job.key)
+    if found is None:
+        try:
+            found = None, render_banner(job.text, load_theme(job.theme, job.themes_dir), job.size, fmt="png")
+        except UserError as exc:
+            found = message(exc), b""
+        _banners[job.key] = found
+        while len(_banners) > CACHED_BANNERS:
+            _banners.popitem(last=False)
+    else:
+        _banners.move_to_end(job.key)
+    return found
+
+
+def preview_post(renderer: Renderer, post: PostContent, campaign: Campaign, *, where: str = "preview") -> Preview:
+    """Render ``post`` as ``Renderer.render`` would, keeping each error with its part instead of stopping."""
+    result = Preview()
+    try:
+        renderer.check_template(post.template, post.channels, where=where)
+    except UserError as exc:
+        result.template_error = message(exc)
+    context = renderer.context(post, campaign)
+    with_banner = bool(post.banner or post.images)
+    for channel in post.channels:
+        shown = ChannelPreview(channel)
+        result.channels.append(shown)
+        try:
+            kind, text = renderer.channel_text(post, campaign, channel, context)
+        except UserError as exc:
+            shown.error = message(exc)
+            continue
+        shown.kind, shown.format, shown.text = kind.name, kind.format, text
+        body_field = "caption" if with_banner and "caption" in kind.limits else "text"
+        shown.counts = [Count("title", len(post.title), kind.limits.get("title")),
+                        Count(body_field, measured_length(text), kind.limits.get(body_field))]
+        try:
+            check_limits(kind, title=post.title, text=text, with_banner=with_banner, where=where)
+        except UserError as exc:
+            shown.error = message(exc)
+    if post.banner:
+        try:
+            jobs = renderer.banner_jobs(post, campaign, where=where)
+        except UserError as exc:
+            result.banner_error = message(exc)
+            return result
+        # one size is enough to see it: the Facebook one (1200x630) if the post has it, else its first screen size
+        job = next((j for j in jobs if j.size.name == PREVIEW_SIZE), None) or \
+            next((j for j in jobs if not j.size.is_print), None)
+        if job is None and jobs:
+            job = BannerJob(jobs[0].text, jobs[0].theme, jobs[0].themes_dir, parse_size(PREVIEW_SIZE), where)
+        if job is not None:
+            error, data = _banner(job)
+            result.banner_error, result.banner, result.banner_size = error, data or None, job.size.label
+    return result
