@@ -217,3 +217,52 @@ def test_script_in_a_title_or_body_shows_as_text_in_the_editor_and_every_preview
                        headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "<script>alert" not in preview and "<img src=x" not in preview
     assert 'sandbox=""' in preview and "srcdoc=" in preview  # the portal's HTML: a frame without scripts
+
+
+def test_typing_a_headline_changes_the_preview_banner_in_a_real_browser(live_web, browser):
+    from selenium.webdriver.common.by import By
+
+    from support.browser import phone_width, screenshot, sign_in, wait_for
+    from support.web import PASSWORDS
+
+    web, server = live_web
+    _campaign(web, posts=0)
+    artefacts = web.project.root / "var" / "test-artefacts"
+    browser.delete_all_cookies()
+    sign_in(browser, server.url, "bien-tap", PASSWORDS["bien-tap"])
+    browser.get(f"{server.url}/posts/new?campaign=tuan-le&day={START:%Y-%m-%d}")
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#preview article"), what="the first preview")
+    assert not browser.find_elements(By.ID, "banner-preview")  # no headline yet, no banner
+    browser.find_element(By.NAME, "title").send_keys("Ngày hội đọc sách")
+    browser.find_element(By.NAME, "body").send_keys("Đoạn một.\n\nĐoạn hai <script>x</script>.")
+    headline = browser.find_element(By.NAME, "banner_headline")
+    headline.send_keys("Đọc sách")
+    first = wait_for(lambda: _banner_src(browser), what="the banner in the preview")
+    headline.send_keys(" – Vững bước tương lai")
+    wait_for(lambda: (_banner_src(browser) or first) != first, what="the banner to change as the headline is typed")
+    preview = browser.find_element(By.ID, "preview").text
+    assert "Đoạn hai <script>x</script>." in preview  # text, as typed
+    browser.execute_script("window.scrollTo(0, 0)")
+    screenshot(browser, artefacts, "editor-desktop")
+    headline.send_keys(" 漢字")
+    wait_for(lambda: "漢" in browser.find_element(By.ID, "live-banner_headline").text,
+             what="the font's missing character named beside the headline")
+    screenshot(browser, artefacts, "editor-font-error")
+    phone_width(browser)
+    try:
+        browser.refresh()
+        wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#preview article"), what="the preview at 390 px")
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= 390
+        screenshot(browser, artefacts, "editor-phone")
+    finally:
+        phone_width(browser, False)
+
+
+def _banner_src(browser) -> str | None:
+    from selenium.webdriver.common.by import By
+
+    found = browser.find_elements(By.ID, "banner-preview")
+    try:
+        return found[0].get_attribute("src") if found else None
+    except Exception:  # noqa: BLE001 - swapped out between finding and reading
+        return None
