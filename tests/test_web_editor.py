@@ -3,7 +3,6 @@ fields in the CLI's words with nothing written, photos (GPS stripped, a non-imag
 the live preview (texts, counts, banner), approval reset and kept, roles, and text that stays text."""
 from __future__ import annotations
 
-import base64
 import io
 import json
 import re
@@ -133,9 +132,12 @@ def test_the_preview_shows_each_channels_text_its_counts_and_the_banner(web):
     facebook = web.project.root / "expected.txt"
     assert "Đoạn một.\n\nĐoạn hai." in page  # the Facebook text, paragraphs kept
     assert re.search(r"facebook: [\d.]+/63\.206", page)  # the live count against the limit
-    found = re.search(r'src="data:image/png;base64,([^"]+)"', page)
-    with Image.open(io.BytesIO(base64.b64decode(found.group(1)))) as banner:
+    found = re.search(r'id="banner-preview" src="(/preview/banner/[0-9a-f]+\.jpg)"', page)
+    image = web.client.get(found.group(1))
+    assert image.status_code == 200 and image.mimetype == "image/jpeg"
+    with Image.open(io.BytesIO(image.data)) as banner:
         assert banner.size == (1200, 630)
+    assert web.new_client().get(found.group(1)).status_code == 302  # only for a signed-in person
     assert _posts(web) == [] and not facebook.exists()  # nothing stored
     assert web.project.rows("renders") == 0
 

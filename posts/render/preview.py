@@ -4,6 +4,9 @@ length against each channel's limit, and one banner, with every render error kep
 """
 from __future__ import annotations
 
+import hashlib
+import io
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,7 +14,7 @@ from typing import Any
 from ..errors import UserError
 from ..models import Campaign
 from .artefacts import BannerJob, PostContent, Renderer
-from .banner import render_banner
+from .banner import draw_banner
 from .links import measured_length
 from .sizes import parse_size
 from .text import check_limits
@@ -19,6 +22,7 @@ from .themes import load_theme
 
 PREVIEW_SIZE = "facebook"  # 1200x630: a print size is previewed at this screen size
 CACHED_BANNERS = 32
+PREVIEW_QUALITY = 90
 
 
 @dataclass
@@ -47,7 +51,7 @@ class ChannelPreview:
 @dataclass
 class Preview:
     channels: list[ChannelPreview] = field(default_factory=list)
-    banner: bytes | None = None  # a PNG
+    banner: bytes | None = None  # a JPEG of the banner's pixels
     banner_size: str | None = None
     banner_error: str | None = None
     template_error: str | None = None
@@ -65,22 +69,45 @@ def message(error: UserError) -> str:
 
 
 _banners: OrderedDict[tuple[Any, ...], tuple[str | None, bytes]] = OrderedDict()
+_by_digest: dict[str, bytes] = {}
+_lock = threading.Lock()
 
 
 def _banner(job: BannerJob) -> tuple[str | None, bytes]:
-    """(error, b"") or (None, PNG), the last few kept: typing in the body does not draw the banner again."""
-    found = _banners.get(job.key)
-    if found is None:
-        try:
-            found = None, render_banner(job.text, load_theme(job.theme, job.themes_dir), job.size, fmt="png")
-        except UserError as exc:
-            found = message(exc), b""
+    """(error, b"") or (None, JPEG), the last few kept: typing in the body does not draw the banner again.
+
+    The pixels are the banner's own (``draw_banner``, as ``render_banner`` draws them); only the file differs: a
+    JPEG is encoded in a twentieth of the time of the PNG that is published, and is a third smaller to send."""
+    with _lock:
+        found = _banners.get(job.key)
+        if found is not None:
+            _banners.move_to_end(job.key)
+            return found
+    try:
+        image = draw_banner(job.text, load_theme(job.theme, job.themes_dir), job.size)
+        buffer = io.BytesIO()
+        image.convert("RGB").save(buffer, "JPEG", quality=PREVIEW_QUALITY)
+        found = None, buffer.getvalue()
+    except UserError as exc:
+        found = message(exc), b""
+    with _lock:
         _banners[job.key] = found
+        if found[1]:
+            _by_digest[digest(found[1])] = found[1]
         while len(_banners) > CACHED_BANNERS:
-            _banners.popitem(last=False)
-    else:
-        _banners.move_to_end(job.key)
+            _key, (_error, data) = _banners.popitem(last=False)
+            _by_digest.pop(digest(data), None)
     return found
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
+def cached_banner(token: str) -> bytes | None:
+    """A banner drawn for a recent preview, by ``digest`` of its bytes (None once it has left the cache)."""
+    with _lock:
+        return _by_digest.get(token)
 
 
 def preview_post(renderer: Renderer, post: PostContent, campaign: Campaign, *, where: str = "preview") -> Preview:

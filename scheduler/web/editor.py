@@ -6,11 +6,10 @@ The preview renders with the same ``Renderer`` as ``loa preview`` (posts/render/
 """
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from posts.errors import UserError
@@ -18,7 +17,7 @@ from posts.lookup import get_post
 from posts.models import Campaign, Post
 from posts.queue import add_post, edit_post
 from posts.render.artefacts import PostContent
-from posts.render.preview import message, preview_post
+from posts.render.preview import cached_banner, digest, message, preview_post
 from posts.times import parse_when, zone
 
 from . import workspace
@@ -167,7 +166,8 @@ def preview() -> Any:
     over = [c.error for c in shown.channels if c.error]
     if over:
         errors["body"] = over[0]
-    image = f"data:image/png;base64,{base64.b64encode(shown.banner).decode('ascii')}" if shown.banner else None
+    # a URL of its content: typing in the body sends the same URL, and the browser shows the image it has
+    image = url_for("editor.preview_banner", token=digest(shown.banner)) if shown.banner else None
     return render_template("editor_preview.html", preview=shown, banner=image, errors=errors)
 
 
@@ -184,3 +184,14 @@ def photo(post_id: int, sha256: str) -> Any:
     if not path.is_file():
         abort(404)
     return send_file(path, mimetype=found.get("mime") or "image/jpeg", max_age=86400)
+
+
+@blueprint.route("/preview/banner/<token>.jpg")
+def preview_banner(token: str) -> Any:
+    """A banner drawn for a recent preview (kept in memory a short while; never written to disk)."""
+    data = cached_banner(token)
+    if data is None:
+        abort(404)
+    response = Response(data, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "private, max-age=600"
+    return response
