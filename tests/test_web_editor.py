@@ -268,3 +268,21 @@ def _banner_src(browser) -> str | None:
         return found[0].get_attribute("src") if found else None
     except Exception:  # noqa: BLE001 - swapped out between finding and reading
         return None
+
+
+def test_the_banner_theme_and_sizes_are_saved_as_a_campaign_file_holds_them(web):
+    _campaign(web, posts=0)
+    web.login("bien-tap")
+    page = web.client.get("/posts/new?campaign=tuan-le").get_data(as_text=True)
+    theme = re.findall(r'<option value="([a-z0-9-]+)">[^<]+\(\1\)</option>', page)[-1]
+    assert web.post("/posts/new", _form(banner_headline="Đọc sách", banner_theme=theme,
+                                        banner_sizes=["facebook", "square"])).status_code == 303
+    assert json.loads(_posts(web)[0]["banner"]) == {"headline": "Đọc sách", "theme": theme,
+                                                    "sizes": ["facebook", "square"]}
+    names = sorted(r[0] for r in web.project.sql("SELECT name FROM renders WHERE kind = 'banner'"))
+    assert names == ["banner-facebook.png", "banner-square.png"]
+    response = web.post("/posts/1/edit", {**_form(banner_headline="Đọc sách"), "banner_sizes": ["khong-co"],
+                                          "original_at": AT})
+    assert response.status_code == 422
+    assert re.search(r'id="error-banner_sizes" role="alert">[^<]*khong-co', response.get_data(as_text=True))
+    assert json.loads(_posts(web)[0]["banner"])["sizes"] == ["facebook", "square"]

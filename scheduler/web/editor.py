@@ -17,6 +17,7 @@ from posts.lookup import get_post
 from posts.models import Campaign, Post
 from posts.queue import add_post, edit_post
 from posts.render.artefacts import PostContent
+from posts.render.sizes import PRINT, SCREEN
 from posts.render.preview import cached_banner, digest, message, preview_post
 from posts.times import parse_when, zone
 
@@ -46,13 +47,19 @@ def _templates() -> list[str]:
     return sorted(names)
 
 
+def _themes() -> list[tuple[str, str]]:
+    from posts.render.themes import list_themes
+
+    return [(th.slug, th.spec.name) for th in list_themes(workspace().renderer.settings.themes_dir)]
+
+
 def _page(form: EditorForm, *, post: Post | None, errors: dict[str, str], status: int = 200) -> Any:
     ws = workspace()
     user = current_user()
     assert user is not None
     page = render_template(
         "editor.html", form=form, post=post, errors=errors, campaigns=_campaigns() if post is None else [],
-        channels=ws.config.channel_names, templates=_templates(),
+        channels=ws.config.channel_names, templates=_templates(), themes=_themes(), sizes=[*SCREEN, *PRINT],
         may_keep=post is not None and post.status == "approved" and user.may("approver"))
     return page, status
 
@@ -86,7 +93,8 @@ def new() -> Any:
                               banner_headline=form.banner_headline.strip() or None,
                               banner_subline=form.banner_subline.strip() or None,
                               template=form.template or None, images=uploads or None, renderer=ws.renderer,
-                              by=user.name)
+                              by=user.name, banner_theme=form.banner_theme.strip() or None,
+                              banner_sizes=form.banner_sizes or None)
     except UserError as error:
         return _failed(error, form, None)
     return redirect(f"/posts/{change.post.id}", code=303)
@@ -114,7 +122,7 @@ def edit(post_id: int) -> Any:
     form = EditorForm.from_request(post)
     if form.keep_approval and not user.may("approver"):
         abort(403)  # only an approver keeps an approval through a change
-    had_banner = bool(post.banner)
+    banner = bool(post.banner) or bool(form.banner_headline.strip())  # else no banner part is sent
     photos_changed = form.removed or [p["sha256"] for p in form.photos] != [p["sha256"] for p in post.images or []]
     try:
         with uploaded_photos() as uploads:
@@ -122,8 +130,10 @@ def edit(post_id: int) -> Any:
             edit_post(ws.database, post_id, known_channels=ws.config.channel_names, title=form.title,
                       body=form.body, at=None if form.at.strip() == form.original_at else form.at,
                       channels=form.channels,
-                      banner_headline=form.banner_headline if had_banner or form.banner_headline.strip() else None,
-                      banner_subline=form.banner_subline if had_banner or form.banner_headline.strip() else None,
+                      banner_headline=form.banner_headline if banner else None,
+                      banner_subline=form.banner_subline if banner else None,
+                      banner_theme=form.banner_theme if banner else None,
+                      banner_sizes=form.banner_sizes if banner else None,
                       template=form.template, keep_approval=form.keep_approval, images=images,
                       renderer=ws.renderer, by=user.name)
     except UserError as error:
@@ -152,7 +162,8 @@ def preview() -> Any:
             errors["at"] = message(error)
     banner = dict(post.banner or {}) if post is not None else {}
     if form.banner_headline.strip():
-        banner.update(headline=form.banner_headline.strip(), subline=form.banner_subline.strip() or None)
+        banner.update(headline=form.banner_headline.strip(), subline=form.banner_subline.strip() or None,
+                      theme=form.banner_theme.strip() or None, sizes=form.banner_sizes or None)
     elif not banner:
         banner = {}
     content = PostContent(post.id if post else 0, post.revision if post else 1, form.title.strip(), form.body.strip(),

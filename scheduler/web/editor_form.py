@@ -23,6 +23,7 @@ from posts.times import zone
 
 FIELDS = {"--title": "title", "--body": "body", "--at": "at", "--channels": "channels", "--template": "template",
           "--banner-headline": "banner_headline", "--banner-subline": "banner_subline", "--campaign": "campaign",
+          "--banner-sizes": "banner_sizes",
           "--no-images": "photos"}
 AT_FORMAT = "%Y-%m-%d %H:%M"
 
@@ -40,6 +41,8 @@ class EditorForm:
     template: str = ""
     banner_headline: str = ""
     banner_subline: str = ""
+    banner_theme: str = ""  # "": the campaign's
+    banner_sizes: list[str] = field(default_factory=list)  # none: each channel's own size
     photos: list[dict[str, Any]] = field(default_factory=list)  # the post's photos, in the order chosen
     removed: list[str] = field(default_factory=list)  # sha256 of the post's photos to remove
     keep_approval: bool = False
@@ -51,7 +54,8 @@ class EditorForm:
         return cls(campaign=post.campaign.slug, title=post.title, body=post.body, at=at, original_at=at,
                    channels=[d.channel for d in post.deliveries if d.status != "cancelled"],
                    template=post.template or "", banner_headline=banner.get("headline", ""),
-                   banner_subline=banner.get("subline") or "", photos=list(post.images or []))
+                   banner_subline=banner.get("subline") or "", banner_theme=banner.get("theme") or "",
+                   banner_sizes=list(banner.get("sizes") or []), photos=list(post.images or []))
 
     @classmethod
     def from_request(cls, post: Post | None = None) -> EditorForm:
@@ -72,6 +76,7 @@ class EditorForm:
                    at=form.get("at", ""), original_at=form.get("original_at", ""),
                    channels=form.getlist("channels"), template=form.get("template", ""),
                    banner_headline=form.get("banner_headline", ""), banner_subline=form.get("banner_subline", ""),
+                   banner_theme=form.get("banner_theme", ""), banner_sizes=form.getlist("banner_sizes"),
                    photos=ordered, removed=removed, keep_approval=bool(form.get("keep_approval")))
 
     @property
@@ -100,6 +105,8 @@ def field_of(error: UserError, form: EditorForm) -> str:
         return "body"
     if where.endswith((".j2", ".j2:")) or ".j2:" in where:
         return "template"
+    if form.banner_theme and str(error).startswith(t("err.unknown_theme", theme=form.banner_theme, known="")[:20]):
+        return "banner_theme"
     return "form"
 
 
