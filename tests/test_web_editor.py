@@ -286,3 +286,15 @@ def test_the_banner_theme_and_sizes_are_saved_as_a_campaign_file_holds_them(web)
     assert response.status_code == 422
     assert re.search(r'id="error-banner_sizes" role="alert">[^<]*khong-co', response.get_data(as_text=True))
     assert json.loads(_posts(web)[0]["banner"])["sizes"] == ["facebook", "square"]
+
+
+def test_the_approvers_comment_is_shown_in_the_editor_until_the_next_edit(web):
+    _approved_post(web)
+    web.project.ok("post", "send-back", "1", "--comment", "Sửa lại đoạn 2 <b>gấp</b>")
+    web.login("bien-tap")
+    page = web.client.get("/posts/1/edit").get_data(as_text=True)
+    assert "Sửa lại đoạn 2 &lt;b&gt;gấp&lt;/b&gt;" in page
+    at = re.search(r'name="original_at" value="([^"]+)"', page).group(1)
+    assert web.post("/posts/1/edit", {"title": "Bài số 1", "body": "Đoạn 2 đã sửa.", "at": at, "original_at": at,
+                                      "channels": ["portal", "facebook"]}).status_code == 303
+    assert "Sửa lại đoạn 2" not in web.client.get("/posts/1/edit").get_data(as_text=True)
