@@ -3,6 +3,7 @@ fields in the CLI's words with nothing written, photos (GPS stripped, a non-imag
 the live preview (texts, counts, banner), approval reset and kept, roles, and text that stays text."""
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -299,3 +300,20 @@ def test_the_approvers_comment_is_shown_in_the_editor_until_the_next_edit(web):
     assert web.post("/posts/1/edit", {"title": "Bài số 1", "body": "Đoạn 2 đã sửa.", "at": at, "original_at": at,
                                       "channels": ["portal", "facebook"]}).status_code == 303
     assert "Sửa lại đoạn 2" not in web.client.get("/posts/1/edit").get_data(as_text=True)
+
+
+def test_the_cli_sets_the_same_banner_theme_and_sizes_with_the_same_words(web):
+    _campaign(web, posts=1)
+    web.project.ok("post", "edit", "1", "--banner-headline", "Đọc sách", "--banner-theme", "khoa-hoc",
+                   "--banner-sizes", "square,facebook")
+    assert json.loads(_posts(web)[0]["banner"]) == {"headline": "Đọc sách", "theme": "khoa-hoc",
+                                                    "sizes": ["square", "facebook"]}
+    line = web.project.fails("post", "edit", "1", "--banner-sizes", "khong-co")
+    web.login("bien-tap")
+    page = web.client.get("/posts/1/edit").get_data(as_text=True)
+    at = re.search(r'name="original_at" value="([^"]+)"', page).group(1)
+    response = web.post("/posts/1/edit", {**_form(title="Bài số 1", body="Nội dung bài số 1.", at=at,
+                                                  banner_headline="Đọc sách"), "original_at": at,
+                                          "banner_theme": "khoa-hoc", "banner_sizes": ["khong-co"]})
+    shown = re.search(r'id="error-banner_sizes" role="alert">([^<]+)<', response.get_data(as_text=True)).group(1)
+    assert response.status_code == 422 and html.unescape(shown) in line
