@@ -22,9 +22,11 @@ from .lookup import get_campaign, get_post
 from .plain_text import check_text
 from .models import Campaign, Delivery, Post, utcnow
 from .outreach import record, record_rendered
+from .post_parts import _banner, _photos, _text  # noqa: F401 - _photos: corrections.py
 from .times import parse_when, zone
 
 if TYPE_CHECKING:  # rendering pulls in Jinja2 and Pillow: imported only when a renderer is used
+    from .post_parts import PhotoItem
     from .render.artefacts import Renderer
 
 # Delivery states that a new time puts back in line (failed and unknown ones need `loa retry`).
@@ -60,18 +62,12 @@ def _channels(names: Sequence[str], known: Sequence[str], *, where: str) -> list
     return names
 
 
-def _text(value: str, *, where: str) -> str:
-    value = nfc(check_text(value, where=where).strip())
-    if not value:
-        raise UserError(t("val.empty"), where=where)
-    return value
-
-
 def add_post(db: Database, *, campaign: str, at: str, title: str, body: str, known_channels: Sequence[str],
              channels: Sequence[str] | None = None, banner_headline: str | None = None,
              banner_subline: str | None = None, template: str | None = None, allow_past: bool = False,
-             images: Sequence[Path | str] | None = None, now: dt.datetime | None = None,
-             renderer: Renderer | None = None, by: str | None = None) -> PostChange:
+             images: Sequence[PhotoItem] | None = None, now: dt.datetime | None = None,
+             renderer: Renderer | None = None, by: str | None = None, banner_theme: str | None = None,
+             banner_sizes: Sequence[str] | None = None) -> PostChange:
     """Queue one post as a draft; ``images``: photo files (checked, cleaned and kept before the post is queued).
     ``by``: the person (recorded as its author and last editor, and in the outreach log)."""
     now = now or utcnow()
@@ -94,7 +90,7 @@ def add_post(db: Database, *, campaign: str, at: str, title: str, body: str, kno
         post.campaign, post.seq, post.publish_at, post.status, post.revision = row, seq + 1, moment, "draft", 1
         post.title, post.body = _text(title, where="--title"), _text(body, where="--body")
         post.template = template
-        post.banner = _banner(None, banner_headline, banner_subline)
+        post.banner = _banner(None, banner_headline, banner_subline, banner_theme, banner_sizes)
         post.images = photos
         post.created_by = post.edited_by = by
         post.deliveries = [Delivery(channel=c, status="pending", due_at=moment, available_at=moment,
@@ -109,31 +105,10 @@ def add_post(db: Database, *, campaign: str, at: str, title: str, body: str, kno
     return change
 
 
-def _photos(renderer: Renderer | None, paths: Sequence[Path | str]) -> list[dict[str, Any]]:
-    """``--image`` files as ``posts.images`` holds them (all checked before any is kept); [] for none."""
-    from .render.photos import photo_sources
-
-    if renderer is None:
-        raise ValueError("photos need a renderer (its media folder and limits)")
-    return renderer.photos.store(photo_sources(paths)) if paths else []
-
-
-def _banner(current: dict[str, Any] | None, headline: str | None, subline: str | None) -> dict[str, Any] | None:
-    if headline is None and subline is None:
-        return current
-    banner = dict(current or {})
-    if headline is not None:
-        banner["headline"] = _text(headline, where="--banner-headline")
-    if subline is not None:
-        banner["subline"] = nfc(subline.strip())
-    if "headline" not in banner:
-        raise UserError(t("err.banner_needs_headline"), where="--banner-subline")
-    return banner
-
-
 def change_content(post: Post, *, title: str | None = None, body: str | None = None, template: str | None = None,
                    banner_headline: str | None = None, banner_subline: str | None = None,
-                   photos: list[dict[str, Any]] | None = None) -> list[str]:
+                   photos: list[dict[str, Any]] | None = None, banner_theme: str | None = None,
+                   banner_sizes: Sequence[str] | None = None) -> list[str]:
     """Set what a person changed of a post's content (None: unchanged; photos [] removes them); the fields that
     changed. Shared by ``post edit`` and ``post correct``, so both read and check the same way."""
     changed = []
@@ -146,7 +121,7 @@ def change_content(post: Post, *, title: str | None = None, body: str | None = N
     if template is not None and (template or None) != post.template:
         post.template = template or None
         changed.append("template")
-    banner = _banner(post.banner, banner_headline, banner_subline)
+    banner = _banner(post.banner, banner_headline, banner_subline, banner_theme, banner_sizes)
     if banner != post.banner:
         post.banner = banner
         changed.append("banner")
@@ -178,8 +153,9 @@ def edit_post(db: Database, post_id: int, *, known_channels: Sequence[str], titl
               body: str | None = None, at: str | None = None, channels: Sequence[str] | None = None,
               banner_headline: str | None = None, banner_subline: str | None = None,
               template: str | None = None, keep_approval: bool = False, allow_past: bool = False,
-              images: Sequence[Path | str] | None = None, now: dt.datetime | None = None,
-              renderer: Renderer | None = None, by: str | None = None) -> PostChange:
+              images: Sequence[PhotoItem] | None = None, now: dt.datetime | None = None,
+              renderer: Renderer | None = None, by: str | None = None, banner_theme: str | None = None,
+              banner_sizes: Sequence[str] | None = None) -> PostChange:
     """Change a post that has not gone out. ``images`` replaces its photos (``[]``: none); None keeps them.
     ``by``: the person, recorded as its last editor."""
     now = now or utcnow()
@@ -193,7 +169,8 @@ def edit_post(db: Database, post_id: int, *, known_channels: Sequence[str], titl
         _editable(post)
         change = PostChange(post=post)
         change.changed = change_content(post, title=title, body=body, template=template,
-                                        banner_headline=banner_headline, banner_subline=banner_subline, photos=photos)
+                                        banner_headline=banner_headline, banner_subline=banner_subline, photos=photos,
+                                        banner_theme=banner_theme, banner_sizes=banner_sizes)
         if at is not None:
             moment = _moment(post.campaign, at, where="--at", allow_past=allow_past, now=now,
                              warnings=change.warnings)

@@ -144,12 +144,25 @@ class Renderer:
         first = campaign.waits_for(channel, post.channels) or self.settings.after.get(channel)
         return Links({first: link_placeholder(first)} if first and first in post.channels else {})
 
-    def _text(self, post: PostContent, context: dict[str, Any], channel: str, *, where: str,
-              campaign: Campaign) -> tuple[ChannelKind, str]:
+    def context(self, post: PostContent, campaign: Campaign) -> dict[str, Any]:
+        """What a channel's template sees (the same for every channel of the post)."""
+        return self._context(post, campaign)
+
+    def channel_text(self, post: PostContent, campaign: Campaign, channel: str,
+                     context: dict[str, Any]) -> tuple[ChannelKind, str]:
+        """The text ``channel`` gets, its limits not checked yet (``_text`` checks them; a preview shows both)."""
         kind = self.kind(channel)
         template = post.template if post.template and self.text.has_template(kind, post.template) else None
-        text = self.text.render(kind, template, {**context, "channel": channel,
-                                                 "links": self._links(post, campaign, channel)})
+        return kind, self.text.render(kind, template, {**context, "channel": channel,
+                                                       "links": self._links(post, campaign, channel)})
+
+    def banner_jobs(self, post: PostContent, campaign: Campaign, *, where: str) -> list[BannerJob]:
+        """The banners ``post`` gets (one per size), not drawn."""
+        return self._banner_jobs(post, campaign, where=where)
+
+    def _text(self, post: PostContent, context: dict[str, Any], channel: str, *, where: str,
+              campaign: Campaign) -> tuple[ChannelKind, str]:
+        kind, text = self.channel_text(post, campaign, channel, context)
         check_limits(kind, title=post.title, text=text, with_banner=bool(post.banner or post.images), where=where)
         return kind, text
 

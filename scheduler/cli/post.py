@@ -32,20 +32,24 @@ def _show_change(change: object, message: str) -> None:
 @click.option("--channels", metavar="A,B", help="help.channels")
 @click.option("--banner-headline", metavar="TEXT", help="help.banner_headline")
 @click.option("--banner-subline", metavar="TEXT", help="help.banner_subline")
+@click.option("--banner-theme", metavar="NAME", help="editor.help_banner_theme")
+@click.option("--banner-sizes", metavar="A,B", help="editor.help_banner_sizes")
 @click.option("--template", metavar="NAME", help="help.template")
 @image_option
 @click.option("--allow-past", is_flag=True, help="help.allow_past")
 @by_option
 @pass_app
 def add_command(app: App, campaign: str, at: str, title: str, body: str | None, body_file: str | None,
-                channels: str | None, banner_headline: str | None, banner_subline: str | None, template: str | None,
+                channels: str | None, banner_headline: str | None, banner_subline: str | None,
+                banner_theme: str | None, banner_sizes: str | None, template: str | None,
                 images: tuple[str, ...], allow_past: bool, by: str | None) -> None:
     text = body_text(body, body_file, required=True)
     assert text is not None
     change = add_post(app.database(), campaign=campaign, at=at, title=title, body=text,
                       known_channels=app.config.channel_names, channels=split_list(channels),
                       banner_headline=banner_headline, banner_subline=banner_subline, template=template,
-                      allow_past=allow_past, images=images, renderer=app.renderer, by=who(by))
+                      allow_past=allow_past, images=images, renderer=app.renderer, by=who(by),
+                      banner_theme=banner_theme, banner_sizes=split_list(banner_sizes))
     _show_change(change, t("msg.post_added", id=change.post.id))
 
 
@@ -73,6 +77,8 @@ def show_command(app: App, post_id: int, as_json: bool) -> None:
 @click.option("--channels", metavar="A,B", help="help.channels")
 @click.option("--banner-headline", metavar="TEXT", help="help.banner_headline")
 @click.option("--banner-subline", metavar="TEXT", help="help.banner_subline")
+@click.option("--banner-theme", metavar="NAME", help="editor.help_banner_theme")
+@click.option("--banner-sizes", metavar="A,B", help="editor.help_banner_sizes")
 @click.option("--template", metavar="NAME", help="help.template")
 @image_option
 @click.option("--no-images", is_flag=True, help="photo.help_no_images")
@@ -82,14 +88,14 @@ def show_command(app: App, post_id: int, as_json: bool) -> None:
 @pass_app
 def edit_command(app: App, post_id: int, title: str | None, body: str | None, body_file: str | None,
                  at: str | None, channels: str | None, banner_headline: str | None, banner_subline: str | None,
-                 template: str | None, images: tuple[str, ...], no_images: bool, keep_approval: bool,
-                 allow_past: bool, by: str | None) -> None:
+                 banner_theme: str | None, banner_sizes: str | None, template: str | None, images: tuple[str, ...],
+                 no_images: bool, keep_approval: bool, allow_past: bool, by: str | None) -> None:
     body = body_text(body, body_file)
     change = edit_post(app.database(), post_id, known_channels=app.config.channel_names, title=title, body=body,
                        at=at, channels=split_list(channels), banner_headline=banner_headline,
                        banner_subline=banner_subline, template=template, keep_approval=keep_approval,
                        allow_past=allow_past, images=image_list(images, no_images), renderer=app.renderer,
-                       by=who(by))
+                       by=who(by), banner_theme=banner_theme, banner_sizes=split_list(banner_sizes))
     _show_change(change, t("msg.post_edited", id=post_id, fields=", ".join(change.changed),
                            status=t(f"status.{change.post.status}")))
 
