@@ -10,7 +10,7 @@ from scheduler.web.auth import COOKIE, require_role
 from support.web import PASSWORDS, csrf, login
 
 OPEN = {"auth.login", "static"}
-SAMPLES = {"int": "1", "path": "a/b", "default": "x"}
+SAMPLES = {"int": "1", "integer": "1", "path": "a/b", "default": "x"}
 
 
 def _url(rule) -> str:

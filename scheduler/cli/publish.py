@@ -1,7 +1,6 @@
 """``loa publish`` (one approved post, now, through the daemon's own path) and ``loa channels list|check``."""
 from __future__ import annotations
 
-import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -63,13 +62,9 @@ def channels_group() -> None:
 @json_option
 @pass_app
 def channels_list_command(app: App, as_json: bool) -> None:
-    rows = []
-    for name, settings in app.config.channels.items():
-        envs = settings.secret_variables()
-        target = next((str(getattr(settings, key)) for key in ("url", "page_id", "path") if getattr(settings, key, None)),
-                      None)
-        rows.append({"name": name, "adapter": settings.adapter, "kind": settings.channel_kind(), "target": target,
-                     "secrets": {env: bool(os.environ.get(env)) for env in envs}})
+    from scheduler.channel_health import channel_rows
+
+    rows = channel_rows(app.config)
     if as_json:
         echo_json({"channels": rows})
         return
@@ -90,15 +85,15 @@ def channels_list_command(app: App, as_json: bool) -> None:
 @click.argument("names", metavar="[NAME...]", nargs=-1)
 @pass_app
 def channels_check_command(app: App, names: tuple[str, ...]) -> None:
-    from scheduler.dispatch import publisher_for, resume_channel
+    from scheduler.channel_health import check_channel
 
     failed = []
     for name in names or app.config.channel_names:
-        health = publisher_for(app.config, name).check()
-        click.echo(f"{name}: {health.message}", err=not health.ok)
-        if not health.ok:
+        result = check_channel(app.config, name, app.database() if app.database_exists() else None)
+        click.echo(f"{name}: {result.message}", err=not result.ok)
+        if not result.ok:
             failed.append(name)
-        elif app.database_exists() and resume_channel(app.database(), name, message=health.message):
+        elif result.resumed:
             click.echo(t("msg.channel_resumed", channel=name))
     if failed:
         raise UserError(t("err.channels_failed", channels=", ".join(failed)))
