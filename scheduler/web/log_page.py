@@ -3,6 +3,7 @@ a photo (``loa log add``), CSV/XLSX export (``loa log export``) and the campaign
 (``loa report``) — each a download, made by the same code as on the command line."""
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import shutil
 import tempfile
@@ -56,7 +57,7 @@ def _page(*, error: str | None = None, where: str | None = None, status: int = 2
     more = len(entries) > PAGE
     for entry in entries[:PAGE]:
         entry["label"] = kind_label(entry["kind"])
-        entry["when"] = (entry["at"] or "")[:16].replace("T", " ")
+        entry["when"] = dt.datetime.fromisoformat(entry["at"]).strftime("%d/%m/%Y %H:%M") if entry["at"] else "–"
     return render_template("log.html", entries=entries[:PAGE], more=more, campaigns=campaigns,
                            kinds=KNOWN_KINDS, manual_kinds=MANUAL_KINDS, args=request.args,
                            channels=workspace().config.channel_names, filter_error=filter_error,

@@ -58,7 +58,8 @@ def _page(post_id: int, *, error: str | None = None, where: str | None = None, s
           correcting: dict[str, str] | None = None) -> Any:
     record = _record(post_id)
     try:
-        files = preview_files(workspace().database, post_id, workspace().renderer)
+        files = sorted(preview_files(workspace().database, post_id, workspace().renderer),
+                       key=lambda f: f.kind != "text")  # the texts first, then the banners
         render_error = None
     except UserError as exc:  # a post that cannot be rendered (a font lacks a character...) still shows
         files, render_error = [], str(exc)
