@@ -92,3 +92,35 @@ def test_a_broken_file_is_refused_with_the_loaders_message(web):
     forged = web.post("/campaigns/upload/apply", {"file": "../../config"})
     assert forged.status_code == 422
     assert web.project.rows("campaigns") == 0
+
+
+def test_a_conflict_asks_which_version_wins_and_messages_name_the_uploaded_file(web):
+    start = dt.date.today() + dt.timedelta(days=5)
+    web.project.write("c.toml", campaign_toml(start=start, posts=1))
+    web.project.ok("campaign", "import", "c.toml")
+    web.project.ok("post", "edit", "1", "--title", "Tiêu đề sửa trong hàng đợi")
+    web.login("bien-tap")
+    changed = campaign_toml(start=start, posts=1).replace('title = "', 'title = "Tệp: ', 1)
+    assert changed != campaign_toml(start=start, posts=1)
+    page = web.client.post("/campaigns/upload", data={"csrf_token": _token(web), "file": (io.BytesIO(changed.encode()),
+                                                      "ke-hoach.toml")}, content_type="multipart/form-data")
+    text = html.unescape(page.get_data(as_text=True))
+    assert 'name="prefer"' in text and "ke-hoach.toml" in text and "var/uploads" not in text
+    digest = hashlib.sha256(changed.encode()).hexdigest()
+    refused = web.post("/campaigns/upload/apply", {"file": digest, "name": "ke-hoach.toml", "replace": "1"})
+    assert refused.status_code == 422 and "var/uploads" not in refused.get_data(as_text=True)
+    assert web.project.sql("SELECT title FROM posts") == [("Tiêu đề sửa trong hàng đợi",)]
+    applied = web.post("/campaigns/upload/apply", {"file": digest, "name": "ke-hoach.toml", "prefer": "file",
+                                                       "replace": "1"})
+    assert applied.status_code == 302
+    # as `loa campaign import --replace --prefer file` does: the file's post replaces the queue's
+    assert web.project.sql("SELECT title, status FROM posts ORDER BY id") == [
+        ("Tiêu đề sửa trong hàng đợi", "cancelled"), ("Tệp: Bài số 1", "draft")]
+
+
+def _token(web) -> str:
+    from support.web import csrf
+
+    return csrf(web.client)
+
+

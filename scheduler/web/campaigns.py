@@ -3,6 +3,7 @@ campaign file uploaded, shown as the reviewed change (``loa campaign diff``) bef
 (``loa campaign import``). The uploaded file is kept under var/uploads/ by its sha256, never its own name."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,15 @@ from .stored_uploads import keep_upload, kept_upload, uploads_dir
 
 blueprint = Blueprint("campaigns", __name__)
 MAX_CAMPAIGN_BYTES = 2 * 1024 * 1024  # a campaign file is text: a year of posts is a few hundred KB
+
+
+def _shown(error: UserError, path: Path, name: str | None) -> str:
+    """The loader's message, naming the file as the person knows it (its uploaded name), or, for the form, with no
+    file at all: the kept copy's path under var/uploads/ means nothing to them."""
+    message = str(error)
+    if name:
+        return message.replace(str(path), Path(name).name)
+    return re.sub(rf"^{re.escape(str(path))}(:\d+)?: ", "", message)
 
 
 def _load(path: Path) -> Any:
@@ -62,18 +72,27 @@ def new() -> Any:
         result = import_campaign(workspace().database, campaign, renderer=workspace().renderer, by=by(),
                                  must_differ=workspace().config.document.web.approver_must_differ)
     except UserError as exc:
-        return _list_page(error=str(exc), where=exc.where, status=422, form={**form, "channels": ",".join(chosen)})
+        return _list_page(error=_shown(exc, path, None), where=exc.where, status=422,
+                          form={**form, "channels": ",".join(chosen)})
     flash(t("msg.imported", slug=result.slug, queued=result.queued, approved=result.approved))
     return redirect(url_for("campaigns.index"))
 
 
-def _review(path: Path, prefer: str | None) -> tuple[dict[str, Any], Any]:
+def _review(path: Path, prefer: str | None, name: str) -> tuple[dict[str, Any], Any]:
     from scheduler.plan_view import plan_lines
 
     campaign = _load(path)
     plan = diff_campaign(workspace().database, campaign, prefer=prefer,  # type: ignore[arg-type]
                          photos=workspace().renderer.photos).as_json()
+    plan["file"] = name
     return plan, plan_lines(plan)
+
+
+def _name() -> str:
+    """The uploaded file's own name, for people to recognise (shown escaped; never used as a path)."""
+    upload = request.files.get("file")
+    name = upload.filename if upload is not None and upload.filename else request.form.get("name", "")
+    return Path(name.replace("\\", "/")).name[:200] or "campaign.toml"
 
 
 def _prefer() -> str | None:
@@ -83,15 +102,18 @@ def _prefer() -> str | None:
 
 @blueprint.route("/campaigns/upload", methods=["POST"])
 def upload() -> Any:
+    path = None
     try:
         path = keep_upload(request.files.get("file"), where="file", limit=MAX_CAMPAIGN_BYTES)
         assert path is not None
         if path.suffix != ".toml":
             raise UserError(t("webpost.not_a_campaign_file"), where="file")
-        plan, lines = _review(path, _prefer())
+        plan, lines = _review(path, _prefer(), _name())
     except UserError as exc:
-        return _list_page(error=str(exc), where=exc.where, status=422)
-    return render_template("campaign_review.html", plan=plan, lines=lines, digest=path.stem, prefer=_prefer())
+        message = _shown(exc, path, _name()) if path is not None else str(exc)
+        return _list_page(error=message, where=exc.where, status=422)
+    return render_template("campaign_review.html", plan=plan, lines=lines, digest=path.stem, prefer=_prefer(),
+                           name=_name())
 
 
 @blueprint.route("/campaigns/upload/apply", methods=["POST"])
@@ -100,17 +122,20 @@ def apply() -> Any:
     try:
         path = kept_upload(digest, ".toml")
         campaign = _load(path)
+        # "apply" on the reviewed plan is the person's --replace: they saw what merging the file changes
         result = import_campaign(workspace().database, campaign, prefer=_prefer(),  # type: ignore[arg-type]
+                                 replace=bool(request.form.get("replace")),
                                  renderer=workspace().renderer, by=by(),
                                  must_differ=workspace().config.document.web.approver_must_differ)
     except MergeConflicts as refused:
         from scheduler.plan_view import plan_lines
 
-        plan = refused.plan.as_json()
+        plan = {**refused.plan.as_json(), "file": _name()}
         return render_template("campaign_review.html", plan=plan, lines=plan_lines(plan), digest=digest,
-                               prefer=_prefer(), error=str(refused)), 422
+                               prefer=_prefer(), name=_name(),
+                               error=str(refused).replace(str(uploads_dir() / f"{digest}.toml"), _name())), 422
     except UserError as exc:
-        return _list_page(error=str(exc), where=exc.where, status=422)
+        return _list_page(error=str(exc).replace(str(uploads_dir()) + "/", ""), where=exc.where, status=422)
     message = t("msg.imported", slug=result.slug, queued=result.queued, approved=result.approved)
     if result.plan is not None and not result.plan.new_campaign:
         message += " " + t("merge.done", changed=result.changed, cancelled=result.cancelled,
