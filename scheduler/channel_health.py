@@ -16,8 +16,8 @@ def channel_rows(config: Config) -> list[dict[str, Any]]:
     rows = []
     for name, settings in config.channels.items():
         envs = settings.secret_variables()
-        target = next((str(getattr(settings, key)) for key in ("url", "page_id", "path") if getattr(settings, key, None)),
-                      None)
+        target = next((str(getattr(settings, key)) for key in ("url", "page_id", "path")
+                       if getattr(settings, key, None)), None)
         rows.append({"name": name, "adapter": settings.adapter, "kind": settings.channel_kind(), "target": target,
                      "secrets": {env: bool(os.environ.get(env)) for env in envs}})
     return rows

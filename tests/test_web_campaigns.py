@@ -31,8 +31,9 @@ def test_the_list_shows_counts_and_hides_archived_unless_asked(web):
 def test_a_new_campaign_from_the_form_is_imported_as_a_file_would_be(web):
     web.login("bien-tap")
     start = dt.date.today() + dt.timedelta(days=10)
+    end = start + dt.timedelta(days=6)
     response = web.post("/campaigns/new", {"slug": "an-toan-giao-thong", "name": "An toàn giao thông",
-                                           "start": start.isoformat(), "end": (start + dt.timedelta(days=6)).isoformat(),
+                                           "start": start.isoformat(), "end": end.isoformat(),
                                            "channels": ["portal"], "theme": "Đội mũ bảo hiểm"})
     assert response.status_code == 302
     assert web.project.sql("SELECT slug, name, channels, theme FROM campaigns") == [

@@ -190,6 +190,13 @@ def test_the_attention_panel_approves_a_draft_due_and_retries_a_failure_through_
     fragment = web.client.post("/posts/1/retry", data={"panel": "1", "channel": "portal"},
                                headers={"HX-Request": "true", "X-CSRF-Token": token})
     assert fragment.status_code == 200 and web.project.sql("SELECT status FROM deliveries") == [("pending",)]
+    refused = web.client.post("/posts/1/approve", data={"panel": "1"},
+                              headers={"HX-Request": "true", "X-CSRF-Token": token})  # already approved: fine
+    assert refused.status_code == 200
+    nothing = web.client.post("/posts/1/retry", data={"panel": "1"},
+                              headers={"HX-Request": "true", "X-CSRF-Token": token})
+    assert nothing.headers.get("X-Loa-Refused") == "422"  # shown in the panel (htmx swaps no 4xx)
+    assert 'role="alert"' in nothing.get_data(as_text=True) and 'id="attention"' in nothing.get_data(as_text=True)
     # an editor sees no approve button in the panel
     web.project.sql("UPDATE posts SET status = 'draft'")
     editor = web.app.test_client()

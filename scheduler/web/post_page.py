@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, send_file, url_for
 
 from posts.errors import UserError
 from posts.i18n import t
@@ -82,7 +82,11 @@ def _act(post_id: int, action: Callable[[], str]) -> Any:
         message = action()
     except UserError as exc:
         if request.headers.get("HX-Request") and request.form.get("panel"):
-            return render_template("attention.html", panel_error=str(exc)), 422
+            # htmx swaps no 4xx answer (its default responseHandling): the refusal must reach the panel to be seen;
+            # the header says it was refused all the same
+            response = make_response(render_template("attention.html", panel_error=str(exc)))
+            response.headers["X-Loa-Refused"] = "422"
+            return response
         return _page(post_id, error=str(exc), where=exc.where, status=422)
     return _done(post_id, message)
 
