@@ -211,3 +211,29 @@ def test_markup_in_a_title_shows_as_text_on_the_post_page_and_its_previews(web, 
     page = web.client.get("/posts/1").get_data(as_text=True)
     assert title not in page
     assert "<script>alert" not in page and "<img src=x" not in page
+
+
+def test_a_correction_replaces_the_photos_and_a_decompression_bomb_is_refused(web, tmp_path):
+    import io
+
+    from support.photos import bomb, phone_photo
+
+    _campaign(web)
+    web.project.ok("post", "approve", "1")
+    web.login("lanh-dao")
+    assert web.post("/posts/1/publish").status_code == 302
+    bad = web.post("/posts/1/correct", {"title": "Ngày hội đọc sách", "body": "Đoạn một.\n\nĐoạn hai.",
+                                        "images": (io.BytesIO(bomb(tmp_path / "b.png").read_bytes()), "b.png")},
+                   content_type="multipart/form-data")
+    assert bad.status_code == 422 and 'role="alert"' in bad.get_data(as_text=True)
+    assert web.project.sql("SELECT status, images FROM posts") == [("done", "null")]  # unchanged
+    photo = phone_photo(tmp_path / "IMG 0001.jpg").read_bytes()
+    good = web.post("/posts/1/correct", {"title": "Ngày hội đọc sách", "body": "Đoạn một.\n\nĐoạn hai.",
+                                         "images": (io.BytesIO(photo), "IMG 0001.jpg")},
+                    content_type="multipart/form-data")
+    assert good.status_code == 302
+    (images,) = web.project.sql("SELECT images FROM posts")[0]
+    assert "IMG 0001" not in images and images.count('"sha256"') == 1
+    shown = web.client.get("/posts/1/media/photo-0")
+    assert shown.status_code == 200 and shown.data[:3] == b"\xff\xd8\xff"
+    assert web.client.get("/posts/1/media/photo-7").status_code == 404
