@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
 
 import click
 
@@ -12,25 +11,6 @@ from posts.i18n import t
 from . import cli
 from .common import POST_ID, App, echo_json, json_option, pass_app
 
-if TYPE_CHECKING:
-    from scheduler.dispatch import Outcome
-
-
-def _status(status: str) -> str:
-    """A delivery status, or what happened to a claim that was not this command's to finish (released, lost)."""
-    return t(f"outcome.{status}") if status in ("released", "lost") else t(f"status.{status}")
-
-
-def _channel_of(app: App, outcome: Outcome) -> str:
-    """Outcomes of a claim given back or lost carry no channel ("?"): the person still needs to know which."""
-    if outcome.channel != "?" or outcome.delivery_id is None:
-        return outcome.channel
-    from posts.models import Delivery
-
-    with app.database().session() as session:
-        delivery = session.get(Delivery, outcome.delivery_id)
-        return delivery.channel if delivery is not None else outcome.channel
-
 
 @cli.command("publish", help="help.publish")
 @click.argument("post_id", metavar="ID", type=POST_ID)
@@ -38,15 +18,11 @@ def _channel_of(app: App, outcome: Outcome) -> str:
 @pass_app
 def publish_command(app: App, post_id: int, channel: str | None) -> None:
     from scheduler.dispatch import publish_post
+    from scheduler.outcomes import outcome_text
 
     outcomes = publish_post(app.database(), app.config, post_id, channel=channel)
     for outcome in outcomes:
-        if outcome.status == "published":
-            key = "msg.published" if outcome.action == "publish" else f"fix.sent_{outcome.action}"
-            click.echo(t(key, channel=outcome.channel, link=outcome.permalink or "-"))
-        else:
-            click.echo(t("msg.not_published", channel=_channel_of(app, outcome), status=_status(outcome.status),
-                         error=outcome.error or "-"), err=True)
+        click.echo(outcome_text(app.database(), outcome), err=outcome.status != "published")
     if any(o.auth for o in outcomes):
         sys.exit(2)  # credentials refused: for a person to fix, like any other bad setting
     if any(o.status != "published" for o in outcomes):

@@ -182,17 +182,10 @@ def publish(post_id: int) -> Any:
     from scheduler.dispatch import publish_post
 
     def action() -> str:
+        from scheduler.outcomes import outcome_text
+
         outcomes = publish_post(workspace().database, workspace().config, post_id, channel=_channel())
-        lines = []
-        for outcome in outcomes:
-            if outcome.status == "published":
-                key = "msg.published" if outcome.action == "publish" else f"fix.sent_{outcome.action}"
-                lines.append(t(key, channel=outcome.channel, link=outcome.permalink or "-"))
-            else:
-                lines.append(t("msg.not_published", channel=outcome.channel, status=t(f"status.{outcome.status}")
-                               if outcome.status not in ("released", "lost") else t(f"outcome.{outcome.status}"),
-                               error=outcome.error or "-"))
-        return " ".join(lines)
+        return " ".join(outcome_text(workspace().database, outcome) for outcome in outcomes)
     return _act(post_id, action)
 
 
