@@ -110,3 +110,15 @@ def test_the_channels_page_never_shows_a_secret(web, monkeypatch):
     editor = create_app(config, testing=True).test_client()
     editor_token = login(editor, "bien-tap")
     assert editor.post("/channels/portal/check", data={"csrf_token": editor_token}).status_code == 403
+
+
+def test_a_paused_channel_shows_why_and_check_now_resumes_it(web):
+    web.project.sql("INSERT INTO channel_states (channel, paused_reason, pause_kind, paused_at, updated_at) "
+                    "VALUES ('portal', 'mật khẩu bị từ chối', 'auth', '2030-01-01 00:00:00', '2030-01-01 00:00:00')")
+    token = web.login("lanh-dao")
+    page = html.unescape(web.client.get("/channels").get_data(as_text=True))
+    assert "mật khẩu bị từ chối" in page.split('id="channel-portal"')[1].split("</section>")[0]
+    checked = web.client.post("/channels/portal/check", data={"csrf_token": token})
+    assert checked.status_code == 200
+    assert web.project.sql("SELECT paused_reason FROM channel_states WHERE channel = 'portal'") == [(None,)]
+    assert web.client.post("/channels/khong-co/check", data={"csrf_token": token}).status_code == 404
