@@ -42,6 +42,21 @@ class Outcome:
     action: str = "publish"  # or "update" (a correction), "delete" (a take-down)
 
 
+def outcome_text(db: Database, outcome: Outcome) -> str:
+    """What ``loa publish`` (and "publish now" in the workspace) says of one outcome, in the user's language."""
+    if outcome.status == "published":
+        key = "msg.published" if outcome.action == "publish" else f"fix.sent_{outcome.action}"
+        return t(key, channel=outcome.channel, link=outcome.permalink or "-")
+    channel = outcome.channel
+    if channel == "?" and outcome.delivery_id is not None:  # a claim given back or lost: still name the channel
+        with db.session() as session:
+            delivery = session.get(Delivery, outcome.delivery_id)
+            channel = delivery.channel if delivery is not None else channel
+    # a delivery status, or what happened to a claim that was not this command's to finish (released, lost)
+    status = t(f"outcome.{outcome.status}") if outcome.status in ("released", "lost") else t(f"status.{outcome.status}")
+    return t("msg.not_published", channel=channel, status=status, error=outcome.error or "-")
+
+
 # The outreach log's word for a change carried out on a channel: the report counts these.
 DONE_KIND = {"publish": "published", "update": "corrected", "delete": "taken_down"}
 

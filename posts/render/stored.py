@@ -48,8 +48,19 @@ def rerender_posts(db: Database, renderer: Renderer, ids: Sequence[int] = (), *,
     return result
 
 
-def export_preview(db: Database, post_id: int, out: Path, renderer: Renderer) -> list[Path]:
-    """Write the post's texts and banners into ``out``: exactly the stored renders the daemon will send.
+@dataclass
+class PreviewFile:
+    """One stored render as a person sees it: a text with its links filled in, or a media file (banner, photo)."""
+
+    name: str
+    kind: str
+    channel: str | None
+    text: str | None = None  # for kind "text"
+    media_path: str | None = None  # relative to the media folder, for the others
+
+
+def preview_files(db: Database, post_id: int, renderer: Renderer) -> list[PreviewFile]:
+    """Exactly the stored renders the daemon will send (``loa preview`` and the post's page show these).
 
     A post rendered before its last edit (or never) is rendered first, unless it has gone out.
     """
@@ -60,25 +71,37 @@ def export_preview(db: Database, post_id: int, out: Path, renderer: Renderer) ->
         if stale and not post.has_gone_out and post.status != "cancelled":
             record_rendered(session, post, renderer.store(session, post, where=f"post {post.id}"))
             renders = stored_renders(session, post.id)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise UserError(t("err.output_unwritable", error=exc.strerror), where="--out") from None
         # the link of a channel it waits for: the real one once that is out, else a visible note of where it goes
         links = {d.channel: d.permalink for d in post.deliveries if d.status == "published" and d.permalink}
         cancelled = {d.channel for d in post.deliveries if d.status == "cancelled"}
-        paths = []
+        files = []
         for render in renders:
-            target = out / render.name
-            try:  # atomically, and never over a device or a FIFO that happens to carry the name
-                if render.kind == "text":
-                    text = fill_links(render.content or "", links, html=render.name.endswith(".html"),
-                                      missing=lambda channel: "" if channel in cancelled else
-                                      t("template_limits.link_pending", channel=channel))
-                    write_atomically(target, text.encode(), where="--out")
-                else:
-                    copy_atomically(renderer.settings.media_dir / (render.media_path or ""), target, where="--out")
-            except OSError as exc:
-                raise UserError(t("err.output_unwritable", error=exc.strerror or exc), where="--out") from None
-            paths.append(target)
+            if render.kind == "text":
+                text = fill_links(render.content or "", links, html=render.name.endswith(".html"),
+                                  missing=lambda channel: "" if channel in cancelled else
+                                  t("template_limits.link_pending", channel=channel))
+                files.append(PreviewFile(render.name, render.kind, render.channel, text=text))
+            else:
+                files.append(PreviewFile(render.name, render.kind, render.channel, media_path=render.media_path))
+        return files
+
+
+def export_preview(db: Database, post_id: int, out: Path, renderer: Renderer) -> list[Path]:
+    """Write the post's texts and banners into ``out``: exactly the stored renders the daemon will send."""
+    files = preview_files(db, post_id, renderer)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(t("err.output_unwritable", error=exc.strerror), where="--out") from None
+    paths = []
+    for item in files:
+        target = out / item.name
+        try:  # atomically, and never over a device or a FIFO that happens to carry the name
+            if item.text is not None:
+                write_atomically(target, item.text.encode(), where="--out")
+            else:
+                copy_atomically(renderer.settings.media_dir / (item.media_path or ""), target, where="--out")
+        except OSError as exc:
+            raise UserError(t("err.output_unwritable", error=exc.strerror or exc), where="--out") from None
+        paths.append(target)
     return paths

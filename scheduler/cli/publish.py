@@ -1,9 +1,7 @@
 """``loa publish`` (one approved post, now, through the daemon's own path) and ``loa channels list|check``."""
 from __future__ import annotations
 
-import os
 import sys
-from typing import TYPE_CHECKING
 
 import click
 
@@ -13,25 +11,6 @@ from posts.i18n import t
 from . import cli
 from .common import POST_ID, App, echo_json, json_option, pass_app
 
-if TYPE_CHECKING:
-    from scheduler.dispatch import Outcome
-
-
-def _status(status: str) -> str:
-    """A delivery status, or what happened to a claim that was not this command's to finish (released, lost)."""
-    return t(f"outcome.{status}") if status in ("released", "lost") else t(f"status.{status}")
-
-
-def _channel_of(app: App, outcome: Outcome) -> str:
-    """Outcomes of a claim given back or lost carry no channel ("?"): the person still needs to know which."""
-    if outcome.channel != "?" or outcome.delivery_id is None:
-        return outcome.channel
-    from posts.models import Delivery
-
-    with app.database().session() as session:
-        delivery = session.get(Delivery, outcome.delivery_id)
-        return delivery.channel if delivery is not None else outcome.channel
-
 
 @cli.command("publish", help="help.publish")
 @click.argument("post_id", metavar="ID", type=POST_ID)
@@ -39,15 +18,11 @@ def _channel_of(app: App, outcome: Outcome) -> str:
 @pass_app
 def publish_command(app: App, post_id: int, channel: str | None) -> None:
     from scheduler.dispatch import publish_post
+    from scheduler.outcomes import outcome_text
 
     outcomes = publish_post(app.database(), app.config, post_id, channel=channel)
     for outcome in outcomes:
-        if outcome.status == "published":
-            key = "msg.published" if outcome.action == "publish" else f"fix.sent_{outcome.action}"
-            click.echo(t(key, channel=outcome.channel, link=outcome.permalink or "-"))
-        else:
-            click.echo(t("msg.not_published", channel=_channel_of(app, outcome), status=_status(outcome.status),
-                         error=outcome.error or "-"), err=True)
+        click.echo(outcome_text(app.database(), outcome), err=outcome.status != "published")
     if any(o.auth for o in outcomes):
         sys.exit(2)  # credentials refused: for a person to fix, like any other bad setting
     if any(o.status != "published" for o in outcomes):
@@ -63,13 +38,9 @@ def channels_group() -> None:
 @json_option
 @pass_app
 def channels_list_command(app: App, as_json: bool) -> None:
-    rows = []
-    for name, settings in app.config.channels.items():
-        envs = settings.secret_variables()
-        target = next((str(getattr(settings, key)) for key in ("url", "page_id", "path") if getattr(settings, key, None)),
-                      None)
-        rows.append({"name": name, "adapter": settings.adapter, "kind": settings.channel_kind(), "target": target,
-                     "secrets": {env: bool(os.environ.get(env)) for env in envs}})
+    from scheduler.channel_health import channel_rows
+
+    rows = channel_rows(app.config)
     if as_json:
         echo_json({"channels": rows})
         return
@@ -90,15 +61,15 @@ def channels_list_command(app: App, as_json: bool) -> None:
 @click.argument("names", metavar="[NAME...]", nargs=-1)
 @pass_app
 def channels_check_command(app: App, names: tuple[str, ...]) -> None:
-    from scheduler.dispatch import publisher_for, resume_channel
+    from scheduler.channel_health import check_channel
 
     failed = []
     for name in names or app.config.channel_names:
-        health = publisher_for(app.config, name).check()
-        click.echo(f"{name}: {health.message}", err=not health.ok)
-        if not health.ok:
+        result = check_channel(app.config, name, app.database() if app.database_exists() else None)
+        click.echo(f"{name}: {result.message}", err=not result.ok)
+        if not result.ok:
             failed.append(name)
-        elif app.database_exists() and resume_channel(app.database(), name, message=health.message):
+        elif result.resumed:
             click.echo(t("msg.channel_resumed", channel=name))
     if failed:
         raise UserError(t("err.channels_failed", channels=", ".join(failed)))
