@@ -2,31 +2,17 @@
 (screenshots for a person to look at: var/test-artefacts/ of the test's project, and $LOA_ARTEFACTS when set)."""
 from __future__ import annotations
 
-import datetime as dt
 
 from selenium.webdriver.common.by import By
 
 from support.browser import phone_width, screenshot, sign_in, wait_for
-from support.web import PASSWORDS
+from support.web import PASSWORDS, campaign_today
 
 
 def _week_with_a_post(project) -> None:
-    today = dt.date.today()
-    project.write("c.toml", f"""
-        [campaign]
-        slug = "tuan-nay"
-        name = "Tuần lễ học tập suốt đời"
-        start = {today.isoformat()}
-        end = {today.isoformat()}
-        channels = ["portal", "facebook"]
-
-        [[posts]]
-        day = 1
-        time = "23:59"
-        title = "Khai mạc Tuần lễ hưởng ứng học tập suốt đời năm 2026 tại tỉnh, với một tiêu đề rất dài để thử xuống dòng"
-        body = "Nội dung."
-        """)
-    project.ok("campaign", "import", "c.toml")
+    campaign_today(project, title="Khai mạc Tuần lễ hưởng ứng học tập suốt đời năm 2026 tại tỉnh, với một tiêu đề "
+                                  "rất dài để thử xuống dòng", name="Tuần lễ học tập suốt đời",
+                   channels='"portal", "facebook"')
 
 
 def test_sign_in_and_the_home_page_at_desktop_and_phone_width(live_web, browser):

@@ -1,9 +1,7 @@
 """The workspace's skeleton: sign in, the home page with this week's posts, the needs-attention panel, languages."""
 from __future__ import annotations
 
-import datetime as dt
-
-from support.web import csrf, login
+from support.web import campaign_today, csrf, login
 
 
 def test_signing_in_shows_the_week_with_the_user_and_the_attention_panel(web):
@@ -23,22 +21,7 @@ def test_vietnamese_by_default_english_on_request(web, monkeypatch):
 
 
 def test_this_weeks_posts_are_listed_and_a_draft_due_needs_attention(web):
-    today = dt.date.today()
-    web.project.write("c.toml", f"""
-        [campaign]
-        slug = "tuan-nay"
-        name = "Tuần này"
-        start = {today.isoformat()}
-        end = {today.isoformat()}
-        channels = ["portal"]
-
-        [[posts]]
-        day = 1
-        time = "23:59"
-        title = "Bài <b>hôm nay</b>"
-        body = "Nội dung."
-        """)
-    web.project.ok("campaign", "import", "c.toml")
+    campaign_today(web.project, title="Bài <b>hôm nay</b>")
     web.login("bien-tap")
     page = web.client.get("/").get_data(as_text=True)
     assert "Bài &lt;b&gt;hôm nay&lt;/b&gt;" in page and "<b>hôm nay" not in page

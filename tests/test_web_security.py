@@ -7,7 +7,7 @@ from flask import Blueprint
 from werkzeug.routing import BaseConverter
 
 from scheduler.web.auth import COOKIE, require_role
-from support.web import PASSWORDS, csrf, login
+from support.web import PASSWORDS, campaign_today, csrf, login
 
 OPEN = {"auth.login", "static"}
 SAMPLES = {"int": "1", "integer": "1", "path": "a/b", "default": "x"}
@@ -150,25 +150,8 @@ def test_an_editor_gets_403_from_an_approver_route(web):
 
 @pytest.mark.parametrize("title", ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>'])
 def test_markup_in_a_title_shows_as_text(web, title):
-    import datetime as dt
-
-    today = dt.date.today()
     escaped = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;")
-    web.project.write("c.toml", f"""
-        [campaign]
-        slug = "xss"
-        name = "XSS"
-        start = {today.isoformat()}
-        end = {today.isoformat()}
-        channels = ["portal"]
-
-        [[posts]]
-        day = 1
-        time = "23:59"
-        title = '{title}'
-        body = "Nội dung."
-        """)
-    web.project.ok("campaign", "import", "c.toml")
+    campaign_today(web.project, title=title, slug="xss", name="XSS")
     web.project.sql("UPDATE posts SET publish_at = datetime('now', '-1 hour')")  # overdue: in the panel too
     web.login("bien-tap")
     page = web.client.get("/").get_data(as_text=True)

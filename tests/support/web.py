@@ -49,3 +49,26 @@ class Web:
     def post(self, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
         """A form POST with the session's CSRF token added."""
         return self.client.post(path, data={"csrf_token": csrf(self.client), **(data or {})}, **kwargs)
+
+
+def campaign_today(project: Any, *, title: str, slug: str = "tuan-nay", name: str = "Tuần này",
+                   channels: str = '"portal"') -> None:
+    """A campaign of today with one post at 23:59 titled ``title`` (quoted as a TOML literal string)."""
+    import datetime as dt
+
+    today = dt.date.today()
+    project.write("c.toml", f"""
+        [campaign]
+        slug = "{slug}"
+        name = "{name}"
+        start = {today.isoformat()}
+        end = {today.isoformat()}
+        channels = [{channels}]
+
+        [[posts]]
+        day = 1
+        time = "23:59"
+        title = '{title}'
+        body = "Nội dung."
+        """)
+    project.ok("campaign", "import", "c.toml")
