@@ -148,9 +148,11 @@ def test_an_editor_writes_a_leader_approves_loa_run_publishes_and_the_report_nam
         def green():
             browser.get(f"{server.url}/?day={today.isoformat()}")
             card = _card(browser, today, post_id)
-            return card if card and card.find_elements(By.CSS_SELECTOR, ".mark-ok") else None
+            # the panel (its list is reused for 10 s) has seen the running daemon by now, too
+            seen = not browser.find_elements(By.CSS_SELECTOR, "#attention .item.status-stopped")
+            return card if seen and card and card.find_elements(By.CSS_SELECTOR, ".mark-ok") else None
 
-        card = wait_for(green, seconds=15, what="the card's portal mark turning green")
+        card = wait_for(green, seconds=25, what="the card turning green, and `loa run` seen running")
         assert "status-card-done" in card.get_attribute("class")
         assert not card.find_elements(By.CSS_SELECTOR, ".mark:not(.mark-ok)")
         screenshot(browser, artefacts, "e2e-week-desktop")
