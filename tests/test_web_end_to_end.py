@@ -126,7 +126,7 @@ def test_an_editor_writes_a_leader_approves_loa_run_publishes_and_the_report_nam
     card.find_element(By.CSS_SELECTOR, ".move summary").click()
     field = card.find_element(By.NAME, "at")
     field.clear()
-    due = (dt.datetime.now(TZ) + dt.timedelta(seconds=5)).replace(microsecond=0)
+    due = (dt.datetime.now(TZ) + dt.timedelta(seconds=8)).replace(microsecond=0)
     today = due.date()  # (past midnight meanwhile: tomorrow, still another day)
     field.send_keys(f"{due:%d/%m/%Y %H:%M:%S}\n")
     wait_for(lambda: _card(browser, first_day, post_id) is None or _moment(project, post_id) == due,
