@@ -129,9 +129,14 @@ def test_an_editor_writes_a_leader_approves_loa_run_publishes_and_the_report_nam
     due = (dt.datetime.now(TZ) + dt.timedelta(seconds=8)).replace(microsecond=0)
     today = due.date()  # (past midnight meanwhile: tomorrow, still another day)
     field.send_keys(f"{due:%d/%m/%Y %H:%M:%S}\n")
-    wait_for(lambda: _card(browser, first_day, post_id) is None or _moment(project, post_id) == due,
-             what="the card leaving its first day")
-    assert _moment(project, post_id) == due
+
+    def moved() -> bool:
+        refusal = browser.execute_script(
+            "const e = document.querySelector(arguments[0]); return e && e.textContent", f"#post-{post_id} .move-error")
+        assert not refusal, f"the move was refused: {refusal}"
+        return _moment(project, post_id) == due
+
+    wait_for(moved, what="the post rescheduled in the queue")
     assert project.sql("SELECT status FROM posts WHERE id=?", post_id)[0][0] == "approved"  # a move keeps it
     browser.get(f"{server.url}/?day={today.isoformat()}")
     assert wait_for(lambda: _card(browser, today, post_id), what="the card in today's column")
