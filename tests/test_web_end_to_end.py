@@ -163,8 +163,14 @@ def test_an_editor_writes_a_leader_approves_loa_run_publishes_and_the_report_nam
         screenshot(browser, artefacts, "e2e-week-desktop")
     finally:
         run.send_signal(signal.SIGTERM)
-        code = run.wait(timeout=30)
-        log.close()
+        try:
+            code = run.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            run.kill()
+            run.wait(timeout=10)
+            raise AssertionError("loa run did not stop on SIGTERM within 30 s") from None
+        finally:
+            log.close()
     assert code == 0, (project.root / "var" / "loa-run.log").read_text(encoding="utf-8")
 
     # -- the report, downloaded with the session's cookie, opens and names the post
@@ -177,6 +183,7 @@ def test_an_editor_writes_a_leader_approves_loa_run_publishes_and_the_report_nam
     words = "\n".join([p.text for p in document.paragraphs]
                       + [cell.text for table in document.tables for r in table.rows for cell in r.cells])
     assert TITLE in words
+    assert "lanh-dao" in words  # and who approved it
     assert server.stop() == 0
 
 
