@@ -51,6 +51,7 @@ def _record(post_id: int) -> dict[str, Any]:
         entry["when"] = _moment(entry["at"])
         entry["comment"] = (entry["detail"] or {}).get("comment") if entry["kind"] == "sent_back" else None
     record["when"] = _moment(record["publish_at"])
+    record["approved_when"] = _moment(record["approved_at"]) if record.get("approved_at") else None
     return record
 
 
