@@ -4,9 +4,9 @@ approved, the last ones still drafts, one sent back with the leader's comment. `
 headless Chromium (Debian's ``chromium`` and ``chromium-driver``) takes the pictures, which are then quantized to
 256 colours so each stays small. Nothing leaves the machine.
 
-    .venv/bin/python bench/screenshots.py [--out docs/screenshots]
+    .venv/bin/python bench/screenshots.py [--out bench/screenshots]
 
-Writes week-desktop.png, editor-desktop.png and week-phone.png (docs/ is outside the package: never in the wheel).
+Writes week-desktop.png, editor-desktop.png and week-phone.png (bench/ is outside the package: never in the wheel).
 """
 from __future__ import annotations
 
@@ -97,7 +97,7 @@ def save(driver, path: Path) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "screenshots")
     out = parser.parse_args().out
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="loa-screenshots-") as folder:

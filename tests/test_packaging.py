@@ -29,7 +29,7 @@ def test_wheel_contains_the_data_files(tmp_path):
                      "scheduler/web/__init__.py"):
         assert required in names, required
     assert template == (ROOT / "config.toml").read_text(encoding="utf-8")  # the file itself, not a symlink
-    assert not any(name.startswith(("tests/", "bench/", "docs/")) for name in names)
+    assert not any(name.startswith(("tests/", "bench/")) for name in names)
 
 
 def test_the_systemd_unit_runs_the_daemon_and_restarts_it_on_failure():
