@@ -4,9 +4,11 @@ A fresh project (``loa init``) gets one account and 10,000 posts (20,000 deliver
 three, so cards have thumbnails) in 20 campaigns, spread over five years around today, about 38 a week, as an agency publishing
 five or six times a day. Measured with Flask's test client (server time: routing, queries, templates):
 
-1. the week page (``GET /``, this week) p50/p95 over 50 requests; baselines: the same page over an empty queue, and
-   the listing query alone (``list_queue`` for the week, what ``loa queue --week --json`` runs);
-2. the month page (``GET /month``) p50/p95;
+1. the week page (``GET /``, this week) p50/p95 over 50 requests, with the needs-attention panel from its cache
+   (what most requests get) and computed on every request (what a page right after a change gets); baselines: the
+   same page over an empty queue, and the listing query alone (``list_queue`` for the week, what
+   ``loa queue --week --json`` runs);
+2. the month page (``GET /month``) p50/p95, with the panel cached and computed per request;
 3. the page's size in KB before images (HTML, CSS and scripts it loads: htmx, week.js, loa.css);
 4. the editor's live preview: ``POST /posts/preview`` when the route exists in this checkout, else the renderer's
    own preview work (texts of every channel plus the 1200×630 banner, a new headline each time) — said in the output;
@@ -268,6 +270,13 @@ def main() -> None:
         print(f"  this week: {cards} cards")
         line("week page, 10,000 posts (server time)", timed(lambda: get(client, "/"), options.runs),
              WEEK_TARGET_MS)
+        attention_cache = app.extensions["loa_attention"]
+
+        def uncached(path: str) -> None:  # the panel recomputed: a page right after a change, or every 10 s
+            attention_cache.clear()
+            get(client, path)
+        line("week page, attention panel computed per request", timed(lambda: uncached("/"), options.runs),
+             WEEK_TARGET_MS)
         line("baseline: week page, empty queue", timed(lambda: get(empty_client, "/"), options.runs))
         from posts.listing import list_queue
         from posts.times import week_range, zone
@@ -283,6 +292,7 @@ def main() -> None:
                 list_queue(session, since=since, until=until)
         line("baseline: list_queue for the week (the query)", timed(query, options.runs))
         line("month page, 10,000 posts", timed(lambda: get(client, "/month"), options.runs))
+        line("month page, attention panel computed per request", timed(lambda: uncached("/month"), options.runs))
         # where the week page's time goes: the needs-attention panel (scheduler.status, on every page) vs the rest
         from scheduler.status import daemon_status
 

@@ -5,21 +5,23 @@ A plain dict (the ``--json`` shape in the README); scheduler/views.py draws it f
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter, defaultdict
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import aliased
 
 from posts.db import Database
 from posts.i18n import t
 from posts.models import DELIVERY_STATUSES, Campaign, Daemon, Delivery, Post, utcnow
 from posts.times import iso, zone
 
-from .claims import claimable, owner_is_dead, paused_channels
+from .claims import DUE_STATUSES, claimable, owner_is_dead, paused_channels
 from .config import Config
 
 NEEDS_A_PERSON = ("failed", "unknown", "missed")
 ATTENTION_LIMIT = 100
+IN_CHUNK = 500  # post ids per IN (...): far below SQLite's and PostgreSQL's parameter limits
 HINTS = {
     "failed": "loa retry {post}",
     "unknown": "check {channel}; then loa retry {post} --channel {channel} (or leave it if it is there)",
@@ -46,17 +48,9 @@ def daemon_status(db: Database, config: Config, *, now: dt.datetime | None = Non
                     and not owner_is_dead(d.owner)}
                    for d in session.scalars(select(Daemon).where(Daemon.stopped_at.is_(None))
                                             .order_by(Daemon.heartbeat_at.desc()).limit(20))]
-        counting = select(Delivery.status, func.count()).where(Delivery.action == "publish").group_by(Delivery.status)
-        if not archived and session.scalar(select(Campaign.id).where(Campaign.archived_at.is_not(None)).limit(1)):
-            counting = counting.where(Delivery.post_id.not_in(_archived_posts()))
-        counts = dict(session.execute(counting).all())
+        counts = _publish_counts(session, archived=archived)
         paused = paused_channels(session, now)
-        next_row = session.execute(
-            select(Delivery.id, Delivery.channel, Delivery.available_at, Post.id.label("post_id"), Post.title,
-                   Campaign.timezone)
-            .join(Post, Post.id == Delivery.post_id).join(Campaign, Campaign.id == Post.campaign_id)
-            .where(Delivery.id.in_(claimable(None, after=config.after, paused=paused).scalar_subquery()))
-            .order_by(Delivery.available_at, Delivery.id).limit(1)).first()
+        next_row = _next(session, config, paused)
         attention = _attention(session, config, archived=archived)
         _add_drafts_due(session, attention, now=now, hours=config.document.daemon.approval_warning_hours)
         alive = any(d["alive"] for d in daemons)
@@ -72,6 +66,48 @@ def daemon_status(db: Database, config: Config, *, now: dt.datetime | None = Non
                     "since": iso(s.paused_at), "until": iso(s.resume_at)} for s in paused.values()],
         "attention": attention,
     }
+
+
+def _publish_counts(session: Any, *, archived: bool) -> dict[str, int]:
+    """Publications per status, from three cheap counts rather than one that reads every delivery's row: every
+    delivery per status (the status index alone), less the corrections and take-downs (rare, found through the
+    unique index that holds ``action``), less, unless ``archived``, archived campaigns' publications (found from
+    their campaigns down)."""
+    counts: Counter[str] = Counter(dict(session.execute(
+        select(Delivery.status, func.count()).group_by(Delivery.status)).all()))
+    others = select(Delivery.id).where(Delivery.action != "publish")
+    counts.subtract(dict(session.execute(select(Delivery.status, func.count()).where(Delivery.id.in_(others))
+                                         .group_by(Delivery.status)).all()))
+    if not archived and session.scalar(select(Campaign.id).where(Campaign.archived_at.is_not(None)).limit(1)):
+        counts.subtract(dict(session.execute(
+            select(Delivery.status, func.count()).join(Post, Post.id == Delivery.post_id)
+            .join(Campaign, Campaign.id == Post.campaign_id)
+            .where(Campaign.archived_at.is_not(None), Delivery.action == "publish")
+            .group_by(Delivery.status)).all()))
+    return {status: count for status, count in counts.items() if count}
+
+
+@lru_cache(maxsize=64)
+def _next_queries(after: tuple[tuple[str, str], ...], paused: tuple[str, ...]) -> tuple[Any, ...]:
+    """One per queued status, built once per channel set-up: each walks the (status, available_at) index and stops
+    at its first claimable delivery (one query over both statuses sorts the whole queue)."""
+    return tuple(claimable(None, after=dict(after), paused=paused, statuses=(status,))
+                 .with_only_columns(Delivery.available_at, Delivery.id)
+                 .order_by(Delivery.available_at, Delivery.id).limit(1) for status in DUE_STATUSES)
+
+
+def _next(session: Any, config: Config, paused: dict[str, Any]) -> Any:
+    """The next delivery the daemon will claim: the earliest (available_at, id) among the claimable ones."""
+    firsts = [row for query in _next_queries(tuple(sorted(config.after.items())), tuple(sorted(paused)))
+              if (row := session.execute(query).first()) is not None]
+    if not firsts:
+        return None
+    first = min(firsts, key=lambda row: (row.available_at, row.id))
+    return session.execute(
+        select(Delivery.id, Delivery.channel, Delivery.available_at, Post.id.label("post_id"), Post.title,
+               Campaign.timezone)
+        .join(Post, Post.id == Delivery.post_id).join(Campaign, Campaign.id == Post.campaign_id)
+        .where(Delivery.id == first.id)).first()
 
 
 def _system_item(status: str, reason: str, hint: str, *, channel: str | None = None, post: int | None = None,
@@ -112,10 +148,6 @@ def _add_system_items(session: Any, attention: dict[str, Any], *, paused: dict[s
     attention["total"] += len(items)
 
 
-def _archived_posts() -> Any:
-    return select(Post.id).join(Campaign, Campaign.id == Post.campaign_id).where(Campaign.archived_at.is_not(None))
-
-
 def _add_drafts_due(session: Any, attention: dict[str, Any], *, now: dt.datetime, hours: float) -> None:
     """Drafts that will miss their time unless approved, after what needs a person on a channel."""
     from .approval import drafts_due
@@ -141,20 +173,39 @@ def _attention(session, config: Config, *, archived: bool = False) -> dict[str, 
     rows = [_item(r, r.status, r.last_error) for r in
             session.execute(stuck.order_by(Delivery.due_at, Delivery.id).limit(ATTENTION_LIMIT))]
     # a delivery waiting for a channel of its post that failed (or is unknown, missed) waits for a person too
-    first = aliased(Delivery)
-    wanted = {**config.after}
-    waiting = session.execute(
-        base.add_columns(first.channel.label("first"), first.status.label("first_status"), Delivery.wait_for)
-        .join(first, first.post_id == Delivery.post_id)
-        .where(Delivery.status.in_(("pending", "retry_wait")), first.status.in_(NEEDS_A_PERSON),
-               Post.status == "approved", Delivery.action == "publish", first.action == "publish")
-        .limit(ATTENTION_LIMIT * 4)).all()
-    for r in waiting:
-        if (r.wait_for or wanted.get(r.channel)) == r.first and len(rows) < ATTENTION_LIMIT:
-            rows.append(_item(r, "waiting", f"waiting for {r.first} ({r.first_status})", first=r.first,
-                              first_status=r.first_status))
+    for r, first, first_status in _waiting(session, base, config):
+        if len(rows) < ATTENTION_LIMIT:
+            rows.append(_item(r, "waiting", f"waiting for {first} ({first_status})", first=first,
+                              first_status=first_status))
             total += 1
     return {"total": total, "items": rows}
+
+
+def _waiting(session: Any, base: Any, config: Config) -> list[tuple[Any, str, str]]:
+    """(delivery, the channel it waits for, that channel's status): approved posts' queued publications whose
+    prerequisite (``wait_for``, else config.toml's ``after``) needs a person; at most ATTENTION_LIMIT * 4.
+
+    It starts from the few publications that need a person, then reads their posts' other publications by post:
+    a join the database planned itself would start from the queue's thousands of pending deliveries (SQLite,
+    without statistics, prefers the status index whatever the query says).
+    """
+    stopped: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for row in session.execute(select(Delivery.post_id, Delivery.channel, Delivery.status)
+                               .where(Delivery.status.in_(NEEDS_A_PERSON), Delivery.action == "publish")):
+        stopped[row.post_id].append((row.channel, row.status))
+    if not stopped:
+        return []
+    # neither the queued statuses nor the post's status in SQL: either would lead the planner back to an index
+    # over the whole queue; the posts' own publications are a handful each
+    query = base.add_columns(Delivery.wait_for, Post.status.label("post_status")).where(Delivery.action == "publish")
+    ids, found = sorted(stopped), []
+    for start in range(0, len(ids), IN_CHUNK):
+        for r in session.execute(query.where(Delivery.post_id.in_(ids[start:start + IN_CHUNK]))):
+            if r.status in DUE_STATUSES and r.post_status == "approved":
+                wanted = r.wait_for or config.after.get(r.channel)
+                found.extend((r, channel, status) for channel, status in stopped[r.post_id] if channel == wanted)
+    found.sort(key=lambda item: (item[0].due_at, item[0].id, item[1]))
+    return found[:ATTENTION_LIMIT * 4]
 
 
 def _item(r: Any, status: str, reason: str | None, **extra: str) -> dict[str, Any]:

@@ -22,9 +22,9 @@ ATTENTION_SECONDS = 10.0  # how long the panel's list is reused; a change made t
 
 
 class AttentionCache:
-    """``daemon_status`` takes a few hundred milliseconds on a queue of 10,000 posts: every page shows its list, so
-    it is computed at most every ATTENTION_SECONDS per language (its reasons are translated), and again at once
-    after a change made in the browser. A change made with the CLI shows within ATTENTION_SECONDS."""
+    """``daemon_status`` takes a few milliseconds on a queue of 10,000 posts (bench/web.py), but every page shows
+    its list, so it is computed at most every ATTENTION_SECONDS per language (its reasons are translated), and again
+    at once after a change made in the browser. A change made with the CLI shows within ATTENTION_SECONDS."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
