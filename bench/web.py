@@ -195,7 +195,7 @@ def preview(app, client, config: Path, runs: int) -> tuple[str, list[float]]:
         return "POST /posts/preview (texts + banner)", timed(call, runs)
     from posts.models import Campaign
     from posts.render.artefacts import PostContent
-    from scheduler.cli.common import build_renderer
+    from scheduler.project import build_renderer
     from scheduler.config import load_config
 
     loaded = load_config(config)

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from posts.db import Database, display_url, open_database
+from posts.db import Database, display_url
 from posts.errors import UserError
 from posts.i18n import t
-from scheduler.config import DATABASE_URL_ENV, Config, find_config, load_config
+from scheduler.config import Config, find_config, load_config
+from scheduler.project import build_renderer, open_project_database
 
 if TYPE_CHECKING:  # Jinja2 and Pillow load only for the commands that render
     from posts.render.artefacts import Renderer
@@ -103,19 +104,6 @@ LoaGroup.group_class = LoaGroup
 opened_database: str | None = None  # the database this invocation uses, shown masked in a database error
 
 
-def build_renderer(config: Config) -> Renderer:
-    """The renderer of this config's channels, themes and templates (the CLI's and the workspace's)."""
-    from posts.render.artefacts import RenderSettings, Renderer
-
-    render = config.document.render
-    organization = config.document.organization.model_dump()
-    return Renderer(RenderSettings(
-        kinds={name: channel.channel_kind() for name, channel in config.channels.items()},
-        media_dir=config.path_of(render.media), organization=organization, theme=render.theme,
-        themes_dir=config.path_of(render.themes), templates_dir=config.path_of(render.templates),
-        after=config.after, max_image_bytes=round(render.max_image_mb * 1024 * 1024)))
-
-
 class App:
     """The objects a command needs, made on first use: commands that need no database open none."""
 
@@ -137,12 +125,9 @@ class App:
 
     def database(self, *, create: bool = False) -> Database:
         if self._database is None:
-            where = DATABASE_URL_ENV if os.environ.get(DATABASE_URL_ENV) else "database.url"
             global opened_database
             opened_database = display_url(self.config.database_url)  # named by an error while opening, too
-            patience = round(self.config.document.database.busy_timeout_seconds * 1000)
-            self._database = open_database(self.config.database_url, create=create, where=where,
-                                           busy_timeout_ms=patience)
+            self._database = open_project_database(self.config, create=create)
         return self._database
 
     def database_exists(self) -> bool:

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
 
-from posts.db import Database, open_database
-from scheduler.config import DATABASE_URL_ENV, Config
+from posts.db import Database
+from scheduler.config import Config
+from scheduler.project import build_renderer, open_project_database
 
 if TYPE_CHECKING:
     from posts.render.artefacts import Renderer
@@ -32,14 +33,10 @@ class Workspace:
 
     @cached_property
     def database(self) -> Database:
-        where = DATABASE_URL_ENV if os.environ.get(DATABASE_URL_ENV) else "database.url"
-        patience = round(self.config.document.database.busy_timeout_seconds * 1000)
-        return open_database(self.config.database_url, where=where, busy_timeout_ms=patience)
+        return open_project_database(self.config)
 
     @cached_property
     def renderer(self) -> Renderer:
-        from scheduler.cli.common import build_renderer
-
         return build_renderer(self.config)
 
     @property

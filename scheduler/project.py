@@ -1,0 +1,34 @@
+"""What a configured project opens, the same for both faces (the CLI's ``App`` and the workspace's ``Workspace``):
+its database and its renderer."""
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from posts.db import Database, open_database
+
+from .config import DATABASE_URL_ENV, Config
+
+if TYPE_CHECKING:  # rendering pulls in Jinja2 and Pillow: imported only when a renderer is built
+    from posts.render.artefacts import Renderer
+
+
+def open_project_database(config: Config, *, create: bool = False) -> Database:
+    """The config's database (or ``$LOA_DATABASE_URL``'s), with its busy timeout; an error names where the URL came
+    from."""
+    where = DATABASE_URL_ENV if os.environ.get(DATABASE_URL_ENV) else "database.url"
+    patience = round(config.document.database.busy_timeout_seconds * 1000)
+    return open_database(config.database_url, create=create, where=where, busy_timeout_ms=patience)
+
+
+def build_renderer(config: Config) -> Renderer:
+    """The renderer of this config's channels, themes and templates."""
+    from posts.render.artefacts import RenderSettings, Renderer
+
+    render = config.document.render
+    organization = config.document.organization.model_dump()
+    return Renderer(RenderSettings(
+        kinds={name: channel.channel_kind() for name, channel in config.channels.items()},
+        media_dir=config.path_of(render.media), organization=organization, theme=render.theme,
+        themes_dir=config.path_of(render.themes), templates_dir=config.path_of(render.templates),
+        after=config.after, max_image_bytes=round(render.max_image_mb * 1024 * 1024)))
