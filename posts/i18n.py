@@ -57,7 +57,7 @@ def set_language(language: str | None) -> None:
 def current_language() -> str:
     language = request_language.get() or _language or os.environ.get("LOA_LANG") or DEFAULT_LANGUAGE
     # An unknown LOA_LANG falls back instead of failing: the environment is not an argument the user just typed.
-    return language if language in available_languages() else DEFAULT_LANGUAGE
+    return language if language in _languages() else DEFAULT_LANGUAGE
 
 
 def t(key: str, /, **values: object) -> str:
