@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from .i18n import t
-from .times import FIRST_YEAR, LAST_YEAR, in_range, localize, zone
+from .times import FIRST_YEAR, LAST_YEAR, in_range, localize, parse_clock, parse_date, parse_moment, zone
 from .errors import UserError
 from .plain_text import check_document
 from .tomlfile import array_table_lines, line_of, located_error, read_toml, validate
@@ -57,6 +57,16 @@ class PostSpec(_Strict):
             raise ValueError(t("val.empty"))
         return value
 
+    @field_validator("time", mode="before")
+    @classmethod
+    def written_clock(cls, value: Any) -> Any:
+        return _as_written(parse_clock, value)  # time = "7:30", "8h30", "8 giờ 30"; TOML's 07:30:00 as it is
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def written_moment(cls, value: Any) -> Any:
+        return _as_written(parse_moment, value)  # at = "1/10/2024 8h30"; TOML's 2024-10-01T08:30:00 as it is
+
     @field_validator("at")
     @classmethod
     def sensible_year(cls, value: dt.datetime | None) -> dt.datetime | None:
@@ -89,6 +99,11 @@ class CampaignSpec(_Strict):
     # channel order: ``after = { facebook = "portal" }`` sends Facebook once the portal article is up (its link)
     after: dict[str, str] = {}
 
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def written_date(cls, value: Any) -> Any:
+        return _as_written(parse_date, value)  # start = "1/10/2024"; TOML's 2024-10-01 as it is
+
     @field_validator("start", "end")
     @classmethod
     def sensible_year(cls, value: dt.date) -> dt.date:
@@ -101,6 +116,16 @@ class CampaignSpec(_Strict):
         if self.end < self.start:
             raise ValueError(t("val.end_before_start", start=self.start, end=self.end))
         return self
+
+
+def _as_written(parse: Any, value: Any) -> Any:
+    """A time or date written as text goes through posts.times, the parser every entry point shares."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return parse(value)
+    except UserError as exc:
+        raise ValueError(str(exc)) from None
 
 
 class CampaignDocument(_Strict):

@@ -25,7 +25,7 @@ BROKEN = {
     "day and at": (GOOD.replace('day = 1\n', 'day = 1\nat = 2031-01-01T08:00:00\n'), "posts[1]", 11),
     "neither day nor at": (GOOD.replace('day = 2\n', ''), "posts[2]", 18),
     "day without time": (GOOD.replace('time = "08:01"\n', ''), "posts[1]", 11),
-    "bad time": (GOOD.replace('time = "08:01"', 'time = "8h sáng"'), "posts[1].time", 13),
+    "bad time": (GOOD.replace('time = "08:01"', 'time = "25h"'), "posts[1].time", 13),
     "day zero": (GOOD.replace('day = 1\n', 'day = 0\n'), "posts[1].day", 12),
     "day as text": (GOOD.replace('day = 1\n', 'day = "1"\n'), "posts[1].day", 12),
     "banner without headline": (GOOD.replace('body = "Nội dung bài số 1."\n',
