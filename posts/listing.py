@@ -11,11 +11,10 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from .errors import UserError
-from .i18n import t
 from .lookup import get_campaign, get_post
 from .models import DELIVERY_STATUSES, POST_STATUSES, Campaign, Delivery, OutreachEntry, Post
 from .times import iso, iso_utc, zone
+from .vocabulary import code_for
 
 OPEN_POST_STATUSES = ("draft", "approved")
 DUE_DELIVERY_STATUSES = ("pending", "retry_wait")
@@ -41,6 +40,7 @@ def list_queue(session: Session, *, campaign: str | None = None, since: dt.datet
         delivery_join = and_(delivery_join, Delivery.channel == channel)
         conditions.append(Post.id.in_(select(Delivery.post_id).where(Delivery.channel == channel)))
     if status is not None:
+        status = code_for("status", status, where="--status")  # "nháp", "da duyet" as well as "draft"
         if status in POST_STATUSES:
             conditions.append(Post.status == status)
         elif status in DELIVERY_STATUSES:
@@ -48,9 +48,6 @@ def list_queue(session: Session, *, campaign: str | None = None, since: dt.datet
             if channel is not None:
                 matching = matching.where(Delivery.channel == channel)
             conditions.append(Post.id.in_(matching))
-        else:
-            known = ", ".join(dict.fromkeys(POST_STATUSES + DELIVERY_STATUSES))
-            raise UserError(t("err.unknown_status", status=status, known=known), where="--status")
     elif since is None and until is None:
         conditions.append(Post.status.in_(OPEN_POST_STATUSES))
     query = (

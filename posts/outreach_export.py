@@ -16,15 +16,19 @@ from typing import Any
 from .errors import UserError
 from .files import replaced_when_done, writable_target
 from .i18n import t
+from .vocabulary import label
 from .spreadsheet import ILLEGAL_XML, XLSX_TEXT_LIMIT, csv_text, xlsx_cell
 from .spreadsheet import xlsx_text as _xlsx_text
 
 FORMATS = ("csv", "xlsx", "jsonl")
-# (key, width in characters in the spreadsheet); the header is t("logcmd.col_<key>")
-COLUMNS = (("id", 8), ("at", 17), ("at_utc", 21), ("kind", 12), ("campaign", 24), ("channel", 12),
+# (key, width in characters in the spreadsheet); the header is t("logcmd.col_<key>"). "kind" is the word a person
+# reads ("xếp lịch"), "kind_code" the stored code ("queued") for machines: last, so earlier columns keep their place.
+LOG_COLUMNS = (("id", 8), ("at", 17), ("at_utc", 21), ("kind", 22), ("campaign", 24), ("channel", 12),
            ("post_id", 8), ("delivery_id", 9), ("title", 50), ("count", 9), ("place", 24), ("remote_id", 24),
            ("permalink", 40), ("error", 40), ("metrics", 30), ("by", 16), ("detail", 60))
-TEXT_COLUMNS = ("kind", "campaign", "channel", "title", "place", "remote_id", "permalink", "error", "metrics", "by")
+COLUMNS = (*LOG_COLUMNS, ("kind_code", 14))
+TEXT_COLUMNS = ("kind", "campaign", "channel", "title", "place", "remote_id", "permalink", "error", "metrics", "by",
+                "kind_code")
 DATE_FORMAT = "dd/mm/yyyy hh:mm"
 
 
@@ -47,8 +51,15 @@ def metrics_summary(kind: str, detail: dict[str, Any] | None) -> str | None:
     return ", ".join(parts) or None
 
 
-def flat_row(entry: dict[str, Any]) -> list[Any]:
-    """One entry as the export's columns; ``at`` as the local wall-clock time, ``YYYY-MM-DD HH:MM:SS``."""
+def flat_row(entry: dict[str, Any], kind_words: dict[str, str] | None = None) -> list[Any]:
+    """One entry as the export's columns; ``at`` as the local wall-clock time, ``YYYY-MM-DD HH:MM:SS``.
+
+    ``kind_words`` caches the kinds' words (one t() per kind, not per row: exports run to 100,000 rows)."""
+    kind = entry["kind"]
+    if kind_words is None:
+        kind_words = {}
+    if kind not in kind_words:
+        kind_words[kind] = label("kind", kind)
     detail = entry["detail"]
     if isinstance(detail, dict) and detail:
         remote_id, permalink, error = detail.get("remote_id"), detail.get("permalink"), detail.get("error")
@@ -58,13 +69,13 @@ def flat_row(entry: dict[str, Any]) -> list[Any]:
                  None if by is None else str(by)]
     else:
         extra = [None, None, None, None, None]
-    return [entry["id"], entry["at"][:19].replace("T", " "), entry["at_utc"], entry["kind"], entry["campaign"],
+    return [entry["id"], entry["at"][:19].replace("T", " "), entry["at_utc"], kind_words[kind], entry["campaign"],
             entry["channel"], entry["post_id"], entry["delivery_id"], entry["title"], entry["count"], entry["place"],
-            *extra, detail_json(detail)]
+            *extra, detail_json(detail), kind]
 
 
 def headers() -> list[str]:
-    return [t(f"logcmd.col_{key}") for key, _ in COLUMNS]
+    return [*(t(f"logcmd.col_{key}") for key, _ in LOG_COLUMNS), t("vocab.col_kind_code")]
 
 
 def export_log(entries: Iterable[dict[str, Any]], fmt: str, target: Path) -> int:
@@ -95,8 +106,9 @@ def write_csv(entries: Iterable[dict[str, Any]], path: Path) -> int:
     with open(path, "w", encoding="utf-8-sig", newline="") as stream:
         writer = csv.writer(stream)
         writer.writerow(headers())
+        kind_words: dict[str, str] = {}
         for entry in entries:
-            row = flat_row(entry)
+            row = flat_row(entry, kind_words)
             for index in texts:
                 if row[index]:
                     row[index] = csv_text(row[index])
@@ -140,9 +152,9 @@ def write_xlsx(entries: Iterable[dict[str, Any]], path: Path) -> int:
     date_cell = WriteOnlyCell(sheet, value=dt.datetime(2000, 1, 1))
     date_cell.number_format = DATE_FORMAT
     rows = _FastRows(sheet, date_cell)
-    count = 0
+    count, kind_words = 0, dict[str, str]()
     for entry in entries:
-        row = flat_row(entry)
+        row = flat_row(entry, kind_words)
         row[1] = dt.datetime.fromisoformat(row[1])  # a typed date cell
         rows.append(row)
         count += 1

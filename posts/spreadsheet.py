@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .vocabulary import yes_no
+
 XLSX_TEXT_LIMIT = 32_767  # characters Excel keeps in a cell
 # Text a spreadsheet would run as a formula when it opens a CSV: such cells get a leading apostrophe.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -37,7 +39,9 @@ def xlsx_cell(sheet: Any, value: Any) -> Any:
     starting with "=" as a live formula); other values are kept as they are, typed by openpyxl."""
     from openpyxl.cell import WriteOnlyCell
 
-    if not isinstance(value, str):  # numbers, dates, booleans, and cells already made
+    if isinstance(value, bool):  # "Có"/"Không" as a person reads it, never Excel's TRUE/FALSE
+        value = yes_no(value)
+    if not isinstance(value, str):  # numbers, dates, and cells already made
         return value
     cell = WriteOnlyCell(sheet, value=xlsx_text(value))
     cell.data_type = "s"  # never a formula

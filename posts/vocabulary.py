@@ -143,4 +143,6 @@ def code_for(vocabulary: str, text: str, *, where: str | None = None) -> str:
 
 def yes_no(value: bool | None) -> str | None:
     """A boolean as a person reads it in a spreadsheet: "Có"/"Không" ("Yes"/"No" in English)."""
-    return None if value is None else t("vocab.yes" if value else "vocab.no")
+    if value is None:
+        return None
+    return t("vocab.yes") if value else t("vocab.no")

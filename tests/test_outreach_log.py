@@ -20,9 +20,10 @@ from sqlalchemy import func, select
 
 from posts.errors import UserError
 from posts.models import OutreachEntry
+from posts.vocabulary import label
 
 HEADERS = ["ID", "Time", "Time (UTC)", "Kind", "Campaign", "Channel", "Post", "Delivery", "Title", "Count", "Place",
-           "Remote id", "Link", "Error", "Engagement", "By", "Detail (JSON)"]
+           "Remote id", "Link", "Error", "Engagement", "By", "Detail (JSON)", "Kind code"]
 ENTRY_KEYS = {"id", "at", "at_utc", "kind", "campaign", "post_id", "delivery_id", "channel", "title", "count",
               "place", "detail"}
 
@@ -108,7 +109,8 @@ def test_table_for_people(logged):
 
 
 def test_unknown_names_and_bad_dates_are_one_line_errors(logged):
-    assert logged.fails("log", "--kind", "publish").startswith("error: --kind: no entry kind 'publish'")
+    message = logged.fails("log", "--kind", "publish")
+    assert message.startswith("error: --kind: there is no 'publish'") and 'did you mean "published"' in message
     assert "--campaign" in logged.fails("log", "--campaign", "khong-co")
     assert "--channel" in logged.fails("log", "--channel", "zalo")
     assert "--from" in logged.fails("log", "--from", "31/02/2031")
@@ -196,12 +198,13 @@ def test_csv_export_has_a_bom_and_the_listed_entries(logged):
     by_id = {int(r[0]): dict(zip(HEADERS, r)) for r in rows[1:]}
     for entry in listed:
         row = by_id[entry["id"]]
-        assert row["Kind"] == entry["kind"] and row["Time (UTC)"] == entry["at_utc"]
+        assert row["Kind code"] == entry["kind"] and row["Time (UTC)"] == entry["at_utc"]
+        assert row["Kind"] == label("kind", entry["kind"])  # the word a person reads, "offline activity"
         assert row["Time"] == entry["at"][:19].replace("T", " ")
         assert json.loads(row["Detail (JSON)"] or "null") == entry["detail"]
-    published = next(r for r in by_id.values() if r["Kind"] == "published")
+    published = next(r for r in by_id.values() if r["Kind code"] == "published")
     assert published["Link"].startswith("file://") and published["Remote id"]
-    offline = [r for r in by_id.values() if r["Kind"] == "offline"]
+    offline = [r for r in by_id.values() if r["Kind code"] == "offline"]
     assert offline[0]["Title"] == "Treo băng rôn tại trụ sở Sở" and offline[0]["Count"] == "3"
     assert offline[1]["Title"] == "'=HYPERLINK(\"http://x\")"  # a spreadsheet must not run it
 
@@ -215,7 +218,7 @@ def test_xlsx_export_is_typed_and_styled(logged):
     header = next(sheet.iter_rows(max_row=1))
     assert [c.value for c in header] == HEADERS and all(c.font.bold for c in header)
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:Q{len(listed) + 1}"
+    assert sheet.auto_filter.ref == f"A1:R{len(listed) + 1}"
     assert sheet.column_dimensions["I"].width >= 40 and sheet.column_dimensions["A"].width < 12
     rows = list(sheet.iter_rows(min_row=2))
     assert len(rows) == len(listed)
@@ -225,7 +228,8 @@ def test_xlsx_export_is_typed_and_styled(logged):
         moment = values["Time"].value
         assert isinstance(moment, dt.datetime) and values["Time"].number_format == "dd/mm/yyyy hh:mm"
         assert moment == dt.datetime.fromisoformat(entry["at"]).replace(tzinfo=None)
-    offline = [dict(zip(HEADERS, c)) for c in rows if c[3].value == "offline"]
+    offline = [dict(zip(HEADERS, c)) for c in rows if c[17].value == "offline"]
+    assert offline[0]["Kind"].value == label("kind", "offline") != "offline"
     assert offline[0]["Count"].value == 3 and offline[0]["Count"].data_type == "n"
     assert offline[0]["Time"].value == dt.datetime(2031, 10, 2, 12, 0)
     assert offline[1]["Title"].value == "=HYPERLINK(\"http://x\")" and offline[1]["Title"].data_type == "s"

@@ -241,7 +241,7 @@ def test_xlsx_summary_and_detail_sheets(campaign):
     rows = list(detail.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 3 and detail.auto_filter.ref == "A1:N4"  # N: the approver (tests/test_review.py)
     first = rows[0]
-    assert first[0] == dt.datetime(2031, 10, 1, 8, 1, 5) and first[2] == 5 and first[3] is True
+    assert first[0] == dt.datetime(2031, 10, 1, 8, 1, 5) and first[2] == 5 and first[3] == "Có"  # never TRUE
     assert first[4:7] == ("portal", "Bài số 1", rows[0][6]) and first[6].startswith("https://")
     assert first[7] == "không có số liệu" and first[8] == 4  # reactions unavailable, comments 4
 

@@ -192,7 +192,7 @@ def test_the_report_and_the_log_export_name_the_approver(project):
     project.ok("log", "export", "--campaign", "tuan-le", "--format", "csv", "-o", str(export))
     with export.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    approved = [row for row in rows if row["Kind"] == "approved"]
+    approved = [row for row in rows if row["Kind code"] == "approved"]
     assert len(approved) == 2 and {row["By"] for row in approved} == {"truong-phong"}
 
 

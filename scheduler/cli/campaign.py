@@ -16,6 +16,7 @@ from posts.times import parse_date
 from scheduler import plan_view
 
 from . import cli
+from .choices import WordChoice
 from .common import App, by_option, echo_json, json_option, pass_app, progress_bar, warn, who
 
 
@@ -30,7 +31,7 @@ def _rebase(start: str | None) -> dt.date | str | None:
     return "now" if start.strip().lower() == "now" else parse_date(start, where="--start")
 
 
-prefer_option = click.option("--prefer", type=click.Choice(["file", "queue"]), help="merge.help_prefer")
+prefer_option = click.option("--prefer", metavar="file|queue", type=WordChoice("prefer"), help="merge.help_prefer")
 
 
 @campaign_group.command("import", help="help.campaign_import")

@@ -11,8 +11,10 @@ import click
 
 from posts.i18n import t
 from posts.outreach_log import LogFilter, iter_entries, parse_filter
+from posts.vocabulary import label
 
 from . import cli
+from .choices import WordChoice
 from .common import App, echo_json, json_option, json_text, pass_app
 
 
@@ -23,7 +25,7 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--channel", metavar="NAME", help="logcmd.help_channel"),
         click.option("--from", "date_from", metavar="DATE", help="logcmd.help_from"),
         click.option("--to", "date_to", metavar="DATE", help="logcmd.help_to"),
-        click.option("--kind", metavar="KIND", help="logcmd.help_kind"),
+        click.option("--kind", metavar="KIND", type=WordChoice("kind"), help="logcmd.help_kind"),
     )):
         func = option(func)
     return func
@@ -66,7 +68,8 @@ def log_command(ctx: click.Context, app: App, campaign: str | None, channel: str
 
 @log_command.command("add", help="logcmd.help_add")
 @click.option("--campaign", metavar="SLUG", required=True, help="logcmd.help_campaign")
-@click.option("--kind", metavar="KIND", default="offline", show_default=True, help="logcmd.help_add_kind")
+@click.option("--kind", metavar="KIND", type=WordChoice("manual_kind"), default="offline", show_default=True,
+              help="logcmd.help_add_kind")
 @click.option("--title", required=True, help="logcmd.help_title")
 @click.option("--count", metavar="N", help="logcmd.help_count")
 @click.option("--place", help="logcmd.help_place")
@@ -85,12 +88,12 @@ def add_command(app: App, campaign: str, kind: str, title: str, count: str | Non
     if as_json:
         echo_json(entry)
     else:
-        click.echo(t("logcmd.msg_added", id=entry["id"], kind=kind, campaign=campaign))
+        click.echo(t("logcmd.msg_added", id=entry["id"], kind=label("manual_kind", kind), campaign=campaign))
 
 
 @log_command.command("export", help="logcmd.help_export")
-@click.option("--format", "fmt", metavar="|".join(("csv", "xlsx", "jsonl")), required=True,
-              help="logcmd.help_format")
+@click.option("--format", "fmt", metavar="|".join(("csv", "xlsx", "jsonl")), type=WordChoice("log_format"),
+              required=True, help="logcmd.help_format")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="logcmd.help_output")
 @filter_options
 @pass_app

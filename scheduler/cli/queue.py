@@ -11,6 +11,7 @@ from posts.listing import list_queue
 from posts.times import parse_date, week_range, zone
 
 from . import cli
+from .choices import WordChoice
 from .common import App, echo_json, json_option, pass_app
 
 
@@ -19,7 +20,7 @@ from .common import App, echo_json, json_option, pass_app
 @click.option("--from", "date_from", metavar="DATE", help="help.from")
 @click.option("--to", "date_to", metavar="DATE", help="help.to")
 @click.option("--week", is_flag=True, help="help.week")
-@click.option("--status", metavar="STATUS", help="help.status")
+@click.option("--status", metavar="STATUS", type=WordChoice("status"), help="help.status")
 @click.option("--channel", metavar="NAME", help="help.channel_filter")
 @click.option("--archived", is_flag=True, help="campaign_life.help_archived")
 @json_option

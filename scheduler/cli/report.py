@@ -9,6 +9,7 @@ from posts.i18n import t
 from posts.times import parse_date
 
 from . import cli
+from .choices import WordChoice
 from .common import App, pass_app
 
 FORMATS = ("docx", "xlsx", "html")  # scheduler.report.FORMATS, repeated so `loa --help` imports no report code
@@ -16,7 +17,7 @@ FORMATS = ("docx", "xlsx", "html")  # scheduler.report.FORMATS, repeated so `loa
 
 @cli.command("report", help="help.report.command")
 @click.option("--campaign", "slug", metavar="SLUG", required=True, help="help.report.campaign")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), help="help.report.format")
+@click.option("--format", "fmt", metavar="|".join(FORMATS), type=WordChoice("report_format"), help="help.report.format")
 @click.option("-o", "--output", metavar="FILE", help="help.report.output")
 @click.option("--date", "report_date", metavar="DATE", help="help.report.date")
 @pass_app

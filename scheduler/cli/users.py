@@ -7,8 +7,10 @@ import click
 
 from posts.errors import UserError
 from posts.i18n import t
+from posts.vocabulary import label
 
 from . import cli
+from .choices import WordChoice
 from .common import App, echo_json, json_option, pass_app
 
 
@@ -33,7 +35,7 @@ def _password(from_stdin: bool) -> str:
 
 @users_group.command("add", help="users.help_add")
 @click.argument("name", metavar="NAME")
-@click.option("--role", required=True, metavar="ROLE", help="users.help_role")
+@click.option("--role", required=True, metavar="ROLE", type=WordChoice("role"), help="users.help_role")
 @click.option("--display-name", metavar="TEXT", help="users.help_display_name")
 @click.option("--password-stdin", is_flag=True, help="users.help_password_stdin")
 @pass_app
@@ -44,7 +46,7 @@ def add_command(app: App, name: str, role: str, display_name: str | None, passwo
     check_role(role)
     account = add_user(app.database(), name, role=role, password=_password(password_stdin),
                        display_name=display_name)
-    click.echo(t("users.added", name=account.name, role=account.role))
+    click.echo(t("users.added", name=account.name, role=label("role", account.role)))
 
 
 @users_group.command("list", help="users.help_list")
