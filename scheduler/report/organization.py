@@ -33,6 +33,14 @@ def _problem(key: str, value: Any) -> tuple[str, str] | None:
     return None
 
 
+def _what(key: str) -> str:
+    """What the officer writes for ``key``, in words ("tên cơ quan")."""
+    return {"parent_agency": t("org.what_parent_agency"), "agency": t("org.what_agency"),
+            "document_code": t("org.what_document_code"), "place": t("org.what_place"),
+            "recipients": t("org.what_recipients"), "signer_title": t("org.what_signer_title"),
+            "signer_name": t("org.what_signer_name")}[key]
+
+
 def _where(path: Path | str | None, loc: tuple[str, ...]) -> str | None:
     """``FILE:LINE`` of ``loc`` in a TOML file, best effort: the file alone when it cannot be read any more."""
     if path is None:
@@ -59,7 +67,10 @@ def report_organization(configured: dict[str, Any], config_path: Path, campaign:
     else:
         table, where = "[organization]", _where(config_path, ("organization", key))
         elsewhere = t("org.elsewhere")
-    message = t(f"org.{kind}", table=table, key=key, value=value, what=t(f"org.what_{key}"), elsewhere=elsewhere)
+    if kind == "placeholder":
+        message = t("org.placeholder", table=table, key=key, value=value, what=_what(key), elsewhere=elsewhere)
+    else:
+        message = t("org.empty", table=table, key=key, what=_what(key), elsewhere=elsewhere)
     if others:
         message += t("org.others", keys=", ".join(others))
     raise UserError(message, where=where)
