@@ -1,6 +1,6 @@
 """``loa report``: the campaign's official report from the outreach log, as DOCX (Decree 30), XLSX or HTML.
 
-Everything is checked (format, campaign, output path) before anything is computed, and the file is written
+Everything is checked (format, campaign, organisation, output path) before anything is computed, and the file is written
 atomically (a temp file in the same folder, then a rename), so a failure never leaves half a report behind.
 """
 from __future__ import annotations
