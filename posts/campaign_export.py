@@ -52,7 +52,7 @@ def _campaign_table(campaign: Campaign) -> dict[str, Any]:
                              "start": campaign.start_date, "end": campaign.end_date, "timezone": campaign.timezone,
                              "plan_ref": campaign.plan_ref, "channels": campaign.channels,
                              "hashtags": campaign.hashtags, "banner_theme": campaign.banner_theme,
-                             "after": campaign.channel_after}
+                             "after": campaign.channel_after, "organization": campaign.organization}
     return {name: value for name, value in table.items() if value not in (None, {}) and
             (value != [] or name == "channels")}
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, m
 from .i18n import t
 from .times import FIRST_YEAR, LAST_YEAR, in_range, localize, parse_clock, parse_date, parse_moment, zone
 from .errors import UserError
+from .organization import CampaignOrganization
 from .plain_text import check_document
 from .tomlfile import array_table_lines, line_of, located_error, read_toml, validate
 
@@ -98,6 +99,8 @@ class CampaignSpec(_Strict):
     banner_theme: str | None = None
     # channel order: ``after = { facebook = "portal" }`` sends Facebook once the portal article is up (its link)
     after: dict[str, str] = {}
+    # ``[campaign.organization]``: the agency and signer of this campaign's report, over config.toml's
+    organization: CampaignOrganization | None = None
 
     @field_validator("start", "end", mode="before")
     @classmethod
@@ -167,6 +170,7 @@ class CampaignFile:
     banner_theme: str | None
     after: dict[str, str] = field(default_factory=dict)
     posts: list[PlannedPost] = field(default_factory=list)
+    organization: dict[str, Any] | None = None  # the keys [campaign.organization] sets
 
 
 def load_campaign_file(path: Path, *, default_timezone: str, known_channels: list[str]) -> CampaignFile:
@@ -226,6 +230,7 @@ def load_campaign_file(path: Path, *, default_timezone: str, known_channels: lis
         start=spec.start, end=spec.end, timezone=timezone, plan_ref=spec.plan_ref and nfc(spec.plan_ref),
         channels=list(dict.fromkeys(spec.channels)), hashtags=[nfc(h) for h in spec.hashtags],
         banner_theme=spec.banner_theme, after=dict(spec.after), posts=planned,
+        organization=spec.organization.stored() if spec.organization else None,
     )
 
 

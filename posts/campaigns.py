@@ -168,6 +168,7 @@ def _describe(row: Campaign, campaign: CampaignFile, first_day: dt.date, last_da
     row.channels, row.hashtags = campaign.channels, campaign.hashtags
     row.banner_theme, row.source_file = campaign.banner_theme, str(campaign.path)
     row.channel_after = campaign.after or None
+    row.organization = campaign.organization or None
     return row
 
 

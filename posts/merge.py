@@ -26,7 +26,8 @@ COPIED = ("title", "body", "template", "banner")
 # photos are compared by their cleaned bytes' sha256 (what is stored and sent), applied as the file's list
 FIELDS = (*COPIED, "images", "channels", "publish_at")
 # What the campaign row says that a file can change (shown in a plan; posts' texts are re-rendered when it does).
-CAMPAIGN_FIELDS = ("name", "theme", "timezone", "plan_ref", "channels", "hashtags", "banner_theme", "after")
+CAMPAIGN_FIELDS = ("name", "theme", "timezone", "plan_ref", "channels", "hashtags", "banner_theme", "after",
+                   "organization")
 ACTIONS = ("add", "change", "cancel", "keep", "unchanged", "published", "conflict")
 Prefer = Literal["file", "queue"] | None
 # the key ``loa campaign export`` writes for a post that has none: its id, so a re-import finds it again
@@ -176,10 +177,11 @@ def plan_merge(session: Session, campaign: CampaignFile, moments: list[tuple[Pla
 def _campaign_changes(row: Campaign, campaign: CampaignFile) -> dict[str, dict[str, Any]]:
     now = {"name": row.name, "theme": row.theme, "timezone": row.timezone, "plan_ref": row.plan_ref,
            "channels": row.channels, "hashtags": row.hashtags, "banner_theme": row.banner_theme,
-           "after": row.channel_after or {}}
+           "after": row.channel_after or {}, "organization": row.organization or {}}
     new = {"name": campaign.name, "theme": campaign.theme, "timezone": campaign.timezone,
            "plan_ref": campaign.plan_ref, "channels": campaign.channels, "hashtags": campaign.hashtags,
-           "banner_theme": campaign.banner_theme, "after": campaign.after or {}}
+           "banner_theme": campaign.banner_theme, "after": campaign.after or {},
+           "organization": campaign.organization or {}}
     return {name: {"from": now[name], "to": new[name]} for name in CAMPAIGN_FIELDS if now[name] != new[name]}
 
 

@@ -72,6 +72,8 @@ class Campaign(Base):
     banner_theme: Mapped[str | None] = mapped_column(String(100))
     # channel -> channel it waits for, from the campaign file's ``after`` (config.toml may add its own)
     channel_after: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    # the file's ``[campaign.organization]``: keys overriding config.toml's [organization] for this campaign
+    organization: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     source_file: Mapped[str | None] = mapped_column(String(1000))
     archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # hidden from lists; still reportable
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # `loa campaign cancel`

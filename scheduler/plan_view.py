@@ -31,6 +31,8 @@ def value_text(name: str, value: Any) -> str:
         return ", ".join(str(item) for item in value) or "–"
     if name == "status":
         return t(f"status.{value}")
+    if name == "organization" and isinstance(value, dict):  # [campaign.organization]: its values, in order
+        return "; ".join(", ".join(v) if isinstance(v, list) else str(v) for v in value.values()) or "–"
     if name == "banner" and isinstance(value, dict):
         value = " / ".join(str(value[k]) for k in ("headline", "subline") if value.get(k))
     elif isinstance(value, dict):  # the campaign's ``after``: channel -> the channel it waits for
@@ -58,7 +60,8 @@ def plan_lines(plan: dict[str, Any]) -> list[str]:
         lines.append(t(key, old=f"{_date(dates['from'][0])}–{_date(dates['from'][1])}",
                        new=f"{_date(dates['to'][0])}–{_date(dates['to'][1])}"))
     for name, change in plan["campaign_changes"].items():
-        lines.append(t("merge.campaign_changed", field=t(f"merge.campaign_field_{name}"),
+        label = t("org.campaign_field") if name == "organization" else t(f"merge.campaign_field_{name}")
+        lines.append(t("merge.campaign_changed", field=label,
                        old=value_text(name, change["from"]),
                        new=value_text(name, change["to"])))
     by_action: dict[str, list[dict[str, Any]]] = {}

@@ -26,7 +26,10 @@ def build_renderer(config: Config) -> Renderer:
     from posts.render.artefacts import RenderSettings, Renderer
 
     render = config.document.render
-    organization = config.document.organization.model_dump()
+    from posts.organization import printable_organization
+
+    # placeholders ("TÊN CƠ QUAN") never reach a banner; a campaign's own organisation comes on top (artefacts.py)
+    organization = printable_organization(config.document.organization.model_dump())
     return Renderer(RenderSettings(
         kinds={name: channel.channel_kind() for name, channel in config.channels.items()},
         media_dir=config.path_of(render.media), organization=organization, theme=render.theme,

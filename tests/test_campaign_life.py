@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from conftest import campaign_toml, delivery_states
+from support.organization import fill_organization
 
 
 @pytest.fixture
@@ -102,6 +103,7 @@ def test_archiving_hides_a_finished_campaign_from_the_listings_but_not_from_the_
     shown = project.json("status", "--archived")
     assert shown["deliveries"]["published"] == 1 and [i for i in shown["attention"]["items"] if i["status"] == "failed"]
     # still reportable, still in the log
+    fill_organization(project.config)  # the shipped config.toml holds placeholders
     assert project.ok("report", "--campaign", "tuan-le", "--format", "html", "-o", "r.html")
     link, = project.sql("SELECT permalink FROM deliveries WHERE status='published'")[0]
     assert link in (project.root / "r.html").read_text(encoding="utf-8")  # the published post is reported

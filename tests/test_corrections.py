@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from conftest import campaign_toml
+from support.organization import fill_organization
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -178,6 +179,7 @@ def test_the_report_counts_and_lists_corrections_and_take_downs(published):
     project.ok("publish", str(ids[0]))
     project.ok("post", "unpublish", str(ids[0]), "--channel", "facebook")
     project.ok("publish", str(ids[0]))
+    fill_organization(project.config)  # the shipped config.toml holds placeholders
     out = {}
     for fmt in ("docx", "xlsx", "html"):
         out[fmt] = project.root / f"bao-cao.{fmt}"
@@ -210,6 +212,7 @@ def test_a_report_without_corrections_says_nothing_of_them(published):
 
     project, ids = published
     path = project.root / "bao-cao.docx"
+    fill_organization(project.config)  # the shipped config.toml holds placeholders
     project.ok("--lang", "vi", "report", "--campaign", "tuan-le", "-o", str(path))
     text = "\n".join(p.text for p in Document(path).paragraphs)
     assert "đính chính" not in text and "gỡ bài" not in text

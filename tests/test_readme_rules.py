@@ -9,6 +9,7 @@ from docx import Document
 from docx.oxml.ns import qn
 
 from posts.i18n import t
+from support.organization import fill_organization
 
 
 def test_start_date_with_pace_counts_from_midnight_of_that_date(project):
@@ -40,6 +41,7 @@ def test_docx_page_numbers_start_on_page_2(project):
     """README (Decree 30): page numbers from page 2 — a PAGE field in the header, none on the first page."""
     project.ok("campaign", "import", str(project.write("c.toml", campaign_toml("so-trang", start=dt.date(2031, 10, 1)))),
                "--approve")
+    fill_organization(project.config)  # the shipped config.toml holds placeholders
     project.ok("report", "--campaign", "so-trang", "-o", str(project.root / "r.docx"))
     section = Document(project.root / "r.docx").sections[0]
     assert section.different_first_page_header_footer is True
@@ -77,6 +79,7 @@ def test_the_report_caps_its_lists_at_200_and_goes_per_month_for_a_long_campaign
     finally:
         db.dispose()
     docx_path, xlsx_path = project.root / "r.docx", project.root / "r.xlsx"
+    fill_organization(project.config)  # the shipped config.toml holds placeholders
     project.ok("--lang", "vi", "report", "--campaign", "dai-han", "-o", str(docx_path), "--date", "2032-01-05")
     project.ok("report", "--campaign", "dai-han", "--format", "xlsx", "-o", str(xlsx_path), "--date", "2032-01-05")
     document = Document(docx_path)

@@ -13,6 +13,7 @@ from conftest import campaign_toml
 from support.servers import require_server
 
 from scheduler.config import config_template
+from support.organization import fill_organization
 
 
 @pytest.fixture
@@ -47,6 +48,7 @@ def test_a_report_on_a_read_only_file_system_leaves_the_old_file(project, small_
     target = small_disk / "r.docx"
     target.write_bytes(b"old")
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    fill_organization(project.config)  # the shipped config.toml holds placeholders
     message = project.fails("report", "--campaign", "chi-doc", "-o", str(target))
     assert message == f"error: -o: cannot write {target}: permission denied"  # loa words EROFS as EACCES
     assert target.read_bytes() == b"old" and sorted(os.listdir(small_disk)) == ["r.docx"]

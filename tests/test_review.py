@@ -11,6 +11,7 @@ import pytest
 from conftest import campaign_toml
 from docx import Document
 from openpyxl import load_workbook
+from support.organization import fill_organization
 
 AT = "2031-10-01 08:00"
 
@@ -175,6 +176,7 @@ def test_the_report_and_the_log_export_name_the_approver(project):
     project.ok("post", "approve", *map(str, ids), "--by", "truong-phong")
     project.ok("publish", str(ids[0]))
     docx_path, xlsx_path = project.root / "r.docx", project.root / "r.xlsx"
+    fill_organization(project.config)  # the shipped config.toml holds placeholders
     for target in (docx_path, xlsx_path):
         project.ok("--lang", "vi", "report", "--campaign", "tuan-le", "-o", str(target), "--date", "2031-10-08")
     document = Document(str(docx_path))
@@ -203,6 +205,7 @@ def test_a_report_without_any_recorded_approver_has_no_approver_column(project):
     project.sql("UPDATE posts SET approved_by = NULL")  # approved before loa recorded who
     project.ok("publish", str(post_id))
     target = project.root / "r.docx"
+    fill_organization(project.config)  # the shipped config.toml holds placeholders
     project.ok("--lang", "vi", "report", "--campaign", "tuan-le", "-o", str(target), "--date", "2031-10-08")
     headers = [[cell.text for cell in table.rows[0].cells] for table in Document(str(target)).tables]
     assert not any("Người duyệt" in row for row in headers)

@@ -19,6 +19,7 @@ import docx
 from selenium.webdriver.common.by import By
 
 from support.browser import phone_width, screenshot, sign_in, wait_for
+from support.organization import inline_organization
 from support.photos import phone_photo
 from support.web import PASSWORDS
 
@@ -35,6 +36,7 @@ def _campaign(project, first: dt.date, last: dt.date) -> None:
         start = {first.isoformat()}
         end = {last.isoformat()}
         channels = ["portal"]
+        {inline_organization()}
         """)
     project.ok("campaign", "import", "ngay-hoi.toml")
 

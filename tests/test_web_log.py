@@ -9,6 +9,7 @@ import io
 from PIL import Image
 
 from conftest import campaign_toml
+from support.organization import inline_organization
 
 
 def _png(size: tuple[int, int] = (40, 30)) -> bytes:
@@ -18,7 +19,7 @@ def _png(size: tuple[int, int] = (40, 30)) -> bytes:
 
 
 def _imported(web) -> None:
-    web.project.write("c.toml", campaign_toml(posts=2))
+    web.project.write("c.toml", campaign_toml(posts=2, extra_campaign=inline_organization()))
     web.project.ok("campaign", "import", "c.toml")
 
 

@@ -22,6 +22,7 @@ from ..errors import UserError
 from ..files import write_content_addressed
 from ..i18n import t
 from ..models import Campaign, Post, Render, utcnow
+from ..organization import effective_organization, printable_organization
 from ..times import zone
 from .banner import BannerText, render_banner
 from .links import link_placeholder
@@ -133,11 +134,17 @@ class Renderer:
                          "hashtags": campaign.hashtags},
             "post": {"id": post.id, "title": post.title, "body": post.body, "publish_at": local,
                      "banner": post.banner or {}},
-            "organization": self.settings.organization,
+            "organization": self.organization_of(campaign),
             "day": {"number": (local.date() - campaign.start_date).days + 1,
                     "count": (campaign.end_date - campaign.start_date).days + 1},
             "hashtags": campaign.hashtags,
         }
+
+    def organization_of(self, campaign: Campaign) -> dict[str, Any]:
+        """config.toml's organisation under the campaign's own ([campaign.organization]); a placeholder left in
+        the template ("TÊN CƠ QUAN") reads as empty, so no banner ever carries one."""
+        own = getattr(campaign, "organization", None)
+        return printable_organization(effective_organization(self.settings.organization, own))
 
     def _links(self, post: PostContent, campaign: Campaign, channel: str) -> Links:
         """The link of the channel this one waits for, as a placeholder filled in when sending (links.py)."""
@@ -200,7 +207,7 @@ class Renderer:
                            self.settings.themes_dir)
         names = banner.get("sizes") or list(dict.fromkeys(self.kind(c).banner_size for c in post.channels))
         text = BannerText(headline=banner["headline"], subline=banner.get("subline"),
-                          kicker=self.settings.organization.get("agency") or None,
+                          kicker=self.organization_of(campaign).get("agency") or None,
                           footer=campaign_footer(campaign))
         return [BannerJob(text, theme.slug, self.settings.themes_dir, parse_size(name, where=f"{where}: banner.sizes"),
                           where) for name in names]

@@ -30,6 +30,5 @@ def report_command(app: App, slug: str, fmt: str | None, output: str | None, rep
         fmt = suffix if suffix in FORMATS else "docx"
     config = app.config
     path = Path(output) if output else default_output(config.base_dir, slug, fmt)
-    written = write_report(app.database(), slug, fmt, path, config.document.organization.model_dump(), day,
-                           create_parent=output is None)
+    written = write_report(app.database(), slug, fmt, path, config, day, create_parent=output is None)
     click.echo(t("report.written", path=written))

@@ -1,6 +1,6 @@
 """``loa report``: the campaign's official report from the outreach log, as DOCX (Decree 30), XLSX or HTML.
 
-Everything is checked (format, campaign, output path) before anything is computed, and the file is written
+Everything is checked (format, campaign, organisation, output path) before anything is computed, and the file is written
 atomically (a temp file in the same folder, then a rename), so a failure never leaves half a report behind.
 """
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from posts.db import Database
 from posts.errors import UserError
@@ -15,6 +16,11 @@ from posts.files import writable_target, write_atomically
 from posts.i18n import t
 from posts.lookup import get_campaign
 from posts.times import zone
+
+from .organization import report_organization
+
+if TYPE_CHECKING:
+    from scheduler.config import Config
 
 FORMATS = ("docx", "xlsx", "html")
 DEFAULT_FOLDER = "var/reports"  # relative to the config file, like the database and the media folder
@@ -72,12 +78,15 @@ def report_bytes(db: Database, slug: str, fmt: str, organization: dict[str, obje
     return html_bytes(document)
 
 
-def write_report(db: Database, slug: str, fmt: str, output: Path, organization: dict[str, object],
+def write_report(db: Database, slug: str, fmt: str, output: Path, config: Config,
                  report_date: dt.date | None = None, *, create_parent: bool = False) -> Path:
+    """Write the report; an unknown campaign or an organisation still holding the template's placeholders
+    ("TÊN CƠ QUAN") is refused before any folder is created or anything computed."""
     if fmt not in FORMATS:
         raise UserError(t("report.err_format", value=fmt, known=", ".join(FORMATS)), where="--format")
     with db.session() as session:
-        get_campaign(session, slug)  # an unknown campaign is reported before any folder is created
+        campaign = get_campaign(session, slug)
+        organization = report_organization(config.document.organization.model_dump(), config.path, campaign)
     check_output(output, create_parent=create_parent)
     data = report_bytes(db, slug, fmt, organization, report_date)
     try:

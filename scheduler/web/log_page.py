@@ -121,8 +121,7 @@ def report(slug: str, fmt: str) -> Any:
     config = workspace().config
     folder = Path(tempfile.mkdtemp(prefix="loa-report-"))
     try:
-        written = write_report(workspace().database, slug, fmt, folder / f"{slug}-bao-cao.{fmt}",
-                               config.document.organization.model_dump(), None)
+        written = write_report(workspace().database, slug, fmt, folder / f"{slug}-bao-cao.{fmt}", config, None)
     except UserError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         return _page(error=str(exc), where=exc.where, status=422)
