@@ -116,7 +116,13 @@ def print_wrapped(out: Console, text: Cell, *, indent: Cell = "", hanging: str |
     hanging = " " * cell_len(first.plain) if hanging is None else hanging
     lines = wrap_words(plain(text), max(10, out.width - max(cell_len(hanging), cell_len(first.plain))))
     for index, line in enumerate(lines):
-        out.print((first if index == 0 else Text(hanging)) + Text(line, style=style), soft_wrap=True)
+        prefix = first if index == 0 else Text(hanging)
+        if cell_len(prefix.plain + line) > out.width:  # one word wider than the room (a long path): alone, whole
+            if prefix.plain.strip():
+                out.print(prefix, soft_wrap=True)
+            out.print(Text(line, style=style), soft_wrap=True)
+        else:
+            out.print(prefix + Text(line, style=style), soft_wrap=True)
 
 
 def _widths(columns: Sequence[Column], rows: Sequence[Row], total: int) -> list[int] | None:
