@@ -28,7 +28,7 @@ def crowded(project):
     published, one failed delivery and one whose outcome is unknown."""
     project.set_channel("portal", f'adapter = "static-site"\npath = "{SITE}"')
     long_file = campaign_toml(LONG_SLUG, start=dt.date(2031, 10, 1), posts=4,
-                              post_lines=f'banner = {{ headline = "Học tập suốt đời" }}')
+                              post_lines='banner = { headline = "Học tập suốt đời" }')
     long_file = re.sub(r'title = "Bài số (\d)"', lambda m: f'title = "{m.group(1)}. {TITLE}"', long_file)
     project.ok("campaign", "import", str(project.write("dai.toml", long_file)), "--approve")
     project.ok("campaign", "import", str(project.write("ngan.toml", campaign_toml(
