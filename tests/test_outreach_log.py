@@ -98,10 +98,13 @@ def test_days_are_whole_days_in_the_campaign_timezone(logged):
 def test_table_for_people(logged):
     add_offline(logged, "--place", "Cần Thơ", "--date", "2031-10-02")
     out = logged.run("log", "--kind", "offline", env={"COLUMNS": "200"}).stdout
-    assert "tuan-le" in out and "Treo băng rôn tại trụ sở Sở" in out and "Cần Thơ" in out
-    assert "02/10/2031 12:00" in out and "offline activity" in out and "count 3" in out and "1 entries." in out
-    vi = logged.run("log", "--kind", "offline", "--campaign", "tuan-le", env={"LOA_LANG": "vi", "COLUMNS": "200"}).stdout
-    assert "tuan-le" not in vi  # one campaign: no campaign column
+    assert "Treo băng rôn tại trụ sở Sở" in out and "02/10/2031 12:00" in out and "offline activity" in out
+    assert "1 entries." in out and "Cần Thơ" not in out  # one line per entry: the details are for --long
+    long = logged.run("log", "--kind", "offline", "--long", env={"COLUMNS": "200"}).stdout
+    assert "tuan-le" in long and "Treo băng rôn tại trụ sở Sở" in long and "Cần Thơ" in long and "count 3" in long
+    vi = logged.run("log", "--kind", "offline", "--campaign", "tuan-le", "--long",
+                    env={"LOA_LANG": "vi", "COLUMNS": "200"}).stdout
+    assert "tuan-le" not in vi  # one campaign: not named on every entry
     assert "hoạt động trực tiếp" in vi and "1 mục." in vi
     assert "No log entries match." in logged.ok("log", "--kind", "missed").stdout
     assert "Records an offline activity" in logged.ok("log", "add", "--help").stdout

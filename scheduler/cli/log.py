@@ -49,11 +49,12 @@ def _echo_entries(entries: Iterator[dict[str, Any]]) -> None:
 
 @cli.group("log", help="logcmd.help_log", invoke_without_command=True)
 @filter_options
+@click.option("--long", "long_form", is_flag=True, help="tables.help_log_long")
 @json_option
 @pass_app
 @click.pass_context
 def log_command(ctx: click.Context, app: App, campaign: str | None, channel: str | None, date_from: str | None,
-                date_to: str | None, kind: str | None, as_json: bool) -> None:
+                date_to: str | None, kind: str | None, long_form: bool, as_json: bool) -> None:
     if ctx.invoked_subcommand is not None:
         return
     chosen = parse_filter(campaign=campaign, channel=channel, date_from=date_from, date_to=date_to, kind=kind)
@@ -61,9 +62,9 @@ def log_command(ctx: click.Context, app: App, campaign: str | None, channel: str
         if as_json:
             _echo_entries(entries)
         else:
-            from scheduler.views import print_log
+            from scheduler.log_view import print_log
 
-            print_log(entries, show_campaign=campaign is None)
+            print_log(entries, show_campaign=campaign is None, long=long_form)
 
 
 @log_command.command("add", help="logcmd.help_add")

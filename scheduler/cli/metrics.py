@@ -33,34 +33,30 @@ def refresh_command(app: App, campaign: str | None, as_json: bool) -> None:
 
 
 def print_readings(rows: list[dict[str, Any]]) -> None:
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
+    from rich.text import Text
 
-    console = Console(highlight=False)
+    from scheduler import tables
+
+    console = tables.console()
     if not rows:
         console.print(t("metrics.nothing"))
         return
-    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    table.add_column(t("col.id"), justify="right", no_wrap=True)
-    # nine columns in 80: the title gets what the figures leave (cut, the ID says which post); long headers wrap
-    table.add_column(t("col.title"), overflow="ellipsis", no_wrap=True,
-                     max_width=max(8, min(40, console.width - 68)))
-    table.add_column(t("col.channel"), overflow="ellipsis", no_wrap=True, max_width=10)
-    for name in COLUMNS:
-        table.add_column(t(f"metrics.col_{name}"), justify="right", min_width=5)
+    # nine columns in 80: the title gets what the figures leave (cut, the ID says which post); headers wrap
+    columns = [tables.Column(t("col.id"), "number"), tables.Column(t("col.title"), "cut", min_width=8),
+               tables.Column(t("col.channel")), *(tables.Column(t(f"metrics.col_{n}"), "number") for n in COLUMNS)]
     reasons: dict[tuple[str, str], list[str]] = {}  # (channel, reason) -> figures, so each reason shows once
+    table_rows = []
     for row in rows:
-        table.add_row(str(row["post"]), row["title"], row["channel"],
-                      *(str(row["metrics"][name]) if name in row["metrics"] else "–" for name in COLUMNS))
+        table_rows.append([str(row["post"]), row["title"], row["channel"],
+                           *(str(row["metrics"][name]) if name in row["metrics"] else "–" for name in COLUMNS)])
         for name, reason in row["unavailable"].items():
             figures = reasons.setdefault((row["channel"], reason), [])
             if name not in figures:
                 figures.append(name)
-    console.print(table)
+    tables.print_table(console, columns, table_rows, head=3)
     if reasons:
         console.print(t("metrics.unavailable_heading"))
         for (channel, reason), names in reasons.items():
-            console.print(f"  {channel}: {', '.join(t(f'metrics.col_{n}') for n in names)}: {reason}",
-                          overflow="fold")
+            tables.print_wrapped(console, Text(f"{channel}: {', '.join(t(f'metrics.col_{n}') for n in names)}: "
+                                               f"{reason}"), indent="  ")
     console.print(t("metrics.recorded", count=len(rows)))

@@ -44,17 +44,15 @@ def channels_list_command(app: App, as_json: bool) -> None:
     if as_json:
         echo_json({"channels": rows})
         return
-    from rich.console import Console
-    from rich.table import Table
+    from scheduler import tables
 
-    table = Table(header_style="bold")
-    for key in ("channel", "adapter", "kind", "target", "credentials"):
-        table.add_column(t(f"col.{key}"), overflow="fold")
-    for row in rows:
-        credentials = ", ".join(f"{env}: {t('msg.set') if ok else t('msg.not_set')}"
-                                for env, ok in row["secrets"].items()) or "–"
-        table.add_row(row["name"], row["adapter"], row["kind"], row["target"] or "–", credentials)
-    Console(highlight=False).print(table)
+    # names, adapters and targets (paths, addresses) whole; the credentials line wraps between its words
+    columns = [tables.Column(t("col.channel")), tables.Column(t("col.adapter")), tables.Column(t("col.kind")),
+               tables.Column(t("col.target")), tables.Column(t("col.credentials"), "wrap")]
+    rows = [[row["name"], row["adapter"], row["kind"], row["target"] or "–",
+             ", ".join(f"{env}: {t('msg.set') if ok else t('msg.not_set')}" for env, ok in row["secrets"].items())
+             or "–"] for row in rows]
+    tables.print_table(tables.console(), columns, rows)
 
 
 @channels_group.command("check", help="help.channels_check")

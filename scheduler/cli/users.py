@@ -53,10 +53,8 @@ def add_command(app: App, name: str, role: str, display_name: str | None, passwo
 @json_option
 @pass_app
 def list_command(app: App, as_json: bool) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
     from posts.accounts import list_users
+    from scheduler import tables
 
     users = list_users(app.database())
     if as_json:
@@ -65,14 +63,13 @@ def list_command(app: App, as_json: bool) -> None:
     if not users:
         click.echo(t("users.none"))
         return
-    table = Table(header_style="bold")
-    for key in ("name", "display_name", "role", "state", "last_login"):
-        table.add_column(t(f"users.col_{key}"))
-    for user in users:
-        state = t("users.state_disabled" if user["disabled"] else "users.state_active")
-        table.add_row(user["name"], user["display_name"] or "–", user["role"], state,
-                      (user["last_login_at"] or "–")[:16].replace("T", " "))
-    Console().print(table)
+    columns = [tables.Column(t("users.col_name")), tables.Column(t("users.col_display_name"), "cut"),
+               tables.Column(t("users.col_role")), tables.Column(t("users.col_state")),
+               tables.Column(t("users.col_last_login"))]
+    rows = [[user["name"], user["display_name"] or "–", user["role"],
+             t("users.state_disabled" if user["disabled"] else "users.state_active"),
+             (user["last_login_at"] or "–")[:16].replace("T", " ")] for user in users]
+    tables.print_table(tables.console(), columns, rows)
 
 
 @users_group.command("passwd", help="users.help_passwd")
