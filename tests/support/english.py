@@ -90,10 +90,6 @@ BLANKED = [
     # one word the user typed, quoted back ('45-52', “hashtag”): what she wrote, not what loa says
     re.compile(r"'[^'\s]+'|\"[^\"\s]+\"|“[^”\s]+”|‘[^’\s]+’|«[^»\s]+»"),
 ]
-# Click's own placeholders ("[OPTIONS]", "TEXT", "INTEGER RANGE"); loa's (DATE, FILE, NAME) are named in the help
-# text around them, so an all-caps word counts only when it is one of these.
-CLICK_METAVARS = {"OPTIONS", "COMMAND", "ARGS", "TEXT", "INTEGER", "FLOAT", "BOOLEAN", "RANGE", "FILENAME",
-                  "DIRECTORY", "PATH", "CHOICE", "UUID", "USAGE", "ERROR"}
 EXCEPTION_NAME = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)*(?:Error|Exception|Timeout|Warning|Refused)\b")
 
 
@@ -111,20 +107,32 @@ def _locale_values(language: str) -> tuple[str, ...]:
 
 
 @cache
-def _command_line() -> re.Pattern[str]:
-    """``loa campaign import``: a command to type, not English. Names from the CLI itself, so new ones count."""
+def _cli_names() -> tuple[frozenset[str], frozenset[str]]:
+    """The command names and loa's own placeholders (metavars: DATE, SLUG, FILE) of the CLI itself, so a new
+    command or option is known without editing this file."""
     import click
 
     from scheduler.cli import cli
 
     names: set[str] = set()
+    placeholders: set[str] = set()
 
     def walk(command: click.Command) -> None:
         names.add(command.name or "")
+        for param in command.params:
+            metavar = param.metavar or (param.name.upper() if isinstance(param, click.Argument) else None)
+            placeholders.update(WORD.findall(metavar or ""))
         for sub in getattr(command, "commands", {}).values():
             walk(sub)
 
     walk(cli)
+    return frozenset(names - {""}), frozenset(word for word in placeholders if word.isupper())
+
+
+@cache
+def _command_line() -> re.Pattern[str]:
+    """``loa campaign import``: a command to type, not English."""
+    names = _cli_names()[0]
     alternatives = "|".join(sorted((re.escape(name) for name in names if name), key=len, reverse=True))
     return re.compile(rf"\bloa(?:[ \t]+(?:{alternatives})\b)*")
 
@@ -172,7 +180,7 @@ def english_words(line: str) -> list[str]:
     found += EXCEPTION_NAME.findall(blanked)
     blanked = EXCEPTION_NAME.sub(" ", blanked)
     found += [word for word in WORD.findall(blanked) if word.isascii() and word.lower() in vocabulary
-              and (not word.isupper() or len(word) == 1 or word in CLICK_METAVARS)]
+              and word not in _cli_names()[1]]  # loa's placeholders (DATE, FILE) are explained around them
     return found
 
 
