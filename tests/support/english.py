@@ -130,6 +130,15 @@ def _cli_names() -> tuple[frozenset[str], frozenset[str]]:
 
 
 @cache
+def program_codes() -> frozenset[str]:
+    """Names the officer types as they are, taken from the code: banner sizes (square, story), account roles."""
+    from posts.accounts import ROLES
+    from posts.render.sizes import PRINT, SCREEN
+
+    return frozenset(word.lower() for name in (*SCREEN, *PRINT, *ROLES) for word in WORD.findall(name))
+
+
+@cache
 def _command_line() -> re.Pattern[str]:
     """``loa campaign import``: a command to type, not English."""
     names = _cli_names()[0]
@@ -152,8 +161,8 @@ def english_vocabulary() -> frozenset[str]:
     words = set(FOREIGN_MESSAGE_WORDS)
     for value in _locale_values("en"):
         words |= {word.lower() for word in WORD.findall(blank_allowed(value)) if word.isascii()}
-    return frozenset(word for word in words
-                     if len(word) > 1 and word not in VIETNAMESE_SYLLABLES and word not in ALLOWED_WORDS)
+    return frozenset(word for word in words if len(word) > 1 and word not in VIETNAMESE_SYLLABLES
+                     and word not in ALLOWED_WORDS and word not in program_codes())
 
 
 @cache
