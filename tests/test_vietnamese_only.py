@@ -209,3 +209,108 @@ def _posts(officer: Officer) -> list[dict]:
     import json
 
     return json.loads(officer.run("queue", "--json").stdout)["posts"]
+
+
+# -- bad inputs --------------------------------------------------------------------------------------------------------
+GOOD = campaign_toml("tuan-le", start=dt.date(2031, 10, 1), posts=2)
+GOOD_POST = ("--campaign", "tuan-le", "--at", "01/10/2031 08:30", "--title", "Bài mới", "--body", "Nội dung.")
+IMPORTED = (("campaign", "import", "good.toml"),)
+PLACEHOLDER_ORGANISATION = """
+[organization]
+parent_agency = "TÊN CƠ QUAN CHỦ QUẢN"
+agency = "TÊN CƠ QUAN"
+place = "ĐỊA DANH"
+signer_title = "CHỨC VỤ NGƯỜI KÝ"
+signer_name = "HỌ VÀ TÊN NGƯỜI KÝ"
+document_code = "VIẾT TẮT"
+recipients = ["Nơi nhận"]
+"""
+
+
+def _with(old: str, new: str) -> str:
+    assert old in GOOD, old
+    return GOOD.replace(old, new, 1)
+
+
+# name: (argv, files written in the project folder first, commands run first). Every one must fail with one
+# Vietnamese line and exit status 2. "{root}" is the project folder.
+BAD_INPUTS: dict[str, tuple[tuple[str, ...], dict[str, str | bytes], tuple[tuple[str, ...], ...]]] = {
+    "missing file": (("campaign", "import", "khong-co.toml"), {}, ()),
+    "directory instead of a file": (("campaign", "import", "{root}"), {}, ()),
+    "path under a file": (("campaign", "import", "good.toml/con.toml"), {"good.toml": GOOD}, ()),
+    "not UTF-8": (("campaign", "import", "latin.toml"), {"latin.toml": GOOD.encode("utf-16")}, ()),
+    "empty file": (("campaign", "import", "rong.toml"), {"rong.toml": ""}, ()),
+    "TOML: unclosed table header": (("campaign", "import", "c.toml"), {"c.toml": "[campaign\nslug = 'a'\n"}, ()),
+    "TOML: newline in a string": (("campaign", "import", "c.toml"), {"c.toml": _with('name = "', 'name = "Tuần\n')}, ()),
+    "TOML: two values on a line": (("campaign", "import", "c.toml"),
+                                   {"c.toml": _with('slug = "tuan-le"', 'slug = "tuan-le" "khac"')}, ()),
+    "TOML: missing value": (("campaign", "import", "c.toml"), {"c.toml": _with('slug = "tuan-le"', "slug =")}, ()),
+    "TOML: duplicate key": (("campaign", "import", "c.toml"),
+                            {"c.toml": _with('slug = "tuan-le"', 'slug = "tuan-le"\nslug = "lan-hai"')}, ()),
+    "TOML: unclosed array": (("campaign", "import", "c.toml"),
+                             {"c.toml": _with('channels = ["portal", "facebook"]', 'channels = ["portal",')}, ()),
+    "TOML: bad escape": (("campaign", "import", "c.toml"), {"c.toml": _with('name = "', 'name = "\\q')}, ()),
+    "impossible date in a file": (("campaign", "import", "c.toml"),
+                                  {"c.toml": _with("start = 2031-10-01", "start = 2026-09-31")}, ()),
+    "impossible date in --start": (("campaign", "import", "good.toml", "--start", "31/09/2026"),
+                                   {"good.toml": GOOD}, ()),
+    "bad time in a file": (("campaign", "import", "c.toml"), {"c.toml": _with('time = "08:01"', 'time = "25h"')}, ()),
+    "bad time in --at": (("post", "add", *GOOD_POST[:2], "--at", "01/10/2031 25h", *GOOD_POST[4:]),
+                         {"good.toml": GOOD}, IMPORTED),
+    "misspelt key": (("campaign", "import", "c.toml"),
+                     {"c.toml": _with('hashtags = ["#HocTapSuotDoi"]', 'hashtag = ["#HocTapSuotDoi"]')}, ()),
+    "wrong type": (("campaign", "import", "c.toml"), {"c.toml": _with("day = 1\n", 'day = "một"\n')}, ()),
+    "missing title": (("campaign", "import", "c.toml"), {"c.toml": _with('title = "Bài số 1"\n', "")}, ()),
+    "unknown theme in a file": (("campaign", "import", "c.toml"), {"c.toml": _with(
+        'body = "Nội dung bài số 1."', 'body = "Nội dung."\nbanner = { headline = "Đọc sách", theme = "khong-co" }')}, ()),
+    "unknown channel in a file": (("campaign", "import", "c.toml"),
+                                  {"c.toml": _with('["portal", "facebook"]', '["portal", "truyen-hinh"]')}, ()),
+    "unknown option": (("queue", "--frm", "01/10/2031"), {}, ()),
+    "missing option": (("post", "add", "--campaign", "tuan-le", "--at", "01/10/2031 08:30"), {}, ()),
+    "missing argument": (("post", "show"), {}, ()),
+    "extra argument": (("post", "show", "1", "2"), {}, ()),
+    "bad integer": (("post", "show", "mot"), {}, ()),
+    "bad number": (("campaign", "import", "good.toml", "--pace", "nhanh"), {"good.toml": GOOD}, ()),
+    "bad number of people": (("log", "add", "--campaign", "tuan-le", "--title", "Hội nghị", "--count", "nhiều"),
+                             {"good.toml": GOOD}, IMPORTED),
+    "bad choice": (("report", "--campaign", "tuan-le", "--format", "pdf"), {}, ()),
+    "bad status": (("queue", "--status", "lung-tung"), {}, ()),
+    "bad language": (("--lang", "fr", "queue"), {}, ()),
+    "unknown command": (("dang-bai",), {}, ()),
+    "unknown subcommand": (("campaign", "xoa"), {}, ()),
+    "unknown campaign": (("campaign", "show", "khong-co"), {}, ()),
+    "unknown post": (("post", "show", "999"), {}, ()),
+    "unknown channel": (("channels", "check", "truyen-hinh"), {}, ()),
+    "unknown theme": (("banner", "Tiêu đề", "-o", "b.png", "--theme", "khong-co"), {}, ()),
+    "unknown template": (("post", "add", *GOOD_POST, "--template", "khong-co"), {"good.toml": GOOD}, IMPORTED),
+    "unknown banner size": (("banner", "Tiêu đề", "-o", "b.png", "--size", "khong-co"), {}, ()),
+    "unknown role": (("users", "add", "bien-tap", "--role", "truong-phong", "--password-stdin"), {}, ()),
+    "banner to a missing folder": (("banner", "Tiêu đề", "-o", "khong-co/b.png"), {}, ()),
+    "report to a missing folder": (("report", "--campaign", "tuan-le", "-o", "khong-co/bao-cao.docx"),
+                                   {"good.toml": GOOD}, IMPORTED),
+    "placeholder organisation": (("report", "--campaign", "tuan-le"), {"good.toml": GOOD}, IMPORTED),
+    "broken config.toml": (("queue",), {"config.toml": "[database\n"}, ()),
+    "misspelt key in config.toml": (("queue",), {"config.toml": "[defaults]\ntimezon = 'Asia/Ho_Chi_Minh'\n"}, ()),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_INPUTS))
+def test_bad_input_is_refused_in_one_vietnamese_line(project, name):
+    argv, files, setup = BAD_INPUTS[name]
+    officer = Officer(project.root)
+    for file_name, content in files.items():
+        path = project.root / file_name
+        path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content, encoding="utf-8")
+    for command in setup:
+        officer.run(*command)
+    if name == "placeholder organisation":  # the shipped config's table, as the template will ship it
+        text = project.config.read_text(encoding="utf-8")
+        table = re.compile(r"^\[organization\]\n(?:(?!\[).*\n?)*", re.M)
+        assert table.search(text)
+        project.config.write_text(table.sub(PLACEHOLDER_ORGANISATION.lstrip() + "\n", text, count=1),
+                                  encoding="utf-8")
+    result = officer.run(*(arg.replace("{root}", str(project.root)) for arg in argv), code=None)
+    lines = result.stderr.strip().splitlines()
+    assert (result.exit_code, len(lines)) == (2, 1), f"exit {result.exit_code}, stderr:\n{result.stderr}"
+    assert "Traceback" not in result.output and lines[0].startswith("lỗi: ")
+    officer.assert_vietnamese()
