@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from posts.i18n import catalogue
-from support.english import ALLOWED_WORDS, english_lines, english_vocabulary, english_words, is_english
+from support.documents import document_text
+from support.english import ALLOWED_WORDS, english_lines, english_vocabulary, english_words, is_english, is_english_cell
 
 # What loa printed before issue 13, each reported there as a leak.
 ENGLISH = [
@@ -125,3 +126,21 @@ def test_an_english_message_stays_english_among_allowed_pieces(message, before, 
     """Any of loa's own English messages, framed by Vietnamese words and paths, is still found."""
     line = " ".join([*before, message, *after])
     assert is_english(line), english_words(line)
+
+
+@pytest.mark.parametrize("cell, english", [("queued", True), ("TRUE", True), ("offline", True), ("Có", False),
+                                           ("Banner", False), ("portal", False), ("hoc-tap-suot-doi-2024", False),
+                                           ("đã xếp lịch", False), ("42", False)])
+def test_a_cell_holding_one_code_is_english(cell, english):
+    """In a report or export a code alone is what the issue names ("Loại" says queued, "Đúng giờ" TRUE)."""
+    assert is_english_cell(cell) is english
+    assert not is_english(cell) or english
+
+
+def test_export_columns_for_machines_are_left_out(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("Thời điểm,Loại,Mã loại,Chi tiết (JSON)\n2026-10-01 08:30,đã đăng,published,"
+                    '"{""post"": 1}"\n2026-10-01 09:00,queued,queued,{}\n', encoding="utf-8")
+    cells = document_text(path)
+    assert "đã đăng" in cells and "published" not in cells and '{"post": 1}' not in cells
+    assert [leak.line for text in cells for leak in english_lines(text, "log.csv", cells=True)] == ["queued"]

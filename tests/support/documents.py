@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -20,6 +21,19 @@ def docx_text(path: Path) -> list[str]:
     return texts
 
 
+# A column "for machines" (issue 13: exports keep the English code beside the Vietnamese label): its header says so.
+CODE_COLUMN = re.compile(r"\bmã\b|\bcode\b|json", re.I)
+
+
+def _table_text(rows: list[list[object]]) -> list[str]:
+    """Every cell of a table whose first row is its header, but for the columns of codes for machines."""
+    header = [str(cell or "") for cell in rows[0]] if rows else []
+    for_machines = {index for index, name in enumerate(header) if CODE_COLUMN.search(name)}
+    return [*header, *(str(value).upper() if isinstance(value, bool) else str(value)
+                       for row in rows[1:] for index, value in enumerate(row)
+                       if value is not None and index not in for_machines)]
+
+
 def xlsx_text(path: Path) -> list[str]:
     """Sheet names and every cell as the spreadsheet shows it (a boolean as TRUE/FALSE, as Excel does)."""
     from openpyxl import load_workbook
@@ -27,9 +41,7 @@ def xlsx_text(path: Path) -> list[str]:
     workbook = load_workbook(path, read_only=True)
     texts = list(workbook.sheetnames)
     for sheet in workbook.worksheets:
-        for row in sheet.iter_rows(values_only=True):
-            texts += [str(value).upper() if isinstance(value, bool) else str(value)
-                      for value in row if value is not None]
+        texts += _table_text([list(row) for row in sheet.iter_rows(values_only=True)])
     workbook.close()
     return texts
 
@@ -64,7 +76,7 @@ def html_text(path: Path) -> list[str]:
 
 def csv_text(path: Path) -> list[str]:
     with path.open(encoding="utf-8-sig", newline="") as file:
-        return [cell for row in csv.reader(file) for cell in row]
+        return _table_text(list(csv.reader(file)))
 
 
 def _is_json(text: str) -> bool:

@@ -209,6 +209,15 @@ class Leak:
         return f"{self.source}\n    {self.line.strip()}\n    English: {', '.join(self.words)}"
 
 
-def english_lines(text: str, source: str) -> list[Leak]:
-    """Every English line of ``text``, each with the ``source`` that printed it."""
-    return [Leak(source, line, tuple(english_words(line))) for line in text.splitlines() if is_english(line)]
+def is_english_cell(cell: str) -> bool:
+    """A cell of a report or export: English as a line is, or when it is one English word alone ("queued",
+    "TRUE"): a code shown where a label belongs."""
+    words = english_words(cell)
+    return is_english(cell) or len(words) == 1 and WORD.findall(blank_allowed(cell)) == words
+
+
+def english_lines(text: str, source: str, *, cells: bool = False) -> list[Leak]:
+    """Every English line of ``text``, each with the ``source`` that printed it; ``cells``: each line is a cell
+    of a document (see ``is_english_cell``)."""
+    check = is_english_cell if cells else is_english
+    return [Leak(source, line, tuple(english_words(line))) for line in text.splitlines() if check(line)]
