@@ -209,3 +209,37 @@ def test_every_key_the_web_templates_use_exists_in_every_locale():
     used |= {*TITLES.values(), *ACTIONS.values(), "web.error_other"}
     for language in available_languages():
         assert sorted(used - set(catalogue(language))) == [], language
+
+
+# Letters only Vietnamese uses: an English message holding one was written in the wrong file.
+VIETNAMESE_LETTER = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.I)
+# Quoted or `code` text is an example of what to type ("Nguyễn Văn A", `--status nháp`): it may be Vietnamese.
+QUOTED = re.compile(r"`[^`]*`|\"[^\"]*\"|“[^”]*”|'[^'\s][^']*'")
+
+# Keys whose Vietnamese value is the English one on purpose: names, formats and commands, the same in any language.
+SAME_IN_BOTH = {
+    "col.banner": "Banner: the loanword Vietnamese offices write",
+    "approval.hint": "a command to type: loa post approve {id}",
+}
+
+
+def _letters_outside_placeholders(value: str) -> str:
+    return re.sub(r"[^\w]|\d|_", "", re.sub(r"\{[^{}]*\}", "", value))
+
+
+def test_english_catalogue_holds_no_vietnamese():
+    english = catalogue("en")
+    wrong = {key: value for key, value in english.items() if VIETNAMESE_LETTER.search(QUOTED.sub("", value))}
+    assert wrong == {}, "Vietnamese in en.toml (quote it if it is an example to type)"
+
+
+def test_vietnamese_catalogue_translates_every_message():
+    """A value left as in en.toml is a message not translated, unless it is a name or a command (SAME_IN_BOTH) or
+    a pure layout of placeholders and punctuation ("{place}, {date}")."""
+    vietnamese, english = catalogue("vi"), catalogue("en")
+    untranslated = {key: value for key, value in vietnamese.items()
+                    if value == english[key] and key not in SAME_IN_BOTH and _letters_outside_placeholders(value)}
+    assert untranslated == {}
+    assert set(SAME_IN_BOTH) <= set(vietnamese), "SAME_IN_BOTH names a key that no longer exists"
+    changed = {key for key in SAME_IN_BOTH if vietnamese[key] != english[key]}
+    assert changed == set(), "translated since: remove them from SAME_IN_BOTH"

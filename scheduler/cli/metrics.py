@@ -1,6 +1,7 @@
 """``loa metrics refresh``: read the engagement figures of published posts now (the daemon reads them on its own)."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import click
@@ -11,6 +12,27 @@ from . import cli
 from .common import App, echo_json, json_option, pass_app
 
 COLUMNS = ("reactions", "comments", "shares", "views", "reach", "clicks")
+# The reasons scheduler/metrics.py and the publishers record (in English: the log is read by machines too),
+# shown in the officer's language; a platform's own error is shown inside a translated frame.
+KNOWN_REASONS = {
+    "not reported by this channel": "leaks.metrics_not_reported",
+    "no remote id was recorded when it was published": "leaks.metrics_no_remote_id",
+}
+ADAPTER_REASON = re.compile(r"the (?P<adapter>[\w-]+) adapter reports no engagement figures")
+
+
+def reason_text(reason: str) -> str:
+    """Why a figure is missing, in the current language."""
+    from scheduler.publishers import LOCAL_CHANNEL  # here: `loa --help` imports no publisher code
+
+    if reason == LOCAL_CHANNEL:
+        return t("leaks.metrics_local_channel")
+    if reason in KNOWN_REASONS:
+        return t(KNOWN_REASONS[reason])
+    adapter = ADAPTER_REASON.fullmatch(reason)
+    if adapter:
+        return t("leaks.metrics_adapter_none", adapter=adapter["adapter"])
+    return t("leaks.metrics_other", reason=reason)
 
 
 @cli.group("metrics", help="metrics.help_group")
@@ -58,5 +80,5 @@ def print_readings(rows: list[dict[str, Any]]) -> None:
         console.print(t("metrics.unavailable_heading"))
         for (channel, reason), names in reasons.items():
             tables.print_wrapped(console, Text(f"{channel}: {', '.join(t(f'metrics.col_{n}') for n in names)}: "
-                                               f"{reason}"), indent="  ")
+                                               f"{reason_text(reason)}"), indent="  ")
     console.print(t("metrics.recorded", count=len(rows)))

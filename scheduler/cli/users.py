@@ -14,7 +14,7 @@ from .choices import WordChoice
 from .common import App, echo_json, json_option, pass_app
 
 
-@cli.group("users", help="users.help")
+@cli.group("users", help="leaks.help_users")
 def users_group() -> None:
     pass
 

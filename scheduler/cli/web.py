@@ -15,7 +15,7 @@ from .common import App, pass_app
 THREADS = 4
 
 
-@cli.command("web", help="web.help")
+@cli.command("web", help="leaks.help_web")
 @click.option("--host", metavar="HOST", help="web.help_host")
 @click.option("--port", type=click.IntRange(1, 65535), metavar="PORT", help="web.help_port")
 @pass_app
