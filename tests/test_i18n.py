@@ -220,6 +220,12 @@ QUOTED = re.compile(r"`[^`]*`|\"[^\"]*\"|“[^”]*”|'[^'\s][^']*'")
 SAME_IN_BOTH = {
     "col.banner": "Banner: the loanword Vietnamese offices write",
     "approval.hint": "a command to type: loa post approve {id}",
+    # file formats go by their product names in any language (`--format word`, `--format excel`)
+    "vocab.format_docx": "product name",
+    "vocab.format_xlsx": "product name",
+    "vocab.format_csv": "format name",
+    "vocab.format_jsonl": "format name",
+    "vocab.also_report_format_html": "another word for html: the same in both",
 }
 
 
