@@ -13,7 +13,9 @@ from .i18n import t
 from .times import FIRST_YEAR, LAST_YEAR, in_range, localize, zone
 from .errors import UserError
 from .plain_text import check_document
+from .suggest import unknown_name
 from .tomlfile import array_table_lines, line_of, located_error, read_toml, validate
+from .wording import post_label
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,99}$"
 MAX_PHOTOS = 20  # per post (posts/render/photos.py says why)
@@ -121,7 +123,7 @@ class PlannedPost:
     template: str | None
     banner: dict[str, Any] | None
     key: str | None = None
-    # the photo files named by ``images``, each with how an error names it ("c.toml:12: posts[2].images[1] a.jpg")
+    # the photo files named by ``images``, each with how an error names it ("c.toml:12: bài số 2 (…): ảnh thứ 1 (a.jpg)")
     image_files: list[tuple[Path, str]] = field(default_factory=list)
     # what ``posts.images`` will hold for them, once read (``posts.render.photos.attach_photos``); None: no photos
     images: list[dict[str, Any]] | None = None
@@ -153,7 +155,7 @@ def load_campaign_file(path: Path, *, default_timezone: str, known_channels: lis
     spec = document.campaign
 
     def fail(loc: tuple[Any, ...], message: str) -> Exception:
-        return located_error(path, text, loc, message)
+        return located_error(path, text, loc, message, data=data)
 
     timezone = default_timezone if spec.timezone is None else spec.timezone
     try:
@@ -194,7 +196,7 @@ def load_campaign_file(path: Path, *, default_timezone: str, known_channels: lis
             template=post.template,
             banner=_banner(post.banner),
             key=None if post.key is None else nfc(post.key.strip()),
-            image_files=_image_files(path, text, index, post.images),
+            image_files=_image_files(path, text, index, post.images, post.title),
         ))
     return CampaignFile(
         path=path, slug=spec.slug, name=nfc(spec.name.strip()), theme=spec.theme and nfc(spec.theme.strip()),
@@ -218,12 +220,14 @@ def _check_keys(posts: list[PostSpec], header_lines: list[int], fail: Any) -> No
             line = header_lines[first] if first < len(header_lines) else "?"
             raise fail(("posts", index, "key"), t("merge.duplicate_key", key=key, number=first + 1, line=line))
         seen[key] = index
-def _image_files(path: Path, text: str, index: int, images: list[str] | None) -> list[tuple[Path, str]]:
+def _image_files(path: Path, text: str, index: int, images: list[str] | None,
+                 title: str) -> list[tuple[Path, str]]:
     if not images:
         return []
     line = line_of(text, ("posts", index, "images"))
     place = f"{path}:{line}" if line else str(path)
-    return [((path.parent / name), f"{place}: posts[{index + 1}].images[{number}] {name}")
+    post = post_label(index + 1, title)
+    return [((path.parent / name), f"{place}: {post}: {t('wording.image_file', number=number, name=name)}")
             for number, name in enumerate(images, start=1)]
 
 
@@ -239,7 +243,7 @@ def _campaign_day(start: dt.date, number: int) -> dt.date | None:
 def _check_channels(channels: list[str], known: list[str], loc: tuple[Any, ...], fail: Any) -> None:
     for name in channels:
         if name not in known:
-            raise fail(loc, t("err.unknown_channel", channel=name, known=", ".join(known) or "-"))
+            raise fail(loc, t("wording.unknown_channel", channel=name, known=unknown_name(name, known, channels=True)))
 
 
 def _banner(spec: BannerSpec | None) -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ from .i18n import t
 from .models import Campaign, Delivery, Post, Render, utcnow
 from .outreach import record, record_many, rendered_detail
 from .times import FIRST_YEAR, LAST_YEAR, in_range, zone
+from .wording import post_label
 
 if TYPE_CHECKING:  # rendering pulls in Jinja2 and Pillow: imported only when a renderer is used
     from .render.artefacts import Renderer
@@ -179,7 +180,8 @@ def _render_all(campaign: CampaignFile, todo: list[tuple[PlannedPost, dt.datetim
     view = _describe(Campaign(), campaign, first_day, last_day)  # never added to a session
     contents = [(post, PostContent(0, 1, post.title, post.body, moment, post.template, post.banner, post.channels,
                                    post.images),
-                 f"{campaign.path}:{post.line}: posts[{post.number}]" if post.line else f"{campaign.path}")
+                 f"{campaign.path}:{post.line}: {post_label(post.number, post.title)}" if post.line
+                 else f"{campaign.path}: {post_label(post.number, post.title)}")
                 for post, moment in todo]
     renderer.prepare_banners([(content, view, where) for _, content, where in contents], on_progress)
     renders = {}
@@ -195,9 +197,10 @@ def _check_moments(campaign: CampaignFile, todo: list[tuple[PlannedPost, dt.date
     for post, moment in todo:
         where = f"{campaign.path}:{post.line}" if post.line else str(campaign.path)
         if moment < now and not allow_past:
-            raise UserError(t("err.import_past", number=post.number, at=f"{moment:%Y-%m-%d %H:%M}"), where=where)
+            raise UserError(t("err.import_past", post=post_label(post.number, post.title),
+                              at=f"{moment:%Y-%m-%d %H:%M}"), where=where)
         if not first_day <= moment.date() <= last_day:
-            result.warnings.append(f"{where}: " + t("warn.outside_dates", number=post.number,
+            result.warnings.append(f"{where}: " + t("warn.outside_dates", post=post_label(post.number, post.title),
                                                     at=f"{moment:%d/%m/%Y}", start=f"{first_day:%d/%m/%Y}",
                                                     end=f"{last_day:%d/%m/%Y}"))
 
