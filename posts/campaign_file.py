@@ -14,7 +14,7 @@ from .times import FIRST_YEAR, LAST_YEAR, in_range, localize, zone
 from .errors import UserError
 from .plain_text import check_document
 from .suggest import unknown_name
-from .tomlfile import array_table_lines, line_of, located_error, read_toml, validate
+from .tomlfile import array_table_lines, line_of, located_error, place_of, read_toml, validate
 from .wording import post_label
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,99}$"
@@ -101,7 +101,7 @@ class CampaignSpec(_Strict):
     @model_validator(mode="after")
     def ordered_dates(self) -> CampaignSpec:
         if self.end < self.start:
-            raise ValueError(t("val.end_before_start", start=self.start, end=self.end))
+            raise ValueError(t("val.end_before_start", start=f"{self.start:%d/%m/%Y}", end=f"{self.end:%d/%m/%Y}"))
         return self
 
 
@@ -123,7 +123,8 @@ class PlannedPost:
     template: str | None
     banner: dict[str, Any] | None
     key: str | None = None
-    # the photo files named by ``images``, each with how an error names it ("c.toml:12: bài số 2 (…): ảnh thứ 1 (a.jpg)")
+    # the photo files named by ``images``, each with how an error names it
+    # ("c.toml:12: bài số 2 (…): ảnh thứ 1 (a.jpg)")
     image_files: list[tuple[Path, str]] = field(default_factory=list)
     # what ``posts.images`` will hold for them, once read (``posts.render.photos.attach_photos``); None: no photos
     images: list[dict[str, Any]] | None = None
@@ -144,6 +145,12 @@ class CampaignFile:
     banner_theme: str | None
     after: dict[str, str] = field(default_factory=dict)
     posts: list[PlannedPost] = field(default_factory=list)
+    text: str = field(default="", repr=False)  # the file as read: where a later check finds a key's line
+
+    def where_of(self, loc: tuple[Any, ...]) -> str:
+        """``c.toml:22: bài số 2 (Tiêu đề): mẫu``: how an error found after loading names a key of the file."""
+        where, subject = place_of(self.path, self.text, loc)
+        return f"{where}: {subject}" if subject else where
 
 
 def load_campaign_file(path: Path, *, default_timezone: str, known_channels: list[str]) -> CampaignFile:
@@ -202,7 +209,7 @@ def load_campaign_file(path: Path, *, default_timezone: str, known_channels: lis
         path=path, slug=spec.slug, name=nfc(spec.name.strip()), theme=spec.theme and nfc(spec.theme.strip()),
         start=spec.start, end=spec.end, timezone=timezone, plan_ref=spec.plan_ref and nfc(spec.plan_ref),
         channels=list(dict.fromkeys(spec.channels)), hashtags=[nfc(h) for h in spec.hashtags],
-        banner_theme=spec.banner_theme, after=dict(spec.after), posts=planned,
+        banner_theme=spec.banner_theme, after=dict(spec.after), posts=planned, text=text,
     )
 
 

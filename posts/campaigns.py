@@ -101,6 +101,8 @@ def import_campaign(db: Database, campaign: CampaignFile, *, start: dt.date | Li
     now = now or utcnow()
     first_day, last_day, moments = _scheduled(campaign, start=start, pace=pace, now=now)
     result = ImportResult(slug=campaign.slug, dry_run=dry_run)
+    if renderer is not None:
+        check_names(campaign, renderer)
     if renderer is not None:  # every photo checked before any is kept; a bad one stops the import here
         from .render.photos import attach_photos
 
@@ -134,6 +136,23 @@ def import_campaign(db: Database, campaign: CampaignFile, *, start: dt.date | Li
             _queue_chunk(session, row, todo[offset:offset + CHUNK], first_seq=seq + offset + 1, approve=approve,
                          now=now, renders=renders, by=by)
     return _counted(result, plan, approve)
+
+
+def check_names(campaign: CampaignFile, renderer: Renderer) -> None:
+    """Every theme and template the file names exists; an unknown one is told at its own line, with the names
+    there are and the closest ("có phải ý anh/chị là `khoa-hoc`?"), before anything is drawn or written."""
+    from .render.themes import named_theme
+
+    themes = renderer.settings.themes_dir
+    if campaign.banner_theme:
+        named_theme(campaign.banner_theme, themes, where=campaign.where_of(("campaign", "banner_theme")))
+    for post in campaign.posts:
+        index = post.number - 1
+        if post.banner and post.banner.get("theme"):
+            named_theme(post.banner["theme"], themes, where=campaign.where_of(("posts", index, "banner", "theme")))
+        if post.template:
+            renderer.check_template(post.template, post.channels,
+                                    where=campaign.where_of(("posts", index, "template")))
 
 
 def _checked_plan(session: Session, campaign: CampaignFile, moments: list[tuple[PlannedPost, dt.datetime]],

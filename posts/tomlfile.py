@@ -144,11 +144,17 @@ def located_error(path: Path, text: str, loc: tuple[Any, ...], message: str, *,
                   data: dict[str, Any] | None = None, names_field: bool = False) -> UserError:
     """``c.toml:42: bài số 6 (Phát động…): giờ đăng: <message>``. ``names_field``: the message already names the
     field ("thiếu tiêu đề (title)"), so only whose field it is goes in front."""
+    where, subject = place_of(path, text, loc, data=data, names_field=names_field)
+    return UserError(f"{subject}: {message}" if subject else message, where=where)
+
+
+def place_of(path: Path, text: str, loc: tuple[Any, ...], *, data: dict[str, Any] | None = None,
+             names_field: bool = False) -> tuple[str, str]:
+    """(``c.toml:42``, ``bài số 6 (Phát động…): giờ đăng``): where ``loc`` is written, and how to say it."""
     line = line_of(text, loc)
-    where = f"{path}:{line}" if line else str(path)
     owner, field = location_label(loc, title_of=_title_finder(text, data))
-    parts = [owner] if names_field else [owner, field]
-    return UserError(": ".join([part for part in parts if part] + [message]), where=where)
+    return (f"{path}:{line}" if line else str(path)), ": ".join(
+        part for part in ([owner] if names_field else [owner, field]) if part)
 
 
 def key_label(loc: tuple[Any, ...]) -> str:

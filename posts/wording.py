@@ -50,8 +50,8 @@ def changed_fields(codes: list[str]) -> str:
 
 
 def location_label(loc: tuple[Any, ...], *, title_of: Any = None) -> tuple[str, str]:
-    """(whose, which field) for a key path: ("posts", 5, "banner", "headline") → ("bài số 6 (…)", "banner ›
-    dòng tiêu đề"). ``title_of(index)`` gives a post's title, when it is known. Either part may be empty."""
+    """(whose, which field) for a key path: ("posts", 5, "banner", "headline") → ("bài số 6 (…): banner",
+    "dòng tiêu đề"). ``title_of(index)`` gives a post's title, when it is known. Either part may be empty."""
     owner, rest, table = "", loc, None
     if len(loc) >= 2 and loc[0] == "posts" and isinstance(loc[1], int):
         owner, rest = post_label(loc[1] + 1, title_of(loc[1]) if title_of else None), loc[2:]
@@ -64,9 +64,10 @@ def location_label(loc: tuple[Any, ...], *, title_of: Any = None) -> tuple[str, 
     names: list[str] = []
     for position, part in enumerate(rest):
         if isinstance(part, int) and position and rest[position - 1] == "images":
-            names[-1] = t("wording.image_number", number=part + 1)  # "ảnh thứ 2", not "ảnh › mục thứ 2"
+            names[-1] = t("wording.image_number", number=part + 1)  # "ảnh thứ 2", not "ảnh: mục thứ 2"
         elif isinstance(part, int):
             names.append(t("wording.item_number", number=part + 1))
         else:
             names.append(field_label(str(part), table if position == 0 else None))
-    return owner, " › ".join(names)
+    # the tables around the field say whose it is: "bài số 1 (…): banner" + "dòng tiêu đề"
+    return ": ".join(part for part in (owner, *names[:-1]) if part), names[-1] if names else ""
