@@ -4,6 +4,7 @@ Never ``posts[5].title``: an officer counts posts from 1, reads titles, and writ
 """
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from .i18n import catalogue, t
@@ -33,7 +34,8 @@ def field_label(code: str, table: str | None = None) -> str:
 
 
 def short_title(title: str) -> str:
-    title = " ".join(title.split())
+    # no control character reaches the terminal (a title may carry ESC: plain_text.py refuses it, naming its post)
+    title = " ".join("".join(c if unicodedata.category(c)[0] != "C" else " " for c in title).split())
     return title if len(title) <= TITLE_CHARS else title[:TITLE_CHARS - 1].rstrip() + "…"
 
 
