@@ -104,7 +104,9 @@ def find_user(session: Session, name: str) -> User | None:
 def _existing(session: Session, name: str) -> User:
     user = find_user(session, name)
     if user is None:
-        raise UserError(t("users.no_such_user", name=name), where="NAME")
+        from .lookup import unknown_user
+
+        raise unknown_user(session, name)
     return user
 
 

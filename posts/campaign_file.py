@@ -14,7 +14,9 @@ from .times import FIRST_YEAR, LAST_YEAR, in_range, localize, parse_clock, parse
 from .errors import UserError
 from .organization import CampaignOrganization
 from .plain_text import check_document
-from .tomlfile import array_table_lines, line_of, located_error, read_toml, validate
+from .suggest import unknown_name
+from .tomlfile import array_table_lines, line_of, located_error, place_of, read_toml, validate
+from .wording import post_label
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,99}$"
 MAX_PHOTOS = 20  # per post (posts/render/photos.py says why)
@@ -117,7 +119,7 @@ class CampaignSpec(_Strict):
     @model_validator(mode="after")
     def ordered_dates(self) -> CampaignSpec:
         if self.end < self.start:
-            raise ValueError(t("val.end_before_start", start=self.start, end=self.end))
+            raise ValueError(t("val.end_before_start", start=f"{self.start:%d/%m/%Y}", end=f"{self.end:%d/%m/%Y}"))
         return self
 
 
@@ -149,7 +151,8 @@ class PlannedPost:
     template: str | None
     banner: dict[str, Any] | None
     key: str | None = None
-    # the photo files named by ``images``, each with how an error names it ("c.toml:12: posts[2].images[1] a.jpg")
+    # the photo files named by ``images``, each with how an error names it
+    # ("c.toml:12: bài số 2 (…): ảnh thứ 1 (a.jpg)")
     image_files: list[tuple[Path, str]] = field(default_factory=list)
     # what ``posts.images`` will hold for them, once read (``posts.render.photos.attach_photos``); None: no photos
     images: list[dict[str, Any]] | None = None
@@ -171,6 +174,12 @@ class CampaignFile:
     after: dict[str, str] = field(default_factory=dict)
     posts: list[PlannedPost] = field(default_factory=list)
     organization: dict[str, Any] | None = None  # the keys [campaign.organization] sets
+    text: str = field(default="", repr=False)  # the file as read: where a later check finds a key's line
+
+    def where_of(self, loc: tuple[Any, ...]) -> str:
+        """``c.toml:22: bài số 2 (Tiêu đề): mẫu``: how an error found after loading names a key of the file."""
+        where, subject = place_of(self.path, self.text, loc)
+        return f"{where}: {subject}" if subject else where
 
 
 def load_campaign_file(path: Path, *, default_timezone: str, known_channels: list[str]) -> CampaignFile:
@@ -182,7 +191,7 @@ def load_campaign_file(path: Path, *, default_timezone: str, known_channels: lis
     spec = document.campaign
 
     def fail(loc: tuple[Any, ...], message: str) -> Exception:
-        return located_error(path, text, loc, message)
+        return located_error(path, text, loc, message, data=data)
 
     timezone = default_timezone if spec.timezone is None else spec.timezone
     try:
@@ -223,13 +232,13 @@ def load_campaign_file(path: Path, *, default_timezone: str, known_channels: lis
             template=post.template,
             banner=_banner(post.banner),
             key=None if post.key is None else nfc(post.key.strip()),
-            image_files=_image_files(path, text, index, post.images),
+            image_files=_image_files(path, text, index, post.images, post.title),
         ))
     return CampaignFile(
         path=path, slug=spec.slug, name=nfc(spec.name.strip()), theme=spec.theme and nfc(spec.theme.strip()),
         start=spec.start, end=spec.end, timezone=timezone, plan_ref=spec.plan_ref and nfc(spec.plan_ref),
         channels=list(dict.fromkeys(spec.channels)), hashtags=[nfc(h) for h in spec.hashtags],
-        banner_theme=spec.banner_theme, after=dict(spec.after), posts=planned,
+        banner_theme=spec.banner_theme, after=dict(spec.after), posts=planned, text=text,
         organization=spec.organization.stored() if spec.organization else None,
     )
 
@@ -248,12 +257,14 @@ def _check_keys(posts: list[PostSpec], header_lines: list[int], fail: Any) -> No
             line = header_lines[first] if first < len(header_lines) else "?"
             raise fail(("posts", index, "key"), t("merge.duplicate_key", key=key, number=first + 1, line=line))
         seen[key] = index
-def _image_files(path: Path, text: str, index: int, images: list[str] | None) -> list[tuple[Path, str]]:
+def _image_files(path: Path, text: str, index: int, images: list[str] | None,
+                 title: str) -> list[tuple[Path, str]]:
     if not images:
         return []
     line = line_of(text, ("posts", index, "images"))
     place = f"{path}:{line}" if line else str(path)
-    return [((path.parent / name), f"{place}: posts[{index + 1}].images[{number}] {name}")
+    post = post_label(index + 1, title)
+    return [((path.parent / name), f"{place}: {post}: {t('wording.image_file', number=number, name=name)}")
             for number, name in enumerate(images, start=1)]
 
 
@@ -269,7 +280,7 @@ def _campaign_day(start: dt.date, number: int) -> dt.date | None:
 def _check_channels(channels: list[str], known: list[str], loc: tuple[Any, ...], fail: Any) -> None:
     for name in channels:
         if name not in known:
-            raise fail(loc, t("err.unknown_channel", channel=name, known=", ".join(known) or "-"))
+            raise fail(loc, t("wording.unknown_channel", channel=name, known=unknown_name(name, known, channels=True)))
 
 
 def _banner(spec: BannerSpec | None) -> dict[str, Any] | None:

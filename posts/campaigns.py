@@ -20,6 +20,7 @@ from .i18n import t
 from .models import Campaign, Delivery, Post, Render, utcnow
 from .outreach import record, record_many, rendered_detail
 from .times import FIRST_YEAR, LAST_YEAR, in_range, zone
+from .wording import post_label
 
 if TYPE_CHECKING:  # rendering pulls in Jinja2 and Pillow: imported only when a renderer is used
     from .render.artefacts import Renderer
@@ -100,6 +101,8 @@ def import_campaign(db: Database, campaign: CampaignFile, *, start: dt.date | Li
     now = now or utcnow()
     first_day, last_day, moments = _scheduled(campaign, start=start, pace=pace, now=now)
     result = ImportResult(slug=campaign.slug, dry_run=dry_run)
+    if renderer is not None:
+        check_names(campaign, renderer)
     if renderer is not None:  # every photo checked before any is kept; a bad one stops the import here
         from .render.photos import attach_photos
 
@@ -133,6 +136,23 @@ def import_campaign(db: Database, campaign: CampaignFile, *, start: dt.date | Li
             _queue_chunk(session, row, todo[offset:offset + CHUNK], first_seq=seq + offset + 1, approve=approve,
                          now=now, renders=renders, by=by)
     return _counted(result, plan, approve)
+
+
+def check_names(campaign: CampaignFile, renderer: Renderer) -> None:
+    """Every theme and template the file names exists; an unknown one is told at its own line, with the names
+    there are and the closest ("có phải ý anh/chị là `khoa-hoc`?"), before anything is drawn or written."""
+    from .render.themes import named_theme
+
+    themes = renderer.settings.themes_dir
+    if campaign.banner_theme:
+        named_theme(campaign.banner_theme, themes, where=campaign.where_of(("campaign", "banner_theme")))
+    for post in campaign.posts:
+        index = post.number - 1
+        if post.banner and post.banner.get("theme"):
+            named_theme(post.banner["theme"], themes, where=campaign.where_of(("posts", index, "banner", "theme")))
+        if post.template:
+            renderer.check_template(post.template, post.channels,
+                                    where=campaign.where_of(("posts", index, "template")))
 
 
 def _checked_plan(session: Session, campaign: CampaignFile, moments: list[tuple[PlannedPost, dt.datetime]],
@@ -180,7 +200,8 @@ def _render_all(campaign: CampaignFile, todo: list[tuple[PlannedPost, dt.datetim
     view = _describe(Campaign(), campaign, first_day, last_day)  # never added to a session
     contents = [(post, PostContent(0, 1, post.title, post.body, moment, post.template, post.banner, post.channels,
                                    post.images),
-                 f"{campaign.path}:{post.line}: posts[{post.number}]" if post.line else f"{campaign.path}")
+                 f"{campaign.path}:{post.line}: {post_label(post.number, post.title)}" if post.line
+                 else f"{campaign.path}: {post_label(post.number, post.title)}")
                 for post, moment in todo]
     renderer.prepare_banners([(content, view, where) for _, content, where in contents], on_progress)
     renders = {}
@@ -196,9 +217,10 @@ def _check_moments(campaign: CampaignFile, todo: list[tuple[PlannedPost, dt.date
     for post, moment in todo:
         where = f"{campaign.path}:{post.line}" if post.line else str(campaign.path)
         if moment < now and not allow_past:
-            raise UserError(t("err.import_past", number=post.number, at=f"{moment:%Y-%m-%d %H:%M}"), where=where)
+            raise UserError(t("err.import_past", post=post_label(post.number, post.title),
+                              at=f"{moment:%Y-%m-%d %H:%M}"), where=where)
         if not first_day <= moment.date() <= last_day:
-            result.warnings.append(f"{where}: " + t("warn.outside_dates", number=post.number,
+            result.warnings.append(f"{where}: " + t("warn.outside_dates", post=post_label(post.number, post.title),
                                                     at=f"{moment:%d/%m/%Y}", start=f"{first_day:%d/%m/%Y}",
                                                     end=f"{last_day:%d/%m/%Y}"))
 

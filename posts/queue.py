@@ -22,6 +22,7 @@ from .lookup import get_campaign, get_post
 from .plain_text import check_text
 from .models import Campaign, Delivery, Post, utcnow
 from .outreach import record, record_rendered
+from .suggest import unknown_name
 from .post_parts import _banner, _photos, _text  # noqa: F401 - _photos: corrections.py
 from .times import parse_when, zone
 
@@ -58,7 +59,8 @@ def _channels(names: Sequence[str], known: Sequence[str], *, where: str) -> list
         raise UserError(t("val.empty"), where=where)
     for name in names:
         if name not in known:
-            raise UserError(t("err.unknown_channel", channel=name, known=", ".join(known) or "-"), where=where)
+            raise UserError(t("wording.unknown_channel", channel=name, known=unknown_name(name, known, channels=True)),
+                            where=where)
     return names
 
 

@@ -19,7 +19,9 @@ from posts.files import write_new_file
 from posts.i18n import t
 from posts.plain_text import check_document
 from posts.times import zone
-from posts.tomlfile import located_error, read_toml, validate
+from posts.suggest import unknown_name
+from posts.wording import field_label
+from posts.tomlfile import located_error, place_of, read_toml, validate
 
 CONFIG_ENV = "LOA_CONFIG"
 DATABASE_URL_ENV = "LOA_DATABASE_URL"  # overrides [database] url, so a PostgreSQL password stays out of the file
@@ -239,6 +241,15 @@ class Config:
         """Channel order from config.toml: channel -> the channel of the same post it waits for."""
         return {name: settings.after for name, settings in self.channels.items() if settings.after}
 
+    def where_of(self, loc: tuple[str, ...]) -> str:
+        """``config.toml:31: [render]: giao diện``: how an error names a key of this file (its line, best effort)."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeError):
+            text = ""
+        where, subject = place_of(self.path, text, loc)
+        return f"{where}: {subject}" if subject else where
+
     def path_of(self, value: str | None) -> Path | None:
         """A path from the config, relative to the config file."""
         return None if value is None else (self.base_dir / value).resolve()
@@ -291,16 +302,19 @@ def load_config(path: Path) -> Config:
     for name, raw in document.channels.items():
         adapter = raw.get("adapter")
         if not isinstance(adapter, str):
-            raise located_error(path, text, ("channels", name), t("val.missing_key", key="adapter"))
+            raise located_error(path, text, ("channels", name),
+                                t("wording.missing", field=f"{field_label('adapter')} (adapter)"), names_field=True)
         model = settings_model(adapter)
         if model is None:
             raise located_error(path, text, ("channels", name, "adapter"),
-                                t("val.one_of", expected=", ".join(known_adapters())))
+                                t("wording.not_one_of", field=field_label("adapter"), value=f'"{adapter}"')
+                                + unknown_name(adapter, known_adapters()), names_field=True)
         channels[name] = validate(model, raw, path, text, prefix=("channels", name))
     for name, channel in channels.items():
         if channel.after is not None and channel.after not in channels:
             raise located_error(path, text, ("channels", name, "after"),
-                                t("err.unknown_channel", channel=channel.after, known=", ".join(channels)))
+                                t("wording.unknown_channel", channel=channel.after,
+                                  known=unknown_name(channel.after, channels, channels=True)))
         chain, step = [name], channel.after
         while step is not None:  # portal -> facebook -> portal would wait forever
             if step in chain:

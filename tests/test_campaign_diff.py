@@ -126,8 +126,8 @@ def test_a_duplicate_key_is_refused_naming_both_lines(project):
     lines = content.splitlines()
     second = [n for n, line in enumerate(lines, start=1) if line == 'key = "a"'][1]
     first_header = [n for n, line in enumerate(lines, start=1) if line == "[[posts]]"][0]
-    assert message.startswith(f"error: {path}:{second}: posts[3].key:")
-    assert f"posts[1] (line {first_header})" in message
+    assert message.startswith(f"error: {path}:{second}: post 3 (Bài số 3): post key:")
+    assert f"post 1 (line {first_header})" in message
     assert project.rows("posts") == 0
 
 

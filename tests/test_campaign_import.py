@@ -56,7 +56,7 @@ def test_start_accepts_vietnamese_date_format(project):
 
 def test_past_campaign_is_refused_naming_the_first_past_post(project):
     message = project.fails("campaign", "import", str(SAMPLE))
-    assert str(SAMPLE) in message and "#1" in message and "--allow-past" in message
+    assert str(SAMPLE) in message and "post 1 (Phát động Tuần lễ hưởng ứng học tập suố…)" in message and "--allow-past" in message
     assert project.counts() == {"campaigns": 0, "posts": 0, "deliveries": 0, "outreach_entries": 0}
 
 
@@ -102,7 +102,7 @@ def test_import_is_atomic_when_a_late_post_is_bad(project):
                                      'channels = ["zalo"]\n'
     path = project.write("c.toml", text)
     message = project.fails("campaign", "import", str(path))
-    assert "posts[31].channels" in message and "zalo" in message
+    assert "post 31 (x): channels: no channel 'zalo'" in message and "zalo" in message
     assert f"{path}:" in message
     assert project.counts()["posts"] == 0
 
@@ -134,7 +134,7 @@ def test_posts_outside_the_campaign_dates_are_a_warning(project):
     path = project.write("c.toml", campaign_toml(days=2, posts=1) +
                          '\n[[posts]]\nday = 5\ntime = "08:00"\ntitle = "Muộn"\nbody = "Sau chiến dịch"\n')
     result = project.ok("campaign", "import", str(path))
-    assert "warning" in result.stderr and "#2" in result.stderr
+    assert "warning" in result.stderr and "post 2 (Muộn):" in result.stderr
     assert project.rows("posts") == 2
 
 

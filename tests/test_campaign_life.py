@@ -72,7 +72,7 @@ def test_post_cancel_campaign_cancels_its_posts_but_not_the_campaign(two):
     assert result.stdout.strip() == f"Cancelled 2 posts: {drafts[0]}, {drafts[1]}."
     assert project.sql("SELECT cancelled_at FROM campaigns WHERE slug='khac'") == [(None,)]
     assert "give post IDs or --campaign" in project.fails("post", "cancel", "1", "--campaign", "khac")
-    assert project.fails("post", "cancel", "--campaign", "nope") == "error: --campaign: no campaign 'nope'"
+    assert project.fails("post", "cancel", "--campaign", "nope").startswith("error: --campaign: no campaign 'nope'; available: ")
 
 
 def test_archiving_hides_a_finished_campaign_from_the_listings_but_not_from_the_report(two):
@@ -118,4 +118,4 @@ def test_archiving_hides_a_finished_campaign_from_the_listings_but_not_from_the_
 
 def test_unknown_campaigns_are_one_line(project):
     for command in (("campaign", "cancel", "nope"), ("campaign", "archive", "nope")):
-        assert project.fails(*command) == "error: SLUG: no campaign 'nope'"
+        assert project.fails(*command).startswith("error: SLUG: no campaign 'nope'; ")

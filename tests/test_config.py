@@ -47,28 +47,28 @@ def test_database_url_environment_variable_wins(bare, tmp_path, monkeypatch):
 
 
 BAD_CONFIGS = [
-    ("[database]\nurl = 5\n", "database.url", 2),
-    ("[defaults]\ntimezone = \"Asia/Hanoi_City\"\n", "defaults.timezone", 2),
+    ("[database]\nurl = 5\n", "[database]: the address must be text", 2),
+    ("[defaults]\ntimezone = \"Asia/Hanoi_City\"\n", "[defaults]: timezone: unknown timezone", 2),
     ("[organisation]\nagency = \"x\"\n", "organisation", 1),
-    ("[channels.portal]\nadapter = \"static-site\"\npath = \"site\"\ncolour = \"red\"\n", "channels.portal.colour", 4),
-    ("[channels.portal]\nadapter = \"myspace\"\n", "channels.portal.adapter", 2),
-    ("[channels.portal]\npath = \"x\"\n", "channels.portal", 1),
-    ("[channels.fb]\nadapter = \"facebook\"\npage_id = \"123\"\ntoken = \"EAAB-secret\"\n", "channels.fb.token", 4),
-    ("[channels.fb]\nadapter = \"facebook\"\npage_id = \"123\"\n", "channels.fb.token_env", 1),
-    ("[channels.fb]\nadapter = \"facebook\"\npage_id = 123\ntoken_env = \"T\"\n", "channels.fb.page_id", 3),
+    ("[channels.portal]\nadapter = \"static-site\"\npath = \"site\"\ncolour = \"red\"\n", "channel portal: there is no entry `colour`", 4),
+    ("[channels.portal]\nadapter = \"myspace\"\n", 'channel portal: the publisher cannot be "myspace"; available: dry-run', 2),
+    ("[channels.portal]\npath = \"x\"\n", "channel portal: the publisher (adapter) is missing", 1),
+    ("[channels.fb]\nadapter = \"facebook\"\npage_id = \"123\"\ntoken = \"EAAB-secret\"\n", "channel fb: token: secrets do not belong", 4),
+    ("[channels.fb]\nadapter = \"facebook\"\npage_id = \"123\"\n", "channel fb: the name of the environment variable holding the access token (token_env) is missing", 1),
+    ("[channels.fb]\nadapter = \"facebook\"\npage_id = 123\ntoken_env = \"T\"\n", "channel fb: the page_id must be text in double quotes", 3),
     ("[channels.wp]\nadapter = \"wordpress\"\nurl = \"portal.gov.vn\"\nusername = \"u\"\npassword_env = \"P\"\n",
-     "channels.wp.url", 3),
+     "channel wp: address: must be an http", 3),
     ("[channels.wp]\nadapter = \"wordpress\"\nurl = \"https://p\"\nusername = \"u\"\npassword_env = \"P\"\n"
-     "password = \"hunter2\"\n", "channels.wp.password", 6),
-    ("[channels.Portal]\nadapter = \"dry-run\"\n", "channels.Portal", 1),
-    ("[channels.fb]\nadapter = \"dry-run\"\nafter = \"portal\"\n", "channels.fb.after", 3),
+     "password = \"hunter2\"\n", "channel wp: password: secrets do not belong", 6),
+    ("[channels.Portal]\nadapter = \"dry-run\"\n", "channel Portal: channel name", 1),
+    ("[channels.fb]\nadapter = \"dry-run\"\nafter = \"portal\"\n", "channel fb: channel order: no channel 'portal'; channels in config.toml: fb", 3),
     ("[database\nurl = \"x\"\n", "not valid TOML", 1),
-    ("[database]\nurl = \"postgresql+psycopg://loa:hunter2@db/loa\"\n", "database.url", 2),
+    ("[database]\nurl = \"postgresql+psycopg://loa:hunter2@db/loa\"\n", "[database]: address: no password", 2),
     ("[channels.fb]\nadapter = \"facebook\"\npage_id = \"1\"\ntoken_env = \"T\"\n"
-     "graph_url = \"https://graph.facebook.com/?access_token=EAAB123\"\n", "channels.fb.graph_url", 5),
+     "graph_url = \"https://graph.facebook.com/?access_token=EAAB123\"\n", "channel fb: graph_url: must be an http", 5),
     ("[channels.a]\nadapter = \"dry-run\"\nafter = \"b\"\n[channels.b]\nadapter = \"dry-run\"\nafter = \"a\"\n",
-     "channels.a.after", 3),
-    ("[channels.a]\nadapter = \"dry-run\"\nafter = \"a\"\n", "channels.a.after", 3),
+     "channel a: channel order: channels wait for each other in a circle: a → b → a", 3),
+    ("[channels.a]\nadapter = \"dry-run\"\nafter = \"a\"\n", "channel a: channel order: channels wait for each other in a circle: a → a", 3),
 ]
 
 

@@ -64,6 +64,7 @@ def _dynamic_values() -> dict[str, set[str]]:
     from posts.tomlfile import _EXPECTED, _TYPE_NAMES
     from scheduler.cli.metrics import COLUMNS as METRIC_COLUMNS
     from posts.accounts import ROLES
+    from posts.wording import FIELD_LABELS
     from scheduler.report.figures import METRICS
 
     return {
@@ -90,7 +91,8 @@ def _dynamic_values() -> dict[str, set[str]]:
         "fix.sent_": {"update", "delete"},
         "fix.done_": {"update", "delete"},
         "fix.action_": {"update", "delete"},
-        "web.role_": set(ROLES),  # the workspace's top bar: the signed-in account's role
+        "web.role_": set(ROLES),
+        "field.": set(FIELD_LABELS),  # posts/wording.py: the names of keys in messages  # the workspace's top bar: the signed-in account's role
     }
 
 
@@ -220,6 +222,7 @@ QUOTED = re.compile(r"`[^`]*`|\"[^\"]*\"|“[^”]*”|'[^'\s][^']*'")
 SAME_IN_BOTH = {
     "col.banner": "Banner: the loanword Vietnamese offices write",
     "approval.hint": "a command to type: loa post approve {id}",
+    "field.banner": "the loanword Vietnamese offices write (as col.banner)",
     # file formats go by their product names in any language (`--format word`, `--format excel`)
     "vocab.format_docx": "product name",
     "vocab.format_xlsx": "product name",

@@ -185,14 +185,14 @@ def test_a_bad_photo_in_a_campaign_file_names_the_file_and_its_line(project, cas
     before = project.counts()
     message = project.fails("campaign", "import", str(path))
     line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if text.startswith("images"))
-    assert f"{path}:{line}: posts[1].images[2] {bad.name}: " in message and words in message
+    assert f"{path}:{line}: post 1 (Bài số 1): photo 2 ({bad.name}): " in message and words in message
     assert project.counts() == before and media_files(project) == set()
 
 
 def test_an_unknown_key_next_to_images_is_still_refused(project):
     phone_photo(project.root / "tot.jpg")
     path = import_with(project, "c.toml", ["tot.jpg"], extra='image = "tot.jpg"')
-    assert "unknown" in project.fails("campaign", "import", str(path)).lower()
+    assert "there is no entry `image`" in project.fails("campaign", "import", str(path))  # the path says "unknown"
 
 
 # -- edit -------------------------------------------------------------------------------------------------------------
@@ -202,7 +202,7 @@ def test_edit_replaces_or_removes_the_photos_and_an_approved_post_returns_to_dra
     project.ok("campaign", "import", str(import_with(project, "c.toml", ["a.jpg"])), "--approve")
     post_id = project.json("queue")["posts"][0]["id"]
     result = project.ok("post", "edit", str(post_id), "--image", "b.png")
-    assert "images" in result.stdout
+    assert "photos" in result.stdout
     assert [i["name"] for i in stored_images(project, post_id)] == ["b.png"]
     shown = project.json("post", "show", str(post_id))["images"]
     assert [(i["name"], i["width"], i["height"]) for i in shown] == [("b.png", 320, 200)]

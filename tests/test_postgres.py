@@ -62,7 +62,7 @@ def test_failed_import_leaves_postgresql_unchanged(pg_project):
     project, url = pg_project
     text = campaign_toml(start=dt.date(2031, 10, 1), posts=3).replace('title = "Bài số 3"', f'title = "{"T" * 230}"')
     message = project.fails("campaign", "import", str(project.write("c.toml", text)))
-    assert "posts[3]" in message
+    assert "post 3 (TTTT" in message
     assert scalar(url, "SELECT count(*) FROM posts") == 0 and scalar(url, "SELECT count(*) FROM campaigns") == 0
 
 

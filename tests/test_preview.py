@@ -112,5 +112,5 @@ def test_a_bad_banner_among_many_names_its_post_and_writes_nothing(project):
                             f'body = "Nội dung bài số {n}."\nbanner = {{ headline = "{headline}" }}\n')
     path = project.write("c.toml", text)
     message = project.fails("campaign", "import", str(path))
-    assert "posts[6]" in message and "U+1F4DA" in message and "banner" in message
+    assert "post 6 (Bài số 6)" in message and "U+1F4DA" in message and "banner" in message
     assert project.counts() == {"campaigns": 0, "posts": 0, "deliveries": 0, "outreach_entries": 0}

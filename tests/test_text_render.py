@@ -140,7 +140,7 @@ def test_campaign_import_reports_limits_with_file_and_post(own_assets):
     text = campaign_toml(start=dt.date(2031, 10, 1), posts=2).replace('title = "Bài số 2"', f'title = "{"T" * 230}"')
     path = own_assets.write("c.toml", text)
     message = own_assets.fails("campaign", "import", str(path))
-    assert f"{path}:18" in message and "posts[2]" in message and "portal" in message and "230" in message
+    assert f"{path}:18" in message and f"post 2 ({'T' * 39}…)" in message and "portal" in message and "230" in message
     assert own_assets.counts()["posts"] == 0
 
 

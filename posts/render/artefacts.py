@@ -30,6 +30,7 @@ from .photos import DEFAULT_MAX_BYTES, PhotoStore
 from .sizes import Size, parse_size
 from .text import ChannelKind, TextRenderer, channel_kinds, check_limits
 from .themes import load_theme
+from ..suggest import unknown_name
 
 DEFAULT_THEME = "khuyen-hoc"
 PARALLEL_FROM = 6  # banners: below this, starting worker processes costs more than it saves
@@ -117,13 +118,16 @@ class Renderer:
     def kind(self, channel: str) -> ChannelKind:
         name = self.settings.kinds.get(channel)
         if name is None:
-            raise UserError(t("err.unknown_channel", channel=channel, known=", ".join(self.settings.kinds)))
+            raise UserError(t("wording.unknown_channel", channel=channel,
+                              known=unknown_name(channel, self.settings.kinds, channels=True)))
         return channel_kinds()[name]
 
     def check_template(self, name: str | None, channels: list[str], *, where: str) -> None:
         """A named template must exist for at least one of the post's channels; the others use their default."""
         if name and not any(self.text.has_template(self.kind(c), name) for c in channels):
-            raise UserError(t("err.unknown_template", template=name), where=where)
+            known = {known for c in channels for known in self.text.template_names(self.kind(c))}
+            raise UserError(t("wording.unknown_template", template=name, known=unknown_name(name, known)),
+                            where=where)
 
     def _context(self, post: PostContent, campaign: Campaign) -> dict[str, Any]:
         tz = zone(campaign.timezone)

@@ -101,6 +101,17 @@ class TextRenderer:
     def template_name(self, kind: ChannelKind, name: str | None) -> str:
         return f"{kind.name}/{name or kind.default_template}.{kind.extension}.j2"
 
+    def template_names(self, kind: ChannelKind) -> list[str]:
+        """The names a post may give as ``template`` for this kind of channel (``ngan`` for facebook/ngan.txt.j2)."""
+        suffix = f".{kind.extension}.j2"
+        try:
+            found = self.env.list_templates()
+        except (OSError, TemplateError):  # an unreadable folder: no list, the error still names the template
+            return []
+        return sorted({name[len(kind.name) + 1:-len(suffix)] for name in found
+                       if name.startswith(f"{kind.name}/") and name.endswith(suffix) and "/" not in
+                       name[len(kind.name) + 1:]})
+
     def has_template(self, kind: ChannelKind, name: str) -> bool:
         try:
             self.env.get_template(self.template_name(kind, name))

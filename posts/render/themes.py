@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import UserError
 from ..i18n import t
+from ..suggest import unknown_name
 from ..tomlfile import read_toml, validate
 
 BUILTIN = resources.files("assets") / "themes"
@@ -109,6 +110,16 @@ def list_themes(user_folder: Path | None = None) -> list[Theme]:
     return sorted(seen.values(), key=lambda theme: theme.slug)
 
 
+def theme_names(user_folder: Path | None = None) -> list[str]:
+    """The themes there are, by folder name, without reading them."""
+    return sorted({p.name for f in theme_folders(user_folder) if f.is_dir() for p in f.iterdir()
+                   if (p / "theme.toml").is_file()})
+
+
+class UnknownTheme(UserError):
+    """No theme of that name; the message lists those there are and suggests the closest."""
+
+
 @cache
 def load_theme(slug: str, user_folder: Path | None = None) -> Theme:
     if slug and Path(slug).name == slug and not slug.startswith("."):  # a name, never a path
@@ -117,6 +128,12 @@ def load_theme(slug: str, user_folder: Path | None = None) -> Theme:
             if path.is_file():
                 text, data = read_toml(path)
                 return Theme(slug=slug, folder=path.parent, spec=validate(ThemeFile, data, path, text))
-    known = ", ".join(sorted({p.name for f in theme_folders(user_folder) if f.is_dir() for p in f.iterdir()
-                              if (p / "theme.toml").is_file()}))
-    raise UserError(t("err.unknown_theme", theme=slug, known=known))
+    raise UnknownTheme(t("err.unknown_theme", theme=slug, known=unknown_name(slug, theme_names(user_folder))))
+
+
+def named_theme(slug: str, user_folder: Path | None, *, where: str | None) -> Theme:
+    """``load_theme``, an unknown name told with where it was written (``--theme``, ``c.toml:16: bài số 1…``)."""
+    try:
+        return load_theme(slug, user_folder)
+    except UnknownTheme as exc:
+        raise UserError(str(exc), where=where) from None

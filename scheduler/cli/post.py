@@ -6,6 +6,7 @@ import click
 from posts.i18n import t
 from posts.listing import post_record
 from posts.queue import add_post, approve_posts, cancel_posts, edit_post, reschedule_post
+from posts.wording import changed_fields
 
 from . import cli
 from .common import (POST_ID, App, body_file_option, body_text, by_option, echo_json, image_list, image_option,
@@ -45,6 +46,7 @@ def add_command(app: App, campaign: str, at: str, title: str, body: str | None, 
                 images: tuple[str, ...], allow_past: bool, by: str | None) -> None:
     text = body_text(body, body_file, required=True)
     assert text is not None
+    _check_theme(app, banner_theme)
     change = add_post(app.database(), campaign=campaign, at=at, title=title, body=text,
                       known_channels=app.config.channel_names, channels=split_list(channels),
                       banner_headline=banner_headline, banner_subline=banner_subline, template=template,
@@ -91,12 +93,13 @@ def edit_command(app: App, post_id: int, title: str | None, body: str | None, bo
                  banner_theme: str | None, banner_sizes: str | None, template: str | None, images: tuple[str, ...],
                  no_images: bool, keep_approval: bool, allow_past: bool, by: str | None) -> None:
     body = body_text(body, body_file)
+    _check_theme(app, banner_theme)
     change = edit_post(app.database(), post_id, known_channels=app.config.channel_names, title=title, body=body,
                        at=at, channels=split_list(channels), banner_headline=banner_headline,
                        banner_subline=banner_subline, template=template, keep_approval=keep_approval,
                        allow_past=allow_past, images=image_list(images, no_images), renderer=app.renderer,
                        by=who(by), banner_theme=banner_theme, banner_sizes=split_list(banner_sizes))
-    _show_change(change, t("msg.post_edited", id=post_id, fields=", ".join(change.changed),
+    _show_change(change, t("msg.post_edited", id=post_id, fields=changed_fields(change.changed),
                            status=t(f"status.{change.post.status}")))
 
 
@@ -162,6 +165,14 @@ def send_back_command(app: App, post_id: int, comment: str, by: str | None) -> N
 
     send_back(app.database(), post_id, comment=comment, by=who(by))
     click.echo(t("review.sent_back", id=post_id))
+
+
+def _check_theme(app: App, banner_theme: str | None) -> None:
+    """An unknown --banner-theme is named as the option, with the themes there are, before anything changes."""
+    if banner_theme:
+        from posts.render.themes import named_theme
+
+        named_theme(banner_theme, app.renderer.settings.themes_dir, where="--banner-theme")
 
 
 def _ids(ids: list[int]) -> str:

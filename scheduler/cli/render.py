@@ -53,7 +53,7 @@ def banner_command(app: App, headline: str, subline: str | None, kicker: str | N
                    theme: str | None, size_spec: str, dpi: int | None, qr: str | None, output: Path) -> None:
     from posts.render.banner import BannerText, render_banner
     from posts.render.sizes import parse_size
-    from posts.render.themes import load_theme
+    from posts.render.themes import named_theme
 
     fmt = output.suffix.lower().lstrip(".")
     if fmt not in ("png", "pdf"):
@@ -61,7 +61,9 @@ def banner_command(app: App, headline: str, subline: str | None, kicker: str | N
     writable_target(output, where="-o")  # a device or a FIFO at -o is refused before any drawing
     settings = app.renderer.settings
     size = parse_size(size_spec, dpi=dpi)
-    chosen = load_theme(theme or settings.theme, settings.themes_dir)
+    # an unknown name is told where it was written: the option, or config.toml's [render] theme
+    chosen = named_theme(theme or settings.theme, settings.themes_dir,
+                         where="--theme" if theme else app.config.where_of(("render", "theme")))
     agency = settings.organization.get("agency") or None
     data = render_banner(BannerText(headline, subline, kicker if kicker is not None else agency, footer, qr),
                          chosen, size, fmt=fmt)

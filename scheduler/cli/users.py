@@ -82,7 +82,9 @@ def passwd_command(app: App, name: str, password_stdin: bool) -> None:
     database = app.database()
     with database.session() as session:  # an unknown name is told before the password is asked
         if find_user(session, name) is None:
-            raise UserError(t("users.no_such_user", name=name), where="NAME")
+            from posts.lookup import unknown_user
+
+            raise unknown_user(session, name)
     set_password(database, name, _password(password_stdin))
     click.echo(t("users.password_set", name=name))
 

@@ -100,7 +100,7 @@ def field_of(error: UserError, form: EditorForm) -> str:
             return "banner_headline"
         if "images[" in where:
             return "photos"
-        if form.template and message(error) == t("err.unknown_template", template=form.template):
+        if form.template and message(error).startswith(t("wording.unknown_template", template=form.template, known="")):
             return "template"
         return "body"
     if where.endswith((".j2", ".j2:")) or ".j2:" in where:
