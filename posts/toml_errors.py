@@ -21,11 +21,21 @@ _DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _TIME = re.compile(r"(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?")
 _UNQUOTED_TIME = re.compile(r"\d{1,2}\s*(?::|h|g|giờ)\s*\d{0,2}", re.I)
 _KEY_BEFORE_EQUALS = re.compile(r"^\s*([^=#]+?)\s*=")
+_OPEN_LITERAL = re.compile(r"=\s*'[^']*$")  # a 'literal string' that runs to the end of its line
 
 
 def toml_error(exc: tomllib.TOMLDecodeError, text: str, where: str) -> UserError:
     """A one-line UserError for a file that is not valid TOML: ``where:line:column: what, near "piece"``."""
     message, line, column = _parts(exc, text)
+    # tomllib points where it gave up (the end of the file, the next line): show where the thing opens instead
+    if message.startswith("Unterminated string"):
+        line, column = _opening_triple_quote(text) or (line, column)
+    elif message in ("Expected \"'\"", "Expected '\"'"):
+        line, column = _opening(text, line, _OPEN_LITERAL) or (line, column)
+    elif message.startswith("Unclosed array"):
+        line, column = _unbalanced(text, line, "[", "]") or (line, column)
+    elif message.startswith("Unclosed inline table"):
+        line, column = _unbalanced(text, line, "{", "}") or (line, column)
     lines = text.splitlines() or [""]
     line_text = lines[line - 1] if 0 < line <= len(lines) else ""
     explain = _explainer(message)
@@ -92,7 +102,7 @@ def _after_statement(message: str, line: str, column: int, text: str) -> tuple[s
     if date_problem:
         return date_problem, value_start + 1 + (len(line[value_start:]) - len(line[value_start:].lstrip()))
     if _UNQUOTED_TIME.match(value):
-        return t("tomlerr.time_unquoted", value=value), column
+        return t("tomlerr.time_unquoted", value=value), line.index(value) + 1
     return t("tomlerr.extra_text"), column
 
 
@@ -130,8 +140,22 @@ def _namespace(message: str, line: str, column: int, text: str) -> tuple[str, in
     return t("tomlerr.redefined", name=name), 1
 
 
-def _unterminated(message: str, line: str, column: int, text: str) -> tuple[str, int]:
-    return t("tomlerr.unclosed_multiline", line=_opening_triple_quote(text) or "?"), column
+def _opening(text: str, before: int, pattern: re.Pattern[str]) -> tuple[int, int] | None:
+    """The first line up to ``before`` that ``pattern`` matches, and the column where its match starts."""
+    for number, line in enumerate(text.splitlines()[:before], start=1):
+        if found := pattern.search(line):
+            return number, found.start() + 1
+    return None
+
+
+def _unbalanced(text: str, before: int, opening: str, closing: str) -> tuple[int, int] | None:
+    """The last line up to ``before`` that opens more ``opening`` than it closes, and the column of the last one."""
+    lines = text.splitlines()[:before]
+    for number in range(len(lines), 0, -1):
+        line = re.sub(r'"[^"]*"|\'[^\']*\'', lambda m: " " * len(m.group()), lines[number - 1])  # not in strings
+        if line.count(opening) > line.count(closing):
+            return number, line.rfind(opening) + 1
+    return None
 
 
 def _dotted(message: str) -> str:
@@ -146,8 +170,8 @@ def _dotted(message: str) -> str:
     return ".".join(str(part) for part in (parts if isinstance(parts, tuple) else (parts,)))
 
 
-def _opening_triple_quote(text: str) -> int | None:
-    """The line where a never-closed \"\"\" (or ''') string starts."""
+def _opening_triple_quote(text: str) -> tuple[int, int] | None:
+    """The line and column where a never-closed \"\"\" (or ''') string starts."""
     inside, opened_at = None, None
     for number, line in enumerate(text.splitlines(), start=1):
         position = 0
@@ -162,7 +186,7 @@ def _opening_triple_quote(text: str) -> int | None:
                 if not found:
                     break
                 at, inside = min(found)
-                opened_at, position = number, at + 3
+                opened_at, position = (number, at + 1), at + 3
     return opened_at if inside else None
 
 
@@ -170,7 +194,7 @@ def _opening_triple_quote(text: str) -> int | None:
 _EXPLAINERS: list[tuple[re.Pattern[str], Explainer]] = [
     (re.compile(r"^Illegal character"), _illegal_character),
     (re.compile(r"^Found invalid character"), _fixed("tomlerr.control_character")),
-    (re.compile(r"^Unterminated string"), _unterminated),
+    (re.compile(r"^Unterminated string"), _fixed("tomlerr.unclosed_multiline")),
     (re.compile(r"^Expected newline or end of document"), _after_statement),
     (re.compile(r"^Expected '=' after a key"), _fixed("tomlerr.expected_equals")),
     (re.compile(r"^Expected '\]' at the end of a table"), _fixed("tomlerr.unclosed_table")),
@@ -181,7 +205,7 @@ _EXPLAINERS: list[tuple[re.Pattern[str], Explainer]] = [
     (re.compile(r"^Invalid (initial character for a key part|statement)"), _fixed("tomlerr.bad_key")),
     (re.compile(r"^Unclosed array"), _fixed("tomlerr.unclosed_list")),
     (re.compile(r"^Unclosed inline table"), _fixed("tomlerr.unclosed_inline_table")),
-    (re.compile(r"^Unescaped '\\'"), _fixed("tomlerr.backslash")),
+    (re.compile(r"^Unescaped '"), _fixed("tomlerr.backslash")),
     (re.compile(r"^(Invalid hex value|Escaped character is not a Unicode)"), _fixed("tomlerr.bad_escape")),
     (re.compile(r"^Cannot overwrite a value"), _overwrite),
     (re.compile(r"^Cannot declare .* twice"), _declared_twice),

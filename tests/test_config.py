@@ -62,7 +62,7 @@ BAD_CONFIGS = [
      "password = \"hunter2\"\n", "channels.wp.password", 6),
     ("[channels.Portal]\nadapter = \"dry-run\"\n", "channels.Portal", 1),
     ("[channels.fb]\nadapter = \"dry-run\"\nafter = \"portal\"\n", "channels.fb.after", 3),
-    ("[database\nurl = \"x\"\n", "not valid TOML", 1),
+    ("[database\nurl = \"x\"\n", "] closing the section name", 1),
     ("[database]\nurl = \"postgresql+psycopg://loa:hunter2@db/loa\"\n", "database.url", 2),
     ("[channels.fb]\nadapter = \"facebook\"\npage_id = \"1\"\ntoken_env = \"T\"\n"
      "graph_url = \"https://graph.facebook.com/?access_token=EAAB123\"\n", "channels.fb.graph_url", 5),

@@ -33,17 +33,19 @@ ARGUMENT_HELP = {
 }
 HELP_PREFIX = "help."
 CATALOGUE_KEY = re.compile(r"[a-z_]+\.help_[a-z_0-9]+")
+HELP_KEY = re.compile(r"[a-z_]+\.help")
 # click's own option help, in English only
 CLICK_HELP = {"Show this message and exit.": "help.help_option", "Show the version and exit.": "help.version_option"}
 _UPPER_WORD = re.compile(r"\b[A-Z][A-Z_]*\b")
 NO_MAXIMUM = 2**62  # a range up to this is "from 1 up" (database ids), not a range anyone reads
-POST_ID_MAX = 2**63 - 1
 
 
 def tr(text: str | None) -> str:
     """Help texts are catalogue keys (``help.queue``, or a feature's own table: ``metrics.help_refresh``),
     translated when shown, so ``--lang`` applies to help."""
     if text and (text.startswith(HELP_PREFIX) or CATALOGUE_KEY.fullmatch(text)):
+        return t(text)
+    if text and HELP_KEY.fullmatch(text) and t(text) != text:  # a table's own help: ``users.help``
         return t(text)
     return text or ""
 
@@ -57,10 +59,8 @@ def placeholder(text: str) -> str:
 def _type_placeholder(param_type: click.ParamType) -> str | None:
     if isinstance(param_type, click.Choice):
         return "|".join(str(choice) for choice in param_type.choices)
-    if isinstance(param_type, click.Path):
-        if not param_type.file_okay:
-            return t("click.meta_folder")
-        return t("click.meta_file") if not param_type.dir_okay else t("click.meta_path")
+    if isinstance(param_type, click.Path):  # a file to read or write, unless only a folder will do
+        return t("click.meta_file") if param_type.file_okay else t("click.meta_folder")
     if isinstance(param_type, (click.types._NumberParamTypeBase,)):
         return t("click.meta_number")
     if isinstance(param_type, click.types.StringParamType):
@@ -75,7 +75,10 @@ def param_placeholder(param: click.Parameter, *, decorated: bool = True) -> str:
     """
     if param.metavar is not None:
         return placeholder(param.metavar) if decorated else placeholder(param.metavar).strip("[].")
-    text = _type_placeholder(param.type) or placeholder((param.name or "").upper())
+    by_type = _type_placeholder(param.type)
+    if isinstance(param, click.Argument) and not isinstance(param.type, click.Choice):
+        by_type = None  # click names an argument by its name ("file" -> FILE), whatever its type
+    text = by_type or placeholder((param.name or "").upper())
     if not decorated:
         return text
     if isinstance(param, click.Argument) and not param.required:
@@ -139,7 +142,7 @@ class _TranslatedType:
         except click.BadParameter as exc:
             if getattr(exc, "loa_worded", False):
                 raise
-            worded = click.BadParameter(type_error(self, value), ctx=ctx, param=param)
+            worded = click.BadParameter(type_error(self, value, param), ctx=ctx, param=param)
             worded.loa_worded = True  # type: ignore[attr-defined]
             raise worded from None
 
@@ -161,7 +164,7 @@ def translate_types(command: click.Command) -> None:
         param.type = worded
 
 
-def type_error(param_type: click.ParamType, value: Any) -> str:
+def type_error(param_type: click.ParamType, value: Any, param: click.Parameter | None = None) -> str:
     """Why ``value`` is not a ``param_type``."""
     shown = str(value)
     if isinstance(param_type, click.Choice):
@@ -169,7 +172,7 @@ def type_error(param_type: click.ParamType, value: Any) -> str:
         close = difflib.get_close_matches(shown.lower(), choices, n=1)
         message = t("click.bad_choice", value=shown, choices=", ".join(choices))
         return message + (t("click.did_you_mean", name=close[0]) if close else "")
-    if isinstance(param_type, click.IntRange) and param_type.min == 1 and param_type.max == POST_ID_MAX:
+    if isinstance(param_type, click.IntRange) and param is not None and param.name in ("post_id", "post_ids"):
         return t("click.bad_post_id", value=shown)
     if isinstance(param_type, click.types._NumberParamTypeBase):
         number = _number(param_type, value)
