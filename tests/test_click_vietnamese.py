@@ -114,7 +114,7 @@ def test_help_pages_have_no_click_english(bare, path):
     result = bare.run(*path, "-h", env=VI)
     assert result.exit_code == 0, result.output
     page = result.stdout
-    assert page.startswith("Cách dùng: loa"), page
+    assert page.startswith("Cách dùng: "), page
     assert [word for word in CLICK_ENGLISH if word in page] == [], page
     command = cli
     for name in path:
@@ -128,7 +128,7 @@ def test_help_pages_have_no_click_english(bare, path):
         section = page.split("Lệnh:\n", 1)[1]
         assert not [row for row in section.splitlines() if row.rstrip().endswith("...")], section
     english = bare.run("--lang", "en", *path, "-h", env=VI).stdout
-    assert english.startswith("Usage: loa") and "Cách dùng" not in english and "Đối số" not in english
+    assert english.startswith("Usage: ") and "Cách dùng" not in english and "Đối số" not in english
 
 
 def test_help_decorations_are_translated(bare):

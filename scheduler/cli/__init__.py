@@ -99,7 +99,7 @@ def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> No
     ctx.exit()
 
 
-@click.group(cls=RootGroup, help="help.loa", context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("loa", cls=RootGroup, help="help.loa", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_option", metavar="FILE", help="help.config")
 @click.option("--lang", type=click.Choice(available_languages()), help="help.lang")
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
