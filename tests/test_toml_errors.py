@@ -85,7 +85,8 @@ def test_config_toml_errors_are_worded_too(bare):
 
 @pytest.mark.parametrize("year, month, day, says", [
     (2026, 9, 31, "tháng 9 chỉ có 30 ngày"), (2024, 2, 30, "tháng 2 năm 2024 chỉ có 29 ngày"),
-    (2023, 2, 29, "tháng 2 năm 2023 chỉ có 28 ngày"), (2024, 0, 1, "không có tháng 0 (tháng từ 1 đến 12)"), (2024, 4, 0, "không có ngày 0"),
+    (2023, 2, 29, "tháng 2 năm 2023 chỉ có 28 ngày"), (2024, 0, 1, "không có tháng 0 (tháng từ 1 đến 12)"),
+    (2024, 4, 0, "không có ngày 0"),
     (2024, 2, 29, None), (2026, 12, 31, None),
 ])
 def test_impossible_dates_say_why(monkeypatch, year, month, day, says):
