@@ -259,15 +259,20 @@ def describe(exc: click.ClickException) -> tuple[str, str]:
     return path, t("click.usage_error") + t("click.see_help", command=help_hint)
 
 
+def _as_part(text: str) -> str:
+    """A help sentence as the second half of a message: "Tiêu đề" -> "tiêu đề" (not "URL" -> "uRL")."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
 def _missing(exc: click.MissingParameter) -> str:
     param = exc.param
     if param is None:
         return t("click.missing_value")
     if isinstance(param, click.Option):
-        what = short_text(tr(param.help), 60)
+        what = _as_part(short_text(tr(param.help), 60))
         name = max(param.opts, key=len)
         return t("click.missing_option_for", name=name, what=what) if what else t("click.missing_option", name=name)
-    what = short_text(argument_help(param), 60) if isinstance(param, click.Argument) else ""
+    what = _as_part(short_text(argument_help(param), 60)) if isinstance(param, click.Argument) else ""
     name = param_label(param) or ""
     return t("click.missing_argument_for", name=name, what=what) if what else t("click.missing_argument", name=name)
 

@@ -95,8 +95,10 @@ class TranslatedHelp:
                     formatter.write_dl(shared)
         if isinstance(self, click.Group):
             commands = [(name, self.get_command(ctx, name)) for name in self.list_commands(ctx)]
-            rows = [(name, cmd.get_short_help_str(formatter.width - 6 - len(name))) for name, cmd in commands
-                    if cmd is not None and not cmd.hidden]
+            shown = [(name, cmd) for name, cmd in commands if cmd is not None and not cmd.hidden]
+            # one line each: the width left after the indent, the longest name and the two spaces between
+            room = formatter.width - formatter.current_indent - 2 - max((len(name) for name, _ in shown), default=0) - 4
+            rows = [(name, cmd.get_short_help_str(room)) for name, cmd in shown]
             if rows:
                 with formatter.section(t("help.commands_heading")):
                     formatter.write_dl(rows)
