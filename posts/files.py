@@ -8,28 +8,64 @@ waiting forever.
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import os
 import stat
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from .errors import UserError
 from .i18n import t
+from .os_errors import os_error_text
 
 TEMP_PREFIX = ".loa-tmp-"
 # A temp file older than this belongs to a process that died: no write of loa's takes that long.
 STALE_TEMP_SECONDS = 15 * 60
 MiB = 1024 * 1024
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def _format_size(size: int) -> str:
     return f"{size / MiB:.0f} MiB" if size >= MiB else f"{size} B"
 
 
+@contextmanager
+def system_errors_in_words(*, writing: bool) -> Iterator[None]:
+    """OSErrors leave with their ``strerror`` in the user's language, errno and file name kept: the callers that
+    word "không ghi được {path}: {error}" from ``exc.strerror`` then show no English "No such file or directory"."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno is None:
+            raise
+        names: tuple[object, ...] = ()
+        if exc.filename is not None:  # OSError(errno, strerror, filename, winerror, filename2)
+            names = (exc.filename, None, exc.filename2) if exc.filename2 is not None else (exc.filename,)
+        try:
+            worded = type(exc)(exc.errno, os_error_text(exc, writing=writing), *names)
+        except TypeError:  # a subclass with its own constructor: keep it as it is
+            raise exc from None
+        raise worded from exc
+
+
+def _worded(*, writing: bool) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorator form of ``system_errors_in_words``."""
+    def decorate(function: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(function)
+        def worded(*args: P.args, **kwargs: P.kwargs) -> R:
+            with system_errors_in_words(writing=writing):
+                return function(*args, **kwargs)
+        return worded
+    return decorate
+
+
+@_worded(writing=False)
 def read_regular(path: Path, *, limit: int, where: str | None = None) -> bytes:
     """The bytes of the regular file ``path``, at most ``limit`` of them.
 
@@ -84,21 +120,23 @@ def replaced_when_done(path: Path, *, where: str | None = None) -> Iterator[Path
     For writers that want a file name of their own (openpyxl, the csv module): a failure halfway leaves the old
     file (or none) in place, never half of the new one.
     """
-    path = writable_target(path, where=where)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=path.suffix)
-    os.close(handle)
-    try:
-        yield Path(temporary)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        path = writable_target(path, where=where)  # checked again: something may have appeared meanwhile
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with system_errors_in_words(writing=True):
+        path = writable_target(path, where=where)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=path.suffix)
+        os.close(handle)
+        try:
+            yield Path(temporary)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)
+            path = writable_target(path, where=where)  # checked again: something may have appeared meanwhile
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
 
 
+@_worded(writing=True)
 def write_atomically(path: Path, data: bytes, *, make_parents: bool = False, where: str | None = None) -> None:
     """Temp file in the same folder + rename; the file gets the usual permissions (umask), not mkstemp's 0600."""
     if make_parents:
@@ -107,6 +145,7 @@ def write_atomically(path: Path, data: bytes, *, make_parents: bool = False, whe
         temporary.write_bytes(data)
 
 
+@_worded(writing=True)
 def write_new_file(path: Path, data: bytes) -> None:
     """Create ``path`` with ``data`` whole, or raise FileExistsError when something is there already."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=path.suffix)
@@ -127,6 +166,7 @@ def write_new_file(path: Path, data: bytes) -> None:
         Path(temporary).unlink(missing_ok=True)
 
 
+@_worded(writing=True)
 def copy_atomically(source: Path, target: Path, *, make_parents: bool = False, where: str | None = None) -> None:
     """``source`` copied to ``target`` through a temp file and a rename (never a truncated copy)."""
     import shutil
@@ -203,12 +243,8 @@ def read_text(path: str, *, where: str, limit: int = MAX_TEXT_BYTES) -> str:
                 raise UserError(t("files.too_large", limit=_format_size(limit)), where=where)
         else:
             raw = read_regular(Path(path), limit=limit, where=f"{where} {path}")
-    except FileNotFoundError:
-        raise UserError(t("err.file_missing"), where=f"{where} {path}") from None
-    except IsADirectoryError:
-        raise UserError(t("err.file_is_dir"), where=f"{where} {path}") from None
-    except OSError as exc:
-        raise UserError(t("err.file_unreadable", error=exc.strerror or exc), where=f"{where} {path}") from None
+    except OSError as exc:  # not found, a folder, no permission...: in the user's language
+        raise UserError(os_error_text(exc), where=f"{where} {path}") from None
     try:
         return raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:

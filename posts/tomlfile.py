@@ -15,6 +15,8 @@ from .files import MiB, read_regular
 from .i18n import t
 from .suggest import unknown_name
 from .wording import field_label, location_label
+from .os_errors import os_error_text
+from .toml_errors import toml_error
 
 _TYPE_NAMES = {str: "str", int: "int", float: "float", bool: "bool", list: "list", dict: "dict",
                dt.date: "date", dt.datetime: "datetime", dt.time: "time"}
@@ -30,12 +32,8 @@ def read_toml(path: Path) -> tuple[str, dict[str, Any]]:
     where = str(path)
     try:
         raw = read_regular(path, limit=MAX_TOML_BYTES)
-    except FileNotFoundError:
-        raise UserError(t("err.file_missing"), where=where) from None
-    except IsADirectoryError:
-        raise UserError(t("err.file_is_dir"), where=where) from None
-    except OSError as exc:
-        raise UserError(t("err.file_unreadable", error=exc.strerror), where=where) from None
+    except OSError as exc:  # not found, a folder, no permission...: in the user's language, naming the file
+        raise UserError(os_error_text(exc), where=where) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -47,11 +45,7 @@ def read_toml(path: Path) -> tuple[str, dict[str, Any]]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        match = re.search(r"\(at line (\d+), column (\d+)\)", message)
-        detail = message[: match.start()].strip() if match else message
-        line = f":{match.group(1)}" if match else ""
-        raise UserError(t("err.not_toml", detail=detail), where=f"{where}{line}") from None
+        raise toml_error(exc, text, where) from None
     if not data:
         raise UserError(t("err.file_empty"), where=where)
     return text, data

@@ -12,7 +12,8 @@ BROKEN = {
     "wrong type": (GOOD.replace('name = "Tuần lễ hưởng ứng học tập suốt đời"', "name = 42"), "campaign name must be text", 3),
     "channels not a list": (GOOD.replace('channels = ["portal", "facebook"]', 'channels = "portal"'),
                             "channels must be a list", 7),
-    "invalid date": (GOOD.replace(GOOD.split("start = ")[1].split("\n")[0], "2024-02-30"), "TOML", 5),
+    "invalid date": (GOOD.replace(GOOD.split("start = ")[1].split("\n")[0], "2024-02-30"), "February 2024 has 29 days",
+                     5),
     "end before start": (GOOD.replace("end = ", "end = 2000-01-01\n#"), "end date (01/01/2000) is before", 1),
     "unknown timezone": (GOOD.replace("[campaign]\n", '[campaign]\ntimezone = "Asia/Sai_Gon"\n'),
                          "timezone: unknown timezone", 2),
@@ -36,7 +37,7 @@ BROKEN = {
     "post channel unknown": (GOOD.replace('body = "Nội dung bài số 2."\n', 'body = "x"\nchannels = ["tv"]\n'),
                              "post 2 (Bài số 2): channels: no channel 'tv'; channels in config.toml: facebook, portal", 23),
     "no campaign table": ('[[posts]]\nday = 1\ntime = "08:00"\ntitle = "t"\nbody = "b"\n', "the [campaign] section is missing", None),
-    "not toml": ("[campaign\nslug = 1\n", "TOML", 1),
+    "not toml": ("[campaign\nslug = 1\n", "] closing the section name", 1),
     "empty": ("", "empty", None),
     "only comments": ("# nothing here\n\n", "empty", None),
 }

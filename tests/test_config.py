@@ -62,7 +62,7 @@ BAD_CONFIGS = [
      "password = \"hunter2\"\n", "channel wp: password: secrets do not belong", 6),
     ("[channels.Portal]\nadapter = \"dry-run\"\n", "channel Portal: channel name", 1),
     ("[channels.fb]\nadapter = \"dry-run\"\nafter = \"portal\"\n", "channel fb: channel order: no channel 'portal'; channels in config.toml: fb", 3),
-    ("[database\nurl = \"x\"\n", "not valid TOML", 1),
+    ("[database\nurl = \"x\"\n", "] closing the section name", 1),
     ("[database]\nurl = \"postgresql+psycopg://loa:hunter2@db/loa\"\n", "[database]: address: no password", 2),
     ("[channels.fb]\nadapter = \"facebook\"\npage_id = \"1\"\ntoken_env = \"T\"\n"
      "graph_url = \"https://graph.facebook.com/?access_token=EAAB123\"\n", "channel fb: graph_url: must be an http", 5),

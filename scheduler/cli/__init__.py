@@ -1,7 +1,6 @@
 """The ``loa`` command line: a thin layer over posts/ and scheduler/ functions that work without it."""
 from __future__ import annotations
 
-import errno
 import os
 import sys
 from typing import Any
@@ -10,12 +9,11 @@ import click
 
 from posts.errors import UserError
 from posts.i18n import available_languages, set_language, t
+from posts.os_errors import DISK_ERRNOS, os_error_text, os_error_where
 from posts.plain_text import check_text, problem
 
-from . import common
+from . import click_text, common, global_options
 from .common import App, LoaGroup, pass_app
-
-DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EFBIG}
 
 
 def _check_arguments(args: list[str]) -> None:
@@ -41,34 +39,29 @@ def _runtime_failure(exc: Exception) -> str:
     if isinstance(exc, DatabaseError):  # unreachable, locked, or not a database at all (a corrupt file)
         where = common.opened_database
         return f"{t('msg.database_error')}: {where + ': ' if where else ''}{first_line}"
-    if isinstance(exc, OSError) and exc.errno in DISK_ERRORS:  # disk full, read-only: the system's, not ours
+    if isinstance(exc, OSError) and exc.errno in DISK_ERRNOS:  # disk full, read-only: the system's, not ours
+        error = os_error_text(exc, writing=True)
         if exc.filename is None:  # a write to an open file: the system does not say which
-            return t("input.disk_error_unnamed", error=exc.strerror or first_line)
-        return t("input.disk_error", path=exc.filename, error=exc.strerror or first_line)
+            return t("input.disk_error_unnamed", error=error)
+        return t("input.disk_error", path=exc.filename, error=error)
+    if isinstance(exc, OSError) and exc.errno is not None:  # a file loa needed: still in the user's words
+        named = os_error_where(exc)
+        return f"{t('msg.internal_error')}: {named + ': ' if named else ''}{os_error_text(exc)}"
     return f"{t('msg.internal_error')}: {first_line}"
-
-
-def _language_from_argv(args: list[str]) -> str | None:
-    """``--lang`` is read before parsing, so the help of every command is already in that language."""
-    for index, arg in enumerate(args):
-        if arg == "--":
-            break
-        if arg == "--lang" and index + 1 < len(args):
-            return args[index + 1]
-        if arg.startswith("--lang="):
-            return arg.split("=", 1)[1]
-    return None
 
 
 class RootGroup(LoaGroup):
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
         args = list(sys.argv[1:] if args is None else args)
-        language = _language_from_argv(args)
-        # every invocation starts from the environment's language (several run in one process under tests)
-        set_language(language if language in available_languages() else None)
         common.opened_database = None
         try:
+            # every invocation starts from the environment's language (several run in one process under tests)
+            set_language(None)
             _check_arguments(args)
+            # --config and --lang anywhere: moved before the command name, and the language known before parsing,
+            # so the help and the errors are already in it
+            args, language = global_options.hoisted(self, args)
+            set_language(language if language in available_languages() else None)  # else: --lang's own error
             result = super().main(args=args, prog_name=prog_name or "loa", standalone_mode=False, **extra)
         except UserError as exc:
             click.echo(f"{t('msg.error')}: {exc}", err=True)
@@ -76,11 +69,13 @@ class RootGroup(LoaGroup):
         except click.exceptions.Abort:
             click.echo(t("msg.aborted"), err=True)
             sys.exit(1)
+        except click.exceptions.NoArgsIsHelpError as exc:  # `loa campaign`: the group's help, as `-h` shows it
+            click.echo(exc.ctx.get_help())
+            sys.exit(0)
         except click.ClickException as exc:
-            # one line, not click's three: "loa queue: No such option: --frm"
-            context = getattr(exc, "ctx", None)
-            where = context.command_path if context is not None else "loa"
-            click.echo(f"{t('msg.error')}: {where}: {exc.format_message()}", err=True)
+            # one line, not click's three, in the user's language: "lỗi: loa queue: không có tùy chọn --frm; ..."
+            where, message = click_text.describe(exc)
+            click.echo(f"{t('msg.error')}: {where}: {message}", err=True)
             sys.exit(exc.exit_code)
         except Exception as exc:  # a fault of ours or of the system, not of the input: exit 1, still one line
             if os.environ.get("LOA_DEBUG"):
@@ -90,10 +85,25 @@ class RootGroup(LoaGroup):
         sys.exit(result if isinstance(result, int) else 0)
 
 
-@click.group(cls=RootGroup, help="help.loa", context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_option", metavar="PATH", help="help.config")
+def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """``loa --version``: "loa, phiên bản 1.2.0" (click's own version option says it in English)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        number = version("loa")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        number = "?"
+    click.echo(t("click.version", prog="loa", version=number))
+    ctx.exit()
+
+
+@click.group("loa", cls=RootGroup, help="help.loa", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_option", metavar="FILE", help="help.config")
 @click.option("--lang", type=click.Choice(available_languages()), help="help.lang")
-@click.version_option(package_name="loa", prog_name="loa")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
+              help="help.version_option")
 @click.pass_context
 def cli(ctx: click.Context, config_option: str | None, lang: str | None) -> None:
     if lang:

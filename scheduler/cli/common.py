@@ -4,7 +4,6 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,29 +19,49 @@ from posts.i18n import t
 from scheduler.config import Config, find_config, load_config
 from scheduler.project import build_renderer, open_project_database
 
+from . import click_text
+from .click_text import CLICK_HELP, tr
+
 if TYPE_CHECKING:  # Jinja2 and Pillow load only for the commands that render
     from posts.render.artefacts import Renderer
 
-HELP_PREFIX = "help."
-CATALOGUE_KEY = re.compile(r"[a-z_]+\.help_[a-z_0-9]+")
 POST_ID = click.IntRange(1, 2**63 - 1)  # database ids: a larger number is a typo, not an overflow
-# click's own option help, in English only
-CLICK_HELP = {"Show this message and exit.": "help.help_option", "Show the version and exit.": "help.version_option"}
-
-
-def tr(text: str | None) -> str:
-    """Help texts are catalogue keys (``help.queue``, or a feature's own table: ``metrics.help_refresh``),
-    translated when shown, so ``--lang`` applies to help."""
-    if text and (text.startswith(HELP_PREFIX) or CATALOGUE_KEY.fullmatch(text)):
-        return t(text)
-    return text or ""
 
 
 class TranslatedHelp:
-    """Mixin for click commands: help, option help and headings in the current language."""
+    """Mixin for click commands: help, usage, option help, placeholders and errors in the current language."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        click_text.translate_types(self)  # type: ignore[arg-type]
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Click's parsing, with its errors knowing their command and extra words reported by us (structured)."""
+        group = isinstance(self, click.Group)
+        allowed = ctx.allow_extra_args
+        ctx.allow_extra_args = True
+        try:
+            rest = super().parse_args(ctx, args)  # type: ignore[misc]
+        except click.UsageError as exc:
+            exc.ctx = exc.ctx or ctx
+            raise
+        finally:
+            ctx.allow_extra_args = allowed
+        if rest and not group and not allowed and not ctx.resilient_parsing:
+            raise click_text.ExtraArguments(list(rest), ctx)
+        return rest  # type: ignore[no-any-return]
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        pieces = [click_text.placeholder(self.options_metavar or "")]  # type: ignore[attr-defined]
+        for param in self.get_params(ctx):  # type: ignore[attr-defined]
+            if isinstance(param, click.Argument):
+                pieces.append(click_text.param_placeholder(param))
+        if isinstance(self, click.Group):
+            pieces.append(click_text.placeholder(self.subcommand_metavar))
+        return [piece for piece in pieces if piece]
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        pieces = self.collect_usage_pieces(ctx)  # type: ignore[attr-defined]
+        pieces = self.collect_usage_pieces(ctx)
         formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=t("help.usage_prefix") + " ")
 
     def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -50,32 +69,61 @@ class TranslatedHelp:
             super().format_help_text(ctx, formatter)  # type: ignore[misc]
 
     def get_short_help_str(self, limit: int = 45) -> str:
-        with _translated(self):
-            return super().get_short_help_str(limit)  # type: ignore[misc]
+        help_text = tr(self.short_help or self.help)  # type: ignore[attr-defined]
+        return click_text.short_text(help_text, limit)
+
+    def format_arguments(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        pass  # listed by format_options, with the options, under translated headings
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        records = []
-        for param in self.get_params(ctx):  # type: ignore[attr-defined]
-            saved = getattr(param, "help", None)
-            if saved is not None:
-                param.help = tr(CLICK_HELP.get(saved, saved))
-            try:
-                record = param.get_help_record(ctx)
-            finally:
-                if saved is not None:
-                    param.help = saved
-            if record:
-                records.append(record)
+        params = self.get_params(ctx)  # type: ignore[attr-defined]
+        arguments = [(click_text.param_placeholder(param), click_text.argument_help(param)) for param in params
+                     if isinstance(param, click.Argument)]
+        if arguments:
+            with formatter.section(t("click.arguments_heading")):
+                formatter.write_dl(arguments)
+        records = [record for param in params if (record := option_record(param, ctx))]
         if records:
             with formatter.section(t("help.options_heading")):
                 formatter.write_dl(records)
+        root = ctx.find_root()
+        if root is not ctx:  # --config and --lang work after the command name too: say so where it is read
+            shared = [record for param in root.command.params if param.name in GLOBAL_OPTION_NAMES
+                      and (record := option_record(param, root))]
+            if shared:
+                with formatter.section(t("click.global_options_heading")):
+                    formatter.write_dl(shared)
         if isinstance(self, click.Group):
             commands = [(name, self.get_command(ctx, name)) for name in self.list_commands(ctx)]
-            rows = [(name, cmd.get_short_help_str(formatter.width - 6 - len(name))) for name, cmd in commands
-                    if cmd is not None and not cmd.hidden]
+            shown = [(name, cmd) for name, cmd in commands if cmd is not None and not cmd.hidden]
+            # one line each: the width left after the indent, the longest name and the two spaces between
+            room = formatter.width - formatter.current_indent - 2 - max((len(name) for name, _ in shown), default=0) - 4
+            rows = [(name, cmd.get_short_help_str(room)) for name, cmd in shown]
             if rows:
                 with formatter.section(t("help.commands_heading")):
                     formatter.write_dl(rows)
+
+
+GLOBAL_OPTION_NAMES = ("config_option", "lang")
+
+
+def option_record(param: click.Parameter, ctx: click.Context) -> tuple[str, str] | None:
+    """An option's help row: its flags with a translated placeholder, its help and notes in the user's language."""
+    if not isinstance(param, click.Option) or param.hidden:
+        return None
+    saved_help, saved_metavar = param.help, param.metavar
+    param.help, param.metavar = None, click_text.param_placeholder(param)
+    try:
+        record = param.get_help_record(ctx)
+    finally:
+        param.help, param.metavar = saved_help, saved_metavar
+    if record is None:
+        return None
+    help_text = tr(CLICK_HELP.get(saved_help or "", saved_help))
+    extras = click_text.help_extras(param, ctx)
+    if extras:
+        help_text = f"{help_text}  [{'; '.join(extras)}]" if help_text else f"[{'; '.join(extras)}]"
+    return record[0], help_text
 
 
 @contextmanager
