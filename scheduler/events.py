@@ -41,10 +41,11 @@ class TextFormatter(logging.Formatter):
         when = local_moment(dt.datetime.fromtimestamp(record.created, dt.timezone.utc), self.timezone)
         event = getattr(record, "event", None)
         label = event_label(event) if event else t(f"daemonlog.level_{record.levelname.lower()}")
-        parts = [f"{when} {label:<{LABEL_WIDTH}} {record.getMessage()}"]
+        message = record.getMessage()
+        parts = [message] if message != label else []  # "đã đăng" once, not as label and message both
         parts += [self._field(name, value) for name in FIELDS if name not in IN_MESSAGE
                   and (value := getattr(record, name, None)) is not None]
-        return " · ".join(parts)
+        return (f"{when} {label:<{LABEL_WIDTH}} " + " · ".join(parts)).rstrip()
 
     def _field(self, name: str, value: Any) -> str:
         if name == "action":
