@@ -33,7 +33,7 @@ from posts.i18n import t
 from posts.models import Daemon as DaemonRow, Delivery, utcnow
 from posts.render.artefacts import Renderer
 
-from .claims import CHECKED_PAUSES, claim_due_deliveries, next_due_at, nothing_to_send, owner_is_dead, \
+from .claims import CHECKED_PAUSES, claim_due_deliveries, next_due_at, nothing_to_send, other_live_daemons, \
     owner_name, paused_channels, release_claim
 from .config import Config
 from .dispatch import NotRecorded, Outcome, publisher_for, resume_channel, send_claimed
@@ -388,15 +388,7 @@ class PublishingDaemon:
     def _tell_other_daemons(self) -> None:
         """A second ``loa run`` on the same database is safe (every delivery is claimed by one process, never sent
         twice): said once per live daemon, so the officer who started it twice is not alarmed; then we carry on."""
-        now = utcnow()
-        fresh = now - dt.timedelta(seconds=3 * self.settings.heartbeat_seconds + 5)
-        with self.db.session() as session:
-            others = session.scalars(select(DaemonRow).where(
-                DaemonRow.stopped_at.is_(None), DaemonRow.owner != self.owner, DaemonRow.heartbeat_at >= fresh)
-                .order_by(DaemonRow.started_at)).all()
-        for other in others:
-            if owner_is_dead(other.owner):  # killed without stopping: no longer running
-                continue
+        for other in other_live_daemons(self.db, self.owner, heartbeat_seconds=self.settings.heartbeat_seconds):
             emit("other-daemon", t("daemonlog.other_daemon", host=other.host, pid=other.pid,
                                    since=local_moment(other.started_at, self.config.timezone)), owner=other.owner)
 

@@ -22,6 +22,9 @@ FIELDS = ("post", "channel", "action", "link", "error", "next_at", "count", "own
 # said by the message itself in the text format (a bare number or an owner id means nothing on its own)
 IN_MESSAGE = ("count", "owner")
 LOGGER = "loa"
+LEVELS = ("debug", "info", "warning", "error", "critical")  # a line without an event is labelled by its level
+# outcomes whose message is daemonlog.<event> (emit_outcome)
+OUTCOME_EVENTS = ("corrected", "taken_down", "published", "reconciled", "failed", "paused", "unknown")
 LABEL_WIDTH = 12
 
 
@@ -43,17 +46,17 @@ class TextFormatter(logging.Formatter):
         label = event_label(event) if event else t(f"daemonlog.level_{record.levelname.lower()}")
         message = record.getMessage()
         parts = [message] if message != label else []  # "đã đăng" once, not as label and message both
-        parts += [self._field(name, value) for name in FIELDS if name not in IN_MESSAGE
-                  and (value := getattr(record, name, None)) is not None]
+        parts += [t(f"daemonlog.field_{name}", value=self._value(name, value)) for name in FIELDS
+                  if name not in IN_MESSAGE and (value := getattr(record, name, None)) is not None]
         return (f"{when} {label:<{LABEL_WIDTH}} " + " · ".join(parts)).rstrip()
 
-    def _field(self, name: str, value: Any) -> str:
+    def _value(self, name: str, value: Any) -> Any:
         if name == "action":
             value = t(f"fix.action_{value}")
         elif name in ("next_at", "until"):
             moment = value if isinstance(value, dt.datetime) else _moment(str(value))
             value = local_moment(moment, self.timezone) if moment is not None else value
-        return t(f"daemonlog.field_{name}", value=value)
+        return value
 
 
 def _moment(text: str) -> dt.datetime | None:

@@ -13,14 +13,25 @@ def duration_text(seconds: float) -> str:
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
     if days:
-        parts = [(days, "day"), (hours, "hour")]
+        words = [_days(days), _hours(hours)]
     elif hours:
-        parts = [(hours, "hour"), (minutes, "minute")]
+        words = [_hours(hours), _minutes(minutes)]
     else:
-        parts = [(minutes, "minute")]
-    # "1 hour" / "2 hours": English needs the singular; Vietnamese says "1 tiếng" and "2 tiếng" alike
-    words = [t(f"attention.{unit}{'' if count == 1 else 's'}", count=count) for count, unit in parts if count]
-    return " ".join(words) or t("attention.minutes", count=0)
+        return _minutes(minutes)
+    return " ".join(word for word in words if word)
+
+
+# "1 hour" / "2 hours": English needs the singular; Vietnamese says "1 tiếng" and "2 tiếng" alike. None for 0.
+def _days(count: int) -> str | None:
+    return (t("attention.day", count=count) if count == 1 else t("attention.days", count=count)) if count else None
+
+
+def _hours(count: int) -> str | None:
+    return (t("attention.hour", count=count) if count == 1 else t("attention.hours", count=count)) if count else None
+
+
+def _minutes(count: int) -> str | None:
+    return t("attention.minute", count=count) if count == 1 else t("attention.minutes", count=count)
 
 
 def local_moment(moment: dt.datetime, timezone: str) -> str:

@@ -199,8 +199,8 @@ class WordPressPublisher(Publisher):
             if term.get("name", "").strip().lower() == name.strip().lower():
                 return int(term["id"])
         if not self.settings.create_terms:
-            raise PermanentError(t(f"check.wp_no_{'category' if taxonomy == 'categories' else 'tag'}", name=name,
-                                   address=self.site))
+            raise PermanentError(t("check.wp_no_category", name=name, address=self.site) if taxonomy == "categories"
+                                 else t("check.wp_no_tag", name=name, address=self.site))
         return int(self._call("POST", f"/wp/v2/{taxonomy}", json={"name": name})["id"])
 
     def check(self) -> ChannelHealth:
