@@ -86,6 +86,7 @@ class PublishingDaemon:
         """Register, settle what a previous run left behind, pace the backlog, then (``schedule``) start the jobs."""
         if not self.dry_run:
             self._register()
+            self._tell_other_daemons()
             # temp files of a killed process (old enough that no live one is writing them); site folders are
             # cleaned when their publisher is made
             clean_stale_temporaries(self.config.path_of(self.config.document.render.media))
@@ -93,8 +94,6 @@ class PublishingDaemon:
             self._tell_paced(*pace_overdue(self.db, self.config))
         emit("started", t("daemonlog.started_dry_run" if self.dry_run else "daemonlog.started", owner=self.owner),
              owner=self.owner)
-        if not self.dry_run:
-            self._tell_other_daemons()
         self.warn_drafts()
         if not schedule:
             return
