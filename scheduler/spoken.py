@@ -15,7 +15,7 @@ def duration_text(seconds: float) -> str:
     if days:
         words = [_days(days), _hours(hours)]
     elif hours:
-        words = [_hours(hours), _minutes(minutes)]
+        words = [_hours(hours), _minutes(minutes) if minutes else None]
     else:
         return _minutes(minutes)
     return " ".join(word for word in words if word)
