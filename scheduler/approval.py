@@ -17,6 +17,7 @@ from posts.models import Campaign, Delivery, Post
 from posts.times import iso, zone
 
 from .events import emit
+from .spoken import local_moment
 
 STILL_TO_SEND = ("pending", "retry_wait", "missed")  # a delivery the post's approval would let go
 
@@ -57,7 +58,7 @@ class DraftWarnings:
                 continue
             self.warned.add((row.id, row.revision))
             count += 1
-            state = "overdue since" if row.publish_at <= now else "due at"
-            emit("draft-due", f"still a draft, {state} {row.publish_at.isoformat(timespec='minutes')}: it will not go "
-                 f"out unless approved (loa post approve {row.id})", post=row.id, level=logging.WARNING)
+            key = "daemonlog.draft_overdue" if row.publish_at <= now else "daemonlog.draft_due"
+            emit("draft-due", t(key, at=local_moment(row.publish_at, row.timezone)[:16], id=row.id), post=row.id,
+                 level=logging.WARNING)
         return count

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Select, case, exists, func, or_, select, u
 from sqlalchemy.orm import Session, aliased
 
 from posts.db import Database
-from posts.models import ChannelState, Delivery, Post, utcnow
+from posts.models import ChannelState, Daemon, Delivery, Post, utcnow
 
 DUE_STATUSES = ("pending", "retry_wait")
 _TOKEN = secrets.token_hex(3)
@@ -62,6 +62,17 @@ def owner_is_dead(owner: str | None) -> bool:
             return b"loa" not in handle.read()
     except OSError:
         return False
+
+
+def other_live_daemons(db: Database, owner: str, *, heartbeat_seconds: float) -> list[Daemon]:
+    """Other ``loa run`` processes on this database that are running now (a fresh heartbeat, not stopped, not a
+    dead process of this machine), the oldest first."""
+    fresh = utcnow() - dt.timedelta(seconds=3 * heartbeat_seconds + 5)
+    with db.session() as session:
+        rows = session.scalars(select(Daemon).where(Daemon.stopped_at.is_(None), Daemon.owner != owner,
+                                                    Daemon.heartbeat_at >= fresh)
+                               .order_by(Daemon.started_at)).all()
+    return [row for row in rows if not owner_is_dead(row.owner)]  # killed without stopping: not running
 
 
 # Pauses lifted only by the channel's check (credentials refused; a target folder full or read-only), not by time.

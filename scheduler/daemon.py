@@ -29,19 +29,21 @@ from sqlalchemy import select, update
 
 from posts.db import Database
 from posts.files import clean_stale_temporaries
+from posts.i18n import t
 from posts.models import Daemon as DaemonRow, Delivery, utcnow
 from posts.render.artefacts import Renderer
 
-from .claims import CHECKED_PAUSES, claim_due_deliveries, next_due_at, nothing_to_send, owner_name, \
-    paused_channels, release_claim
+from .claims import CHECKED_PAUSES, claim_due_deliveries, next_due_at, nothing_to_send, other_live_daemons, \
+    owner_name, paused_channels, release_claim
 from .config import Config
 from .dispatch import NotRecorded, Outcome, publisher_for, resume_channel, send_claimed
-from .events import emit, emit_outcome
+from .events import emit, emit_outcome, event_label, fault_text
 from .publishers import Publisher
 from .outcomes import mark_unknown
 from .recovery import OVERDUE_AFTER, pace_overdue, reconcile_abandoned
 from .approval import DraftWarnings
 from .rehearsal import Rehearsal, dry_run_adapters
+from .spoken import duration_text, local_moment
 
 BATCH = 10  # deliveries claimed per round: small, so a lease never waits long behind a slow send
 
@@ -84,17 +86,14 @@ class PublishingDaemon:
         """Register, settle what a previous run left behind, pace the backlog, then (``schedule``) start the jobs."""
         if not self.dry_run:
             self._register()
+            self._tell_other_daemons()
             # temp files of a killed process (old enough that no live one is writing them); site folders are
             # cleaned when their publisher is made
             clean_stale_temporaries(self.config.path_of(self.config.document.render.media))
             self.reconcile()
-            missed, spaced = pace_overdue(self.db, self.config)
-            if missed:
-                emit("missed", f"{missed} deliveries were overdue past the grace window: missed", count=missed,
-                     level=logging.WARNING)
-            if spaced > 1:
-                emit("backlog", f"{spaced} overdue deliveries will go out spaced per channel", count=spaced)
-        emit("started", f"publishing as {self.owner}" + (" (dry run)" if self.dry_run else ""), owner=self.owner)
+            self._tell_paced(*pace_overdue(self.db, self.config))
+        emit("started", t("daemonlog.started_dry_run" if self.dry_run else "daemonlog.started", owner=self.owner),
+             owner=self.owner)
         self.warn_drafts()
         if not schedule:
             return
@@ -138,7 +137,7 @@ class PublishingDaemon:
                 row = session.get(DaemonRow, self.owner)
                 if row is not None:
                     row.stopped_at = utcnow()
-        emit("stopped", "stopped" if finished else "stopped with sends still in flight: the next start settles them")
+        emit("stopped", t("daemonlog.stopped" if finished else "daemonlog.stopped_in_flight"))
         return finished
 
     def run(self, *, once: bool = False, until_idle: bool = False) -> bool:
@@ -152,7 +151,7 @@ class PublishingDaemon:
             self.start()
             while not self.stopping.wait(1.0):
                 if until_idle and self._idle_now():
-                    emit("idle", "nothing left to send")
+                    emit("idle", t("daemonlog.idle"))
                     break
             return self.stop()
         finally:
@@ -161,7 +160,7 @@ class PublishingDaemon:
 
     def _on_signal(self, signum: int, frame: Any) -> None:
         if not self.stopping.is_set():
-            emit("stopping", f"{signal.Signals(signum).name}: no new claims; finishing what is in flight")
+            emit("stopping", t("daemonlog.stopping", signal=signal.Signals(signum).name))
         self.stopping.set()
 
     # -- jobs -----------------------------------------------------------------------------------------------------
@@ -216,13 +215,15 @@ class PublishingDaemon:
         return reference - OVERDUE_AFTER
 
     def _pace_overdue(self, now: dt.datetime, cutoff: dt.datetime) -> None:
-        missed, spaced = pace_overdue(self.db, self.config, now=now, overdue_before=cutoff,
-                                      channels=self.config.channel_names)
+        self._tell_paced(*pace_overdue(self.db, self.config, now=now, overdue_before=cutoff,
+                                       channels=self.config.channel_names))
+
+    def _tell_paced(self, missed: int, spaced: int) -> None:
         if missed:
-            emit("missed", f"{missed} deliveries were overdue past the grace window: missed", count=missed,
-                 level=logging.WARNING)
+            grace = duration_text(self.settings.grace_minutes * 60)
+            emit("missed", t("daemonlog.missed", count=missed, grace=grace), count=missed, level=logging.WARNING)
         if spaced > 1:
-            emit("backlog", f"{spaced} overdue deliveries will go out spaced per channel", count=spaced)
+            emit("backlog", t("daemonlog.backlog", count=spaced), count=spaced)
 
     def _send_due_round(self) -> int:
         claimed = claim_due_deliveries(self.db, self.owner, after=self.config.after, limit=self.batch,
@@ -262,17 +263,19 @@ class PublishingDaemon:
                 # the platform answered but the database would not take it: kept, and written by ``reconcile``
                 with self._state:
                     self._unrecorded[delivery_id] = exc
-                emit("unrecorded", "outcome not recorded yet (database busy): will be written shortly",
-                     error=str(exc), level=logging.ERROR)
+                emit("unrecorded", t("daemonlog.unrecorded", delivery=delivery_id), error=fault_text(exc.__cause__ or exc),
+                     level=logging.ERROR)
                 continue
             except Exception as exc:  # noqa: BLE001 - a fault of ours must not kill the daemon
                 # a fault of loa or its surroundings (a banner file gone, the database): whether the post went out
                 # cannot be known here, so a person decides; never a blind second send
-                emit("error", f"delivery {delivery_id}: {type(exc).__name__}: {exc}", level=logging.ERROR)
+                emit("error", t("daemonlog.delivery_fault", delivery=delivery_id, error=f"{type(exc).__name__}: {exc}"),
+                     level=logging.ERROR)
                 try:
                     self._report(mark_unknown(self.db, self.owner, delivery_id, f"{type(exc).__name__}: {exc}"))
                 except Exception as again:  # noqa: BLE001 - the database is out of reach: reconcile settles it
-                    emit("error", f"delivery {delivery_id}: {type(again).__name__}", level=logging.ERROR)
+                    emit("error", t("daemonlog.delivery_fault", delivery=delivery_id, error=fault_text(again)),
+                         level=logging.ERROR)
                 continue
             finally:
                 self._active_at = utcnow()
@@ -300,11 +303,10 @@ class PublishingDaemon:
             entry = self.rehearsal.rehearse(row, utcnow())
             if entry.outcome == "rehearsed":
                 self.sent += 1
-                emit("rehearsed", "dry run: recorded, not sent" + (
-                     f" (simulated link of {entry.simulated})" if entry.simulated else ""),
-                     post=row.post_id, channel=row.channel, link=entry.link)
+                emit("rehearsed", t("daemonlog.rehearsed_simulated", channel=entry.simulated) if entry.simulated
+                     else t("daemonlog.rehearsed"), post=row.post_id, channel=row.channel, link=entry.link)
             else:
-                emit("error", f"dry run: {entry.error}", post=row.post_id, channel=row.channel,
+                emit("error", t("daemonlog.rehearsal_error", error=entry.error), post=row.post_id, channel=row.channel,
                      level=logging.ERROR)
         return len(rows)
 
@@ -324,7 +326,7 @@ class PublishingDaemon:
             try:
                 outcome = pending.record()
             except Exception as exc:  # noqa: BLE001 - still out of reach: the next run tries again
-                emit("unrecorded", f"delivery {delivery_id}: still not recorded: {type(exc).__name__}",
+                emit("unrecorded", t("daemonlog.still_unrecorded", delivery=delivery_id, error=fault_text(exc)),
                      level=logging.WARNING)
                 continue
             with self._state:
@@ -338,14 +340,14 @@ class PublishingDaemon:
     def _job_failed(self, event: Any) -> None:
         """A job that raised (the database locked past its timeout, say): one line, and the job runs again."""
         error = event.exception
-        first = str(error).strip().splitlines()[0][:300] if str(error).strip() else ""
-        emit("job-error", f"{event.job_id}: {type(error).__name__}: {first}", level=logging.ERROR)
+        emit("job-error", t("daemonlog.job_error", job=event_label(f"job-{event.job_id}"), error=fault_text(error)),
+             level=logging.ERROR)
 
     def _idle_now(self) -> bool:
         try:
             return self.idle()
         except Exception as exc:  # noqa: BLE001 - a locked database is no reason to stop, nor to claim idleness
-            emit("job-error", f"idle check: {type(exc).__name__}", level=logging.WARNING)
+            emit("job-error", t("daemonlog.idle_check_error", error=fault_text(exc)), level=logging.WARNING)
             return False
 
     def warn_drafts(self, now: dt.datetime | None = None) -> int:
@@ -363,7 +365,7 @@ class PublishingDaemon:
 
         count = collect_due_metrics(self.db, self.config, adapters=self._metric_adapters)
         if count:
-            emit("metrics", f"read the engagement figures of {count} deliveries", count=count)
+            emit("metrics", t("daemonlog.metrics", count=count), count=count)
 
     def check_paused_channels(self) -> None:
         with self.db.session() as session:
@@ -374,13 +376,20 @@ class PublishingDaemon:
                 continue
             health = publisher_for(self.config, name).check()
             if health.ok and resume_channel(self.db, name, message=health.message):
-                emit("resumed", f"channel check passed: {health.message}", channel=name)
+                emit("resumed", t("daemonlog.resumed", message=health.message), channel=name)
 
     def idle(self) -> bool:
         if self.rehearsal is not None:
             return not self.rehearsal.outstanding()
         with self.db.session() as session:
             return nothing_to_send(session, after=self.config.after, channels=self.config.channel_names)
+
+    def _tell_other_daemons(self) -> None:
+        """A second ``loa run`` on the same database is safe (every delivery is claimed by one process, never sent
+        twice): said once per live daemon, so the officer who started it twice is not alarmed; then we carry on."""
+        for other in other_live_daemons(self.db, self.owner, heartbeat_seconds=self.settings.heartbeat_seconds):
+            emit("other-daemon", t("daemonlog.other_daemon", host=other.host, pid=other.pid,
+                                   since=local_moment(other.started_at, self.config.timezone)), owner=other.owner)
 
     def _register(self) -> None:
         now = utcnow()

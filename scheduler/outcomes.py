@@ -238,7 +238,7 @@ def mark_unknown(db: Database, owner: str, delivery_id: int, reason: str) -> Out
         delivery = session.get(Delivery, delivery_id)
         if delivery is None or delivery.lease_owner != owner:
             return Outcome("?", "lost", delivery_id=delivery_id)
-        delivery.status, delivery.last_error = "unknown", f"interrupted send, outcome unknown: {reason}"[:2000]
+        delivery.status, delivery.last_error = "unknown", t("attention.interrupted", reason=reason)[:2000]
         delivery.lease_owner, delivery.lease_expires_at, delivery.updated_at = None, None, now
         record(session, "unknown", campaign_id=delivery.post.campaign_id, post=delivery.post, channel=delivery.channel,
                delivery_id=delivery.id, detail={"error": delivery.last_error, "class": "unknown"})

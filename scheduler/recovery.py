@@ -24,7 +24,8 @@ from .config import Config
 from .dispatch import publisher_for
 from .outcomes import Outcome, mark_unknown, record_success
 from .outgoing import outgoing_for
-from .publishers import Publisher
+from .publishers import Publisher, PublishError
+from .spoken import duration_text
 
 OVERDUE_AFTER = dt.timedelta(seconds=60)  # later than this at start means loa was not running at the time
 OWN_SETTLE_AFTER = dt.timedelta(seconds=60)  # a process's own lease no thread holds: settled this long after its claim
@@ -74,7 +75,7 @@ def reconcile_abandoned(db: Database, config: Config, owner: str, adapters: dict
         try:
             outcomes.append(_reconcile(db, config, owner, delivery_id, adapters))
         except Exception as exc:  # noqa: BLE001 - one that cannot be settled must not strand the others
-            outcomes.append(mark_unknown(db, owner, delivery_id, f"{type(exc).__name__}: {exc}"))
+            outcomes.append(mark_unknown(db, owner, delivery_id, _fault(exc)))
     return outcomes
 
 
@@ -100,12 +101,17 @@ def _reconcile(db: Database, config: Config, owner: str, delivery_id: int, adapt
             if found is None:
                 return _send_again(db, owner, delivery_id)
         except Exception as exc:  # noqa: BLE001 - the adapter cannot tell: never guess, never re-send
-            reason = f"{type(exc).__name__}: {exc}"
+            reason = _fault(exc)
     if found is not None:
         outcome = record_success(db, delivery_id, owner, found, reconciled=True)
         outcome.status = "reconciled" if outcome.status == "published" else outcome.status
         return outcome
-    return mark_unknown(db, owner, delivery_id, reason or "the platform could not be asked")
+    return mark_unknown(db, owner, delivery_id, reason or t("attention.not_asked"))
+
+
+def _fault(exc: Exception) -> str:
+    """An adapter's error is already a sentence for a person; anything else is a fault of loa, told with its kind."""
+    return str(exc) if isinstance(exc, PublishError) else f"{type(exc).__name__}: {exc}"
 
 
 def _send_again(db: Database, owner: str, delivery_id: int) -> Outcome:
@@ -153,7 +159,7 @@ def pace_overdue(db: Database, config: Config, *, now: dt.datetime | None = None
         for delivery in overdue:
             if delivery.status == "pending" and delivery.due_at < now - grace:
                 delivery.status, delivery.updated_at = "missed", now
-                delivery.last_error = t("msg.overdue_missed", minutes=f"{settings.grace_minutes:g}")
+                delivery.last_error = t("msg.overdue_missed", duration=duration_text(settings.grace_minutes * 60))
                 record(session, "missed", campaign_id=delivery.post.campaign_id, post=delivery.post,
                        channel=delivery.channel, delivery_id=delivery.id,
                        detail={"due_at": delivery.due_at.isoformat(), "reason": delivery.last_error})

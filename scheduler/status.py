@@ -18,16 +18,13 @@ from posts.times import iso, zone
 
 from .claims import DUE_STATUSES, claimable, owner_is_dead, paused_channels
 from .config import Config
+from .spoken import local_moment
 
 NEEDS_A_PERSON = ("failed", "unknown", "missed")
 ATTENTION_LIMIT = 100
 IN_CHUNK = 500  # post ids per IN (...): far below SQLite's and PostgreSQL's parameter limits
-HINTS = {
-    "failed": "loa retry {post}",
-    "unknown": "check {channel}; then loa retry {post} --channel {channel} (or leave it if it is there)",
-    "missed": "loa post reschedule {post} WHEN, or loa retry {post}",
-    "waiting": "fix {first} first: {first_status}",
-}
+# what to do, per status: a sentence in the user's language around the command to type (attention.hint_*)
+HINT_STATUSES = ("failed", "unknown", "missed", "waiting")
 
 
 def _when(moment: dt.datetime | None, tz: str) -> str | None:
@@ -55,7 +52,7 @@ def daemon_status(db: Database, config: Config, *, now: dt.datetime | None = Non
         _add_drafts_due(session, attention, now=now, hours=config.document.daemon.approval_warning_hours)
         alive = any(d["alive"] for d in daemons)
         _add_system_items(session, attention, paused=paused, daemons=daemons, alive=alive,
-                          waiting=next_row is not None, now=now)
+                          waiting=next_row is not None, now=now, timezone=config.timezone)
     return {
         "daemon": {"alive": alive, "processes": daemons},
         "deliveries": {status: counts.get(status, 0) for status in DELIVERY_STATUSES},
@@ -117,13 +114,15 @@ def _system_item(status: str, reason: str, hint: str, *, channel: str | None = N
 
 
 def _add_system_items(session: Any, attention: dict[str, Any], *, paused: dict[str, Any],
-                      daemons: list[dict[str, Any]], alive: bool, waiting: bool, now: dt.datetime) -> None:
+                      daemons: list[dict[str, Any]], alive: bool, waiting: bool, now: dt.datetime,
+                      timezone: str) -> None:
     """What holds every delivery up, first: no daemon running, a channel paused for a person, a stuck send."""
     items: list[dict[str, Any]] = []
     dead = [d for d in daemons if not d["alive"]]
     if not alive and (dead or waiting):
         last = dead[0] if dead else None
-        reason = t("msg.attention_daemon_dead", owner=last["owner"], at=last["heartbeat_at"]) if last \
+        reason = t("msg.attention_daemon_dead", owner=last["owner"],
+                   at=local_moment(dt.datetime.fromisoformat(last["heartbeat_at"]), timezone)) if last \
             else t("msg.attention_daemon_none")
         items.append(_system_item("stopped", reason, t("msg.hint_daemon"), due_at=last["heartbeat_at"] if last
                                   else None))
@@ -175,8 +174,8 @@ def _attention(session, config: Config, *, archived: bool = False) -> dict[str, 
     # a delivery waiting for a channel of its post that failed (or is unknown, missed) waits for a person too
     for r, first, first_status in _waiting(session, base, config):
         if len(rows) < ATTENTION_LIMIT:
-            rows.append(_item(r, "waiting", f"waiting for {first} ({first_status})", first=first,
-                              first_status=first_status))
+            rows.append(_item(r, "waiting", t("attention.waiting", first=first, status=status_label(first_status)),
+                              first=first, first_status=status_label(first_status)))
             total += 1
     return {"total": total, "items": rows}
 
@@ -208,8 +207,14 @@ def _waiting(session: Any, base: Any, config: Config) -> list[tuple[Any, str, st
     return found[:ATTENTION_LIMIT * 4]
 
 
+def status_label(status: str) -> str:
+    """A delivery status by its name in the user's language (``missed`` -> "lỡ giờ"); an unknown code as it is."""
+    label = t(f"status.{status}")
+    return status if label == f"status.{status}" else label
+
+
 def _item(r: Any, status: str, reason: str | None, **extra: str) -> dict[str, Any]:
-    hint = HINTS[status].format(post=r.post_id, channel=r.channel, **extra)
+    hint = t(f"attention.hint_{status}", post=r.post_id, channel=r.channel, **extra)
     if getattr(r, "action", "publish") != "publish":  # a correction or a take-down that did not go through
         action = t(f"fix.action_{r.action}")
         reason = f"{action}: {reason or '–'}"

@@ -116,4 +116,4 @@ def test_loa_run_logs_the_warning(project):
     make_due(project, first, ago=HOUR)
     result = project.ok("run", "--once")
     lines = [line for line in result.stderr.splitlines() if "draft-due" in line]
-    assert len(lines) == 1 and f"post={first}" in lines[0] and f"loa post approve {first}" in lines[0]
+    assert len(lines) == 1 and f" · post {first}" in lines[0] and f"loa post approve {first}" in lines[0]

@@ -28,7 +28,7 @@ def test_once_sends_what_is_due_now_and_nothing_else(project):
     assert states[(first, "portal")] == states[(first, "facebook")] == "published"
     assert all(states[(post, channel)] == "pending" for post in later for channel in ("portal", "facebook"))
     lines = [line for line in result.stderr.splitlines() if " published " in line]
-    assert len(lines) == 2 and all(f"post={first}" in line for line in lines)
+    assert len(lines) == 2 and all(f" post {first} · channel " in line for line in lines)
 
 
 def test_until_idle_publishes_everything_never_early_and_logs_json(project):

@@ -61,7 +61,7 @@ def test_posts_made_due_in_the_past_while_the_daemon_runs_follow_the_downtime_ru
     assert len(sent) == 3 and min(gaps) >= 2.5, gaps
     (reason,), = project.sql("SELECT last_error FROM deliveries WHERE post_id=? AND channel='portal'",
                              posts["Bài muộn 1"])
-    assert "120 minutes" in reason
+    assert "2 hours" in reason
 
 
 def test_a_database_locked_past_its_timeout_during_a_send_delays_the_record_but_never_strands_it(page):

@@ -66,6 +66,8 @@ def _dynamic_values() -> dict[str, set[str]]:
     from posts.accounts import ROLES
     from posts.wording import FIELD_LABELS
     from scheduler.report.figures import METRICS
+    from scheduler.events import LEVELS, OUTCOME_EVENTS
+    from scheduler.status import HINT_STATUSES
 
     return {
         "metrics.col_": set(METRIC_COLUMNS),
@@ -73,6 +75,10 @@ def _dynamic_values() -> dict[str, set[str]]:
         # post and delivery statuses, and what a send or `loa status` can say besides
         "status.": {*POST_STATUSES, *DELIVERY_STATUSES, "waiting", "not_recorded", "paused", "stopped", "stuck"},
         "outcome.": {"released", "lost"},
+        # the daemon's log and `loa status`'s hints (scheduler/events.py, scheduler/status.py)
+        "daemonlog.": set(OUTCOME_EVENTS),
+        "daemonlog.level_": set(LEVELS),
+        "attention.hint_": set(HINT_STATUSES),
         "err.post_": {"cancelled", "done"},  # approve_posts: the statuses it refuses
         "type.": {*_EXPECTED.values(), *_TYPE_NAMES.values()},
         "val.": {"greater_than_equal", "greater_than", "less_than_equal", "less_than"},

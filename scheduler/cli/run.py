@@ -32,7 +32,7 @@ def run_command(app: App, once: bool, until_idle: bool, dry_run: bool, log_forma
         for name in config.channel_names:
             publisher_for(config, name)
             require_secrets(config, name)
-    setup_logging(log_format)
+    setup_logging(log_format, timezone=config.timezone)  # the text log in local time, like everything else
     daemon = PublishingDaemon(app.database(), config, renderer=app.renderer, dry_run=dry_run)
     finished = daemon.run(once=once, until_idle=until_idle)
     if not finished:

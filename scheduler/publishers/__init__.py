@@ -90,6 +90,52 @@ def request_went_out(exc: BaseException) -> bool:
             if isinstance(inner, BaseException) and inner not in seen and len(seen) < 20:
                 seen.append(inner)
     return True
+
+
+def network_problem(exc: BaseException) -> str:
+    """Why a request failed, as a sentence for a person (never the exception's class name): the address could not
+    be found, the server refused or did not answer, the connection broke, the certificate was refused..."""
+    import requests
+    from posts.i18n import t
+
+    def caused_by(*kinds: type[BaseException]) -> bool:
+        seen: list[BaseException] = [exc]
+        for error in seen:
+            if isinstance(error, kinds):
+                return True
+            for inner in (*error.args, getattr(error, "reason", None), error.__cause__, error.__context__):
+                if isinstance(inner, BaseException) and inner not in seen and len(seen) < 20:
+                    seen.append(inner)
+        return False
+
+    text = str(exc).lower()
+    if isinstance(exc, requests.exceptions.SSLError):
+        return t("check.net_tls")
+    if isinstance(exc, requests.ConnectTimeout):
+        return t("check.net_no_answer")
+    if isinstance(exc, requests.ReadTimeout):
+        return t("check.net_too_slow")
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return t("check.net_proxy")
+    if isinstance(exc, requests.TooManyRedirects):
+        return t("check.net_redirects")
+    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                        requests.exceptions.InvalidSchema)):
+        return t("check.net_bad_address")
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError) or caused_by(ConnectionResetError):
+        return t("check.net_broken")
+    if isinstance(exc, requests.ConnectionError):
+        if caused_by(ConnectionRefusedError) or "refused" in text:
+            return t("check.net_refused")
+        if "name resolution" in text or "name or service not known" in text or "nodename" in text \
+                or "getaddrinfo" in text:
+            return t("check.net_unknown_host")
+        if caused_by(TimeoutError):
+            return t("check.net_no_answer")
+        return t("check.net_no_connection")
+    return t("check.net_other")
+
+
 class ChannelUnavailable(PublishError):
     """The target cannot take anything now (a full or read-only folder): the channel pauses, its deliveries keep
     their attempts, and it resumes when its ``check()`` passes again."""
@@ -136,7 +182,8 @@ def folder_problem(folder: Path, *, min_free: int = MIN_FREE_BYTES) -> str | Non
         probe.unlink()
         space = os.statvfs(folder)
     except OSError as exc:
-        return str(target_unavailable(exc, folder) or f"cannot write {folder}: {exc.strerror or exc}")
+        return str(target_unavailable(exc, folder) or t("check.folder_unwritable", path=folder,
+                                                         error=exc.strerror or exc))
     except UserError as exc:  # something other than a file sits at the probe's name
         return str(exc)
     free = space.f_bavail * space.f_frsize
@@ -269,11 +316,15 @@ class Publisher(ABC):
 
         Must be idempotent (sending the same correction twice leaves one post with the new text): an update whose
         answer was lost is simply sent again."""
-        raise PermanentError(f"{self.adapter} cannot correct a published post")
+        from posts.i18n import t
+
+        raise PermanentError(t("check.cannot_correct", adapter=self.adapter))
 
     def delete(self, outgoing: Outgoing, remote_id: str) -> None:
         """Take the post ``remote_id`` down. A post that is already gone counts as done (idempotent)."""
-        raise PermanentError(f"{self.adapter} cannot take a post down")
+        from posts.i18n import t
+
+        raise PermanentError(t("check.cannot_take_down", adapter=self.adapter))
 
     def metrics(self, remote_id: str) -> Metrics | None:
         """Engagement figures of a published post (``remote_id`` as ``publish`` returned it); None: the platform

@@ -11,6 +11,7 @@ from typing import Any
 
 from posts.errors import UserError
 from posts.files import clean_stale_temporaries, write_atomically
+from posts.i18n import t
 
 from . import LOCAL_CHANNEL, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher, folder_problem, \
     target_unavailable
@@ -85,4 +86,4 @@ class DryRunPublisher(Publisher):
         problem = folder_problem(self.folder) if self.folder else None
         if problem:
             return ChannelHealth(False, problem)
-        return ChannelHealth(True, f"OK: dry run, nothing is sent (records in {where})", account="dry-run")
+        return ChannelHealth(True, t("check.dry_run_ok", path=where), account="dry-run")

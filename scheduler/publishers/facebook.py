@@ -16,15 +16,16 @@ from typing import Any
 
 import requests
 
+from posts.i18n import t
+
 from . import (LONGEST_WAIT, AuthError, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher,
-               PublishError, TransientError, request_went_out, retry_after)
+               PublishError, TransientError, network_problem, request_went_out, retry_after)
 
 CONNECT_TIMEOUT = 5  # seconds; the read timeout is the channel's ``timeout`` setting
 SLOW_DOWN_AT = 90  # percent of any usage figure: stop sending before the platform throttles at 100
 RATE_LIMIT_PAUSE = dt.timedelta(minutes=15)
 FIND_WINDOW = dt.timedelta(days=2)
 RATE_LIMIT_CODES = {4, 17, 32, 613, 341}
-TOKEN_HINT = "generate a new Page token"
 # Read-back of a post (contract): shares is omitted when there are none, which is a real zero.
 POST_FIELDS = ("permalink_url,created_time,message,shares,reactions.summary(true).limit(0),"
                "comments.summary(true).limit(0)")
@@ -48,12 +49,12 @@ class FacebookPublisher(Publisher):
     def _token(self) -> str:
         token = os.environ.get(self.settings.token_env, "")
         if not token:
-            raise AuthError(f"the environment variable {self.settings.token_env} (Page token) is not set")
+            raise AuthError(t("check.fb_token_unset", variable=self.settings.token_env))
         return token
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         if self.paused_until and self.paused_until > dt.datetime.now(dt.timezone.utc):
-            raise TransientError("usage near the Graph API limit: slowing down", not_before=self.paused_until,
+            raise TransientError(t("check.fb_slowing_down"), not_before=self.paused_until,
                                  channel_wide=True)
         headers = {"Authorization": f"Bearer {self._token()}"}
         try:
@@ -61,7 +62,8 @@ class FacebookPublisher(Publisher):
                                           **kwargs)
         except requests.RequestException as exc:  # the token is in a header, never in these messages
             # a write whose answer was lost may have been done: publish() decides what that means for the post
-            raise TransientError(f"{method} /{path}: {type(exc).__name__}",
+            raise TransientError(t("check.request_failed", method=method, address=f"{self.root}/{path}",
+                                   why=network_problem(exc)),
                                  ambiguous=method != "GET" and request_went_out(exc)) from None
         self._read_usage(answer)
         try:
@@ -100,25 +102,26 @@ class FacebookPublisher(Publisher):
 
     def _classify(self, method: str, path: str, status: int, error: dict[str, Any]) -> Exception:
         code, subcode = error.get("code"), error.get("error_subcode")
-        text = f"{method} /{path}: HTTP {status} code {code}" + (f"/{subcode}" if subcode else "") + \
-            f": {error.get('message', '')}"
+        text = f"{method} /{path}: HTTP {status} code {code}" + (f"/{subcode}" if subcode else "")
+        if error.get("message"):  # Meta's own words, quoted as they came
+            text += f" «{error['message']}»"
         if code in (1, 2) or status >= 500:  # on a write, the post may exist all the same (CONTRACTS: codes 1, 2)
-            return TransientError(text, ambiguous=method != "GET")
+            return TransientError(t("check.http_server_error", detail=text), ambiguous=method != "GET")
         if code == 80001 or code in RATE_LIMIT_CODES:
-            return TransientError(text, not_before=self.paused_until or
+            return TransientError(t("check.http_rate_limited", detail=text), not_before=self.paused_until or
                                   dt.datetime.now(dt.timezone.utc) + RATE_LIMIT_PAUSE, channel_wide=True)
         if code == 190:
-            return AuthError(f"the Page token is invalid or expired — {TOKEN_HINT} ({text})")
+            return AuthError(t("check.fb_token_expired", detail=text))
         if code == 10 or (isinstance(code, int) and 200 <= code <= 299):
-            return AuthError(f"the token lacks a permission; an administrator must grant it ({text})")
+            return AuthError(t("check.fb_permission", detail=text))
         if code == 368:
-            return AuthError(f"the Page is temporarily blocked for policy reasons; a person must decide ({text})")
+            return AuthError(t("check.fb_blocked", detail=text))
         if code == 506:
-            return Duplicate(text)
+            return Duplicate(t("check.fb_duplicate", detail=text))
         if code == 100 and subcode == 33 and path.split("/", 1)[0] == str(self.settings.page_id):
             # the Page itself cannot be found: a setting to fix (page_id, or a token for another Page)
-            return AuthError(f"page {self.settings.page_id} does not exist or this token does not manage it ({text})")
-        return PermanentError(text)
+            return AuthError(t("check.fb_no_page", page=self.settings.page_id, detail=text))
+        return PermanentError(t("check.http_refused", detail=text))
 
     # -- Publisher ----------------------------------------------------------------------------------------------
     def publish(self, outgoing: Outgoing) -> Published:
@@ -153,7 +156,7 @@ class FacebookPublisher(Publisher):
             if found is not None:
                 return found
             if isinstance(exc, Duplicate):
-                raise PermanentError(f"{exc}; no matching post was found") from None
+                raise PermanentError(t("check.fb_duplicate_not_found", error=exc)) from None
             raise
         return Published(str(post_id), self._permalink(str(post_id)), detail=detail)
 
@@ -162,7 +165,7 @@ class FacebookPublisher(Publisher):
         Idempotent: the same message twice leaves one post with that message. Its photos stay as they were."""
         answer = self._call("POST", remote_id, data={"message": outgoing.text})
         if answer.get("success") is not True:
-            raise PermanentError(f"POST /{remote_id}: the Graph API did not confirm the edit ({answer!r:.200})")
+            raise PermanentError(t("check.fb_edit_unconfirmed", post=remote_id, answer=f"{answer!r:.200}"))
         return Published(remote_id, outgoing.extra.get("permalink"))
 
     def delete(self, outgoing: Outgoing, remote_id: str) -> None:
@@ -210,9 +213,9 @@ class FacebookPublisher(Publisher):
         except (AuthError, TransientError, PermanentError) as exc:
             message = str(exc)
             if isinstance(exc, PermanentError):
-                message = f"page {self.settings.page_id} cannot be read with this token ({exc})"
+                message = t("check.fb_page_unreadable", page=self.settings.page_id, error=exc)
             return ChannelHealth(False, message)
-        return ChannelHealth(True, f"OK: {page.get('name')}", account=page.get("name"))
+        return ChannelHealth(True, t("check.fb_ok", name=page.get("name")), account=page.get("name"))
 
     def metrics(self, remote_id: str) -> Metrics:
         """Reactions, comments and shares from the post; reach, views and clicks from its insights.

@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from posts.errors import UserError
 from posts.files import clean_stale_temporaries, copy_atomically, holds, write_atomically
+from posts.i18n import t
 from posts.render.text import ngay, text_as_html, thu
 from posts.times import zone
 
@@ -76,7 +77,7 @@ class StaticSitePublisher(Publisher):
             lock = open(self.folder / ".loa-site.lock", "a")
         except OSError as exc:
             raise target_unavailable(exc, self.folder) or \
-                PermanentError(f"cannot write the site folder {self.folder}: {exc.strerror}") from None
+                PermanentError(t("check.site_unwritable", path=self.folder, error=exc.strerror)) from None
         with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             path = self.folder / MANIFEST
@@ -168,5 +169,5 @@ class StaticSitePublisher(Publisher):
         problem = folder_problem(self.folder)
         if problem:
             return ChannelHealth(False, problem)
-        return ChannelHealth(True, f"OK: {self.folder}", account=self.title)
+        return ChannelHealth(True, t("check.site_ok", path=self.folder), account=self.title)
 

@@ -15,8 +15,10 @@ from urllib.parse import urlencode
 
 import requests
 
+from posts.i18n import t
+
 from . import (AuthError, Banner, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher,
-               PublishError, TransientError, request_went_out, retry_after)
+               PublishError, TransientError, network_problem, request_went_out, retry_after)
 
 CONNECT_TIMEOUT = 5  # seconds; the read timeout is the channel's ``timeout`` setting
 ME = "/wp/v2/users/me"
@@ -40,7 +42,7 @@ class WordPressPublisher(Publisher):
     def _auth(self) -> tuple[str, str]:
         password = os.environ.get(self.settings.password_env, "")
         if not password:
-            raise AuthError(f"the environment variable {self.settings.password_env} (application password) is not set")
+            raise AuthError(t("check.wp_password_unset", variable=self.settings.password_env))
         return self.settings.username, password.replace(" ", "")
 
     def _url(self, route: str, params: dict[str, Any] | None = None) -> str:
@@ -62,9 +64,9 @@ class WordPressPublisher(Publisher):
             except ValueError:  # not JSON (requests' JSON error is also a RequestException: test it first)
                 continue
             except requests.RequestException as exc:
-                raise TransientError(f"{self.site} cannot be reached: {type(exc).__name__}") from None
+                raise TransientError(t("check.unreachable", address=self.site, why=network_problem(exc))) from None
         # a setting to fix, not a bad post: the channel waits (AuthError) instead of failing every delivery
-        raise NotWordPress(f"{self.site} does not answer as a WordPress site (no REST API found); check its url")
+        raise NotWordPress(t("check.not_wordpress", address=self.site))
 
     def _call(self, method: str, route: str, *, params: dict[str, Any] | None = None, **kwargs: Any) -> Any:
         return self._request(method, route, params=params, **kwargs).json()
@@ -77,14 +79,15 @@ class WordPressPublisher(Publisher):
                                           timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:  # no secret in these: the password travels in a header
             # a write whose answer was lost may have been done: the caller decides what that means for the post
-            raise TransientError(f"{method} {route}: {type(exc).__name__}",
+            raise TransientError(t("check.request_failed", method=method, address=self.site + route,
+                                   why=network_problem(exc)),
                                  ambiguous=method != "GET" and request_went_out(exc)) from None
         if answer.ok:
             try:
                 answer.json()
                 return answer
             except ValueError:
-                raise PermanentError(f"{method} {route}: the answer is not JSON; is {self.site} a WordPress?") from None
+                raise PermanentError(t("check.wp_not_json", method=method, route=route, address=self.site)) from None
         if answer.status_code in (400, 403) and route != ME:
             # A refused application password makes the request anonymous, and WordPress may then complain about
             # a parameter (status=any) instead: ask who we are before calling it a bad request.
@@ -196,8 +199,8 @@ class WordPressPublisher(Publisher):
             if term.get("name", "").strip().lower() == name.strip().lower():
                 return int(term["id"])
         if not self.settings.create_terms:
-            raise PermanentError(f"{taxonomy[:-1] if taxonomy != 'categories' else 'category'} '{name}' does not "
-                                 f"exist on {self.site} (create it, or set create_terms = true)")
+            raise PermanentError(t("check.wp_no_category", name=name, address=self.site) if taxonomy == "categories"
+                                 else t("check.wp_no_tag", name=name, address=self.site))
         return int(self._call("POST", f"/wp/v2/{taxonomy}", json={"name": name})["id"])
 
     def check(self) -> ChannelHealth:
@@ -206,13 +209,13 @@ class WordPressPublisher(Publisher):
         except NotWordPress as exc:
             return ChannelHealth(False, str(exc))
         except AuthError as exc:
-            return ChannelHealth(False, f"{exc} — create a new application password for {self.settings.username}")
+            return ChannelHealth(False, t("check.wp_new_password", error=exc, user=self.settings.username))
         except (TransientError, PermanentError) as exc:
             return ChannelHealth(False, str(exc))
         if not (me.get("capabilities") or {}).get("publish_posts"):
-            return ChannelHealth(False, f"user {me.get('slug', self.settings.username)} cannot publish posts on "
-                                        f"{self.site}", account=me.get("name"))
-        return ChannelHealth(True, f"OK: {me.get('name')} on {self.site}", account=me.get("name"))
+            return ChannelHealth(False, t("check.wp_cannot_publish", user=me.get("slug", self.settings.username),
+                                          address=self.site), account=me.get("name"))
+        return ChannelHealth(True, t("check.wp_ok", name=me.get("name"), address=self.site), account=me.get("name"))
 
     def metrics(self, remote_id: str) -> Metrics:
         """The approved comments of the post (X-WP-Total); stock WordPress has no views or reactions."""
@@ -236,17 +239,25 @@ def _classify(method: str, route: str, answer: requests.Response) -> Exception:
         code, message = error.get("code", ""), error.get("message", "")
     except (ValueError, AttributeError):
         code, message = "", answer.reason
-    text = f"{method} {route}: HTTP {answer.status_code} {code}: {message}".strip()
+    text = f"{method} {route}: HTTP {answer.status_code} {code}".strip()
+    if message:  # the site's own words (in its own language), quoted as they came
+        text += f" «{message}»"
     if answer.status_code == 401:  # any 401: stock WordPress reports a wrong password as rest_not_logged_in
-        return AuthError(f"the application password was refused ({text})")
+        return AuthError(t("check.wp_password_refused", detail=text))
     if answer.status_code == 403:
-        return AuthError(f"the user may not do this ({text})")
-    if answer.status_code == 429 or answer.status_code >= 500:
-        # a 429 is the site's limit, for every delivery of the channel alike; a 5xx on a write may have done it
-        return TransientError(text, not_before=retry_after(answer.headers.get("Retry-After")),
-                              channel_wide=answer.status_code == 429,
-                              ambiguous=answer.status_code >= 500 and method != "GET")
-    refused = PermanentError(text)
+        return AuthError(t("check.wp_forbidden", detail=text))
+    if answer.status_code == 429:  # the site's limit, for every delivery of the channel alike
+        return TransientError(t("check.http_rate_limited", detail=text),
+                              not_before=retry_after(answer.headers.get("Retry-After")), channel_wide=True)
+    if answer.status_code >= 500:  # on a write, the site may have done it all the same
+        return TransientError(t("check.http_server_error", detail=text),
+                              not_before=retry_after(answer.headers.get("Retry-After")),
+                              ambiguous=method != "GET")
+    if answer.status_code == 404:
+        refused = PermanentError(t("check.http_not_found", detail=text))
+        refused.wp_code = code  # type: ignore[attr-defined]
+        return refused
+    refused = PermanentError(t("check.http_refused", detail=text))
     refused.wp_code = code  # type: ignore[attr-defined]  # read by delete(): already trashed is done
     return refused
 
