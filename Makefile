@@ -20,6 +20,8 @@ $(STAMP): pyproject.toml
 DEMO := var/demo
 DEMO_LOA := $(BIN)/loa --config $(DEMO)/config.toml
 SAMPLE := assets/campaigns/hoc-tap-suot-doi-2024.toml
+# the demo's own lines come from the locale files too, in the officer's language (LOA_LANG; Vietnamese by default)
+SAY := $(BIN)/python -c 'import sys; from posts.i18n import t; print(t(sys.argv[1], **dict(a.split("=", 1) for a in sys.argv[2:])))'
 demo: $(STAMP)
 	rm -rf $(DEMO)
 	$(DEMO_LOA) init
@@ -31,11 +33,12 @@ demo: $(STAMP)
 	$(DEMO_LOA) report --campaign hoc-tap-suot-doi-2024 --format docx
 	$(DEMO_LOA) report --campaign hoc-tap-suot-doi-2024 --format xlsx
 	$(DEMO_LOA) report --campaign hoc-tap-suot-doi-2024 --format html
-	@echo "Published site: $(CURDIR)/$(DEMO)/var/site/index.html; Facebook dry run: $(CURDIR)/$(DEMO)/var/dry-run/facebook/; reports: $(CURDIR)/$(DEMO)/var/reports/; rehearsal: $(CURDIR)/$(DEMO)/var/rehearsal/"
+	@$(SAY) demo.where site=$(CURDIR)/$(DEMO)/var/site/index.html facebook=$(CURDIR)/$(DEMO)/var/dry-run/facebook/ \
+		reports=$(CURDIR)/$(DEMO)/var/reports/ rehearsal=$(CURDIR)/$(DEMO)/var/rehearsal/
 ifndef NO_SERVE
 	@PASSWORD=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(12))'); \
 	echo "$$PASSWORD" | $(DEMO_LOA) users add demo --role approver --display-name "Demo" --password-stdin >/dev/null; \
-	echo "Workspace: http://127.0.0.1:8080  account: demo  password: $$PASSWORD  (Ctrl-C stops it)"; \
+	$(SAY) demo.workspace url=http://127.0.0.1:8080 account=demo password=$$PASSWORD; \
 	$(DEMO_LOA) web --host 127.0.0.1 --port 8080
 endif
 

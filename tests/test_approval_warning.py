@@ -53,7 +53,7 @@ def test_the_window_comes_from_the_config(project):
     assert [i["post"] for i in drafts(project)] == [due]
     project.config.write_text(text.replace("\n[daemon]\n", "\n[daemon]\napproval_warning_hours = -1\n", 1),
                               encoding="utf-8")
-    assert "daemon.approval_warning_hours" in project.fails("status")
+    assert "[daemon]: approval_warning_hours" in project.fails("status")
 
 
 def test_cancelled_and_archived_campaigns_are_left_out(project):

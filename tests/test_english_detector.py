@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from posts.i18n import catalogue
 from support.documents import document_text
-from support.english import ALLOWED_WORDS, english_lines, english_vocabulary, english_words, is_english, is_english_cell
+from support.english import ALLOWED_WORDS, blank_allowed, english_lines, english_vocabulary, english_words, is_english, is_english_cell
 
 # What loa printed before issue 13, each reported there as a leak.
 ENGLISH = [
@@ -114,7 +114,8 @@ ENGLISH_MESSAGES = [line for value in catalogue("en").values() for line in value
 def test_loas_own_english_sentences_are_found():
     """Every English message of four words or more: a sentence, that a Vietnamese reader must never get."""
     sentences = [line for value in catalogue("en").values() for line in value.splitlines()[:1]
-                 if len([word for word in re.findall(r"[A-Za-z]{2,}", re.sub(r"\{[^}]*\}", "", line))
+                 if not line.startswith("loa ")  # a command to type: loa post reschedule {post} WHEN
+                 and len([word for word in re.findall(r"[A-Za-z]{2,}", blank_allowed(re.sub(r"\{[^}]*\}", "", line)))
                          if word.lower() not in ALLOWED_WORDS]) >= 4]
     missed = [line for line in sentences if not is_english(line)]
     assert len(sentences) > 300 and missed == []

@@ -49,7 +49,7 @@ def test_a_base_url_that_is_not_a_web_address_is_one_line(project):
                 "https://host/tin?token=1"):
         project.set_channel("portal", f'adapter = "static-site"\npath = "var/site"\nbase_url = "{bad}"')
         message = project.fails("queue")
-        assert "channels.portal.base_url: must be an http:// or https:// address" in message
+        assert "channel portal: base_url: must be an http:// or https:// address" in message
         assert bad not in message  # never echoed: it may hold a secret
 
 

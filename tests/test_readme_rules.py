@@ -154,7 +154,7 @@ def test_the_daemon_lifts_a_credentials_pause_when_its_health_check_passes(proje
         project.sql("INSERT INTO channel_states (channel, paused_reason, pause_kind, paused_at, updated_at) "
                     "VALUES ('facebook', 'Graph 190: token expired', 'auth', '2031-01-01 00:00:00', "
                     "'2031-01-01 00:00:00')")
-        daemon = spawn_loa(project, "run")
+        daemon = spawn_loa(project, "run", "--log-format", "json")  # event codes, whatever the language
         try:
             deadline = time.monotonic() + 120
             while delivery_states(project)[(post, "facebook")] != "published":
@@ -163,8 +163,11 @@ def test_the_daemon_lifts_a_credentials_pause_when_its_health_check_passes(proje
         finally:
             daemon.terminate()
             assert daemon.wait(timeout=60) == 0
-    events = [line.split()[1] for line in next(project.root.glob("loa-*.log")).read_text().splitlines()
-              if "channel=facebook" in line]
+    import json
+
+    records = [json.loads(line) for line in next(project.root.glob("loa-*.log")).read_text().splitlines()
+               if line.startswith("{")]
+    events = [record["event"] for record in records if record.get("channel") == "facebook"]
     assert events.index("resumed") < events.index("published")  # lifted by the check, then sent
     assert project.sql("SELECT paused_reason FROM channel_states WHERE channel='facebook'") == [(None,)]
 

@@ -105,6 +105,11 @@ def help_extras(param: click.Option, ctx: click.Context) -> list[str]:
         default = param.get_default(ctx, call=False)
         if default not in (None, "", ()) and not callable(default) and repr(default) != "Sentinel.UNSET":
             shown = ", ".join(map(str, default)) if isinstance(default, (list, tuple)) else str(default)
+            vocabulary = getattr(param.type, "vocabulary", None)  # a WordChoice: its default in words
+            if vocabulary is not None and isinstance(default, str):
+                from posts.vocabulary import label
+
+                shown = label(vocabulary, default)
             extras.append(t("click.default", value=shown))
     if isinstance(param.type, click.types._NumberRangeBase) and not param.count:
         low, high = param.type.min, param.type.max

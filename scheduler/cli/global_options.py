@@ -10,13 +10,14 @@ from __future__ import annotations
 import click
 
 from posts.errors import UserError
-from posts.i18n import t
+from posts.i18n import available_languages, t
 
 GLOBAL_OPTIONS = ("--config", "--lang")
 
 
 def hoisted(root: click.Group, args: list[str]) -> tuple[list[str], str | None]:
-    """The arguments with the global options moved before the command name, and the ``--lang`` value if any."""
+    """The arguments with the global options moved before the command name, and the ``--lang`` value if any (the
+    last known language when several are given)."""
     front: list[str] = []
     rest: list[str] = []
     language: str | None = None
@@ -37,7 +38,8 @@ def hoisted(root: click.Group, args: list[str]) -> tuple[list[str], str | None]:
             else:
                 raise UserError(t("click.needs_value"), where=name)
             front += [name, value]
-            if name == "--lang":
+            # the messages' language: the last one loa knows (`--lang vi … --lang fr` refuses fr in Vietnamese)
+            if name == "--lang" and (value in available_languages() or language not in available_languages()):
                 language = value
             index += taken
             continue

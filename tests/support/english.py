@@ -73,6 +73,10 @@ SECTION = re.compile(r"\[\[?(?:[a-z_]+\.[\w.\-]+|database|defaults|render|daemon
 
 BLANKED = [
     re.compile(r"```.*?```|`[^`\n]*`", re.S),  # `code`
+    # the code beside its Vietnamese word, to type: "thiếu tiêu đề (title)", "nháp (draft)"
+    re.compile(r"(?<=\w )\([a-z][a-z0-9_]*\)"),
+    # a list of names to type (keys, commands, codes): "có: after, banner_theme, channels, …"
+    re.compile(r"\b[a-z][a-z0-9_]*(?:,[ \t]+[a-z][a-z0-9_]*){2,}\b"),
     re.compile(r"\b[a-z][a-z0-9+.\-]*://\S+", re.I),  # URLs
     re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+"),  # email addresses
     re.compile(r"(?<![\w<])(?:~|\.{1,2})?[\w.@%+=:,~\-…]*[/\\][\w.@%+=:,~/\\\-…]*"),  # paths (and dates d/m/y)
