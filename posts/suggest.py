@@ -5,18 +5,17 @@ One matcher for all of them, so `hashtag`, `Tuan-le` and `facebok` are helped th
 from __future__ import annotations
 
 import difflib
-import unicodedata
 from collections.abc import Iterable
 
 from .i18n import t
+from .folding import fold
 
 MAX_LISTED = 12  # more names than this are cut with "…": a one-line error, not a catalogue
 
 
 def _folded(text: str) -> str:
-    """Case- and diacritics-insensitive form: "Tuần-Lễ" and "tuan-le" compare equal (đ has no decomposition)."""
-    decomposed = unicodedata.normalize("NFD", text.casefold().replace("đ", "d"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("_", "-")
+    """Case- and diacritics-insensitive form: "Tuần-Lễ" and "tuan-le" compare equal."""
+    return fold(text).replace("_", "-")
 
 
 def closest(word: str, choices: Iterable[str]) -> str | None:

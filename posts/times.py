@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import UserError
 from .i18n import t
-from .vocabulary import fold
+from .folding import fold
 
 # Years loa accepts: far enough for any campaign, and away from datetime's limits (9999 + a timezone overflows).
 FIRST_YEAR, LAST_YEAR = 1970, 2999

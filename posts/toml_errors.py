@@ -29,7 +29,7 @@ def toml_error(exc: tomllib.TOMLDecodeError, text: str, where: str) -> UserError
     message, line, column = _parts(exc, text)
     # tomllib points where it gave up (the end of the file, the next line): show where the thing opens instead
     if message.startswith("Unterminated string"):
-        line, column = _opening_triple_quote(text) or (line, column)
+        line, column = scan_multiline_strings(text.splitlines())[1] or (line, column)
     elif message in ("Expected \"'\"", "Expected '\"'"):
         line, column = _opening(text, line, _OPEN_LITERAL) or (line, column)
     elif message.startswith("Unclosed array"):
@@ -170,10 +170,13 @@ def _dotted(message: str) -> str:
     return ".".join(str(part) for part in (parts if isinstance(parts, tuple) else (parts,)))
 
 
-def _opening_triple_quote(text: str) -> tuple[int, int] | None:
-    """The line and column where a never-closed \"\"\" (or ''') string starts."""
+def scan_multiline_strings(lines: list[str]) -> tuple[list[bool], tuple[int, int] | None]:
+    """For each line, whether it starts outside a \"\"\" (or ''') string; and where the string left open at the
+    end starts (line, column), if one is."""
+    flags: list[bool] = []
     inside, opened_at = None, None
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
+        flags.append(inside is None)
         position = 0
         while True:
             if inside:
@@ -187,7 +190,7 @@ def _opening_triple_quote(text: str) -> tuple[int, int] | None:
                     break
                 at, inside = min(found)
                 opened_at, position = (number, at + 1), at + 3
-    return opened_at if inside else None
+    return flags, opened_at if inside else None
 
 
 # tomllib's messages (Python 3.11-3.13), first match wins

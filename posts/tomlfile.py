@@ -16,7 +16,7 @@ from .i18n import t
 from .suggest import unknown_name
 from .wording import field_label, location_label
 from .os_errors import os_error_text
-from .toml_errors import toml_error
+from .toml_errors import scan_multiline_strings, toml_error
 
 _TYPE_NAMES = {str: "str", int: "int", float: "float", bool: "bool", list: "list", dict: "dict",
                dt.date: "date", dt.datetime: "datetime", dt.time: "time"}
@@ -227,24 +227,7 @@ _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\"-]+)\s*\]\]?")
 
 def _structural(lines: list[str]) -> list[bool]:
     """For each line, whether it starts outside a multi-line string (a body may contain "[[posts]]")."""
-    flags, inside = [], None
-    for line in lines:
-        flags.append(inside is None)
-        position = 0
-        while True:
-            if inside:
-                end = line.find(inside, position)
-                if end < 0:
-                    break
-                inside, position = None, end + 3
-            else:
-                found = [(line.find(quote, position), quote) for quote in ('"""', "'''")]
-                found = [(at, quote) for at, quote in found if at >= 0]
-                if not found:
-                    break
-                at, inside = min(found)
-                position = at + 3
-    return flags
+    return scan_multiline_strings(lines)[0]
 
 
 def array_table_lines(text: str, name: str) -> list[int]:

@@ -8,22 +8,15 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections.abc import Callable
 from functools import cache
 
 from .errors import UserError
 from .i18n import available_languages, catalogue, t
+from .folding import fold
 
 # Tables of the locale whose keys name log kinds, in the order a kind's label is looked up (scheduler/views.py).
 KIND_LABEL_KEYS = ("kind.{}", "logcmd.kind_{}", "campaign_life.kind_{}", "fix.kind_{}", "review.kind_{}")
-
-
-def fold(text: str) -> str:
-    """``Đã Duyệt`` → ``da duyet``: lower case, without diacritics, ``đ`` as ``d``, whatever the keyboard sent
-    (NFC or NFD, the tone mark on either vowel: "hủy" and "huỷ" fold alike)."""
-    decomposed = unicodedata.normalize("NFD", text.casefold().replace("đ", "d").replace("Đ", "d"))
-    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
 def _key(text: str) -> str:

@@ -81,7 +81,9 @@ def _tail(path: Path, lines: int = 25) -> str:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return f"({path.name}: none)"
-    return f"--- {path.name} ---\n" + "\n".join(text.splitlines()[-lines:])
+    # the server's own [ERROR] lines first: its advice at the end would push the cause out of the tail
+    errors = [line for line in text.splitlines() if "[ERROR]" in line][:10]
+    return f"--- {path.name} ---\n" + "\n".join([*errors, *(["…"] if errors else []), *text.splitlines()[-lines:]])
 
 
 def _php_string(value: str) -> str:
@@ -219,12 +221,19 @@ class WordPressServer:
             os.chown(self.db_dir, entry.pw_uid, entry.pw_gid)
             user_args = [f"--user={self.db_user}"]
         data = self.db_dir / "data"
-        initialised = subprocess.run(
-            [_binary("mariadb-install-db"), "--no-defaults", *user_args, f"--datadir={data}",
-             "--auth-root-authentication-method=socket", "--skip-test-db"],
-            stdout=self._open_log("mariadb-install-db.log"), stderr=subprocess.STDOUT, timeout=120)
-        if initialised.returncode != 0:
-            raise RuntimeError(f"mariadb-install-db exited with {initialised.returncode}")
+        for attempt in (1, 2):
+            # under a loaded machine (four test workers each bootstrapping a server) the bootstrap has been seen to
+            # fail once; a second try in a fresh folder, with both logs kept, tells a flake from a broken install
+            initialised = subprocess.run(
+                [_binary("mariadb-install-db"), "--no-defaults", *user_args, f"--datadir={data}",
+                 "--auth-root-authentication-method=socket", "--skip-test-db"],
+                stdout=self._open_log(f"mariadb-install-db{'' if attempt == 1 else '-2'}.log"),
+                stderr=subprocess.STDOUT, timeout=120)
+            if initialised.returncode == 0:
+                break
+            shutil.rmtree(data, ignore_errors=True)
+        else:
+            raise RuntimeError(f"mariadb-install-db exited with {initialised.returncode}, twice")
         self._mariadbd = subprocess.Popen(
             [_binary("mariadbd"), "--no-defaults", *user_args, f"--datadir={data}", f"--socket={self.socket}",
              f"--port={self.db_port}", "--bind-address=127.0.0.1", f"--pid-file={self.db_dir / 'mariadbd.pid'}",
@@ -317,7 +326,7 @@ class WordPressServer:
             time.sleep(0.05)
 
     def _log_tails(self) -> str:
-        names = ["mariadb-install-db.log", "mariadbd.log", "setup.log", "php.log"]
+        names = ["mariadb-install-db.log", "mariadb-install-db-2.log", "mariadbd.log", "setup.log", "php.log"]
         return "\n".join(_tail(self.root / name) for name in names if (self.root / name).exists())
 
     # -- use --------------------------------------------------------------------------------------------------
