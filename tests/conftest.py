@@ -36,8 +36,8 @@ class Project:
     def run(self, *args: str, env: dict[str, str] | None = None) -> Result:
         return CliRunner().invoke(cli, ["--config", str(self.config), *args], env=env, catch_exceptions=False)
 
-    def ok(self, *args: str) -> Result:
-        result = self.run(*args)
+    def ok(self, *args: str, env: dict[str, str] | None = None) -> Result:
+        result = self.run(*args, env=env)
         assert result.exit_code == 0, f"loa {' '.join(args)} -> {result.exit_code}\n{result.output}"
         return result
 

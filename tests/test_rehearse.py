@@ -83,11 +83,13 @@ def test_rehearsing_a_campaign_file_shows_the_timeline_and_writes_no_queue(proje
     folder = project.root / "var" / "rehearsal" / SLUG
     folder.mkdir(parents=True)
     (folder / "old.json").write_text("{}")  # the last rehearsal's: replaced, never mixed in
-    result = project.ok("campaign", "rehearse", str(SAMPLE))
+    result = project.ok("campaign", "rehearse", str(SAMPLE), env={"COLUMNS": "160"})  # wide: no outcome wraps
     assert dump(project) == before
     lines = result.stdout.splitlines()
     assert lines[0] == f"Rehearsal of campaign {SLUG}: 31/31 deliveries rehearsed, nothing sent"
-    assert sum("[rehearsed (simulated link of portal)]" in line for line in lines) == 12
+    assert sum(line.rstrip().endswith("rehearsed (simulated link of portal)") for line in lines) == 12
+    narrow = project.ok("campaign", "rehearse", str(SAMPLE), env={"COLUMNS": "80"}).stdout.splitlines()
+    assert max(map(len, narrow[1:-3])) <= 80  # the timeline fits a terminal; the folders below are whole paths
     assert not (folder / "old.json").exists()
     assert len(list(folder.glob("*/*.json"))) == 31  # one record per delivery, in a folder per channel
     assert lines[-3:] == [f"Texts that would be sent (a folder per channel, JSON files): {folder}",

@@ -1,6 +1,7 @@
 """``loa campaign cancel|archive|rehearse``: a campaign's life cycle, and a rehearsal that leaves no trace."""
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -84,14 +85,25 @@ def rehearse_command(app: App, source: str, pace: float | None, as_json: bool) -
                    "folder": str(result.folder), "media": str(result.media), "deliveries": lines})
         return
     click.echo(t("rehearsal.heading", slug=result.slug, rehearsed=result.rehearsed, total=len(lines)))
-    for line in lines:
-        click.echo("  " + _timeline_line(line))
+    _print_timeline(lines)
     click.echo(t("rehearsal.where_texts", folder=result.folder))
     click.echo(t("rehearsal.where_banners", folder=result.media))
     click.echo(t("rehearsal.untouched"))
 
 
-def _timeline_line(line: dict[str, Any]) -> str:
+def _print_timeline(lines: list[dict[str, Any]]) -> None:
+    """One row per rehearsed delivery, fitting the terminal (80 columns when piped): the title is cut, never the
+    time, channel or post number; the outcome wraps between words."""
+    from scheduler import tables
+
+    columns = [tables.Column(t("col.time")), tables.Column(t("col.channel")), tables.Column(t("col.id"), "number"),
+               tables.Column(t("col.title"), "cut"), tables.Column(t("col.status"), "wrap")]
+    rows = [[dt.datetime.fromisoformat(line["at"]).strftime("%d/%m/%Y %H:%M"), line["channel"], str(line["post"]), line["title"], _outcome(line)]
+            for line in lines]
+    tables.print_table(tables.console(), columns, rows, head=3)
+
+
+def _outcome(line: dict[str, Any]) -> str:
     outcome = t(f"rehearsal.outcome_{line['outcome']}")
     if line["draft"]:
         outcome += " " + t("rehearsal.still_draft")
@@ -99,5 +111,4 @@ def _timeline_line(line: dict[str, Any]) -> str:
         outcome += " " + t("rehearsal.with_simulated", channel=line["simulated_link_of"])
     if line["error"]:
         outcome += f": {line['error']}"
-    title = line["title"] if len(line["title"]) <= 60 else line["title"][:59] + "…"
-    return f"{line['at'][:19].replace('T', ' ')}  {line['channel']:<10} #{line['post']:<5} {title}  [{outcome}]"
+    return outcome
