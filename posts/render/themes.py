@@ -50,7 +50,7 @@ class Layout(_Strict):
     kicker: Box = [0.0, 0.0, 1.0, 0.09]
     text: Box = [0.0, 0.16, 1.0, 0.66]
     footer: Box = [0.0, 0.91, 1.0, 0.09]
-    qr: Box = [0.80, 0.62, 0.20, 0.38]
+    qr: Box = [0.80, 0.62, 0.20, 0.38]  # no longer read: layout.py places the code by its size (kept for old files)
     headline_max: Fraction = 0.16
     headline_min: Fraction = 0.035
     subline_max: Fraction = 0.065
@@ -72,8 +72,9 @@ class ThemeFile(_Strict):
     square: Layout = Layout(text=[0.0, 0.18, 1.0, 0.62], headline_max=0.11, subline_max=0.05)
     portrait: Layout = Layout(kicker=[0.0, 0.0, 1.0, 0.075], text=[0.0, 0.16, 1.0, 0.64], footer=[0.0, 0.925, 1.0, 0.075],
                               qr=[0.70, 0.80, 0.30, 0.12], headline_max=0.085, headline_min=0.02, subline_max=0.035)
-    strip: Layout = Layout(kicker=[0.0, 0.0, 0.8, 0.13], text=[0.0, 0.15, 0.86, 0.72], footer=[0.0, 0.88, 0.8, 0.12],
-                           qr=[0.87, 0.0, 0.13, 1.0], headline_max=0.36, headline_min=0.06, subline_max=0.14)
+    # the full safe width: a QR code, when asked for, takes its room from the text column (see layout.py)
+    strip: Layout = Layout(kicker=[0.0, 0.0, 1.0, 0.13], text=[0.0, 0.15, 1.0, 0.72], footer=[0.0, 0.88, 1.0, 0.12],
+                           headline_max=0.36, headline_min=0.06, subline_max=0.11)
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: load_theme caches one object per theme
