@@ -59,12 +59,13 @@ def draw_pdf(layout: Layout, *, title: str) -> bytes:
 
     for item in (*layout.backdrop, *layout.content):
         if isinstance(item, Gradient):
-            # t = (x/w + y/h) / 2 runs along (1/w, 1/h); the axis ends where t = 1. PDF shading space is in points
-            # from the bottom left of the page.
+            # t = (x/w + y/h) / 2 runs along (1/w, 1/h); the axis ends where t = 1 (fpdf2's pattern matrix puts the
+            # origin at the top left, as the layout does)
             w, h = item.w * scale, item.h * scale
             reach = 2 / (1 / w ** 2 + 1 / h ** 2)
-            x0, y0 = item.x * scale, page_h - item.y * scale
-            gradient = LinearGradient(x0, y0, x0 + reach / w, y0 - reach / h, [_rgb(item.start), _rgb(item.end)])
+            x0, y0 = item.x * scale, item.y * scale
+            gradient = LinearGradient(x0, y0, x0 + reach / w, y0 + reach / h, [_rgb(item.start), _rgb(item.end)],
+                                      extend_before=True, extend_after=True)
             with pdf.local_context(fill_opacity=item.alpha), pdf.use_pattern(gradient):
                 pdf.rect(item.x * scale, item.y * scale, w, h, style="F")
         elif isinstance(item, Rect):

@@ -31,8 +31,10 @@ def font_path(name: str, folder: str | None = None) -> Path:
 
 @cache
 def load_font(path: Path, size: int) -> ImageFont.FreeTypeFont:
-    # Layout tries many sizes of few fonts; FreeType faces are cheap to keep.
-    return ImageFont.truetype(str(path), size)
+    # Layout tries many sizes of few fonts; FreeType faces are cheap to keep. The basic layout: glyph advances
+    # without GPOS kerning, as the PDF sets them, so a line is as wide on screen as on paper (Vietnamese needs no
+    # shaping: the text is NFC, every letter a precomposed glyph of Be Vietnam Pro).
+    return ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.BASIC)
 
 
 @cache
