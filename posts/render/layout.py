@@ -238,8 +238,8 @@ def _fit_headline(headline: str, subline: str | None, fonts: dict[str, Path], bo
             sub_block = fit_text(subline, fonts["subline"], tw, th // 3, sub_size, sub_min, spec.line_spacing,
                                  where="subline")
         room = th - (sub_block.height + gap if sub_block else 0)
-        # never smaller than the subline (or the size a subline would have): a tiny headline is no headline
-        floor = max(head_floor, sub_block.size if sub_block else round(sub_size * 0.8))
+        # never smaller than the theme's subline size: a tiny headline is no headline (the subline may shrink)
+        floor = max(head_floor, sub_max)
         head_block = largest_fit(headline, fonts["headline"], tw, room, head_max, floor, spec.line_spacing,
                                  max_lines)
         if head_block is not None:
