@@ -23,12 +23,14 @@ from .spreadsheet import xlsx_text as _xlsx_text
 FORMATS = ("csv", "xlsx", "jsonl")
 # (key, width in characters in the spreadsheet); the header is t("logcmd.col_<key>"). "kind" is the word a person
 # reads ("xếp lịch"), "kind_code" the stored code ("queued") for machines: last, so earlier columns keep their place.
+# "unit" sits beside "count" (a person reads "3 | băng rôn"), although a column added later would keep places.
 LOG_COLUMNS = (("id", 8), ("at", 17), ("at_utc", 21), ("kind", 22), ("campaign", 24), ("channel", 12),
-           ("post_id", 8), ("delivery_id", 9), ("title", 50), ("count", 9), ("place", 24), ("remote_id", 24),
-           ("permalink", 40), ("error", 40), ("metrics", 30), ("by", 16), ("detail", 60))
+               ("post_id", 8), ("delivery_id", 9), ("title", 50), ("count", 9), ("unit", 14), ("place", 24),
+               ("remote_id", 24), ("permalink", 40), ("error", 40), ("metrics", 30), ("by", 16), ("detail", 60))
+_LOGCMD_COLUMNS = tuple(column for column in LOG_COLUMNS if column[0] != "unit")  # headers in [logcmd]
 COLUMNS = (*LOG_COLUMNS, ("kind_code", 14))
-TEXT_COLUMNS = ("kind", "campaign", "channel", "title", "place", "remote_id", "permalink", "error", "metrics", "by",
-                "kind_code")
+TEXT_COLUMNS = ("kind", "campaign", "channel", "title", "unit", "place", "remote_id", "permalink", "error", "metrics",
+                "by", "kind_code")
 DATE_FORMAT = "dd/mm/yyyy hh:mm"
 
 
@@ -61,6 +63,7 @@ def flat_row(entry: dict[str, Any], kind_words: dict[str, str] | None = None) ->
     if kind not in kind_words:
         kind_words[kind] = label("kind", kind)
     detail = entry["detail"]
+    unit = detail.get("unit") if isinstance(detail, dict) else None  # "băng rôn" of `loa log add --unit`
     if isinstance(detail, dict) and detail:
         remote_id, permalink, error = detail.get("remote_id"), detail.get("permalink"), detail.get("error")
         by = detail.get("by")
@@ -70,12 +73,15 @@ def flat_row(entry: dict[str, Any], kind_words: dict[str, str] | None = None) ->
     else:
         extra = [None, None, None, None, None]
     return [entry["id"], entry["at"][:19].replace("T", " "), entry["at_utc"], kind_words[kind], entry["campaign"],
-            entry["channel"], entry["post_id"], entry["delivery_id"], entry["title"], entry["count"], entry["place"],
+            entry["channel"], entry["post_id"], entry["delivery_id"], entry["title"], entry["count"],
+            unit if isinstance(unit, str) else None, entry["place"],
             *extra, detail_json(detail), kind]
 
 
 def headers() -> list[str]:
-    return [*(t(f"logcmd.col_{key}") for key, _ in LOG_COLUMNS), t("vocab.col_kind_code")]
+    words = {key: t(f"logcmd.col_{key}") for key, _ in _LOGCMD_COLUMNS}
+    words["unit"] = t("names.col_unit")  # its header is in the locales' [names] table
+    return [*(words[key] for key, _ in LOG_COLUMNS), t("vocab.col_kind_code")]
 
 
 def export_log(entries: Iterable[dict[str, Any]], fmt: str, target: Path) -> int:

@@ -27,6 +27,7 @@ from .times import parse_date, zone
 PHOTO_FOLDER = "log-photos"
 NOON = dt.time(12, 0)  # a day's activity is placed at noon, so no timezone shift moves it to another day
 MAX_COUNT = 2**31 - 1  # PostgreSQL's integer column
+MAX_UNIT = 40  # "băng rôn", "tờ rơi", "người tham dự": a word or three
 MAX_PHOTO_BYTES = 50 * MiB  # a phone photo is a few MiB, a scanned TIFF tens
 PHOTO_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp", "BMP": "bmp", "TIFF": "tiff",
                     "MPO": "jpg"}
@@ -95,22 +96,37 @@ def _text(value: str | None, *, where: str, limit: int, required: bool) -> str |
     return value
 
 
+def parse_unit(text: str | None, *, count: int | None) -> str | None:
+    """The unit of ``count`` ("băng rôn"), one line with single spaces; the report sums counts per unit."""
+    if text is None:
+        return None
+    unit = " ".join(nfc(check_text(text, where="--unit")).split())
+    if not unit:
+        return None
+    if len(unit) > MAX_UNIT:
+        raise UserError(t("names.err_unit_too_long", length=len(unit), most=MAX_UNIT), where="--unit")
+    if count is None:  # "băng rôn" alone says nothing: how many?
+        raise UserError(t("names.err_unit_without_count"), where="--unit")
+    return unit
+
+
 def add_manual_entry(db: Database, *, campaign: str, kind: str, title: str, count: str | None = None,
                      place: str | None = None, day: str | None = None, photo: Path | None = None,
-                     media_dir: Path, today: dt.date | None = None) -> dict[str, Any]:
+                     media_dir: Path, today: dt.date | None = None, unit: str | None = None) -> dict[str, Any]:
     """Append one manual entry; returns what was stored. Bad input writes nothing (no row, no photo file)."""
     if kind not in MANUAL_KINDS:
         raise UserError(t("logcmd.err_manual_kind", kind=kind, known=", ".join(MANUAL_KINDS)), where="--kind")
     clean_title = _text(title, where="--title", limit=1000, required=True)
     clean_place = _text(place, where="--place", limit=500, required=False)
     number = parse_count(count, required=kind == "offline")
+    clean_unit = parse_unit(unit, count=number)
     chosen_day = parse_date(day, where="--date") if day is not None else None
     with db.session() as session:  # the campaign first: an unknown one must not leave a photo behind
         tz = zone(get_campaign(session, campaign).timezone)
     picture = read_photo(photo) if photo is not None else None
     chosen_day = chosen_day or today or dt.datetime.now(tz).date()
     at = dt.datetime.combine(chosen_day, NOON, tzinfo=tz).astimezone(dt.timezone.utc)
-    detail = None
+    detail: dict[str, Any] | None = {"unit": clean_unit} if clean_unit else None
     if picture is not None:
         target = media_dir / picture.relative_path
         try:  # content-addressed: an existing file is kept only if it holds exactly these bytes
@@ -118,7 +134,7 @@ def add_manual_entry(db: Database, *, campaign: str, kind: str, title: str, coun
         except OSError as exc:
             raise UserError(t("logcmd.err_media_unwritable", path=target.parent, error=exc.strerror or exc),
                             where="--photo") from None
-        detail = {"photo": picture.relative_path, "photo_sha256": picture.sha256}
+        detail = {**(detail or {}), "photo": picture.relative_path, "photo_sha256": picture.sha256}
     with db.transaction() as session:
         row = get_campaign(session, campaign)
         entry = OutreachEntry(at=at, kind=kind, campaign_id=row.id, title=clean_title, count=number,

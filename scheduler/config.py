@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -94,6 +95,13 @@ class ChannelSettings(_Section):
     kind: ChannelKindName | None = None  # which texts, banner size and limits; default from the adapter
     # deliveries `loa run` sends at once on this channel (in time order within each sender); 1 keeps strict order
     concurrency: Annotated[int, Field(ge=1, le=16)] = 1
+    # how people read the channel (status, report, site, workspace); the table's key stays what they type
+    display_name: str | None = None
+
+    @field_validator("display_name")
+    @classmethod
+    def readable_name(cls, value: str | None) -> str | None:
+        return None if value is None else check_display_name(value)
 
     def channel_kind(self) -> str:
         return self.kind or DEFAULT_KINDS.get(self.adapter, "portal")
@@ -102,6 +110,21 @@ class ChannelSettings(_Section):
         """The environment variables holding this channel's secrets: every ``*_env`` setting."""
         return [value for key, value in vars(self).items() if key.endswith("_env") and isinstance(value, str)]
 
+
+
+MAX_DISPLAY_NAME = 100
+
+
+def check_display_name(value: str) -> str:
+    """One line of readable text, at most MAX_DISPLAY_NAME characters: it heads tables and report lines."""
+    name = unicodedata.normalize("NFC", value.strip())
+    if not name:
+        raise ValueError(t("names.err_empty"))
+    if any(unicodedata.category(char)[0] == "C" for char in name):  # a tab or line break too: one line
+        raise ValueError(t("names.err_control"))
+    if len(name) > MAX_DISPLAY_NAME:
+        raise ValueError(t("names.err_too_long", most=MAX_DISPLAY_NAME, length=len(name)))
+    return name
 
 
 EnvName = Annotated[str, Field(pattern=ENV_NAME)]
@@ -322,6 +345,7 @@ def load_config(path: Path) -> Config:
                                     t("err.after_cycle", chain=" → ".join([*chain, step])))
             chain.append(step)
             step = channels[step].after
+    _check_distinct_names(path, text, channels)
     # loa's own folders; a channel's target folder is the channel's problem (it fails or pauses when sending),
     # so one broken channel does not stop every command
     folders = [(("render", key), getattr(document.render, key)) for key in ("media", "themes", "templates")]
@@ -329,6 +353,18 @@ def load_config(path: Path) -> Config:
         if isinstance(value, str) and (blocker := _not_a_folder(path.parent / value)) is not None:
             raise located_error(path, text, loc, t("input.not_a_folder", path=blocker))
     return Config(path=path.resolve(), document=document, channels=channels)
+
+
+def _check_distinct_names(path: Path, text: str, channels: dict[str, ChannelSettings]) -> None:
+    """Two channels read the same in a report would have their figures taken for one channel's."""
+    seen: dict[str, str] = {}
+    for name, channel in channels.items():
+        if channel.display_name is None:
+            continue
+        other = seen.setdefault(channel.display_name.casefold(), name)
+        if other != name:
+            raise located_error(path, text, ("channels", name, "display_name"),
+                                t("names.err_duplicate", name=channel.display_name, other=other))
 
 
 def _not_a_folder(folder: Path) -> Path | None:

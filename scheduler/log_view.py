@@ -19,7 +19,9 @@ def _entry_summary(entry: dict[str, Any]) -> str:
 
     detail = entry["detail"] if isinstance(entry["detail"], dict) else {}
     parts = []
-    if entry["count"] is not None:
+    if entry["count"] is not None and isinstance(detail.get("unit"), str) and detail["unit"]:
+        parts.append(t("names.summary_count_unit", count=entry["count"], unit=detail["unit"]))
+    elif entry["count"] is not None:
         parts.append(t("logcmd.summary_count", count=entry["count"]))
     if entry["place"]:
         parts.append(entry["place"])

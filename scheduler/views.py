@@ -170,9 +170,13 @@ def print_themes(themes: list[dict[str, Any]]) -> None:
     tables.print_table(tables.console(), columns, rows)
 
 
-def print_status(report: dict[str, Any]) -> None:
-    """``loa status`` for a newcomer: is it running, what is queued, what comes next, what needs a person."""
+def print_status(report: dict[str, Any], channel_names: dict[str, str] | None = None) -> None:
+    """``loa status`` for a newcomer: is it running, what is queued, what comes next, what needs a person.
+
+    ``channel_names``: channel key -> the name people read (scheduler/channel_names.py); hints keep the key,
+    since it is what the suggested commands take."""
     console = tables.console()
+    names = channel_names or {}
     daemon = report["daemon"]
     alive = [p for p in daemon["processes"] if p["alive"]]
     if alive:
@@ -186,25 +190,25 @@ def print_status(report: dict[str, Any]) -> None:
     nxt = report["next"]
     if nxt:
         moment = _local(nxt["at"])
-        fields.append((t("col.next"), f"{day_label(moment.date())} {moment:%H:%M:%S} · {nxt['channel']} · "
+        fields.append((t("col.next"), f"{day_label(moment.date())} {moment:%H:%M:%S} · {names.get(nxt['channel'], nxt['channel'])} · "
                                       f"#{nxt['post']} {nxt['title']}"))
     tables.print_fields(console, fields)
     for paused in report["paused"]:
         until = _local(paused["until"]).strftime("%d/%m %H:%M") if paused["until"] else t("msg.until_check")
-        tables.print_wrapped(console, Text(t("msg.channel_paused", channel=paused["channel"], until=until,
-                                             reason=paused["reason"]), style="bold yellow"))
+        tables.print_wrapped(console, Text(t("names.channel_paused", name=names.get(paused["channel"], paused["channel"]),
+                                             until=until, reason=paused["reason"]), style="bold yellow"))
     attention = report["attention"]
     if not attention["items"]:
         console.print(Text(t("msg.nothing_needs_you"), style="green"))
         return
     console.print(Text(t("msg.needs_attention", count=attention["total"]), style="bold"), soft_wrap=True)
-    _print_attention(console, attention["items"])
+    _print_attention(console, attention["items"], names)
 
 
-def _print_attention(console: Console, items: list[dict[str, Any]]) -> None:
+def _print_attention(console: Console, items: list[dict[str, Any]], names: dict[str, str]) -> None:
     """One heading line per item (post, channel, state, due time, title cut to fit), then why, then what to do,
     wrapped between words with the suggested commands never broken."""
-    heads = [[f"#{item['post']}" if item["post"] else "–", item["channel"] or "–", status_text(item["status"]),
+    heads = [[f"#{item['post']}" if item["post"] else "–", names.get(item["channel"], item["channel"]) or "–", status_text(item["status"]),
               _local(item["due_at"]).strftime("%d/%m %H:%M") if item["due_at"] else "–"] for item in items]
     widths = [max(cell_len(tables.plain(row[i])) for row in heads) for i in range(4)]
     for item, head in zip(items, heads):

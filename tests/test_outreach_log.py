@@ -22,8 +22,8 @@ from posts.errors import UserError
 from posts.models import OutreachEntry
 from posts.vocabulary import label
 
-HEADERS = ["ID", "Time", "Time (UTC)", "Kind", "Campaign", "Channel", "Post", "Delivery", "Title", "Count", "Place",
-           "Remote id", "Link", "Error", "Engagement", "By", "Detail (JSON)", "Kind code"]
+HEADERS = ["ID", "Time", "Time (UTC)", "Kind", "Campaign", "Channel", "Post", "Delivery", "Title", "Count", "Unit",
+           "Place", "Remote id", "Link", "Error", "Engagement", "By", "Detail (JSON)", "Kind code"]
 ENTRY_KEYS = {"id", "at", "at_utc", "kind", "campaign", "post_id", "delivery_id", "channel", "title", "count",
               "place", "detail"}
 
@@ -221,7 +221,7 @@ def test_xlsx_export_is_typed_and_styled(logged):
     header = next(sheet.iter_rows(max_row=1))
     assert [c.value for c in header] == HEADERS and all(c.font.bold for c in header)
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:R{len(listed) + 1}"
+    assert sheet.auto_filter.ref == f"A1:S{len(listed) + 1}"
     assert sheet.column_dimensions["I"].width >= 40 and sheet.column_dimensions["A"].width < 12
     rows = list(sheet.iter_rows(min_row=2))
     assert len(rows) == len(listed)
@@ -231,7 +231,7 @@ def test_xlsx_export_is_typed_and_styled(logged):
         moment = values["Time"].value
         assert isinstance(moment, dt.datetime) and values["Time"].number_format == "dd/mm/yyyy hh:mm"
         assert moment == dt.datetime.fromisoformat(entry["at"]).replace(tzinfo=None)
-    offline = [dict(zip(HEADERS, c)) for c in rows if c[17].value == "offline"]
+    offline = [dict(zip(HEADERS, c)) for c in rows if c[18].value == "offline"]
     assert offline[0]["Kind"].value == label("kind", "offline") != "offline"
     assert offline[0]["Count"].value == 3 and offline[0]["Count"].data_type == "n"
     assert offline[0]["Time"].value == dt.datetime(2031, 10, 2, 12, 0)

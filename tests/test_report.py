@@ -165,11 +165,11 @@ def test_docx_figures_match_the_log(campaign):
     published = count(campaign, "published")
     portal, facebook = count(campaign, "published", "portal"), count(campaign, "published", "facebook")
     assert (published, portal, facebook) == (3, 2, 1)
-    assert (f"Đã đăng {published} lượt tin, bài (2 tin, bài) trên 2 kênh (facebook: {facebook}; portal: {portal})."
-            in text)
+    assert (f"Đã đăng {published} lượt tin, bài (2 tin, bài) trên 2 kênh (Trang Facebook: {facebook}; "
+            f"Cổng thông tin điện tử: {portal}).") in text  # channels by the names people read
     per_day = document.tables[1]
     rows = [[cell.text for cell in row.cells] for row in per_day.rows]
-    assert rows[0] == ["Ngày", "facebook", "portal", "Tổng cộng", "Lượt tương tác"]
+    assert rows[0] == ["Ngày", "Trang Facebook", "Cổng thông tin điện tử", "Tổng cộng", "Lượt tương tác"]
     assert rows[1] == ["01/10/2031", "1", "1", "2", "17"]
     assert rows[2] == ["02/10/2031", "0", "1", "1", "không có số liệu"]  # posts, but no figures read
     assert rows[-1] == ["Tổng cộng", str(facebook), str(portal), str(published), "17"]
@@ -182,7 +182,7 @@ def test_docx_figures_match_the_log(campaign):
     permalinks = {row[0] for row in campaign.sql(
         "SELECT json_extract(detail, '$.permalink') FROM outreach_entries WHERE kind = 'published'")}
     assert {row[4] for row in cells[1:]} == permalinks
-    assert cells[1][1:4] == ["08:01 01/10/2031", "portal", "Bài số 1"] and cells[1][5:7] == ["4", "không có số liệu"]
+    assert cells[1][1:4] == ["08:01 01/10/2031", "Cổng thông tin điện tử", "Bài số 1"] and cells[1][5:7] == ["4", "không có số liệu"]
     assert cells[2][5:7] == ["13", "500"]  # the latest snapshot (24 h), not the first
     # reach and interactions: known ones summed, the others never counted as 0
     assert "- Tổng lượt tương tác (cảm xúc, bình luận, chia sẻ): 17 (số liệu của 2/3 lượt đăng);" in text
@@ -194,12 +194,13 @@ def test_docx_figures_match_the_log(campaign):
     assert [[c.text for c in row.cells] for row in offline.rows][1:] == [
         ["1", "01/10/2031", "Treo băng rôn tại trụ sở Sở", "Trụ sở Sở", "3"], ["2", "02/10/2031", "Hội sách", "–", "1"]]
     offline_total = campaign.sql("SELECT sum(count) FROM outreach_entries WHERE kind = 'offline'")[0][0]
-    assert f"Đã tổ chức 2 hoạt động tuyên truyền trực tiếp, tổng số lượng {offline_total}:" in text
+    # seeded without units: one group, never called a total of anything
+    assert f"Đã tổ chức 2 hoạt động tuyên truyền trực tiếp (số lượng: {offline_total} chưa ghi đơn vị):" in text
     # the assessment: on time is within 60 s of due_at (due_at from the deliveries table for old entries)
     assert ("Về tiến độ: 2/3 lượt tin, bài (66,7%) được đăng đúng lịch (trong vòng 60 giây so với giờ đã định); "
             "1 lượt đăng trễ.") in text
     failed = count(campaign, "failed")
-    assert f"Đăng không thành công: {failed} lượt (facebook: {failed}), với các nguyên nhân:" in text
+    assert f"Đăng không thành công: {failed} lượt (Trang Facebook: {failed}), với các nguyên nhân:" in text
     assert "- HTTP 500: lỗi máy chủ: 1;" in text and "- token hết hạn: 1;" in text
     assert f"Quá hạn, không đăng: {count(campaign, 'missed')} lượt" in text
     assert "- quá hạn quá thời gian cho phép: 1;" in text
@@ -218,7 +219,7 @@ def test_a_campaign_with_nothing_published_still_reports(campaign):
 def test_the_report_follows_the_language(campaign):
     seed(campaign)
     text = texts(Document(report(campaign, lang="en")))
-    assert "3 publications (2 posts) on 2 channels (facebook: 1; portal: 2)." in text
+    assert "3 publications (2 posts) on 2 channels (Facebook Page: 1; Web portal: 2)." in text
     assert "- Views: unavailable;" in text
 
 
@@ -234,7 +235,7 @@ def test_xlsx_summary_and_detail_sheets(campaign):
         assert sheet.freeze_panes == "A2" and all(cell.font.bold for cell in sheet[1] if cell.value is not None)
     values = {row[0]: row[1] for row in summary.iter_rows(min_row=2, values_only=True) if row and row[0]}
     assert values["Lượt tin, bài đã đăng"] == count(campaign, "published") == 3
-    assert values["Lượt tin, bài đã đăng – portal"] == 2 and values["Đăng đúng lịch"] == 2
+    assert values["Lượt tin, bài đã đăng – Cổng thông tin điện tử"] == 2 and values["Đăng đúng lịch"] == 2
     assert values["Đăng không thành công"] == count(campaign, "failed")
     assert values["Lượt xem"] == "không có số liệu" and values["Lượt tiếp cận"] == 500
     day_one = [row for row in summary.iter_rows(values_only=True) if row[0] == dt.datetime(2031, 10, 1)]
@@ -244,7 +245,7 @@ def test_xlsx_summary_and_detail_sheets(campaign):
     assert len(rows) == 3 and detail.auto_filter.ref == "A1:N4"  # N: the approver (tests/test_review.py)
     first = rows[0]
     assert first[0] == dt.datetime(2031, 10, 1, 8, 1, 5) and first[2] == 5 and first[3] == "Có"  # never TRUE
-    assert first[4:7] == ("portal", "Bài số 1", rows[0][6]) and first[6].startswith("https://")
+    assert first[4:7] == ("Cổng thông tin điện tử", "Bài số 1", rows[0][6]) and first[6].startswith("https://")
     assert first[7] == "không có số liệu" and first[8] == 4  # reactions unavailable, comments 4
 
 
@@ -332,7 +333,7 @@ def test_the_same_figures_on_postgresql(bare, postgres):
     bare.ok("campaign", "import", str(bare.write("c.toml", campaign_toml(SLUG, start=START, posts=3))), "--approve")
     seed(bare, url)
     text = texts(Document(report(bare)))
-    assert "Đã đăng 3 lượt tin, bài (2 tin, bài) trên 2 kênh (facebook: 1; portal: 2)." in text
+    assert "Đã đăng 3 lượt tin, bài (2 tin, bài) trên 2 kênh (Trang Facebook: 1; Cổng thông tin điện tử: 2)." in text
     assert "- Tổng lượt tương tác (cảm xúc, bình luận, chia sẻ): 17 (số liệu của 2/3 lượt đăng);" in text
     assert "- Lượt xem: không có số liệu;" in text and "Về tiến độ: 2/3 lượt tin, bài (66,7%)" in text
 
@@ -423,7 +424,7 @@ def test_the_report_counts_what_loa_log_shows(project):
     project.ok("campaign", "import", str(sample), "--start", "now", "--pace", "0.2", "--approve")
     project.ok("run", "--until-idle")
     project.ok("log", "add", "--campaign", slug, "--kind", "offline", "--title", "Treo băng rôn tại trụ sở Sở",
-               "--count", "3", "--place", "Trụ sở Sở")
+               "--count", "3", "--unit", "băng rôn", "--place", "Trụ sở Sở")
     project.ok("log", "add", "--campaign", slug, "--kind", "offline", "--title", "Hội sách", "--count", "2")
     entries = project.json("log", "--campaign", slug)["entries"]
     published = collections.Counter(e["channel"] for e in entries if e["kind"] == "published")
@@ -433,7 +434,7 @@ def test_the_report_counts_what_loa_log_shows(project):
     project.ok("--lang", "vi", "report", "--campaign", slug)
     text = texts(Document(project.root / "var" / "reports" / f"{slug}-bao-cao.docx"))
     total = sum(published.values())
-    assert (f"Đã đăng {total} lượt tin, bài ({posts} tin, bài) trên 2 kênh (facebook: {published['facebook']}; "
-            f"portal: {published['portal']}).") in text
-    assert f"Đã tổ chức 2 hoạt động tuyên truyền trực tiếp, tổng số lượng {offline}:" in text
+    assert (f"Đã đăng {total} lượt tin, bài ({posts} tin, bài) trên 2 kênh (Trang Facebook: {published['facebook']}; "
+            f"Cổng thông tin điện tử: {published['portal']}).") in text
+    assert "Đã tổ chức 2 hoạt động tuyên truyền trực tiếp (số lượng: 3 băng rôn, 2 chưa ghi đơn vị):" in text
     assert f"Về tiến độ: {total}/{total} lượt tin, bài (100,0%)" in text

@@ -132,7 +132,7 @@ def test_the_preview_shows_each_channels_text_its_counts_and_the_banner(web):
     assert 'data-channel="facebook"' in page and 'data-channel="portal"' in page
     facebook = web.project.root / "expected.txt"
     assert "Đoạn một.\n\nĐoạn hai." in page  # the Facebook text, paragraphs kept
-    assert re.search(r"facebook: [\d.]+/63\.206", page)  # the live count against the limit
+    assert re.search(r"Facebook Page: [\d.]+/63\.206", page)  # the live count against the limit, by channel name
     found = re.search(r'id="banner-preview" src="(/preview/banner/[0-9a-f]+\.jpg)"', page)
     image = web.client.get(found.group(1))
     assert image.status_code == 200 and image.mimetype == "image/jpeg"

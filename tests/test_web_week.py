@@ -57,8 +57,9 @@ def test_the_week_shows_its_own_posts_with_badges_and_channel_marks(web):
     assert "status-approved" in wednesday and "08:00" in monday and "14:30" in wednesday
     assert "Sửa lại đoạn 2" in monday and "comment-mark" in monday and "comment-mark" not in wednesday
     for card in (monday, wednesday):  # a mark per channel, its state in words (not colour alone)
-        assert re.search(r'class="mark mark-wait" title="portal: [^"]+">', card)
-        assert "facebook" in card and 'class="sr-only">: ' in card
+        # channels by the names people read (tests/test_channel_names.py)
+        assert re.search(r'class="mark mark-wait" title="Web portal: [^"]+">', card)
+        assert "Facebook Page" in card and 'class="sr-only">: ' in card
     # each card sits in its own day's column
     column = re.search(rf'data-day="{NEXT_MONDAY.isoformat()}".*?</section>', page, re.S).group(0)
     assert 'id="post-1"' in column and 'id="post-2"' not in column

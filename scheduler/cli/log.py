@@ -73,19 +73,20 @@ def log_command(ctx: click.Context, app: App, campaign: str | None, channel: str
               help="logcmd.help_add_kind")
 @click.option("--title", required=True, help="logcmd.help_title")
 @click.option("--count", metavar="N", help="logcmd.help_count")
+@click.option("--unit", metavar="TEXT", help="names.help_unit")
 @click.option("--place", help="logcmd.help_place")
 @click.option("--date", "day", metavar="DATE", help="logcmd.help_date")
 @click.option("--photo", metavar="FILE", type=click.Path(path_type=Path), help="logcmd.help_photo")
 @json_option
 @pass_app
-def add_command(app: App, campaign: str, kind: str, title: str, count: str | None, place: str | None,
-                day: str | None, photo: Path | None, as_json: bool) -> None:
+def add_command(app: App, campaign: str, kind: str, title: str, count: str | None, unit: str | None,
+                place: str | None, day: str | None, photo: Path | None, as_json: bool) -> None:
     from posts.outreach_manual import add_manual_entry
 
     media = app.config.path_of(app.config.document.render.media)
     assert media is not None  # the setting has a default
     entry = add_manual_entry(app.database(), campaign=campaign, kind=kind, title=title, count=count, place=place,
-                             day=day, photo=photo, media_dir=media)
+                             day=day, photo=photo, media_dir=media, unit=unit)
     if as_json:
         echo_json(entry)
     else:

@@ -45,6 +45,7 @@ def run_command(app: App, once: bool, until_idle: bool, dry_run: bool, log_forma
 @json_option
 @pass_app
 def status_command(app: App, archived: bool, as_json: bool) -> None:
+    from scheduler.channel_names import display_names
     from scheduler.status import daemon_status
     from scheduler.views import print_status
 
@@ -52,7 +53,7 @@ def status_command(app: App, archived: bool, as_json: bool) -> None:
     if as_json:
         echo_json(report)
     else:
-        print_status(report)
+        print_status(report, display_names(app.config))
 
 
 @cli.command("retry", help="help.retry")

@@ -64,7 +64,11 @@ class StaticSitePublisher(Publisher):
 
     @property
     def title(self) -> str:
-        return self.settings.title or "Cổng thông tin"
+        from scheduler.channel_names import settings_name
+
+        # the site's own title, else the channel's name as people read it; Vietnamese like the rest of the site,
+        # whatever language loa's messages are in
+        return self.settings.title or settings_name(self.settings, "vi")
 
     def _link(self, page: str) -> str:
         base = getattr(self.settings, "base_url", None)

@@ -49,12 +49,14 @@ def check_output(path: Path, *, create_parent: bool) -> None:
 
 
 def report_bytes(db: Database, slug: str, fmt: str, organization: dict[str, object],
-                 report_date: dt.date | None) -> bytes:
-    """The report of campaign ``slug`` in ``fmt``; the date defaults to today in the campaign's timezone."""
+                 report_date: dt.date | None, channel_names: dict[str, str] | None = None) -> bytes:
+    """The report of campaign ``slug`` in ``fmt``; the date defaults to today in the campaign's timezone.
+    ``channel_names``: channel key -> the name the report gives it (scheduler/channel_names.py)."""
     from .figures import compute_figures, published_rows
 
     with db.session() as session:
         figures = compute_figures(session, slug)
+        figures.channel_names = dict(channel_names or {})
         day = report_date or dt.datetime.now(zone(figures.timezone)).date()
         if fmt == "xlsx":
             from .xlsx import xlsx_bytes
@@ -88,7 +90,9 @@ def write_report(db: Database, slug: str, fmt: str, output: Path, config: Config
         campaign = get_campaign(session, slug)
         organization = report_organization(config.document.organization.model_dump(), config.path, campaign)
     check_output(output, create_parent=create_parent)
-    data = report_bytes(db, slug, fmt, organization, report_date)
+    from scheduler.channel_names import display_names
+
+    data = report_bytes(db, slug, fmt, organization, report_date, display_names(config))
     try:
         write_atomically(output, data, where="-o")
     except OSError as exc:

@@ -91,6 +91,14 @@ class Offline:
     count: int | None
     place: str | None
     photo: str | None
+    unit: str | None = None  # "băng rôn", "tờ rơi" (``loa log add --unit``)
+
+    @property
+    def amount(self) -> str:
+        """"3 băng rôn", "500", or "–": the count with its unit, for a table cell."""
+        if self.count is None:
+            return "–"
+        return f"{self.count} {self.unit}" if self.unit else str(self.count)
 
 
 @dataclass
@@ -131,9 +139,15 @@ class ReportFigures:
     missed_reasons: list[tuple[str, int]] = field(default_factory=list)
     offline: list[Offline] = field(default_factory=list)
     offline_activities: int = 0
-    offline_count: int = 0
+    offline_count: int = 0  # across units: never shown as one figure ("3 băng rôn + 500 tờ rơi" is not 503 of anything)
+    offline_units: list[tuple[str | None, int]] = field(default_factory=list)  # count per unit; None: no unit given
     changes: list[Change] = field(default_factory=list)  # the first LINKS_CAP, oldest first
     approvers: bool = False  # some published post names its approver: the lists get a "Người duyệt" column
+    channel_names: dict[str, str] = field(default_factory=dict)  # key -> the name people read (channel_names.py)
+
+    def channel_name(self, channel: str) -> str:
+        """How the report names ``channel``: its display name, or its key for a channel no longer configured."""
+        return self.channel_names.get(channel, channel)
 
     @property
     def corrected(self) -> int:
@@ -319,9 +333,37 @@ def _offline(session: Session, cid: int, tz: Any, figures: ReportFigures) -> Non
     activities, total = session.execute(select(func.count(), func.coalesce(func.sum(OutreachEntry.count), 0))
                                         .where(*where)).one()
     figures.offline_activities, figures.offline_count = activities, int(total)
+    figures.offline_units = _offline_units(session, where)
     query = (select(OutreachEntry.at, OutreachEntry.title, OutreachEntry.count, OutreachEntry.place,
                     OutreachEntry.detail).where(*where).order_by(OutreachEntry.at, OutreachEntry.id)
              .limit(OFFLINE_CAP))
     for at, title, count, place, detail in session.execute(query):
+        detail = detail or {}
         figures.offline.append(Offline(day=at.astimezone(tz).date(), title=title or "", count=count, place=place,
-                                       photo=(detail or {}).get("photo")))
+                                       photo=detail.get("photo"), unit=_unit(detail.get("unit"))))
+
+
+def _unit(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    return " ".join(value.split()) or None
+
+
+def _offline_units(session: Session, where: tuple[Any, ...]) -> list[tuple[str | None, int]]:
+    """Counts summed per unit, never across units: [("băng rôn", 3), ("tờ rơi", 500), (None, 12)].
+
+    Units come in the order they were first recorded; "Băng rôn" and "băng rôn" are one unit, written as it was
+    first; entries without a unit are their own group, last. Summed in SQL: one row per spelling."""
+    unit = OutreachEntry.detail["unit"].as_string()
+    sums: dict[str | None, int] = {}
+    spelling: dict[str, str] = {}
+    for written, count in session.execute(
+            select(unit, func.coalesce(func.sum(OutreachEntry.count), 0)).where(*where)
+            .group_by(unit).order_by(func.min(OutreachEntry.at), func.min(OutreachEntry.id))):
+        name = _unit(written)
+        key = name.casefold() if name else None
+        sums[key] = sums.get(key, 0) + int(count)
+        if key is not None:
+            spelling.setdefault(key, name)  # type: ignore[arg-type]
+    named = [(spelling[key], total) for key, total in sums.items() if key is not None]
+    return named + ([(None, sums[None])] if None in sums else [])

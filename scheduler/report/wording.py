@@ -136,7 +136,7 @@ def build_document(figures: ReportFigures, organization: dict[str, object], repo
     if figures.published == 0:
         blocks.append(_para(t("report.nothing_published")))
     else:
-        per_channel = "; ".join(f"{channel}: {number(count)}"
+        per_channel = "; ".join(f"{figures.channel_name(channel)}: {number(count)}"
                                 for channel, count in sorted(figures.published_per_channel.items()))
         blocks.append(_para(t("report.online_summary", published=number(figures.published),
                               posts=number(figures.posts_published),
@@ -183,7 +183,8 @@ def _has_metrics(figures: ReportFigures) -> bool:
 
 def _period_table(figures: ReportFigures) -> list[Block]:
     channels, with_interactions = figures.channels, figures.interactions.available
-    headers = [t("report.col_month" if figures.by_month else "report.col_day"), *channels, t("report.col_total")]
+    headers = [t("report.col_month" if figures.by_month else "report.col_day"), *map(figures.channel_name, channels),
+               t("report.col_total")]
     if with_interactions:
         headers.append(t("report.col_interactions"))
     rows: list[list[str | int]] = []
@@ -218,7 +219,8 @@ def _links_table(figures: ReportFigures) -> list[Block]:
         widths = [*widths[:3], widths[3] - 1.2, widths[4] - 1.0, *widths[5:], 2.2]
     rows: list[list[str | int]] = []
     for n, item in enumerate(figures.links, start=1):
-        row: list[str | int] = [n, f"{item.at:%H:%M %d/%m/%Y}", item.channel, item.title, item.permalink or "–"]
+        row: list[str | int] = [n, f"{item.at:%H:%M %d/%m/%Y}", figures.channel_name(item.channel), item.title,
+                                item.permalink or "–"]
         if with_metrics:
             row += [cell_value(item.interactions), cell_value(item.metrics.get("reach"))]
         if with_approver:
@@ -237,7 +239,8 @@ def _changes(figures: ReportFigures) -> list[Block]:
     headers = [t("report.col_no"), t("report.col_time"), t("report.col_channel"), t("report.col_title"),
                t("fix.report_col_action")]
     words = {"corrected": t("fix.action_update"), "taken_down": t("fix.action_delete")}
-    rows: list[list[str | int]] = [[n, f"{item.at:%H:%M %d/%m/%Y}", item.channel, item.title, words[item.kind]]
+    rows: list[list[str | int]] = [[n, f"{item.at:%H:%M %d/%m/%Y}", figures.channel_name(item.channel), item.title,
+                                    words[item.kind]]
                                    for n, item in enumerate(figures.changes, start=1)]
     total = figures.corrected + figures.taken_down
     note = None
@@ -248,19 +251,25 @@ def _changes(figures: ReportFigures) -> list[Block]:
             Table(headers, rows, [1.2, 2.6, 2.4, 7.4, 2.4], note=note)]
 
 
+def offline_totals(figures: ReportFigures) -> str:
+    """"3 băng rôn, 500 tờ rơi": counts per unit, never one sum across units."""
+    return ", ".join(f"{number(count)} {unit}" if unit else t("names.no_unit", count=number(count))
+                     for unit, count in figures.offline_units)
+
+
 def _offline(figures: ReportFigures) -> list[Block]:
     if not figures.offline_activities:
         return [_para(t("report.no_offline"))]
     headers = [t("report.col_no"), t("report.col_date"), t("report.col_activity"), t("report.col_place"),
                t("report.col_count")]
     rows: list[list[str | int]] = [
-        [n, f"{item.day:%d/%m/%Y}", item.title, item.place or "–", "–" if item.count is None else item.count]
+        [n, f"{item.day:%d/%m/%Y}", item.title, item.place or "–", item.amount]
         for n, item in enumerate(figures.offline, start=1)]
     note = None
     if figures.offline_activities > len(figures.offline):
         note = t("report.links_capped", shown=number(len(figures.offline)), total=number(figures.offline_activities))
-    return [_para(t("report.offline_summary", activities=number(figures.offline_activities),
-                    count=number(figures.offline_count))),
+    return [_para(t("names.offline_summary", activities=number(figures.offline_activities),
+                    totals=offline_totals(figures))),
             Table(headers, rows, [1.2, 2.6, 6.8, 3.6, 1.8], note=note)]
 
 
@@ -274,7 +283,8 @@ def _assessment(figures: ReportFigures) -> list[Block]:
     else:
         blocks.append(_para(t("report.nothing_published")))
     if figures.failed:
-        per_channel = "; ".join(f"{c}: {number(n)}" for c, n in sorted(figures.failed_per_channel.items()))
+        per_channel = "; ".join(f"{figures.channel_name(c)}: {number(n)}"
+                                for c, n in sorted(figures.failed_per_channel.items()))
         blocks.append(_para(t("report.failed", count=number(figures.failed), per_channel=per_channel)))
         blocks += [_para(f"- {reason}: {number(count)};") for reason, count in figures.failed_reasons]
     else:

@@ -58,7 +58,7 @@ def _summary(workbook: Workbook, figures: ReportFigures) -> None:
         [t("report.item_period"), figures.start, figures.end],
         [t("report.item_published"), figures.published, None],
         [t("report.item_posts"), figures.posts_published, None],
-        *([f"{t('report.item_published')} – {channel}", count, None]
+        *([f"{t('report.item_published')} – {figures.channel_name(channel)}", count, None]
           for channel, count in sorted(figures.published_per_channel.items())),
         [t("report.item_on_time"), figures.on_time, None],
         [t("report.item_late"), figures.late, None],
@@ -73,14 +73,15 @@ def _summary(workbook: Workbook, figures: ReportFigures) -> None:
         *([t(f"report.metric_{name}"), _metric(total), t("report.known_note", known=total.known, of=total.of)]
           for name, total in figures.metric_totals.items()),
         [t("report.item_offline"), figures.offline_activities, None],
-        [t("report.item_offline_count"), figures.offline_count, None],
+        *([t("names.item_offline_unit", unit=unit) if unit else t("names.item_offline_no_unit"), count, None]
+          for unit, count in figures.offline_units),
     ]
     for row in rows:
         sheet.append(xlsx_row(sheet, row))
     sheet.append([])
     channels = figures.channels
     sheet.append([_bold(sheet, t("report.col_month" if figures.by_month else "report.col_day")),
-                  *(_bold(sheet, c) for c in channels), _bold(sheet, t("report.col_total")),
+                  *(_bold(sheet, figures.channel_name(c)) for c in channels), _bold(sheet, t("report.col_total")),
                   _bold(sheet, t("report.col_interactions"))])
     for period in figures.periods:
         interactions = t("report.no_data") if period.interactions is None else period.interactions
@@ -93,13 +94,15 @@ def _summary(workbook: Workbook, figures: ReportFigures) -> None:
                       _bold(sheet, t("report.col_title")), _bold(sheet, t("fix.report_col_action"))])
         words = {"corrected": t("fix.action_update"), "taken_down": t("fix.action_delete")}
         for change in figures.changes:
-            sheet.append(xlsx_row(sheet, [_naive(change.at), change.channel, change.title, words[change.kind]]))
+            sheet.append(xlsx_row(sheet, [_naive(change.at), figures.channel_name(change.channel), change.title,
+                                          words[change.kind]]))
     if figures.offline:
         sheet.append([])
         sheet.append([_bold(sheet, t("report.col_date")), _bold(sheet, t("report.col_activity")),
-                      _bold(sheet, t("report.col_place")), _bold(sheet, t("report.col_count"))])
+                      _bold(sheet, t("report.col_place")), _bold(sheet, t("report.col_count")),
+                      _bold(sheet, t("names.col_unit"))])
         for item in figures.offline:
-            sheet.append(xlsx_row(sheet, [item.day, item.title, item.place, item.count]))
+            sheet.append(xlsx_row(sheet, [item.day, item.title, item.place, item.count, item.unit]))
 
 
 def _detail(workbook: Workbook, rows: Iterable[Published], *, approvers: bool = False) -> None:
@@ -120,10 +123,17 @@ def _detail(workbook: Workbook, rows: Iterable[Published], *, approvers: bool = 
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(names))}{count + 1}"
 
 
+def _named(rows: Iterable[Published], figures: ReportFigures) -> Iterable[Published]:
+    """The detail rows with their channel as people read it, as the summary names it."""
+    for row in rows:
+        row.channel = figures.channel_name(row.channel)
+        yield row
+
+
 def xlsx_bytes(figures: ReportFigures, rows: Iterable[Published]) -> bytes:
     workbook = Workbook(write_only=True)
     _summary(workbook, figures)
-    _detail(workbook, rows, approvers=figures.approvers)
+    _detail(workbook, _named(rows, figures), approvers=figures.approvers)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -75,6 +75,17 @@ def language_link(language: str) -> str:
     return url_for(request.endpoint or "home.week", **(request.view_args or {}), **args)
 
 
+def channel_name(key: str | None) -> str | None:
+    """``{{ d['channel']|channel_name }}``: the name people read; form values and links keep the key."""
+    if not key:
+        return key
+    if "loa_channel_names" not in g:  # once per request: the names follow the request's language
+        from scheduler.channel_names import display_names
+
+        g.loa_channel_names = display_names(workspace().config)
+    return g.loa_channel_names.get(key, key)
+
+
 def init_app(app: Flask) -> None:
     app.extensions["loa_attention"] = AttentionCache()
 
@@ -86,6 +97,7 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals.update(t=t, attention=attention, csrf_token=csrf_token, language_link=language_link,
                                  available_languages=available_languages)
+    app.jinja_env.filters["channel_name"] = channel_name
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
