@@ -48,9 +48,9 @@ def _axis(axes: Any, periods: list[Period], grain: str) -> None:
     axes.set_xlabel(period_column(grain))
 
 
-def _png(figure: Any, axes: Any) -> bytes:
-    # above the plot, where it can never cover a bar
-    axes.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=4, fontsize=8, frameon=False)
+def _png(figure: Any, axes: Any, *, legend: bool = True) -> bytes:
+    if legend:  # above the plot, where it can never cover a bar
+        axes.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=4, fontsize=8, frameon=False)
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", metadata={"Software": None})
@@ -80,12 +80,31 @@ def engagement_chart_png(periods: list[Period], *, grain: str) -> tuple[bytes, b
         return None
     figure, axes = _figure()
     positions = list(range(len(periods)))
-    for drawn, attribute, colour, label in ((with_interactions, "interactions", INTERACTIONS_COLOUR,
-                                             t("report.chart_interactions")),
-                                            (with_reach, "reach", REACH_COLOUR, t("report14.chart_reach"))):
-        if drawn:  # a period without figures is a gap in the line, never a 0
-            values = [getattr(p, attribute) if getattr(p, attribute) is not None else float("nan") for p in periods]
-            axes.plot(positions, values, color=colour, marker="o", linewidth=1.5, label=label)
-    axes.set_ylabel(t("report14.chart_figures_axis"))
+
+    def line(on: Any, attribute: str, colour: str, label: str) -> None:
+        # a period without figures is a gap in the line, never a 0
+        values = [getattr(p, attribute) if getattr(p, attribute) is not None else float("nan") for p in periods]
+        on.plot(positions, values, color=colour, marker="o", linewidth=1.5, label=label)
+
+    if with_interactions:
+        line(axes, "interactions", INTERACTIONS_COLOUR, t("report.chart_interactions"))
+        axes.set_ylabel(t("report.chart_interactions"))
+    reach_axes = axes
+    if with_reach:
+        if with_interactions:  # reach is often a hundred times the interactions: its own scale on the right
+            from matplotlib.ticker import MaxNLocator
+
+            reach_axes = axes.twinx()
+            reach_axes.spines["top"].set_visible(False)
+            reach_axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        line(reach_axes, "reach", REACH_COLOUR, t("report14.chart_reach"))
+        reach_axes.set_ylim(bottom=0)  # after the line: before it, the top would be fixed at 1 too
+        reach_axes.set_ylabel(t("report14.chart_reach"))
     _axis(axes, periods, grain)
+    if reach_axes is not axes:  # one legend for both lines
+        handles, labels = axes.get_legend_handles_labels()
+        more = reach_axes.get_legend_handles_labels()
+        axes.legend(handles + more[0], labels + more[1], loc="lower left", bbox_to_anchor=(0, 1.0), ncol=4,
+                    fontsize=8, frameon=False)
+        return _png(figure, axes, legend=False), with_interactions, with_reach
     return _png(figure, axes), with_interactions, with_reach
