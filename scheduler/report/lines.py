@@ -62,7 +62,7 @@ def balanced_lines(text: str, width_pt: float, size_pt: float, *, bold: bool = F
         best: tuple[float, float, tuple[int, ...]] | None = None
         for cuts in itertools.combinations(range(1, len(words)), count - 1):
             bounds = (0, *cuts, len(words))
-            spans = [line_width(a, b) for a, b in zip(bounds, bounds[1:])]
+            spans = [line_width(a, b) for a, b in itertools.pairwise(bounds)]
             if max(spans) > width_pt and count < min(len(words), MAX_LINES):
                 continue
             # the longest line first, then the shortest as long as possible (no stub of a line)
@@ -71,5 +71,5 @@ def balanced_lines(text: str, width_pt: float, size_pt: float, *, bold: bool = F
                 best = key
         if best is not None:
             bounds = (0, *best[2], len(words))
-            return [" ".join(words[a:b]) for a, b in zip(bounds, bounds[1:])]
+            return [" ".join(words[a:b]) for a, b in itertools.pairwise(bounds)]
     return [text]  # not reached: the last count always yields a choice
