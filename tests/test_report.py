@@ -100,10 +100,11 @@ def test_docx_header_block(campaign):
     left = [p for p in header.cell(0, 0).paragraphs]
     right = [p for p in header.cell(0, 1).paragraphs]
     parent, agency, left_rule = left
-    assert parent.text == "ỦY BAN NHÂN DÂN THÀNH PHỐ CẦN THƠ" and parent.text.isupper()
-    assert parent.runs[0].font.size == Pt(12) and not parent.runs[0].font.bold
+    # 13 pt, broken between words by the report itself (tests/test_report_print.py checks the printed lines)
+    assert parent.text == "ỦY BAN NHÂN DÂN\nTHÀNH PHỐ CẦN THƠ" and parent.text.isupper()
+    assert parent.runs[0].font.size == Pt(13) and not parent.runs[0].font.bold
     assert agency.text == "SỞ KHOA HỌC VÀ CÔNG NGHỆ" and agency.runs[0].font.bold
-    assert agency.runs[0].font.size == Pt(12)
+    assert agency.runs[0].font.size == Pt(13)
     motto, slogan, right_rule = right
     assert motto.text == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" and motto.runs[0].font.bold
     assert motto.runs[0].font.size == Pt(12)
@@ -173,8 +174,11 @@ def test_docx_figures_match_the_log(campaign):
     assert rows[1] == ["01/10/2031", "1", "1", "2", "17"]
     assert rows[2] == ["02/10/2031", "0", "1", "1", "không có số liệu"]  # posts, but no figures read
     assert rows[-1] == ["Tổng cộng", str(facebook), str(portal), str(published), "17"]
-    assert len(rows) == 1 + 7 + 1  # every day of the campaign, quiet days included
-    assert len(document.inline_shapes) == 1  # the chart
+    assert len(rows) == 1 + 2 + 1  # only the days with publications: the 5 quiet days are left out, and said so
+    assert "Những ngày không có tin, bài đăng không liệt kê trong bảng." in text
+    assert len(document.inline_shapes) == 2  # publications per day and channel; interactions and reach
+    assert "Biểu đồ 1. Số lượt tin, bài đã đăng theo ngày và theo kênh" in text
+    assert "Biểu đồ 2. Lượt tương tác và lượt tiếp cận theo ngày" in text
     links = document.tables[2]
     cells = [[cell.text for cell in row.cells] for row in links.rows]
     assert cells[0] == ["STT", "Thời gian đăng", "Kênh", "Tiêu đề", "Liên kết", "Lượt tương tác", "Lượt tiếp cận",

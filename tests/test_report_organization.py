@@ -34,7 +34,9 @@ def header(path: Path) -> dict[str, object]:
     """What the DOCX header block and signature say."""
     document = Document(str(path))
     first, closing = document.tables[0], document.tables[-1]
-    return {"parent_agency": first.cell(0, 0).paragraphs[0].text, "agency": first.cell(0, 0).paragraphs[1].text,
+    # the agency lines are broken between words by the report (explicit line breaks): read them as one name
+    name = [first.cell(0, 0).paragraphs[n].text.replace("\n", " ") for n in (0, 1)]
+    return {"parent_agency": name[0], "agency": name[1],
             "number": first.cell(1, 0).text, "date": first.cell(1, 1).text,
             "recipients": [p.text for p in closing.cell(0, 0).paragraphs[1:]],
             "signer": [p.text for p in closing.cell(0, 1).paragraphs if p.text]}

@@ -49,9 +49,11 @@ def check_output(path: Path, *, create_parent: bool) -> None:
 
 
 def report_bytes(db: Database, slug: str, fmt: str, organization: dict[str, object],
-                 report_date: dt.date | None, channel_names: dict[str, str] | None = None) -> bytes:
+                 report_date: dt.date | None, channel_names: dict[str, str] | None = None,
+                 media_dir: Path | None = None) -> bytes:
     """The report of campaign ``slug`` in ``fmt``; the date defaults to today in the campaign's timezone.
-    ``channel_names``: channel key -> the name the report gives it (scheduler/channel_names.py)."""
+    ``channel_names``: channel key -> the name the report gives it (scheduler/channel_names.py); the photos of the
+    log's entries are read from ``media_dir`` for the appendix."""
     from .figures import compute_figures, published_rows
 
     with db.session() as session:
@@ -63,14 +65,9 @@ def report_bytes(db: Database, slug: str, fmt: str, organization: dict[str, obje
 
             campaign_id = get_campaign(session, slug).id
             return xlsx_bytes(figures, published_rows(session, campaign_id, figures.timezone))
-    chart = None
-    if figures.published:
-        from .chart import chart_png
-
-        chart = chart_png(figures.periods, by_month=figures.by_month)
     from .wording import build_document
 
-    document = build_document(figures, organization, day, chart)
+    document = build_document(figures, organization, day, media_dir=media_dir)
     if fmt == "docx":
         from .docx import docx_bytes
 
@@ -92,7 +89,8 @@ def write_report(db: Database, slug: str, fmt: str, output: Path, config: Config
     check_output(output, create_parent=create_parent)
     from scheduler.channel_names import display_names
 
-    data = report_bytes(db, slug, fmt, organization, report_date, display_names(config))
+    media_dir = config.path_of(config.document.render.media)
+    data = report_bytes(db, slug, fmt, organization, report_date, display_names(config), media_dir)
     try:
         write_atomically(output, data, where="-o")
     except OSError as exc:

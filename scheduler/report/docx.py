@@ -23,14 +23,17 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 
 from posts.i18n import t
 
+from .lines import balanced_lines
 from .wording import Chart, Closing, Header, Paragraph, ReportDocument, Table, number
 
 FONT = "Times New Roman"
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
-BODY_PT, HEADER_PT, AGENCY_PT, TABLE_PT, RECIPIENTS_PT = 14, 13, 12, 12, 11
+BODY_PT, HEADER_PT, AGENCY_PT, MOTTO_PT, TABLE_PT, RECIPIENTS_PT = 14, 13, 13, 12, 12, 11
 FIRST_LINE_CM = 1.27
 PARAGRAPH_GAP_PT = 6
-LEFT_COLUMN_CM, RIGHT_COLUMN_CM = 7.2, 9.3  # the header block: 16.5 cm = A4 210 mm - 30 mm - 15 mm
+LEFT_COLUMN_CM, RIGHT_COLUMN_CM = 7.4, 9.1  # the header block: 16.5 cm = A4 210 mm - 30 mm - 15 mm
+CLOSING_LEFT_CM, CLOSING_RIGHT_CM = 8.0, 8.5
+HEADER_CELL_MARGIN_CM = 0.05  # Word's 0.19 cm each side would leave the agency's name too little room
 AGENCY_RULE_CM, SLOGAN_RULE_CM, SUMMARY_RULE_CM = 2.0, 6.0, 3.0  # Decree 30: a third to a half; as the slogan
 
 
@@ -77,6 +80,21 @@ def _line(cell: _Cell, text: str, *, size: float, bold: bool = False, italic: bo
     paragraph = cell.add_paragraph()
     _format(paragraph, after=after)
     _run(paragraph, text, size=size, bold=bold, italic=italic)
+    return paragraph
+
+
+def _broken_line(cell: _Cell, text: str, column_cm: float, *, size: float, bold: bool = False) -> DocxParagraph:
+    """One paragraph whose lines break where ``balanced_lines`` says (explicit breaks), never where the cell ends."""
+    paragraph = cell.add_paragraph()
+    _format(paragraph)
+    # 4 pt spare: kerning and rounding in the renderer
+    usable_pt = (column_cm - 2 * HEADER_CELL_MARGIN_CM) / 2.54 * 72 - 4
+    for n, line in enumerate(balanced_lines(text, usable_pt, size, bold=bold)):
+        if n:
+            run = paragraph.add_run()
+            _fonts(run._element, size)
+            run.add_break()
+        _run(paragraph, line, size=size, bold=bold)
     return paragraph
 
 
@@ -127,14 +145,33 @@ def _page_numbers(document: DocumentObject) -> None:
         run._r.append(node)
 
 
-def _no_borders(table: DocxTable) -> None:
+def _cell_margins(table: DocxTable, side_cm: float) -> None:
+    margins = OxmlElement("w:tblCellMar")
+    for edge in ("left", "right"):
+        node = OxmlElement(f"w:{edge}")
+        node.set(qn("w:w"), str(int(Cm(side_cm).twips)))
+        node.set(qn("w:type"), "dxa")
+        margins.append(node)
+    _table_property(table, margins)
+
+
+def _table_property(table: DocxTable, element) -> None:
+    """Add to tblPr before tblLook, the schema's last child (Word refuses elements out of order)."""
     properties = table._tbl.tblPr
+    look = properties.find(qn("w:tblLook"))
+    if look is not None:
+        look.addprevious(element)
+    else:
+        properties.append(element)
+
+
+def _no_borders(table: DocxTable) -> None:
     borders = OxmlElement("w:tblBorders")
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
         node = OxmlElement(f"w:{edge}")
         node.set(qn("w:val"), "nil")
         borders.append(node)
-    properties.append(borders)
+    _table_property(table, borders)
 
 
 def _widths(table: DocxTable, widths_cm: list[float]) -> None:
@@ -182,13 +219,14 @@ def _header(document: DocumentObject, header: Header) -> None:
     table = document.add_table(rows=2, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     _no_borders(table)
+    _cell_margins(table, HEADER_CELL_MARGIN_CM)
     _widths(table, [LEFT_COLUMN_CM, RIGHT_COLUMN_CM])
     left, right = _emptied(table.cell(0, 0)), _emptied(table.cell(0, 1))
     if header.parent_agency:
-        _line(left, header.parent_agency, size=AGENCY_PT)
-    _line(left, header.agency or "…", size=AGENCY_PT, bold=True)
+        _broken_line(left, header.parent_agency, LEFT_COLUMN_CM, size=AGENCY_PT)
+    _broken_line(left, header.agency or "…", LEFT_COLUMN_CM, size=AGENCY_PT, bold=True)
     _rule(left, AGENCY_RULE_CM, LEFT_COLUMN_CM)
-    _line(right, header.motto, size=AGENCY_PT, bold=True)
+    _line(right, header.motto, size=MOTTO_PT, bold=True)
     _line(right, header.slogan, size=HEADER_PT, bold=True)
     _rule(right, SLOGAN_RULE_CM, RIGHT_COLUMN_CM)
     number_cell, date_cell = _emptied(table.cell(1, 0)), _emptied(table.cell(1, 1))
@@ -276,9 +314,13 @@ def _chart(document: DocumentObject, block: Chart) -> None:
 
 
 def _closing(document: DocumentObject, closing: Closing) -> None:
+    """Decree 30's foot: "Nơi nhận" on the left beside the signer on the right, in one borderless row that never
+    splits across pages (Word and LibreOffice move the whole row to the next page instead)."""
     table = document.add_table(rows=1, cols=2)
     _no_borders(table)
-    _widths(table, [8.0, 8.5])
+    _widths(table, [CLOSING_LEFT_CM, CLOSING_RIGHT_CM])
+    row_properties = table.rows[0]._tr.get_or_add_trPr()
+    row_properties.append(OxmlElement("w:cantSplit"))
     left, right = _emptied(table.cell(0, 0)), _emptied(table.cell(0, 1))
     heading = left.add_paragraph()
     _format(heading, align=WD_ALIGN_PARAGRAPH.LEFT, before=6)
@@ -292,6 +334,23 @@ def _closing(document: DocumentObject, closing: Closing) -> None:
     for _ in range(4):  # room for the signature and the seal
         _line(right, "", size=BODY_PT)
     _line(right, closing.signer_name, size=BODY_PT, bold=True)
+    for paragraph in [*left.paragraphs, *right.paragraphs]:  # belt and braces for renderers ignoring cantSplit
+        paragraph.paragraph_format.keep_together = True
+        paragraph.paragraph_format.keep_with_next = True
+    _end_mark(document)
+
+
+def _end_mark(document: DocumentObject) -> None:
+    """The paragraph a document must have after a table: 1 pt, no spacing, so it can never push out a blank page."""
+    paragraph = document.add_paragraph()
+    _format(paragraph)
+    properties = paragraph._p.get_or_add_pPr()
+    mark = OxmlElement("w:rPr")
+    for tag in ("w:sz", "w:szCs"):
+        size = OxmlElement(tag)
+        size.set(qn("w:val"), "2")
+        mark.append(size)
+    properties.append(mark)
 
 
 def docx_bytes(report: ReportDocument) -> bytes:
@@ -300,14 +359,20 @@ def docx_bytes(report: ReportDocument) -> bytes:
     _page_numbers(document)
     _header(document, report.header)
     for block, following in zip(report.blocks, [*report.blocks[1:], None]):
-        if isinstance(block, Paragraph):  # a table's or chart's introduction stays on its page
-            _paragraph(document, block, keep_with_next=isinstance(following, (Table, Chart)))
+        if isinstance(block, Paragraph):  # a table's or chart's introduction stays on its page, the last line
+            # ("Trên đây là báo cáo…") with the signature
+            _paragraph(document, block, keep_with_next=isinstance(following, (Table, Chart))
+                       or (following is None and report.closing is not None))
         elif isinstance(block, Table):
             _table(document, block)
         elif isinstance(block, Chart):
             _chart(document, block)
     if report.closing:
         _closing(document, report.closing)
+    if report.appendix:
+        from .docx_appendix import add_appendix  # here: it builds on this module's helpers
+
+        add_appendix(document, report.appendix)
     properties = document.core_properties
     properties.title, properties.author = report.header.summary, report.header.agency
     buffer = io.BytesIO()

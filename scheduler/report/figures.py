@@ -25,7 +25,9 @@ ON_TIME_S = 60  # published within a minute of its scheduled time counts as on t
 LINKS_CAP = 200  # rows of the per-post links table in the document; the XLSX detail sheet has every row
 OFFLINE_CAP = 200
 REASONS_CAP = 10
-ROWS_PER_DAY_CAP = 62  # beyond about two months of days the period table and chart go per month
+DAYS_PER_DAY_ROW = 14  # a campaign longer than two weeks is tabulated per week (a month: 31 rows, mostly zeros)
+WEEKS_CAP = 26  # beyond half a year of weeks, per month
+NOTES_CAP = 100
 
 
 @dataclass
@@ -78,6 +80,7 @@ class Period:
     start: dt.date
     per_channel: dict[str, int]
     interactions: int | None
+    reach: int | None = None
 
     @property
     def posts(self) -> int:
@@ -99,6 +102,25 @@ class Offline:
         if self.count is None:
             return "–"
         return f"{self.count} {self.unit}" if self.unit else str(self.count)
+
+
+@dataclass
+class Note:
+    """The officer's own remark (``loa log add --kind note``), for "Đánh giá chung"."""
+
+    day: dt.date
+    title: str
+    place: str | None
+
+
+@dataclass
+class Photo:
+    """A photo attached to an offline activity or a note: the evidence, for the report's appendix."""
+
+    day: dt.date
+    title: str
+    place: str | None
+    path: str  # relative to the media folder (``log-photos/<sha256>.<ext>``)
 
 
 @dataclass
@@ -126,7 +148,7 @@ class ReportFigures:
     kinds: dict[str, int]  # entries per kind, as `loa log --kind K` counts them
     published_per_channel: dict[str, int]
     posts_published: int  # distinct posts with at least one published delivery
-    periods: list[Period]
+    periods: list[Period]  # every day (week, month) of the campaign, quiet ones too: the chart's time axis
     by_month: bool
     links: list[Published]
     on_time: int = 0
@@ -148,6 +170,9 @@ class ReportFigures:
     def channel_name(self, channel: str) -> str:
         """How the report names ``channel``: its display name, or its key for a channel no longer configured."""
         return self.channel_names.get(channel, channel)
+    by_week: bool = False
+    notes: list[Note] = field(default_factory=list)
+    photos: list[Photo] = field(default_factory=list)
 
     @property
     def corrected(self) -> int:
@@ -267,6 +292,7 @@ def compute_figures(session: Session, slug: str) -> ReportFigures:
 
     per_day: dict[dt.date, Counter[str]] = defaultdict(Counter)
     interactions_per_day: dict[dt.date, int] = {}
+    reach_per_day: dict[dt.date, int] = {}
     sums = {name: MetricTotal(0, 0, 0) for name in METRICS}
     interactions = MetricTotal(0, 0, 0)
     for row in published_rows(session, cid, campaign.timezone):
@@ -294,9 +320,13 @@ def compute_figures(session: Session, slug: str) -> ReportFigures:
             interactions.total += engaged
             interactions.known += 1
             interactions_per_day[day] = interactions_per_day.get(day, 0) + engaged
+        if row.metrics["reach"] is not None:
+            reach_per_day[day] = reach_per_day.get(day, 0) + row.metrics["reach"]  # type: ignore[operator]
     figures.metric_totals, figures.interactions = sums, interactions
-    figures.periods, figures.by_month = _periods(campaign.start_date, campaign.end_date, per_day,
-                                                 interactions_per_day)
+    figures.periods, grain = _periods(campaign.start_date, campaign.end_date, per_day, interactions_per_day,
+                                      reach_per_day)
+    figures.by_month, figures.by_week = grain == "month", grain == "week"
+    _notes_and_photos(session, cid, zone(campaign.timezone), figures)
     figures.failed_reasons = _reasons(session, cid, "failed", "error")
     figures.missed_reasons = _reasons(session, cid, "missed", "reason")
     _offline(session, cid, zone(campaign.timezone), figures)
@@ -308,24 +338,57 @@ def compute_figures(session: Session, slug: str) -> ReportFigures:
     return figures
 
 
-def _periods(start: dt.date, end: dt.date, per_day: dict[dt.date, Counter[str]],
-             interactions: dict[dt.date, int]) -> tuple[list[Period], bool]:
-    """The campaign's days (quiet days included) and any day with posts outside them; per month when long."""
-    days = set(per_day)
-    if (end - start).days < ROWS_PER_DAY_CAP:
-        days |= {start + dt.timedelta(days=n) for n in range((end - start).days + 1)}
-    if len(days) <= ROWS_PER_DAY_CAP:
-        return [Period(f"{day:%d/%m/%Y}", day, dict(per_day.get(day, {})), interactions.get(day))
-                for day in sorted(days)], False
-    months: dict[dt.date, Period] = {}
+def _periods(start: dt.date, end: dt.date, per_day: dict[dt.date, Counter[str]], interactions: dict[dt.date, int],
+             reach: dict[dt.date, int]) -> tuple[list[Period], str]:
+    """The campaign's days (quiet days included) and any day with posts outside them, grouped per day for a
+    campaign of up to two weeks, per week (from the campaign's first day) up to half a year, else per month."""
+    days = set(per_day) | {start + dt.timedelta(days=n) for n in range(min((end - start).days + 1, 366 * 3))}
+    if (end - start).days < DAYS_PER_DAY_ROW and len(days) <= DAYS_PER_DAY_ROW * 2:
+        return [Period(f"{day:%d/%m/%Y}", day, dict(per_day.get(day, {})), interactions.get(day), reach.get(day))
+                for day in sorted(days)], "day"
+    first, last = min(days), max(days)
+    week_of = {day: start + dt.timedelta(days=7 * ((day - start).days // 7)) for day in days}
+    grain = "week" if ((last - first).days // 7) + 1 <= WEEKS_CAP else "month"
+    groups: dict[dt.date, Period] = {}
+    if grain == "week":  # every week of the campaign, quiet ones too (the chart's axis)
+        week = week_of[first]
+        while week <= last:
+            groups[week] = Period(_week_label(week, start, end), week, {}, None)
+            week += dt.timedelta(days=7)
     for day in sorted(days):
-        first = day.replace(day=1)
-        period = months.setdefault(first, Period(f"{day:%m/%Y}", first, {}, None))
+        key = week_of[day] if grain == "week" else day.replace(day=1)
+        period = groups.setdefault(key, Period(f"{day:%m/%Y}", key, {}, None))
         for channel, count in per_day.get(day, {}).items():
             period.per_channel[channel] = period.per_channel.get(channel, 0) + count
         if day in interactions:
             period.interactions = (period.interactions or 0) + interactions[day]
-    return list(months.values()), True
+        if day in reach:
+            period.reach = (period.reach or 0) + reach[day]
+    return list(groups.values()), grain
+
+
+def _week_label(week: dt.date, start: dt.date, end: dt.date) -> str:
+    """"Tuần 2 (08/10–14/10)": the campaign's own weeks, the last one cut at its end day."""
+    from posts.i18n import t
+
+    last = min(week + dt.timedelta(days=6), end) if week <= end else week + dt.timedelta(days=6)
+    span = f"{week:%d/%m}–{last:%d/%m}"
+    number = (week - start).days // 7 + 1
+    return t("report14.week_label", n=number, span=span) if number >= 1 else span
+
+
+def _notes_and_photos(session: Session, cid: int, tz: Any, figures: ReportFigures) -> None:
+    """Notes for "Đánh giá chung", and every photo of an offline activity or a note for the appendix."""
+    query = (select(OutreachEntry.kind, OutreachEntry.at, OutreachEntry.title, OutreachEntry.place,
+                    OutreachEntry.detail["photo"].as_string())
+             .where(OutreachEntry.campaign_id == cid, OutreachEntry.kind.in_(("note", "offline")))
+             .order_by(OutreachEntry.at, OutreachEntry.id))
+    for kind, at, title, place, photo in session.execute(query.execution_options(yield_per=2000)):
+        day = at.astimezone(tz).date()
+        if kind == "note" and len(figures.notes) < NOTES_CAP:
+            figures.notes.append(Note(day, title or "", place))
+        if photo and len(figures.photos) < OFFLINE_CAP:
+            figures.photos.append(Photo(day, title or "", place, photo))
 
 
 def _offline(session: Session, cid: int, tz: Any, figures: ReportFigures) -> None:

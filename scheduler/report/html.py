@@ -9,7 +9,7 @@ from html import escape
 
 from posts.i18n import current_language, t
 
-from .wording import Chart, Paragraph, ReportDocument, Table, number
+from .wording import Appendix, Chart, Paragraph, ReportDocument, Table, number
 
 STYLE = """
 body { font-family: "Times New Roman", Times, serif; font-size: 14pt; max-width: 17cm; margin: 2cm auto;
@@ -36,6 +36,11 @@ figure img { max-width: 100%; }
 .recipients p.label { font-size: 12pt; font-weight: bold; font-style: italic; }
 .signer { text-align: center; font-weight: bold; }
 .signer .name { margin-top: 5em; }
+.appendix { break-before: page; margin-top: 24pt; text-align: center; }
+.appendix h2 { font-size: 14pt; margin: 0; }
+.photos { display: grid; grid-template-columns: 1fr 1fr; gap: 12pt; margin-top: 12pt; }
+.photos figure { break-inside: avoid; }
+.photos img { width: 100%; }
 """
 
 
@@ -63,6 +68,20 @@ def _block(block: Paragraph | Table | Chart) -> str:
             f'<figcaption class="caption">{escape(block.caption)}</figcaption></figure>')
 
 
+def _appendix(appendix: Appendix) -> str:
+    figures = []
+    for photo in appendix.photos:
+        image = ""
+        if photo.image is not None:
+            data = base64.b64encode(photo.image).decode("ascii")
+            image = f'<img alt="{escape(photo.caption)}" src="data:image/jpeg;base64,{data}">'
+        missing = f"<br><i>{escape(photo.missing)}</i>" if photo.missing else ""
+        figures.append(f'<figure>{image}<figcaption class="caption"><b>{escape(photo.caption)}</b><br>'
+                       f"{escape(photo.where)}{missing}</figcaption></figure>")
+    return (f'<section class="appendix"><h2>{escape(appendix.title)}</h2><h2>{escape(appendix.subtitle)}</h2>'
+            f'<p><i>{escape(appendix.attached)}</i></p><div class="photos">{"".join(figures)}</div></section>')
+
+
 def html_bytes(report: ReportDocument) -> bytes:
     h = report.header
     parts = [
@@ -82,5 +101,7 @@ def html_bytes(report: ReportDocument) -> bytes:
         parts.append(f'<div class="closing"><div class="recipients"><p class="label">{escape(t("report.recipients"))}'
                      f'</p>{recipients}</div><div class="signer"><p>{escape(c.signer_title)}</p>'
                      f'<p class="name">{escape(c.signer_name)}</p></div></div>')
+    if report.appendix:
+        parts.append(_appendix(report.appendix))
     parts.append("</body></html>\n")
     return "\n".join(part for part in parts if part).encode("utf-8")

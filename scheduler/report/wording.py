@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from posts.i18n import current_language, t
 from posts.render.text import ngay
@@ -70,10 +71,27 @@ class Closing:
 
 
 @dataclass
+class AppendixPhoto:
+    image: bytes | None  # a JPEG thumbnail; None when the file is gone (``missing`` says so)
+    caption: str  # "Ảnh 1. Treo băng rôn tại trụ sở Sở"
+    where: str  # "Trụ sở Sở, 01/10/2031"
+    missing: str | None = None
+
+
+@dataclass
+class Appendix:
+    title: str
+    subtitle: str
+    attached: str
+    photos: list[AppendixPhoto]
+
+
+@dataclass
 class ReportDocument:
     header: Header
     blocks: list[Block] = field(default_factory=list)
     closing: Closing | None = None
+    appendix: Appendix | None = None  # on its own page after the signature
 
 
 def number(value: int) -> str:
@@ -115,8 +133,9 @@ def _placeholder(text: str) -> Paragraph:
     return Paragraph([Segment(text, placeholder=True)])
 
 
-def build_document(figures: ReportFigures, organization: dict[str, object], report_date: dt.date,
-                   chart_png: bytes | None) -> ReportDocument:
+def build_document(figures: ReportFigures, organization: dict[str, object], report_date: dt.date, *,
+                   media_dir: Path | None = None, charts: bool = True) -> ReportDocument:
+    """The report's blocks; ``charts`` False skips drawing them; ``media_dir`` is where the log's photos are."""
     code = str(organization.get("document_code") or "")
     header = Header(
         parent_agency=str(organization.get("parent_agency") or "").upper(),
@@ -142,9 +161,8 @@ def build_document(figures: ReportFigures, organization: dict[str, object], repo
                               posts=number(figures.posts_published),
                               channels=number(len(figures.published_per_channel)), per_channel=per_channel)))
         blocks += _period_table(figures)
-        if chart_png:
-            blocks.append(Chart(chart_png, t("report.chart_caption_month" if figures.by_month
-                                             else "report.chart_caption")))
+        if charts:
+            blocks += _charts(figures)
         blocks += _links_table(figures)
     blocks += _changes(figures)
 
@@ -164,6 +182,7 @@ def build_document(figures: ReportFigures, organization: dict[str, object], repo
 
     blocks.append(_para(t("report.section_assessment"), heading=True))
     blocks += _assessment(figures)
+    blocks += _remarks(figures)
     blocks.append(_placeholder(t("report.placeholder_assessment")))
     blocks.append(_para(t("report.section_proposals"), heading=True))
     blocks.append(_placeholder(t("report.placeholder_proposals")))
@@ -174,7 +193,60 @@ def build_document(figures: ReportFigures, organization: dict[str, object], repo
         recipients=[f"- {entry};" for entry in recipients] + [f"- {t('report.filing')}"],
         signer_title=str(organization.get("signer_title") or t("report.signer_title_missing")).upper(),
         signer_name=str(organization.get("signer_name") or t("report.signer_name_missing")))
+    from .photos import build_appendix  # here: photos.py builds on this module's types
+
+    document.appendix = build_appendix(figures, media_dir)
     return document
+
+
+def grain(figures: ReportFigures) -> str:
+    """"day", "week" or "month": how the period table and the charts group the campaign."""
+    return "month" if figures.by_month else "week" if figures.by_week else "day"
+
+
+def period_column(unit: str) -> str:
+    """The heading of the period column: "Ngày", "Tuần" or "Tháng"."""
+    return {"day": t("report.col_day"), "week": t("report14.col_week"), "month": t("report.col_month")}[unit]
+
+
+def _charts(figures: ReportFigures) -> list[Block]:
+    """Chart 1: publications per period and channel; chart 2, only when some channel reported figures: interactions
+    and reach. Each caption names what is drawn."""
+    from .chart import engagement_chart_png, posts_chart_png
+
+    unit = grain(figures)
+    words = {"day": t("report14.grain_day"), "week": t("report14.grain_week"),
+             "month": t("report14.grain_month")}[unit]
+    blocks: list[Block] = [Chart(posts_chart_png(figures.periods, figures.channels, grain=unit,
+                                                 names=figures.channel_names),
+                                 t("report14.chart_posts_caption", n=1, grain=words))]
+    engagement = engagement_chart_png(figures.periods, grain=unit)
+    if engagement:
+        png, interactions, reach = engagement
+        if interactions and reach:
+            caption = t("report14.chart_both_caption", n=2, grain=words)
+        elif interactions:
+            caption = t("report14.chart_interactions_caption", n=2, grain=words)
+        else:
+            caption = t("report14.chart_reach_caption", n=2, grain=words)
+        blocks.append(Chart(png, caption))
+    return blocks
+
+
+def _remarks(figures: ReportFigures) -> list[Block]:
+    """The officer's notes (``loa log add --kind note``), as the remarks under "Đánh giá chung"."""
+    if not figures.notes:
+        return []
+    blocks: list[Block] = [_para(t("report14.remarks"))]
+    for note in figures.notes:
+        day = f"{note.day:%d/%m/%Y}"
+        line = (t("report14.remark_place", text=note.title, date=day, place=note.place) if note.place
+                else t("report14.remark", text=note.title, date=day))
+        blocks.append(_para(line))
+    total = figures.kinds.get("note", 0)
+    if total > len(figures.notes):
+        blocks.append(_para(t("report14.remarks_capped", shown=number(len(figures.notes)), total=number(total))))
+    return blocks
 
 
 def _has_metrics(figures: ReportFigures) -> bool:
@@ -182,26 +254,34 @@ def _has_metrics(figures: ReportFigures) -> bool:
 
 
 def _period_table(figures: ReportFigures) -> list[Block]:
-    channels, with_interactions = figures.channels, figures.interactions.available
-    headers = [t("report.col_month" if figures.by_month else "report.col_day"), *map(figures.channel_name, channels),
-               t("report.col_total")]
+    """Publications per day (week, month) and channel; a day with nothing published is left out, and said so."""
+    channels, with_interactions, unit = figures.channels, figures.interactions.available, grain(figures)
+    first = period_column(unit)
+    headers = [first, *map(figures.channel_name, channels), t("report.col_total")]
     if with_interactions:
         headers.append(t("report.col_interactions"))
     rows: list[list[str | int]] = []
-    for period in figures.periods:
+    shown = [period for period in figures.periods if period.posts]
+    for period in shown:
         row: list[str | int] = [period.label, *(period.per_channel.get(c, 0) for c in channels), period.posts]
-        if with_interactions:  # a quiet day has no interactions to report, rather than missing figures
-            row.append("–" if period.interactions is None and not period.posts else cell_value(period.interactions))
+        if with_interactions:
+            row.append(cell_value(period.interactions))
         rows.append(row)
     total: list[str | int] = [t("report.col_total"), *(figures.published_per_channel[c] for c in channels),
                               figures.published]
     if with_interactions:
         total.append(figures.interactions.total)
     rows.append(total)
-    fixed = 3.0 + 2.6 + (3.0 if with_interactions else 0)
-    widths = [3.0, *([(16.0 - fixed) / len(channels)] * len(channels)), 2.6] + ([3.0] if with_interactions else [])
-    intro = _para(t("report.per_month_intro" if figures.by_month else "report.per_day_intro"))
-    return [intro, Table(headers, rows, widths)]
+    label_cm = 4.2 if unit == "week" else 3.0
+    fixed = label_cm + 2.6 + (3.0 if with_interactions else 0)
+    widths = [label_cm, *([(16.0 - fixed) / len(channels)] * len(channels)), 2.6]
+    widths += [3.0] if with_interactions else []
+    note = None
+    if len(shown) < len(figures.periods):
+        note = {"day": t("report14.quiet_days_left_out"), "week": t("report14.quiet_weeks_left_out"),
+                "month": t("report14.quiet_months_left_out")}[unit]
+    intro = {"day": "report.per_day_intro", "week": "report14.per_week_intro", "month": "report.per_month_intro"}
+    return [_para(t(intro[unit])), Table(headers, rows, widths, note=note)]
 
 
 def _links_table(figures: ReportFigures) -> list[Block]:

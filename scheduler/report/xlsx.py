@@ -80,12 +80,13 @@ def _summary(workbook: Workbook, figures: ReportFigures) -> None:
         sheet.append(xlsx_row(sheet, row))
     sheet.append([])
     channels = figures.channels
-    sheet.append([_bold(sheet, t("report.col_month" if figures.by_month else "report.col_day")),
+    first = t("report.col_month") if figures.by_month else t("report14.col_week") if figures.by_week else None
+    sheet.append([_bold(sheet, first or t("report.col_day")),
                   *(_bold(sheet, figures.channel_name(c)) for c in channels), _bold(sheet, t("report.col_total")),
                   _bold(sheet, t("report.col_interactions"))])
     for period in figures.periods:
         interactions = t("report.no_data") if period.interactions is None else period.interactions
-        sheet.append(xlsx_row(sheet, [period.start if not figures.by_month else period.label,
+        sheet.append(xlsx_row(sheet, [period.label if first else period.start,
                                       *(period.per_channel.get(c, 0) for c in channels), period.posts,
                                       interactions]))
     if figures.changes:
