@@ -4,7 +4,9 @@
    drawing, for the PNG encoding, and for both; against a baseline in the same run that fits the headline the
    naive way (shrink one point at a time, measuring with Pillow's multiline_textbbox).
 2. Every banner of the sample campaign (as `loa campaign import` renders them): total seconds.
-3. Where the time goes (cProfile, top functions) for one banner.
+3. A street banner (bang-ron, 5000x800 mm) as a vector PDF, without photos: median ms and bytes, against the same
+   layout drawn by Pillow and encoded as PNG at the print size's dpi in the same run.
+4. Where the time goes (cProfile, top functions) for one banner.
 """
 from __future__ import annotations
 
@@ -32,6 +34,9 @@ from posts.render.themes import load_theme
 
 TARGET_ONE_MS = 15.0
 TARGET_SAMPLE_S = 1.0
+TARGET_PDF_MS, TARGET_PDF_KB = 100.0, 300
+STREET = BannerText(headline="Nhiệt liệt hưởng ứng Tháng hành động vì an toàn thực phẩm năm 2026",
+                    kicker="SỞ Y TẾ TỈNH QUẢNG NINH")
 TEXT = BannerText(headline="Phát động Tuần lễ hưởng ứng học tập suốt đời năm 2024",
                   subline="Phát triển văn hóa đọc thúc đẩy học tập suốt đời",
                   kicker="SỞ KHOA HỌC VÀ CÔNG NGHỆ", footer="01–07/10/2024 · #HocTapSuotDoi #VanHoaDoc")
@@ -73,11 +78,12 @@ def naive_fit(draw: ImageDraw.ImageDraw, text: str, font_file: str, box: tuple[i
 def naive_banner() -> bytes:
     """Baseline: the same four texts on the same theme, drawn the usual way: the background and decor drawn
     afresh, each text fitted by shrinking one point at a time, fonts reloaded at every size."""
-    from posts.render.banner import _background, _decor
+    from posts.render.decor import background, decor
+    from posts.render.draw_png import _draw
 
-    theme = load_theme("khuyen-hoc")
-    image = _background(theme, 1200, 630)
-    _decor(theme, image, 38)
+    theme, size = load_theme("khuyen-hoc"), parse_size("facebook")
+    image = _draw(Image.new("RGBA", (1200, 630), (255, 255, 255, 255)),
+                  (*background(theme, size), *decor(theme, size, 38))).convert("RGB")
     draw = ImageDraw.Draw(image)
     boxes = {"kicker": ((38, 38, 1124, 50), TEXT.kicker, 50), "headline": ((38, 150, 1124, 250), TEXT.headline, 101),
              "subline": ((38, 410, 1124, 60), TEXT.subline, 41), "footer": ((38, 542, 1124, 50), TEXT.footer, 50)}
@@ -144,6 +150,12 @@ def main() -> None:
         imports.append(elapsed)
     sample_s = statistics.median(imports)
 
+    street_theme, street = load_theme("hanh-chinh"), parse_size("bang-ron")
+    pdf_bytes = render_banner(STREET, street_theme, street, fmt="pdf")  # warm-up: fonts parsed
+    pdf = median_ms(lambda: render_banner(STREET, street_theme, street, fmt="pdf"), 20)
+    png_print = median_ms(lambda: render_banner(STREET, street_theme, street, fmt="png"), 5)
+    png_print_kb = len(render_banner(STREET, street_theme, street, fmt="png")) / 1024
+
     print("Banner rendering (1200x630, two-line Vietnamese headline, fonts loaded); ms median (min-max):")
     print(f"  layout + drawing       {draw[0]:7.1f}  ({draw[1]:.1f}-{draw[2]:.1f})")
     print(f"  PNG encoding           {png[0]:7.1f}  ({png[1]:.1f}-{png[2]:.1f})")
@@ -156,6 +168,14 @@ def main() -> None:
     print(f"  as the import renders it ({count} banners on {len(os.sched_getaffinity(0))} CPUs, plus every text): "
           f"{sample_s:.2f} s, target <= {TARGET_SAMPLE_S:.0f} s: "
           f"{'target met' if sample_s <= TARGET_SAMPLE_S else 'TARGET MISSED'}")
+    pdf_kb = len(pdf_bytes) / 1024
+    met = pdf[0] <= TARGET_PDF_MS and pdf_kb <= TARGET_PDF_KB
+    print(f"Street banner (bang-ron 5000x800 mm, no photo): vector PDF {pdf[0]:.1f} ms ({pdf[1]:.1f}-{pdf[2]:.1f}), "
+          f"{pdf_kb:.0f} KB, target <= {TARGET_PDF_MS:.0f} ms and <= {TARGET_PDF_KB} KB: "
+          f"{'target met' if met else 'TARGET MISSED'}")
+    print(f"  the same layout as PNG at {street.dpi or 72} dpi (the raster path): {png_print[0]:.0f} ms, "
+          f"{png_print_kb:.0f} KB; the PDF is {png_print[0] / pdf[0]:.1f}x faster and "
+          f"{png_print_kb / pdf_kb:.0f}x smaller")
     profile = cProfile.Profile()
     profile.runcall(lambda: [render_banner(TEXT, theme, size) for _ in range(10)])
     print("Where the time goes (10 banners, top 8 by own time):")
