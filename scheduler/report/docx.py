@@ -336,16 +336,20 @@ def _closing(document: DocumentObject, closing: Closing) -> None:
     _line(right, closing.signer_name, size=BODY_PT, bold=True)
     for paragraph in [*left.paragraphs, *right.paragraphs]:  # belt and braces for renderers ignoring cantSplit
         paragraph.paragraph_format.keep_together = True
-        paragraph.paragraph_format.keep_with_next = True
+        # with the next line of its cell; the cells' last lines are not tied to the end mark after the table
+        paragraph.paragraph_format.keep_with_next = paragraph not in (left.paragraphs[-1], right.paragraphs[-1])
     _end_mark(document)
 
 
 def _end_mark(document: DocumentObject) -> None:
-    """The paragraph a document must have after a table: 1 pt, no spacing, so it can never push out a blank page."""
+    """The paragraph a document must have after a table: hidden, 1 pt, an exact line of 1 pt and no spacing. Even
+    so small, a visible one spilled onto a page of its own when the signature ended at the foot of a page."""
     paragraph = document.add_paragraph()
     _format(paragraph)
+    paragraph.paragraph_format.line_spacing = Pt(1)  # exact, not a multiple of the font's height
     properties = paragraph._p.get_or_add_pPr()
     mark = OxmlElement("w:rPr")
+    mark.append(OxmlElement("w:vanish"))
     for tag in ("w:sz", "w:szCs"):
         size = OxmlElement(tag)
         size.set(qn("w:val"), "2")
