@@ -8,7 +8,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ..errors import UserError
 from ..i18n import t
-from .layout import Ellipse, Gradient, Picture, Rect
+from .items import Ellipse, Gradient, Picture, Rect
 from .sizes import Size
 from .themes import Theme
 

@@ -14,7 +14,7 @@ import re
 import warnings
 
 from .decor import open_image
-from .layout import Ellipse, Gradient, Layout, Picture, QRCode, Rect, TextLine
+from .items import Ellipse, Gradient, Layout, Picture, QRCode, Rect, TextLine
 
 PLACEHOLDER_DATE = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)  # never shown: blanked below
 

@@ -7,7 +7,7 @@ from PIL import Image, ImageDraw
 
 from .decor import open_image
 from .fonts import load_font
-from .layout import Ellipse, Gradient, Layout, Picture, QRCode, Rect, TextLine
+from .items import Ellipse, Gradient, Layout, Picture, QRCode, Rect, TextLine
 
 
 def _rgba(colour: str, alpha: float = 1.0) -> tuple[int, int, int, int]:

@@ -43,7 +43,7 @@ def _axis(axes: Any, periods: list[Period], grain: str) -> None:
                     fontsize=7 if grain == "week" else 8)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_ylim(bottom=0)
-    from .wording import period_column
+    from .document import period_column
 
     axes.set_xlabel(period_column(grain))
 

@@ -8,9 +8,9 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.shared import Cm
 
-from .docx import (BODY_PT, PARAGRAPH_GAP_PT, TABLE_PT, _emptied, _end_mark, _fonts, _format, _line, _no_borders,
+from .docx_parts import (BODY_PT, PARAGRAPH_GAP_PT, TABLE_PT, _emptied, _end_mark, _fonts, _format, _line, _no_borders,
                    _run, _widths)
-from .wording import Appendix
+from .document import Appendix
 
 PHOTO_WIDTH_CM, PHOTO_COLUMN_CM = 7.6, 8.25  # two photos a row across the 16.5 cm text width
 

@@ -9,7 +9,8 @@ from html import escape
 
 from posts.i18n import current_language, t
 
-from .wording import Appendix, Chart, Paragraph, ReportDocument, Table, number
+from .document import Appendix, Chart, Paragraph, ReportDocument, Table
+from .wording import number
 
 STYLE = """
 body { font-family: "Times New Roman", Times, serif; font-size: 14pt; max-width: 17cm; margin: 2cm auto;

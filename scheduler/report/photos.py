@@ -12,7 +12,7 @@ from pathlib import Path
 from posts.i18n import t
 
 from .figures import Photo, ReportFigures
-from .wording import Appendix, AppendixPhoto
+from .document import Appendix, AppendixPhoto
 
 THUMB_PX = 1000  # ~ 8 cm wide at 300 dpi: sharp in print, small in the file
 JPEG_QUALITY = 82

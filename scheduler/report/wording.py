@@ -5,93 +5,17 @@ The blocks carry no layout: docx.py sets Decree 30's fonts, sizes and indents, h
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from posts.i18n import current_language, t
 from posts.render.text import ngay
 
+from .document import (Block, Chart, Closing, Header, Paragraph, ReportDocument, Segment, Table,
+                       period_column)
 from .figures import METRICS, MetricTotal, ReportFigures
 
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
              "November", "December")
-
-
-@dataclass
-class Segment:
-    text: str
-    placeholder: bool = False  # a place for the officer's own words, highlighted in the document
-
-
-@dataclass
-class Paragraph:
-    segments: list[Segment]
-    heading: bool = False  # "I. KẾT QUẢ THỰC HIỆN", "1. …": bold
-    indent: bool = True  # first-line indent (off for list lines under a paragraph)
-
-    @property
-    def text(self) -> str:
-        return "".join(segment.text for segment in self.segments)
-
-
-@dataclass
-class Table:
-    headers: list[str]
-    rows: list[list[str | int]]
-    widths_cm: list[float]
-    note: str | None = None  # under the table, e.g. "200 of 1,234 shown"
-
-
-@dataclass
-class Chart:
-    png: bytes
-    caption: str
-
-
-Block = Paragraph | Table | Chart
-
-
-@dataclass
-class Header:
-    parent_agency: str
-    agency: str
-    number: str
-    motto: str
-    slogan: str
-    date_line: str
-    title: str
-    summary: str
-
-
-@dataclass
-class Closing:
-    recipients: list[str]  # "- …;" lines, the last "- Lưu: VT, …."
-    signer_title: str
-    signer_name: str
-
-
-@dataclass
-class AppendixPhoto:
-    image: bytes | None  # a JPEG thumbnail; None when the file is gone (``missing`` says so)
-    caption: str  # "Ảnh 1. Treo băng rôn tại trụ sở Sở"
-    where: str  # "Trụ sở Sở, 01/10/2031"
-    missing: str | None = None
-
-
-@dataclass
-class Appendix:
-    title: str
-    subtitle: str
-    attached: str
-    photos: list[AppendixPhoto]
-
-
-@dataclass
-class ReportDocument:
-    header: Header
-    blocks: list[Block] = field(default_factory=list)
-    closing: Closing | None = None
-    appendix: Appendix | None = None  # on its own page after the signature
 
 
 def number(value: int) -> str:
@@ -202,11 +126,6 @@ def build_document(figures: ReportFigures, organization: dict[str, object], repo
 def grain(figures: ReportFigures) -> str:
     """"day", "week" or "month": how the period table and the charts group the campaign."""
     return "month" if figures.by_month else "week" if figures.by_week else "day"
-
-
-def period_column(unit: str) -> str:
-    """The heading of the period column: "Ngày", "Tuần" or "Tháng"."""
-    return {"day": t("report.col_day"), "week": t("report14.col_week"), "month": t("report.col_month")}[unit]
 
 
 def _charts(figures: ReportFigures) -> list[Block]:
