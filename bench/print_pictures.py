@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from PIL import Image
+from pictures import small_png
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "assets" / "campaigns" / "hoc-tap-suot-doi-2024.toml"
@@ -40,14 +40,7 @@ def rasterise(pdf: Path, out: Path, *, width: int, page: int = 1) -> Path:
     stem = out.with_suffix("")
     run("pdftoppm", "-png", "-singlefile", "-f", str(page), "-l", str(page), "-scale-to-x", str(width),
         "-scale-to-y", "-1", str(pdf), str(stem))
-    with Image.open(out) as image:
-        picture = image.convert("RGB")
-    for colours in (256, 128, 64):
-        picture.quantize(colors=colours, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
-            out, optimize=True)
-        if out.stat().st_size <= LIMIT_KB * 1024:
-            break
-    print(f"{out} {out.stat().st_size // 1024} KB")
+    small_png(out, LIMIT_KB)
     return out
 
 

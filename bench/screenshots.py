@@ -21,13 +21,14 @@ import tempfile
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from PIL import Image
 from selenium.webdriver.common.by import By
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from support.browser import WebServer, chromium, phone_width, sign_in, wait_for  # noqa: E402
+
+from pictures import small_png  # noqa: E402
 
 SAMPLE = ROOT / "assets" / "campaigns" / "hoc-tap-suot-doi-2024.toml"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the sample campaign's
@@ -84,14 +85,7 @@ def images_loaded(driver) -> bool:
 def save(driver, path: Path) -> Path:
     wait_for(lambda: images_loaded(driver), seconds=30, what=f"the images of {driver.current_url}")
     driver.save_screenshot(str(path))
-    with Image.open(path) as image:
-        picture = image.convert("RGB")
-    for colours in (256, 128, 64):  # as many as fit in LIMIT_KB (the README loads them all)
-        picture.quantize(colors=colours, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
-            path, optimize=True)
-        if path.stat().st_size <= LIMIT_KB * 1024:
-            break
-    print(f"{path} {path.stat().st_size // 1024} KB")
+    small_png(path, LIMIT_KB)
     return path
 
 
