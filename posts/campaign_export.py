@@ -22,6 +22,7 @@ from .files import writable_target, write_atomically
 from .i18n import t
 from .lookup import get_campaign
 from .models import Campaign, Post
+from .os_errors import os_error_text
 from .times import localize, zone
 
 
@@ -101,6 +102,7 @@ def write_export(path: Path, text: str) -> None:
         raise UserError(t("logcmd.err_output_is_folder", path=path), where="-o")
     writable_target(path, where="-o")
     if not path.parent.is_dir() or not os.access(path.parent, os.W_OK | os.X_OK):
-        error = os.strerror(errno.ENOENT if not path.parent.is_dir() else errno.EACCES)
+        missing = OSError(errno.ENOENT if not path.parent.is_dir() else errno.EACCES, "")
+        error = os_error_text(missing, writing=True)
         raise UserError(t("logcmd.err_output_unwritable", path=path, error=error), where="-o")
     write_atomically(path, text.encode("utf-8"), where="-o")

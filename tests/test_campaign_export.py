@@ -66,7 +66,7 @@ def test_export_of_an_unknown_campaign_or_to_a_missing_folder_is_one_line(projec
     assert "nope" in project.fails("campaign", "export", "nope")
     project.ok("campaign", "import", str(project.write("c.toml", campaign_toml(start=START, posts=1))))
     message = project.fails("campaign", "export", "tuan-le", "-o", str(project.root / "khong-co" / "x.toml"))
-    assert "-o" in message and "No such file or directory" in message
+    assert "-o" in message and "the folder to write the file in does not exist" in message
     assert not (project.root / "khong-co").exists()
 
 

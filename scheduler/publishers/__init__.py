@@ -150,8 +150,9 @@ def target_unavailable(exc: OSError, folder: Path) -> ChannelUnavailable | None:
     None when the error is something else: a banner missing from loa's own media folder is a fault of loa
     (the delivery becomes ``unknown``), not of the target."""
     from posts.i18n import t
+    from posts.os_errors import os_error_text
 
-    error = exc.strerror or str(exc)
+    error = os_error_text(exc, writing=True)  # in the officer's words, not the system's English
     if exc.errno in _FULL:
         return ChannelUnavailable(t("files.target_full", path=folder, error=error))
     names = [os.fsdecode(name) for name in (exc.filename, exc.filename2) if name is not None]
@@ -174,6 +175,7 @@ def folder_problem(folder: Path, *, min_free: int = MIN_FREE_BYTES) -> str | Non
     from posts.errors import UserError
     from posts.files import write_atomically
     from posts.i18n import t
+    from posts.os_errors import os_error_text
 
     probe = folder / ".loa-check"
     try:
@@ -183,7 +185,7 @@ def folder_problem(folder: Path, *, min_free: int = MIN_FREE_BYTES) -> str | Non
         space = os.statvfs(folder)
     except OSError as exc:
         return str(target_unavailable(exc, folder) or t("check.folder_unwritable", path=folder,
-                                                         error=exc.strerror or exc))
+                                                         error=os_error_text(exc, writing=True)))
     except UserError as exc:  # something other than a file sits at the probe's name
         return str(exc)
     free = space.f_bavail * space.f_frsize

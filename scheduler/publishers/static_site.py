@@ -24,6 +24,7 @@ from markupsafe import Markup
 from posts.errors import UserError
 from posts.files import clean_stale_temporaries, copy_atomically, holds, write_atomically
 from posts.i18n import t
+from posts.os_errors import os_error_text
 from posts.render.text import ngay, text_as_html, thu
 from posts.times import zone
 
@@ -80,8 +81,8 @@ class StaticSitePublisher(Publisher):
             self.folder.mkdir(parents=True, exist_ok=True)
             lock = open(self.folder / ".loa-site.lock", "a")
         except OSError as exc:
-            raise target_unavailable(exc, self.folder) or \
-                PermanentError(t("check.site_unwritable", path=self.folder, error=exc.strerror)) from None
+            raise target_unavailable(exc, self.folder) or PermanentError(
+                t("check.site_unwritable", path=self.folder, error=os_error_text(exc, writing=True))) from None
         with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             path = self.folder / MANIFEST

@@ -15,6 +15,7 @@ from posts.errors import UserError
 from posts.files import writable_target, write_atomically
 from posts.i18n import t
 from posts.lookup import get_campaign
+from posts.os_errors import os_error_text
 from posts.times import zone
 
 from .organization import report_organization
@@ -41,7 +42,8 @@ def check_output(path: Path, *, create_parent: bool) -> None:
         try:
             parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise UserError(t("report.err_output_dir", path=parent, error=exc.strerror or exc), where="-o") from None
+            raise UserError(t("report.err_output_dir", path=parent, error=os_error_text(exc, writing=True)),
+                            where="-o") from None
     if not parent.is_dir():
         raise UserError(t("report.err_output_dir", path=parent, error=t("report.no_such_folder")), where="-o")
     if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
@@ -94,5 +96,6 @@ def write_report(db: Database, slug: str, fmt: str, output: Path, config: Config
     try:
         write_atomically(output, data, where="-o")
     except OSError as exc:
-        raise UserError(t("report.err_output_write", path=output, error=exc.strerror or exc), where="-o") from None
+        raise UserError(t("report.err_output_write", path=output, error=os_error_text(exc, writing=True)),
+                        where="-o") from None
     return output
