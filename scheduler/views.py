@@ -11,6 +11,7 @@ from rich.text import Text
 
 from posts.i18n import t
 from posts.times import day_label
+from posts.vocabulary import label
 
 from . import tables
 from .tables import Column, Section
@@ -232,8 +233,4 @@ def _print_attention(console: Console, items: list[dict[str, Any]], names: dict[
 
 def kind_label(kind: str) -> str:
     """The kind of a log entry in the current language; a kind a newer loa wrote shows as it is stored."""
-    for key in (f"kind.{kind}", f"logcmd.kind_{kind}", f"campaign_life.kind_{kind}", f"fix.kind_{kind}",
-                f"review.kind_{kind}"):
-        if (text := t(key)) != key:
-            return text
-    return kind
+    return label("kind", kind)

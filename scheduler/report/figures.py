@@ -161,7 +161,6 @@ class ReportFigures:
     missed_reasons: list[tuple[str, int]] = field(default_factory=list)
     offline: list[Offline] = field(default_factory=list)
     offline_activities: int = 0
-    offline_count: int = 0  # across units: never shown as one figure ("3 băng rôn + 500 tờ rơi" is not 503 of anything)
     offline_units: list[tuple[str | None, int]] = field(default_factory=list)  # count per unit; None: no unit given
     changes: list[Change] = field(default_factory=list)  # the first LINKS_CAP, oldest first
     approvers: bool = False  # some published post names its approver: the lists get a "Người duyệt" column
@@ -393,9 +392,8 @@ def _notes_and_photos(session: Session, cid: int, tz: Any, figures: ReportFigure
 
 def _offline(session: Session, cid: int, tz: Any, figures: ReportFigures) -> None:
     where = (OutreachEntry.campaign_id == cid, OutreachEntry.kind == "offline")
-    activities, total = session.execute(select(func.count(), func.coalesce(func.sum(OutreachEntry.count), 0))
-                                        .where(*where)).one()
-    figures.offline_activities, figures.offline_count = activities, int(total)
+    # counts are summed per unit only (_offline_units): "3 băng rôn + 500 tờ rơi" is not 503 of anything
+    figures.offline_activities = session.scalar(select(func.count()).where(*where))
     figures.offline_units = _offline_units(session, where)
     query = (select(OutreachEntry.at, OutreachEntry.title, OutreachEntry.count, OutreachEntry.place,
                     OutreachEntry.detail).where(*where).order_by(OutreachEntry.at, OutreachEntry.id)
