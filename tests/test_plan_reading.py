@@ -96,6 +96,8 @@ def test_unknown_encoding_is_refused(tmp_path):
     assert "bảng mã" in refused(path)
     path.write_bytes(b"K\x81 ho\x90ch")  # neither UTF-8 nor Windows-1258
     assert "bảng mã" in refused(path)
+    path.write_bytes("Kế hoạch tổ chức Tuần lễ học tập".encode() + b"\xff")  # UTF-8 with one broken byte
+    assert "bảng mã" in refused(path)
 
 
 def test_markdown_marks_are_removed_but_items_stay(tmp_path):

@@ -10,6 +10,8 @@ What "dòng N" (``PlanLine.number``) means, so the officer can find it in her ow
 - PDF: the paragraph number, counting paragraphs rebuilt from the wrapped lines of the text layer from the top
   (PDF has no paragraphs of its own); ``page`` is the page the paragraph starts on.
 
+Text files: UTF-8 (with or without BOM), UTF-16 with a BOM, else Windows-1258 when that decodes to plain text and
+the bytes are not UTF-8 with a few broken bytes. PDF paragraphs are rebuilt in ``pdf_reading``.
 Every line goes through ``clean_text``. Anything that cannot be read is one ``UserError`` naming the file.
 """
 from __future__ import annotations
@@ -80,9 +82,17 @@ def _decode(data: bytes, path: Path) -> str:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        if encoding == "cp1258" and _mostly_utf8(data):
+            break  # UTF-8 with a few broken bytes: read as Windows-1258 it would be silent gibberish ("Há»c")
         if not _CONTROL.search(text):  # control characters: a binary file, or the wrong guess
             return text
     raise UserError(t("plan_read.unknown_encoding"), where=str(path))
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    decoded = data.decode("utf-8", errors="replace")
+    broken = decoded.count("\ufffd")
+    return sum(1 for char in decoded if ord(char) > 127) - broken > broken
 
 
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}(?:\s+|$)(.*?)(?:\s+#+)?\s*$")
