@@ -48,6 +48,9 @@ PERIODS = [
     ("trong tháng 4/2025", None, (D(2025, 4, 1), D(2025, 4, 30))),
     ("trong suốt tháng 2 năm 2024", None, (D(2024, 2, 1), D(2024, 2, 29))),
     ("trong tháng 10", 2024, (D(2024, 10, 1), D(2024, 10, 31))),
+    ("từ thứ Ba, ngày 01/10/2024 đến thứ Hai, ngày 07/10/2024", None, (D(2024, 10, 1), D(2024, 10, 7))),
+    ("từ ngày 15/11/2024 đến hết tháng 12/2024", None, (D(2024, 11, 15), D(2024, 12, 31))),
+    ("từ ngày 15/11 đến hết tháng 2", 2024, (D(2024, 11, 15), D(2025, 2, 28))),
     # not periods
     ("Tháng 4 năm 2025", 2025, None),                          # a bare month: a mention, not the campaign's time
     ("từ 27/9 đến 5/10", None, None),                          # no year anywhere and no plan year
@@ -123,6 +126,10 @@ PLAN_DATES = [
     ("Số: 15/KH-SKHCN Cần Thơ, ngày 25 tháng 9 năm 2024", ("Cần Thơ", PlanDate(25, 9, 2024))),
     ("Hà Nội, Ngày 3 tháng 4 năm 2025.", ("Hà Nội", PlanDate(3, 4, 2025))),
     ("Đà Nẵng, ngày ___ tháng ___ năm 20__", ("Đà Nẵng", PlanDate(None, None, None))),
+    ("SỞ KHOA HỌC VÀ CÔNG NGHỆ Cần Thơ, ngày 25 tháng 9 năm 2024", ("Cần Thơ", PlanDate(25, 9, 2024))),
+    ("Độc lập - Tự do - Hạnh phúc Hà Nội, ngày 3 tháng 4 năm 2025", ("Hà Nội", PlanDate(3, 4, 2025))),
+    ("ngày 25 tháng 9 năm 2024", ("", PlanDate(25, 9, 2024))),
+    ("Các đơn vị gửi báo cáo kết quả về Văn phòng Sở, ngày 15 tháng 10 năm 2024", None),
     ("Căn cứ Công văn số 4043/UBND-KGVX ngày 19 tháng 9 năm 2024 của Ủy ban nhân dân thành phố", None),
     ("Căn cứ Kế hoạch, ngày 19 tháng 9 năm 2024", None),
     ("Cần Thơ, ngày 31 tháng 9 năm 2024", None),

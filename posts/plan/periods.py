@@ -62,18 +62,19 @@ _DASH = r"[-–—]"
 # "7h30", "7 giờ 30 phút", "14h" before the date; "(thứ Ba)", "(Chủ nhật)" after it
 _TIME = r"(?:\d{1,2}\s*(?:giờ|h)(?:\s*\d{1,2}(?:\s*phút|')?)?" + _GAP1 + r")?"
 _WEEKDAY = r"(?:" + _GAP + r"\(\s*(?:thứ\s+\w+|chủ\s+nhật|cn)\s*\))?"
+_WHEN = _TIME + r"(?:(?:thứ\s+\w+|chủ\s+nhật)" + _GAP1 + r")?"   # "7h30", "thứ Ba, " before "ngày"
 
 
 def _numeric(p: str) -> str:
     """``D/M/Y`` or ``D/M`` (one separator throughout); never part of a longer chain of numbers (``1/10/24``)."""
     return (rf"(?<!\d)(?<!\d[/.])(?P<{p}d>{_DAY})(?P<{p}s>[/.\-])(?P<{p}m>{_MONTH})"
-            rf"(?:(?P={p}s)(?P<{p}y>\d{{4}})(?!\d)|(?![/.\-]?\d))")
+            rf"(?:(?P={p}s)(?P<{p}y>\d{{4}})(?!\d)|(?!\d|(?P={p}s)\d|[/.]\d))")   # "27/9-5/10": a dash, not a year
 
 
 def _written(p: str) -> str:
     """``D tháng M năm Y``, ``D tháng M/Y`` or ``D tháng M``."""
     return (rf"(?<!\d)(?P<{p}wd>{_DAY}){_GAP1}tháng{_GAP1}(?P<{p}wm>{_MONTH})"
-            rf"(?:{_GAP}(?:năm{_GAP}|[/.\-])(?P<{p}wy>\d{{4}})(?!\d)|(?!\s*[/.\-]?\s*\d))")
+            rf"(?:{_GAP}(?:năm{_GAP}|[/.\-])(?P<{p}wy>\d{{4}})(?!\d)|(?!\s*[/.]?\s*\d))")
 
 
 def _date(p: str) -> str:
@@ -91,8 +92,8 @@ _CONNECTOR = rf"{_GAP}(?:(?:cho\s+)?(?:đến|tới)(?:\s+hết)?{_GAP1}|{_DASH}
 
 # "từ [ngày] START CONNECTOR [ngày] END"; START may be a bare day ("từ ngày 1 - 7/10/2019")
 _FROM_TO = re.compile(
-    rf"\btừ{_GAP1}{_TIME}{_NGAY}(?:{_date('s')}|(?P<sbare>{_DAY})(?![\d/.]|{_GAP1}tháng)){_WEEKDAY}"
-    rf"{_CONNECTOR}{_TIME}{_NGAY}{_date('e')}{_WEEKDAY}",
+    rf"\btừ{_GAP1}{_WHEN}{_NGAY}(?:{_date('s')}|(?P<sbare>{_DAY})(?![\d/.]|{_GAP1}tháng)){_WEEKDAY}"
+    rf"{_CONNECTOR}(?:{_WHEN}{_NGAY}{_date('e')}{_WEEKDAY}|tháng{_GAP1}{_month_year('em')})",
     re.IGNORECASE)
 # the same without "từ", matched where a date begins (a "ngày" before it is taken in afterwards)
 _BARE_RANGE = re.compile(rf"{_date('s')}{_WEEKDAY}{_CONNECTOR}{_NGAY}{_date('e')}{_WEEKDAY}", re.IGNORECASE)
@@ -222,12 +223,35 @@ def _from_day_range(match: re.Match[str], plan_year: int | None) -> Period | Non
     for p in ("s", "e"):   # "1.2" without a year is a heading number ("2.1. Nội dung"), never a date
         if match.group(f"{p}s") == "." and match.group(f"{p}y") is None:
             return None
-    end = _parts(match, "e")
-    assert end is not None
     start = _parts(match, "s")
     if start is None:
         start = (int(match["sbare"]), None, None)
+    if match.groupdict().get("emm") is not None:   # "từ ngày 15/11/2024 đến hết tháng 12/2024"
+        return _to_month_end(start, int(match["emm"]), int(match["emy"]) if match["emy"] else None, plan_year)
+    end = _parts(match, "e")
+    assert end is not None
     return _resolve(start, end, plan_year)
+
+
+def _to_month_end(start: _Parts, month: int, year: int | None, plan_year: int | None) -> Period | None:
+    """From a day to the last day of a month; the years the plan left out as in ``_resolve``."""
+    start_day, start_month, start_year = start
+    if start_month is None:               # "từ ngày 15 đến hết tháng 12/2024"
+        start_month = month
+    year_written = year is not None
+    year = year if year is not None else start_year if start_year is not None else plan_year
+    if year is None or not YEAR_MIN <= year <= YEAR_MAX:
+        return None
+    if start_year is None:
+        start_year = year - 1 if year_written and start_month > month else year
+    if not year_written and month < start_month:   # "từ 15/11 đến hết tháng 2": February of the next year
+        year += 1
+    assert start_day is not None
+    first = _make_date(start_year, start_month, start_day)
+    if first is None:
+        return None
+    period = _month_period(month, year, month, year)
+    return Period(first, period.end) if period is not None and period.end >= first else None
 
 
 # --- the three public functions ----------------------------------------------------------------------------------
@@ -289,12 +313,27 @@ def find_dates(text: str, *, plan_year: int | None) -> list[FoundSpan[dt.date]]:
 _BLANK = r"[\s._…\-–]*"   # what a draft leaves where the day or month will be written: spaces, dots, "…", "___"
 _PLAN_DATE_LINE = re.compile(
     rf"^\s*(?:số\s*:?\s*\S*\s+)?"           # a PDF may put "Số: 15/KH-SKHCN" and the date on one line
-    rf"(?:(?P<place>[^\d\s,][^,]{{0,60}}?(?:,[^,]{{1,40}}?)?){_GAP}?,{_GAP})?"
+    rf"(?:(?P<place>[^\d\s,][^,]{{0,120}}?(?:,[^,]{{1,40}}?)?){_GAP}?,{_GAP})?"
     rf"ngày{_BLANK}(?:(?P<day>\d{{1,2}}){_BLANK})?"
     rf"tháng{_BLANK}(?:(?P<month>\d{{1,2}}){_BLANK})?"
     rf"năm{_BLANK}(?:(?P<year>\d{{4}})|\d{{2}}[._…]+)?\s*\.?\s*$",   # "năm 20__": the year left blank too
     re.IGNORECASE)
 _NOT_A_PLACE = re.compile(r"^(?:căn\s+cứ|theo|kèm|thực\s+hiện|số\b)", re.IGNORECASE)
+
+
+_MOTTO = re.compile(r"^.*?hạnh\s+phúc\b[\s.,]*", re.IGNORECASE)
+
+
+def _place_alone(written: str) -> str:
+    """The place, without what a PDF's two header columns may have put before it on the same line: the motto
+    ("Độc lập - Tự do - Hạnh phúc") or the agency's name in capitals ("SỞ KHOA HỌC VÀ CÔNG NGHỆ Cần Thơ")."""
+    words = _MOTTO.sub("", written).split()
+    capitals = 0
+    while capitals < len(words) and words[capitals].isupper():
+        capitals += 1
+    if 2 <= capitals < len(words):   # "TP. Hồ Chí Minh" keeps its one capital word; "HÀ NỘI" stays whole
+        words = words[capitals:]
+    return " ".join(words)
 
 
 def find_plan_date(text: str) -> tuple[str, PlanDate] | None:
@@ -309,8 +348,8 @@ def find_plan_date(text: str) -> tuple[str, PlanDate] | None:
     match = _PLAN_DATE_LINE.match(text)
     if match is None:
         return None
-    place = " ".join((match["place"] or "").split())
-    if _NOT_A_PLACE.match(place) or len(place.split()) > 10:
+    place = _place_alone(match["place"] or "")
+    if _NOT_A_PLACE.match(place) or len(place.split()) > 7:   # "Thành phố Thủ Dầu Một": 5
         return None
     day = int(match["day"]) if match["day"] else None
     month = int(match["month"]) if match["month"] else None
