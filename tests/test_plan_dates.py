@@ -200,7 +200,9 @@ def written_periods(draw: st.DrawFn) -> tuple[str, int | None, dt.date, dt.date]
     sep = separator if form not in {"start without year", "end without year"} or separator != "." else "/"
     ngay = lambda: draw(st.sampled_from(["", _word(draw, "ngày") + _space(draw)]))  # noqa: E731
     connector = draw(st.sampled_from(["đến", "đến hết", "tới", "-", "–", "—"]))
-    if connector in {"-", "–", "—"}:
+    if connector in {"-", "–", "—"} and sep == "-" and form != "numeric":
+        connector_text = f" {connector} "    # "1-10-1-11-2024" would be ambiguous to a reader too
+    elif connector in {"-", "–", "—"}:
         connector_text = draw(st.sampled_from([connector, f" {connector} ", f"{connector} "]))
     else:
         connector_text = f"{_space(draw)}{_word(draw, connector)}{_space(draw)}"
