@@ -304,7 +304,8 @@ def test_noise_never_raises_and_results_are_real(text: str, plan_year: int | Non
 
 
 def test_a_twenty_page_plan_is_read_fast() -> None:
-    """~2,000 lines, all three functions on every line: well under the 1 s budget of a whole draft."""
+    """~2,000 date-dense lines, all three functions on every line (CPU time, so other work on the machine does not
+    count): ~0.08 s here, well under the 1 s budget of a whole draft; scanning at every character took ~0.3 s."""
     lines = [
         "Căn cứ Công văn số 4043/UBND-KGVX ngày 19 tháng 9 năm 2024 của Ủy ban nhân dân thành phố về việc tổ chức.",
         "Tổ chức hưởng ứng Tuần lễ từ ngày 01 tháng 10 năm 2024 đến ngày 07 tháng 10 năm 2024.",
@@ -314,10 +315,10 @@ def test_a_twenty_page_plan_is_read_fast() -> None:
     ] * 400
     best = float("inf")
     for _ in range(5):
-        began = time.perf_counter()
+        began = time.process_time()
         for line in lines:
             find_periods(line, plan_year=2024)
             find_dates(line, plan_year=2024)
             find_plan_date(line)
-        best = min(best, time.perf_counter() - began)
-    assert best < 0.15, f"{best:.3f} s for {len(lines)} lines"
+        best = min(best, time.process_time() - began)
+    assert best < 0.2, f"{best:.3f} s for {len(lines)} lines"

@@ -7,7 +7,8 @@ spaces; "/", "-" or "." between day, month and year; leading zeros or not; "-", 
   the same or just a day: ``từ ngày 01/10/2024 đến ngày 07/10/2024``, ``từ ngày 1 đến ngày 7-10-2018``,
   ``từ ngày 1-7/10/2024``, ``từ ngày 1 - 7/10/2019``, ``từ ngày 01 tháng 10 năm 2024 đến ngày 07 tháng 10 năm 2024``,
   ``từ ngày 01 đến ngày 07 tháng 10 năm 2024``, ``từ 27/9 đến 5/10``, ``từ ngày 25/12/2024 đến hết ngày 05/01/2025``.
-  A time before the date (``từ 7h30 ngày …``) and a weekday after it (``01/10/2024 (thứ Ba)``) are allowed.
+  A time or weekday before the date (``từ 7h30 ngày …``, ``từ thứ Ba, ngày …``) and a weekday after it
+  (``01/10/2024 (thứ Ba)``) are allowed; the end may be a whole month (``đến hết tháng 12/2024``: its last day).
 - the same without "từ" when both ends are full dates with a month (``01/10/2024 – 07/10/2024``, ``ngày 01/10 đến
   ngày 07/10/2024``): plans write "Thời gian: 01/10 - 07/10/2024" too.
 - month ranges ``từ tháng 3 đến tháng 5 năm 2025``, ``từ tháng 3/2025 đến tháng 5/2025``, ``từ tháng 3-5/2025``:
