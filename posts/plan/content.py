@@ -25,6 +25,9 @@ _QUOTED = re.compile(r"[\"“](?P<text>[^\"“”]{2,300})[\"”]")
 # quoted titles of other documents and programmes are not messages of this plan
 _DOCUMENT_BEFORE = re.compile(r"(Quyết định|Đề án|Công văn|Chỉ thị|Thông tư|Nghị quyết|Nghị định|Luật|Kế hoạch số|"
                               r"Chương trình số|Căn cứ)[^\"“]{0,80}$", re.IGNORECASE)
+# a quoted page or group name ("trang Facebook "Tuổi trẻ Hòa Bình"") is an address, not a message
+_PAGE_BEFORE = re.compile(r"(trang|Fanpage|nhóm|kênh|tài khoản)(\s+(Facebook|Zalo|YouTube|TikTok|thông tin điện tử))?\s*$",
+                          re.IGNORECASE)
 _GROUNDS = re.compile(r"^(Căn cứ)\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(20\d\d)\b")
 
@@ -195,7 +198,9 @@ def quotes(outline: Outline, exclude: set[str]) -> list[Found[str]]:
             value = clean_value(match["text"])
             if len(value.split()) < 3 or value.lower() in seen:
                 continue
-            if _DOCUMENT_BEFORE.search(line.text[:match.start()]) or _THEME_LABEL.match(outline.marked[i].text):
+            before = line.text[:match.start()]
+            if (_DOCUMENT_BEFORE.search(before) or _PAGE_BEFORE.search(before)
+                    or _THEME_LABEL.match(outline.marked[i].text)):
                 continue
             seen.add(value.lower())
             found.append(Found(value, line.number, line.text))
