@@ -94,17 +94,41 @@ _FROM_TO = re.compile(
     rf"\btừ{_GAP1}{_TIME}{_NGAY}(?:{_date('s')}|(?P<sbare>{_DAY})(?![\d/.]|{_GAP1}tháng)){_WEEKDAY}"
     rf"{_CONNECTOR}{_TIME}{_NGAY}{_date('e')}{_WEEKDAY}",
     re.IGNORECASE)
-# the same without "từ": both ends must be dates with a month
-_BARE_RANGE = re.compile(
-    rf"(?<!\w){_NGAY}{_date('s')}{_WEEKDAY}{_CONNECTOR}{_NGAY}{_date('e')}{_WEEKDAY}", re.IGNORECASE)
+# the same without "từ", matched where a date begins (a "ngày" before it is taken in afterwards)
+_BARE_RANGE = re.compile(rf"{_date('s')}{_WEEKDAY}{_CONNECTOR}{_NGAY}{_date('e')}{_WEEKDAY}", re.IGNORECASE)
 _MONTH_RANGE = re.compile(
-    rf"\btừ{_GAP1}tháng{_GAP1}{_month_year('s', dash_may_follow=True)}{_CONNECTOR}(?:tháng{_GAP1})?{_month_year('e')}", re.IGNORECASE)
+    rf"\btừ{_GAP1}tháng{_GAP1}{_month_year('s', dash_may_follow=True)}{_CONNECTOR}(?:tháng{_GAP1})?"
+    rf"{_month_year('e')}", re.IGNORECASE)
 _ONE_MONTH = re.compile(rf"\btrong{_GAP1}(?:(?:suốt|cả){_GAP1})?tháng{_GAP1}{_month_year('o')}", re.IGNORECASE)
+_SINGLE_DATE = re.compile(_date("x"), re.IGNORECASE)
+_NGAY_BEFORE = re.compile(rf"\bngày{_GAP1}\Z", re.IGNORECASE)
 
-_SINGLE_DATE = re.compile(rf"(?:\b(?P<ngay>ngày){_GAP1})?{_date('x')}", re.IGNORECASE)
+# Speed: a regex that may begin anywhere is tried at every character, so each pattern is only tried where its first
+# word or digit is (found by a plain character-class scan, which re runs in C), after cheap `in` tests on the line.
+_DIGIT_RUN = re.compile(r"\d+")
+_TU = re.compile(r"[tT][ừỪ]")
+_TRONG = re.compile(r"[tT][rR][oO][nN][gG]")
+_RANGE_WORDS = ("đến", "tới", "-", "–", "—")
 
-# cheap tests first: most lines of a plan hold no date at all
-_HAS_DIGIT = re.compile(r"\d")
+
+def _matches_at(pattern: re.Pattern[str], anchor: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """The matches of ``pattern`` that begin where ``anchor`` matches, left to right, without overlaps."""
+    matches: list[re.Match[str]] = []
+    consumed = 0
+    for place in anchor.finditer(text):
+        if place.start() < consumed:
+            continue
+        match = pattern.match(text, place.start())
+        if match is not None:
+            matches.append(match)
+            consumed = match.end()
+    return matches
+
+
+def _with_ngay(text: str, start: int) -> int:
+    """Where the date at ``start`` begins when "ngày" is written before it."""
+    before = _NGAY_BEFORE.search(text, max(0, start - 12), start)
+    return before.start() if before is not None else start
 
 
 # --- turning matched parts into dates ----------------------------------------------------------------------------
@@ -210,16 +234,27 @@ def _from_day_range(match: re.Match[str], plan_year: int | None) -> Period | Non
 
 def find_periods(text: str, *, plan_year: int | None) -> list[FoundSpan[Period]]:
     """Every period in ``text`` (one cleaned line), in order, without overlaps; see the module's list of forms."""
-    if not _HAS_DIGIT.search(text):
+    if _DIGIT_RUN.search(text) is None:
         return []
+    lower = text.lower()
     candidates: list[FoundSpan[Period]] = []
-    # the "từ" forms are tried first at each place; the bare range only where no "từ" form was found
-    for pattern, build in ((_FROM_TO, _from_day_range), (_MONTH_RANGE, _from_month_range),
-                           (_ONE_MONTH, _from_one_month), (_BARE_RANGE, _from_day_range)):
-        for match in pattern.finditer(text):
-            period = build(match, plan_year)
+    if "từ" in lower:
+        for pattern, build in ((_FROM_TO, _from_day_range), (_MONTH_RANGE, _from_month_range)):
+            for match in _matches_at(pattern, _TU, text):
+                period = build(match, plan_year)
+                if period is not None:
+                    candidates.append(FoundSpan(period, match.start(), match.end()))
+    if "trong" in lower:
+        for match in _matches_at(_ONE_MONTH, _TRONG, text):
+            period = _from_one_month(match, plan_year)
             if period is not None:
                 candidates.append(FoundSpan(period, match.start(), match.end()))
+    # a range without "từ" has at least four numbers ("01/10 - 07/10")
+    if len(_DIGIT_RUN.findall(text)) >= 4 and any(word in lower for word in _RANGE_WORDS):
+        for match in _matches_at(_BARE_RANGE, _DIGIT_RUN, text):
+            period = _from_day_range(match, plan_year)
+            if period is not None:
+                candidates.append(FoundSpan(period, _with_ngay(text, match.start()), match.end()))
     # earlier forms win on overlap (a bare range inside "từ … đến …" is the same words read twice)
     kept: list[FoundSpan[Period]] = []
     for candidate in candidates:
@@ -235,20 +270,19 @@ def find_dates(text: str, *, plan_year: int | None) -> list[FoundSpan[dt.date]]:
 
     Without a year, "-" needs "ngày" before it and "." is never a date: "2.1. Nội dung" is a heading, "trang 1-2"
     a page range."""
-    if not _HAS_DIGIT.search(text):
-        return []
     found: list[FoundSpan[dt.date]] = []
-    for match in _SINGLE_DATE.finditer(text):
+    for match in _matches_at(_SINGLE_DATE, _DIGIT_RUN, text):
         day, month, year = _parts(match, "x") or (None, None, None)
         assert day is not None and month is not None
+        start = _with_ngay(text, match.start())
         if year is None:
             separator = match["xs"]
-            if plan_year is None or separator == "." or (separator == "-" and match["ngay"] is None):
+            if plan_year is None or separator == "." or (separator == "-" and start == match.start()):
                 continue
             year = plan_year
         value = _make_date(year, month, day)
         if value is not None:
-            found.append(FoundSpan(value, match.start(), match.end()))
+            found.append(FoundSpan(value, start, match.end()))
     return found
 
 
@@ -258,7 +292,7 @@ _PLAN_DATE_LINE = re.compile(
     rf"(?:(?P<place>[^\d\s,][^,]{{0,60}}?(?:,[^,]{{1,40}}?)?){_GAP}?,{_GAP})?"
     rf"ngày{_BLANK}(?:(?P<day>\d{{1,2}}){_BLANK})?"
     rf"tháng{_BLANK}(?:(?P<month>\d{{1,2}}){_BLANK})?"
-    rf"năm{_BLANK}(?P<year>\d{{4}})?\s*\.?\s*$",
+    rf"năm{_BLANK}(?:(?P<year>\d{{4}})|\d{{2}}[._…]+)?\s*\.?\s*$",   # "năm 20__": the year left blank too
     re.IGNORECASE)
 _NOT_A_PLACE = re.compile(r"^(?:căn\s+cứ|theo|kèm|thực\s+hiện|số\b)", re.IGNORECASE)
 
@@ -267,7 +301,10 @@ def find_plan_date(text: str) -> tuple[str, PlanDate] | None:
     """The place-and-date line of a plan's header: ``Cần Thơ, ngày 25 tháng 9 năm 2024`` → ("Cần Thơ",
     PlanDate(25, 9, 2024)); a draft's blanks give None (``ngày   tháng 9 năm 2024`` → day None). Only when the whole
     line is that (not "Căn cứ … ngày 19 tháng 9 năm 2024 của …"); the place is "" when the line is only the date."""
-    if "ng" not in text.lower():
+    lower = text.lower()
+    # cheap first: the line must end with "năm" and a year (or its blank), and be a header line's length
+    year_word = lower.rfind("năm")
+    if year_word < 0 or len(text) - year_word > 14 or len(text) > 200 or "tháng" not in lower:
         return None
     match = _PLAN_DATE_LINE.match(text)
     if match is None:
