@@ -27,6 +27,7 @@ _TO_END = r"(?=\s*\(|\s+trước\b|\s+để\b|\s+chậm nhất|\s+trong\b|\s+the
 _REPORT_TO = re.compile(rf"\b(?:gửi về|gửi|về|cho|lên)\s+(?P<to>[{CAPITAL}][^.;()]*?){_TO_END}")
 _REPORT_TO_DIRECT = re.compile(rf"\s+(?P<to>[{CAPITAL}][^.;()]*?){_TO_END}")
 _SENTENCE_END = re.compile(rf"(?<=[.!?])\s+(?=[{CAPITAL}])")
+_SIGNER_PART = re.compile(r"^(KT|TM|TL|TUQ|Q)\.|CHỦ TỊCH|GIÁM ĐỐC|TRƯỞNG|BÍ THƯ|THƯ KÝ|CHÁNH|PHÓ|ỦY VIÊN")
 _SIGNER_NOTE = re.compile(r"^[(\[].*[)\]]$|^(Đã ký|đã ký)$")
 
 
@@ -134,17 +135,34 @@ def signer(lines: tuple[PlanLine, ...]) -> tuple[Found[str] | None, Found[str] |
             name_at = i
         break
     title_lines: list[PlanLine] = []
-    for i in reversed([i for i in region if name_at is None or i < name_at]):
+    candidates = [i for i in region if name_at is None or i < name_at]
+    if start is not None:
+        candidates.insert(0, start)
+    for i in reversed(candidates):
         text = lines[i].text.strip()
-        if _SIGNER_NOTE.match(text):
-            if title_lines:
-                break
+        if i == start:
+            # a PDF may put the signer's first line on the recipients' line: "Nơi nhận: TM. BAN THƯỜNG VỤ"
+            text = re.sub(r"^Nơi nhận\s*:?\s*", "", text, flags=re.IGNORECASE)
+            if title_lines and text and is_upper_text(text):
+                title_lines.insert(0, PlanLine(lines[i].number, text))
+            break
+        if _SIGNER_NOTE.match(text) or text.startswith(("-", "+", "Lưu")):
+            # notes, and recipients a PDF's two columns interleaved with the signature, are skipped
             continue
         if is_upper_text(text) and not text.startswith(("-", "+")) and len(text.split()) <= 10:
             title_lines.insert(0, lines[i])
-        elif title_lines or text.startswith(("-", "+", "Lưu")):
+        elif title_lines:
             break
     if not title_lines or (start is None and name is None):
         return None, name
-    joined = " – ".join(line.text.strip() for line in title_lines)
-    return Found(joined, title_lines[0].number, title_lines[0].text), name
+    # one line per part ("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"); a line without a prefix or a position was wrapped by a PDF
+    parts: list[str] = []
+    for line in title_lines:
+        text = line.text.strip()
+        if parts and not _SIGNER_PART.search(text):
+            parts[-1] += " " + text
+        else:
+            parts.append(text)
+    joined = " – ".join(parts)
+    first = next(line for line in lines if line.number == title_lines[0].number)
+    return Found(joined, first.number, first.text), name
