@@ -9,7 +9,7 @@ import re
 
 from posts.plan.model import Found, Period, PlanLine
 from posts.plan.periods import find_periods
-from posts.plan.sections import RANK, Outline, is_short_heading
+from posts.plan.sections import RANK, Outline, is_short_heading, split_marker
 
 _QUOTES = "\"“”«»"
 # "Chủ đề: …", "Chủ đề của Tuần lễ năm 2023 là : …", "Chủ đề năm 2025: …", "Chủ đề là "…""
@@ -25,6 +25,9 @@ _QUOTED = re.compile(r"[\"“](?P<text>[^\"“”]{2,300})[\"”]")
 # quoted titles of other documents and programmes are not messages of this plan
 _DOCUMENT_BEFORE = re.compile(r"(Quyết định|Đề án|Công văn|Chỉ thị|Thông tư|Nghị quyết|Nghị định|Luật|Kế hoạch số|"
                               r"Chương trình số|Căn cứ)[^\"“]{0,80}$", re.IGNORECASE)
+# a quoted page or group name ("trang Facebook "Tuổi trẻ Hòa Bình"") is an address, not a message
+_PAGE_BEFORE = re.compile(r"(trang|Fanpage|nhóm|kênh|tài khoản)(\s+(Facebook|Zalo|YouTube|TikTok|thông tin điện tử))?\s*$",
+                          re.IGNORECASE)
 _GROUNDS = re.compile(r"^(Căn cứ)\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(20\d\d)\b")
 
@@ -73,6 +76,14 @@ def theme(outline: Outline) -> Found[str] | None:
             if outline.heading_rank(i + 1) is not None or _THEME_LABEL.match(following):
                 continue
             value = _quoted_from(lines, i + 1, following)
+            if value and following[:1] not in "\"“":
+                # an unquoted theme over several lines: the next lines continue it while they start in lower case
+                for line in lines[i + 2:i + 5]:
+                    if line.number != lines[i + 1].number + 1 and not line.text[:1].islower():
+                        break
+                    if not line.text[:1].islower() or split_marker(line.text).kind:
+                        break
+                    value += " " + line.text.strip()
             if value and clean_value(value):
                 return Found(clean_value(value), lines[i + 1].number, lines[i + 1].text)
     for i in range(outline.body_end):
@@ -187,7 +198,9 @@ def quotes(outline: Outline, exclude: set[str]) -> list[Found[str]]:
             value = clean_value(match["text"])
             if len(value.split()) < 3 or value.lower() in seen:
                 continue
-            if _DOCUMENT_BEFORE.search(line.text[:match.start()]) or _THEME_LABEL.match(outline.marked[i].text):
+            before = line.text[:match.start()]
+            if (_DOCUMENT_BEFORE.search(before) or _PAGE_BEFORE.search(before)
+                    or _THEME_LABEL.match(outline.marked[i].text)):
                 continue
             seen.add(value.lower())
             found.append(Found(value, line.number, line.text))

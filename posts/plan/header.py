@@ -11,7 +11,7 @@ import re
 
 from posts.plan.model import Found, PlanDate, PlanLine
 from posts.plan.periods import find_plan_date
-from posts.plan.sections import is_upper_text
+from posts.plan.sections import CAPITAL, is_upper_text
 
 # "Số: 15/KH-SKHCN", "Số: /KH-SKHCN", "Số 120/KH-UBND", "Số: .../KH-UBND", the Party/Youth Union's "Số: 45-KH/HĐTN"
 _NUMBER = re.compile(
@@ -25,14 +25,20 @@ _SUBJECT = re.compile(r"^V/v\.?\s*:?\s*(?P<subject>.+)$", re.IGNORECASE)
 # where a title ends: the grounds, the addressee, a numbered part, the motto, an underline
 _TITLE_STOP = re.compile(r"^(Căn cứ|Thực hiện|Kính gửi|Nhằm|Để|Số\b|[IVX]{1,5}[.)]\s|\d{1,2}[.)]\s|[a-zđ]\)\s|[-_=*.…]{3,})",
                          re.IGNORECASE)
-# a header line that continues the one above: "THÀNH PHỐ CẦN THƠ" under "ỦY BAN NHÂN DÂN", "VÀ DU LỊCH"
-_CONTINUES = re.compile(r"^(THÀNH PHỐ|TP\.|TỈNH|HUYỆN|QUẬN|THỊ XÃ|PHƯỜNG|XÃ|THỊ TRẤN|VÀ|&|-)\s", re.IGNORECASE)
+# a header line that starts an agency's name; any other capitals line continues the one above ("THÀNH PHỐ CẦN THƠ"
+# under "ỦY BAN NHÂN DÂN", "VÀ DU LỊCH", or "NGHỆ MIỀN TÂY" when a PDF's narrow column wrapped the name)
+_STARTS_AGENCY = re.compile(
+    r"^(ỦY BAN|UỶ BAN|UBND|HĐND|HỘI ĐỒNG|BỘ|SỞ|PHÒNG|CỤC|TỔNG CỤC|CHI CỤC|VỤ|TRƯỜNG|TRUNG TÂM|BAN|HỘI|ĐOÀN|"
+    r"TỈNH ĐOÀN|THÀNH ĐOÀN|HUYỆN ĐOÀN|QUẬN ĐOÀN|BCH|ĐẢNG ỦY|ĐẢNG UỶ|TỈNH ỦY|THÀNH ỦY|HUYỆN ỦY|QUẬN ỦY|BỆNH VIỆN|"
+    r"ĐẠI HỌC|HỌC VIỆN|VIỆN|VĂN PHÒNG|CÔNG AN|BỘ CHỈ HUY|MẶT TRẬN|LIÊN ĐOÀN|LIÊN MINH|CÔNG TY|TỔNG CÔNG TY|THƯ VIỆN|"
+    r"BẢO TÀNG|ĐÀI|BÁO|KHO BẠC|CHI NHÁNH|LIÊN HIỆP|THANH TRA)\b")
 _LEVEL_ONLY = re.compile(r"^(Ủy ban nhân dân|Uỷ ban nhân dân|UBND)\s+(?P<level>thành phố|tỉnh|huyện|quận|thị xã|phường|xã)$",
                          re.IGNORECASE)
-_AGENCY_IN_BODY = re.compile(r"(?:^|,\s*)(?P<agency>[A-ZĐÀ-Ỹ][^,;:]{2,100}?)\s+(?:xây dựng|ban hành)\s+(?:Kế hoạch|kế hoạch)")
-_AGENCY_AT_END = re.compile(r"\bcủa\s+(?P<agency>[A-ZĐÀ-Ỹ][^,;:]{2,100}?)\s*\.?/\.\s*$")
-_GROUNDS_ISSUER = re.compile(r"\bcủa\s+(?P<issuer>(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND)\s+(?:thành phố|tỉnh|huyện|quận|"
-                             r"thị xã|phường|xã)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)*)", re.IGNORECASE)
+_AGENCY_IN_BODY = re.compile(rf"(?:^|,\s*)(?P<agency>[{CAPITAL}][^,;:]{{2,100}}?)\s+(?:xây dựng|ban hành)\s+(?:Kế hoạch|kế hoạch)")
+_AGENCY_AT_END = re.compile(rf"\bcủa\s+(?P<agency>[{CAPITAL}][^,;:]{{2,100}}?)\s*\.?/\.\s*$")
+# "của Ủy ban nhân dân thành phố", "của UBND tỉnh An Giang": the level in any case, the place's words capitalised
+_GROUNDS_ISSUER = re.compile(rf"\bcủa\s+(?P<issuer>(?i:Ủy ban nhân dân|Uỷ ban nhân dân|UBND)\s+(?i:thành phố|tỉnh|huyện|quận|"
+                             rf"thị xã|phường|xã)(?:\s+[{CAPITAL}0-9][\w]*)*)")
 _UNDERLINE = re.compile(r"^[-_=*.…\s]+$")
 
 
@@ -79,7 +85,7 @@ def header_agencies(lines: tuple[PlanLine, ...], number_at: int | None,
         text = _MOTTO.sub(" ", line.text).strip()
         if not text or _UNDERLINE.match(text) or not is_upper_text(text) or find_plan_date(text):
             continue
-        if groups and _CONTINUES.match(text):
+        if groups and not _STARTS_AGENCY.match(text):
             groups[-1][1].append(text)
         else:
             groups.append((line, [text]))
@@ -158,6 +164,8 @@ def title(lines: tuple[PlanLine, ...], title_at: int | None, number_at: int | No
             parts.append(text)
             previous = line
         value = re.sub(r"\s+", " ", " ".join(parts)).strip()
+        # a PDF paragraph may run the title into the grounds: "… trên địa bàn huyện Thực hiện Kế hoạch số …"
+        value = re.split(r"\s(?=(?:Căn cứ|Thực hiện|Kính gửi)\s)", value)[0].strip()
         if value:
             anchor = lines[title_at] if rest else first
             return _found(value, anchor) if anchor else None

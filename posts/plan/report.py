@@ -11,7 +11,7 @@ import re
 
 from posts.plan.model import Found, PlanLine
 from posts.plan.periods import find_dates
-from posts.plan.sections import RANK, Outline, is_upper_text
+from posts.plan.sections import CAPITAL, RANK, Outline, is_upper_text
 
 _REPORT = re.compile(r"\bbáo cáo\b(?!\s+viên)", re.IGNORECASE)
 _DEADLINE = re.compile(r"\b(?:trước|chậm nhất(?:\s+là)?|không muộn hơn|hạn chót(?:\s+là)?)\s+(?:ngày\s+)?(?=\d)",
@@ -22,9 +22,12 @@ _VERBS = ("chủ trì", "phối hợp", "tổng hợp", "báo cáo", "gửi", "t
           "tổng kết", "đánh giá", "phổ biến")
 _VERB = re.compile(r"(?:^|(?<=\s))(?:" + "|".join(_VERBS) + r")\b")
 _LEADING_ASK = re.compile(r"^(?:Đề nghị|Giao|Yêu cầu|Giao cho)\s+", re.IGNORECASE)
-_REPORT_TO = re.compile(r"\b(?:gửi về|gửi|về|cho|lên)\s+(?P<to>(?:[A-ZĐÀ-Ỹ]|UBND|HĐND)[^.;()]*?)"
-                        r"(?=\s*\(|\s+trước\b|\s+để\b|\s+chậm nhất|\s+trong\b|\s+theo\b|\s+định kỳ|\s+qua\b|\s*[.;]|$)")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ])")
+# whom the results go to ends at "(qua …)", "trước …", "để …", the sentence's end
+_TO_END = r"(?=\s*\(|\s+trước\b|\s+để\b|\s+chậm nhất|\s+trong\b|\s+theo\b|\s+định kỳ|\s+qua\b|\s*[.;]|$)"
+_REPORT_TO = re.compile(rf"\b(?:gửi về|gửi|về|cho|lên)\s+(?P<to>[{CAPITAL}][^.;()]*?){_TO_END}")
+_REPORT_TO_DIRECT = re.compile(rf"\s+(?P<to>[{CAPITAL}][^.;()]*?){_TO_END}")
+_SENTENCE_END = re.compile(rf"(?<=[.!?])\s+(?=[{CAPITAL}])")
+_SIGNER_PART = re.compile(r"^(KT|TM|TL|TUQ|Q)\.|CHỦ TỊCH|GIÁM ĐỐC|TRƯỞNG|BÍ THƯ|THƯ KÝ|CHÁNH|PHÓ|ỦY VIÊN")
 _SIGNER_NOTE = re.compile(r"^[(\[].*[)\]]$|^(Đã ký|đã ký)$")
 
 
@@ -52,6 +55,8 @@ def _subject(sentence: str) -> str | None:
     if not match:
         return None
     subject = text[:match.start()].strip().rstrip(",;:")
+    # an apposition names the role, not the unit: "Sở Y tế - Cơ quan Thường trực …", "Phòng … là cơ quan thường trực"
+    subject = re.split(r"\s+[-–—]\s+|\s+là\s+", subject)[0].strip().rstrip(",;:")
     if not subject or len(subject.split()) > 15:
         return None
     return subject[0].upper() + subject[1:]
@@ -62,11 +67,11 @@ def _enclosing_item(outline: Outline, index: int) -> int | None:
     kind = outline.marked[index].kind
     rank = RANK[kind] if kind else 99
     for j in range(index - 1, -1, -1):
+        if outline.heading_rank(j) is not None:
+            return None
         other = outline.marked[j].kind
         if other and RANK[other] < rank:
             return j
-        if outline.heading_rank(j) is not None:
-            return None
     return None
 
 
@@ -106,7 +111,8 @@ def report(outline: Outline, year: int | None) -> tuple[Found[dt.date] | None, F
                 reporter = Found(value, outline.lines[item].number, outline.lines[item].text)
     report_to = None
     match = _REPORT.search(sentence)
-    to = _REPORT_TO.search(sentence, match.end()) if match else None
+    # "báo cáo Ủy ban nhân dân huyện …" (whom, right after the verb) or "… về/gửi/cho Sở …"
+    to = (_REPORT_TO_DIRECT.match(sentence, match.end()) or _REPORT_TO.search(sentence, match.end())) if match else None
     if to and to["to"].strip():
         report_to = Found(to["to"].strip().rstrip(","), line.number, line.text)
     return deadline_found, reporter, report_to
@@ -129,17 +135,34 @@ def signer(lines: tuple[PlanLine, ...]) -> tuple[Found[str] | None, Found[str] |
             name_at = i
         break
     title_lines: list[PlanLine] = []
-    for i in reversed([i for i in region if name_at is None or i < name_at]):
+    candidates = [i for i in region if name_at is None or i < name_at]
+    if start is not None:
+        candidates.insert(0, start)
+    for i in reversed(candidates):
         text = lines[i].text.strip()
-        if _SIGNER_NOTE.match(text):
-            if title_lines:
-                break
+        if i == start:
+            # a PDF may put the signer's first line on the recipients' line: "Nơi nhận: TM. BAN THƯỜNG VỤ"
+            text = re.sub(r"^Nơi nhận\s*:?\s*", "", text, flags=re.IGNORECASE)
+            if title_lines and text and is_upper_text(text):
+                title_lines.insert(0, PlanLine(lines[i].number, text))
+            break
+        if _SIGNER_NOTE.match(text) or text.startswith(("-", "+", "Lưu")):
+            # notes, and recipients a PDF's two columns interleaved with the signature, are skipped
             continue
         if is_upper_text(text) and not text.startswith(("-", "+")) and len(text.split()) <= 10:
             title_lines.insert(0, lines[i])
-        elif title_lines or text.startswith(("-", "+", "Lưu")):
+        elif title_lines:
             break
     if not title_lines or (start is None and name is None):
         return None, name
-    joined = " – ".join(line.text.strip() for line in title_lines)
-    return Found(joined, title_lines[0].number, title_lines[0].text), name
+    # one line per part ("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"); a line without a prefix or a position was wrapped by a PDF
+    parts: list[str] = []
+    for line in title_lines:
+        text = line.text.strip()
+        if parts and not _SIGNER_PART.search(text):
+            parts[-1] += " " + text
+        else:
+            parts.append(text)
+    joined = " – ".join(parts)
+    first = next(line for line in lines if line.number == title_lines[0].number)
+    return Found(joined, first.number, first.text), name

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from posts.plan.model import PlanLine
 
+# a capital letter of Vietnamese, for regular expressions ("[À-Ỹ]" would take lower-case letters too)
+CAPITAL = "A-ZĐÀÁẢÃẠĂẮẰẲẴẶÂẤẦẨẪẬÈÉẺẼẸÊẾỀỂỄỆÌÍỈĨỊÒÓỎÕỌÔỐỒỔỖỘƠỚỜỞỠỢÙÚỦŨỤƯỨỪỬỮỰỲÝỶỸỴ"
 # rank: the smaller, the outer
 RANK = {"roman": 0, "arabic": 1, "dotted": 2, "letter": 3, "dash": 4, "plus": 5}
 _MARKERS = (
@@ -66,8 +68,14 @@ class Outline:
         self.lines = lines
         self.marked = [split_marker(line.text) for line in lines]
         self.body_end = next((i for i, line in enumerate(lines) if _BODY_END.match(line.text.strip())), len(lines))
+        # computed once: sections are asked for again and again (a 2,000-line plan stays in milliseconds)
+        self._ranks = [self._heading_rank(i) for i in range(len(lines))]
+        self._spans: dict[int, range] = {}
 
     def heading_rank(self, index: int) -> float | None:
+        return self._ranks[index]
+
+    def _heading_rank(self, index: int) -> float | None:
         """The rank of line ``index`` as a heading, None when it is not one. Roman parts are always headings; a
         numbered line is one when it reads like a heading (items "1. Treo băng rôn … ." are sentences); so is a short
         line starting with a heading word ("Nội dung hoạt động:") or all in capitals."""
@@ -87,6 +95,8 @@ class Outline:
         """The lines after line ``index`` that belong to it, never past the body's end. A heading's section runs to
         the next heading of the same or an outer rank; an item's to the next heading or item marked at the same or an
         outer rank (its sub-items and continuation paragraphs stay in it)."""
+        if index in self._spans:
+            return self._spans[index]
         heading = self.heading_rank(index)
         kind = self.marked[index].kind
         end = index + 1
@@ -99,7 +109,8 @@ class Outline:
                                        and RANK[self.marked[end].kind] <= RANK[kind]):
                 break
             end += 1
-        return range(index + 1, end)
+        self._spans[index] = range(index + 1, end)
+        return self._spans[index]
 
     def headings(self, pattern: re.Pattern[str]) -> list[int]:
         """Indexes of heading lines (or marked items reading like headings) whose text matches ``pattern``."""
@@ -125,17 +136,26 @@ class Outline:
         return chosen
 
     def items(self, heading: int) -> list[tuple[int, str]]:
-        """The items of a section: (first line index, text with its sub-items joined by a space). When the section
-        has no marked lines, its paragraphs are the items."""
-        lines = list(self.span(heading))
-        item_kind = next((self.marked[i].kind for i in lines if self.marked[i].kind), "")
+        """The items of a section: (first line index, text with its sub-items joined by a space). The items are the
+        lines with the first marker met; the section's own sub-headings of another kind ("Khẩu hiệu tuyên truyền:"
+        after the activities) end them; an introduction before the first item is not one. A section without marked
+        lines has its paragraphs as items."""
+        item_kind = ""
+        region: list[int] = []
+        for i in self.span(heading):
+            kind = self.marked[i].kind
+            # a sub-heading of another kind ends the items; numbered sub-headings met first are the items
+            starts_items = bool(kind) and not item_kind
+            if self.heading_rank(i) is not None and not starts_items and (kind != item_kind or not kind):
+                break
+            if kind and not item_kind:
+                item_kind = kind
+            region.append(i)
         items: list[tuple[int, list[str]]] = []
-        for i in lines:
+        for i in region:
             mark = self.marked[i]
-            if mark.kind == item_kind and item_kind:
+            if not item_kind or mark.kind == item_kind:
                 items.append((i, [mark.text]))
-            elif items and item_kind:
+            elif items:
                 items[-1][1].append(self.lines[i].text.strip())
-            elif not item_kind:
-                items.append((i, [mark.text]))
         return [(i, " ".join(parts)) for i, parts in items]
