@@ -9,7 +9,7 @@ import re
 
 from posts.plan.model import Found, Period, PlanLine
 from posts.plan.periods import find_periods
-from posts.plan.sections import RANK, Outline, is_short_heading
+from posts.plan.sections import RANK, Outline, is_short_heading, split_marker
 
 _QUOTES = "\"“”«»"
 # "Chủ đề: …", "Chủ đề của Tuần lễ năm 2023 là : …", "Chủ đề năm 2025: …", "Chủ đề là "…""
@@ -73,6 +73,14 @@ def theme(outline: Outline) -> Found[str] | None:
             if outline.heading_rank(i + 1) is not None or _THEME_LABEL.match(following):
                 continue
             value = _quoted_from(lines, i + 1, following)
+            if value and following[:1] not in "\"“":
+                # an unquoted theme over several lines: the next lines continue it while they start in lower case
+                for line in lines[i + 2:i + 5]:
+                    if line.number != lines[i + 1].number + 1 and not line.text[:1].islower():
+                        break
+                    if not line.text[:1].islower() or split_marker(line.text).kind:
+                        break
+                    value += " " + line.text.strip()
             if value and clean_value(value):
                 return Found(clean_value(value), lines[i + 1].number, lines[i + 1].text)
     for i in range(outline.body_end):

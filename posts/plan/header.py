@@ -11,7 +11,7 @@ import re
 
 from posts.plan.model import Found, PlanDate, PlanLine
 from posts.plan.periods import find_plan_date
-from posts.plan.sections import is_upper_text
+from posts.plan.sections import CAPITAL, is_upper_text
 
 # "Số: 15/KH-SKHCN", "Số: /KH-SKHCN", "Số 120/KH-UBND", "Số: .../KH-UBND", the Party/Youth Union's "Số: 45-KH/HĐTN"
 _NUMBER = re.compile(
@@ -29,10 +29,11 @@ _TITLE_STOP = re.compile(r"^(Căn cứ|Thực hiện|Kính gửi|Nhằm|Để|S�
 _CONTINUES = re.compile(r"^(THÀNH PHỐ|TP\.|TỈNH|HUYỆN|QUẬN|THỊ XÃ|PHƯỜNG|XÃ|THỊ TRẤN|VÀ|&|-)\s", re.IGNORECASE)
 _LEVEL_ONLY = re.compile(r"^(Ủy ban nhân dân|Uỷ ban nhân dân|UBND)\s+(?P<level>thành phố|tỉnh|huyện|quận|thị xã|phường|xã)$",
                          re.IGNORECASE)
-_AGENCY_IN_BODY = re.compile(r"(?:^|,\s*)(?P<agency>[A-ZĐÀ-Ỹ][^,;:]{2,100}?)\s+(?:xây dựng|ban hành)\s+(?:Kế hoạch|kế hoạch)")
-_AGENCY_AT_END = re.compile(r"\bcủa\s+(?P<agency>[A-ZĐÀ-Ỹ][^,;:]{2,100}?)\s*\.?/\.\s*$")
-_GROUNDS_ISSUER = re.compile(r"\bcủa\s+(?P<issuer>(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND)\s+(?:thành phố|tỉnh|huyện|quận|"
-                             r"thị xã|phường|xã)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)*)", re.IGNORECASE)
+_AGENCY_IN_BODY = re.compile(rf"(?:^|,\s*)(?P<agency>[{CAPITAL}][^,;:]{{2,100}}?)\s+(?:xây dựng|ban hành)\s+(?:Kế hoạch|kế hoạch)")
+_AGENCY_AT_END = re.compile(rf"\bcủa\s+(?P<agency>[{CAPITAL}][^,;:]{{2,100}}?)\s*\.?/\.\s*$")
+# "của Ủy ban nhân dân thành phố", "của UBND tỉnh An Giang": the level in any case, the place's words capitalised
+_GROUNDS_ISSUER = re.compile(rf"\bcủa\s+(?P<issuer>(?i:Ủy ban nhân dân|Uỷ ban nhân dân|UBND)\s+(?i:thành phố|tỉnh|huyện|quận|"
+                             rf"thị xã|phường|xã)(?:\s+[{CAPITAL}0-9][\w]*)*)")
 _UNDERLINE = re.compile(r"^[-_=*.…\s]+$")
 
 

@@ -11,7 +11,7 @@ import re
 
 from posts.plan.model import Found, PlanLine
 from posts.plan.periods import find_dates
-from posts.plan.sections import RANK, Outline, is_upper_text
+from posts.plan.sections import CAPITAL, RANK, Outline, is_upper_text
 
 _REPORT = re.compile(r"\bbáo cáo\b(?!\s+viên)", re.IGNORECASE)
 _DEADLINE = re.compile(r"\b(?:trước|chậm nhất(?:\s+là)?|không muộn hơn|hạn chót(?:\s+là)?)\s+(?:ngày\s+)?(?=\d)",
@@ -22,9 +22,11 @@ _VERBS = ("chủ trì", "phối hợp", "tổng hợp", "báo cáo", "gửi", "t
           "tổng kết", "đánh giá", "phổ biến")
 _VERB = re.compile(r"(?:^|(?<=\s))(?:" + "|".join(_VERBS) + r")\b")
 _LEADING_ASK = re.compile(r"^(?:Đề nghị|Giao|Yêu cầu|Giao cho)\s+", re.IGNORECASE)
-_REPORT_TO = re.compile(r"\b(?:gửi về|gửi|về|cho|lên)\s+(?P<to>(?:[A-ZĐÀ-Ỹ]|UBND|HĐND)[^.;()]*?)"
-                        r"(?=\s*\(|\s+trước\b|\s+để\b|\s+chậm nhất|\s+trong\b|\s+theo\b|\s+định kỳ|\s+qua\b|\s*[.;]|$)")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ])")
+# whom the results go to ends at "(qua …)", "trước …", "để …", the sentence's end
+_TO_END = r"(?=\s*\(|\s+trước\b|\s+để\b|\s+chậm nhất|\s+trong\b|\s+theo\b|\s+định kỳ|\s+qua\b|\s*[.;]|$)"
+_REPORT_TO = re.compile(rf"\b(?:gửi về|gửi|về|cho|lên)\s+(?P<to>[{CAPITAL}][^.;()]*?){_TO_END}")
+_REPORT_TO_DIRECT = re.compile(rf"\s+(?P<to>[{CAPITAL}][^.;()]*?){_TO_END}")
+_SENTENCE_END = re.compile(rf"(?<=[.!?])\s+(?=[{CAPITAL}])")
 _SIGNER_NOTE = re.compile(r"^[(\[].*[)\]]$|^(Đã ký|đã ký)$")
 
 
@@ -52,6 +54,8 @@ def _subject(sentence: str) -> str | None:
     if not match:
         return None
     subject = text[:match.start()].strip().rstrip(",;:")
+    # an apposition names the role, not the unit: "Sở Y tế - Cơ quan Thường trực …", "Phòng … là cơ quan thường trực"
+    subject = re.split(r"\s+[-–—]\s+|\s+là\s+", subject)[0].strip().rstrip(",;:")
     if not subject or len(subject.split()) > 15:
         return None
     return subject[0].upper() + subject[1:]
@@ -62,11 +66,11 @@ def _enclosing_item(outline: Outline, index: int) -> int | None:
     kind = outline.marked[index].kind
     rank = RANK[kind] if kind else 99
     for j in range(index - 1, -1, -1):
+        if outline.heading_rank(j) is not None:
+            return None
         other = outline.marked[j].kind
         if other and RANK[other] < rank:
             return j
-        if outline.heading_rank(j) is not None:
-            return None
     return None
 
 
@@ -106,7 +110,8 @@ def report(outline: Outline, year: int | None) -> tuple[Found[dt.date] | None, F
                 reporter = Found(value, outline.lines[item].number, outline.lines[item].text)
     report_to = None
     match = _REPORT.search(sentence)
-    to = _REPORT_TO.search(sentence, match.end()) if match else None
+    # "báo cáo Ủy ban nhân dân huyện …" (whom, right after the verb) or "… về/gửi/cho Sở …"
+    to = (_REPORT_TO_DIRECT.match(sentence, match.end()) or _REPORT_TO.search(sentence, match.end())) if match else None
     if to and to["to"].strip():
         report_to = Found(to["to"].strip().rstrip(","), line.number, line.text)
     return deadline_found, reporter, report_to

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from posts.plan.model import PlanLine
 
+# a capital letter of Vietnamese, for regular expressions ("[À-Ỹ]" would take lower-case letters too)
+CAPITAL = "A-ZĐÀÁẢÃẠĂẮẰẲẴẶÂẤẦẨẪẬÈÉẺẼẸÊẾỀỂỄỆÌÍỈĨỊÒÓỎÕỌÔỐỒỔỖỘƠỚỜỞỠỢÙÚỦŨỤƯỨỪỬỮỰỲÝỶỸỴ"
 # rank: the smaller, the outer
 RANK = {"roman": 0, "arabic": 1, "dotted": 2, "letter": 3, "dash": 4, "plus": 5}
 _MARKERS = (
