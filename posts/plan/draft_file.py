@@ -198,7 +198,9 @@ def campaign_table(facts: PlanFacts, *, channels: list[str], timezone: str, plan
 
 
 def toml_value(value: Any) -> str:
-    """One TOML value as tomli_w writes it (strings escaped, dates bare)."""
+    """One TOML value as tomli_w writes it (strings escaped, dates bare); a list on one line."""
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
     return tomli_w.dumps({"v": value}).split("=", 1)[1].strip()
 
 

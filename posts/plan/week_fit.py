@@ -32,7 +32,12 @@ def words_within(text: str, most: int) -> str:
     text = " ".join(text.split())
     if len(text) <= most:
         return text.rstrip(TRAILING) or text
-    words = text[:most + 1].split(" ")
+    head = text[:most + 1]
+    # a phrase boundary ("…năm 2024 và Kỷ niệm…") reads better than a word cut, if it keeps half the room
+    breaks = [m.start() for m in re.finditer(r" (?:và|-|–) |[,;] ", head)]
+    if breaks and breaks[-1] >= most // 2:
+        return _tidy(text[:breaks[-1]].split(" "))
+    words = head.split(" ")
     if len(words) > 1:
         words = words[:-1]  # the last one was cut through (or just fits: the loop below keeps it honest)
     return _tidy(words) or text[:most]

@@ -55,7 +55,7 @@ def show_draft(draft: PlanDraft, target: Path) -> None:
 
     console = Console(width=WIDTH, highlight=False, soft_wrap=False)
     found = found_facts(draft.facts)
-    click.echo(t("plan_draft.found_heading", plan=draft.plan.path.name, count=len(found)))
+    click.echo(_cut(t("plan_draft.found_heading", plan=draft.plan.path.name, count=len(found)), WIDTH))
     if found:
         labels = [fact_label(name) for name, _ in found]
         label_width = min(max(len(label) for label in labels), 22)
