@@ -56,6 +56,7 @@ mutate: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/render.py
+	$(BIN)/python bench/draft.py
 	$(BIN)/python bench/publish.py
 	$(BIN)/python bench/daemon.py
 	$(BIN)/python bench/metrics.py

@@ -163,6 +163,8 @@ def test_every_command_speaks_vietnamese(demo: Officer, tmp_path: Path, monkeypa
     run("campaign", "diff", str(SAMPLE), "--start", "now")
     run("campaign", "import", str(SAMPLE), "--start", "now", "--replace", "--dry-run")
     run("campaign", "rehearse", SLUG, "--pace", "0.1")
+    plan = shutil.copy(Path(__file__).parent / "plans" / "ke-hoach-tuan-le-hoc-tap-suot-doi-2024.txt", tmp_path)
+    run("campaign", "draft", str(plan), "-o", "nhap.toml")
     second = tmp_path / "tuan-le.toml"
     second.write_text(campaign_toml("tuan-le", start=dt.date.today() + dt.timedelta(days=30)), encoding="utf-8")
     run("campaign", "import", str(second))
@@ -269,6 +271,9 @@ BAD_INPUTS: dict[str, tuple[tuple[str, ...], dict[str, str | bytes], tuple[tuple
         'body = "Nội dung bài số 1."', 'body = "Nội dung."\nbanner = { headline = "Đọc sách", theme = "khong-co" }')}, ()),
     "unknown channel in a file": (("campaign", "import", "c.toml"),
                                   {"c.toml": _with('["portal", "facebook"]', '["portal", "truyen-hinh"]')}, ()),
+    "not a plan": (("campaign", "draft", "thu.txt"), {"thu.txt": "Hôm nay trời đẹp.\nChúng tôi đi chơi.\n"}, ()),
+    "drafted file already there": (("campaign", "draft", "kh.txt", "-o", "good.toml"),
+                                   {"good.toml": GOOD, "kh.txt": "KẾ HOẠCH\nTuyên truyền Ngày Sách năm 2025\n"}, ()),
     "unknown option": (("queue", "--frm", "01/10/2031"), {}, ()),
     "missing option": (("post", "add", "--campaign", "tuan-le", "--at", "01/10/2031 08:30"), {}, ()),
     "missing argument": (("post", "show"), {}, ()),
