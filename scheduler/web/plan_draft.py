@@ -21,7 +21,7 @@ from posts.files import write_content_addressed
 from posts.i18n import t
 
 from . import workspace
-from .campaigns import MAX_CAMPAIGN_BYTES, _review, _shown
+from .campaigns import _review, _shown
 from .plan_facts import draft_of_plan, fact_rows, missing_rows, unfilled_placeholder
 from .stored_uploads import kept_upload, uploads_dir
 
@@ -30,6 +30,9 @@ MAX_PLAN_BYTES = 20 * 1024 * 1024  # a 20-page plan with a scanned signature is 
 # the kinds the reader understands, by the uploaded name's suffix; what the plan is kept as
 PLAN_SUFFIXES = {".docx": ".docx", ".pdf": ".pdf", ".txt": ".txt", ".md": ".md", ".markdown": ".md"}
 PLAN_ID = re.compile(r"^[0-9a-f]{64}\.(docx|pdf|txt|md)$")
+# the edited campaign file: a drafted week is ~20 KB; Flask refuses any form field over 500 KB with a bare 413, so the
+# limit stays under it and the page can say so with her text kept
+MAX_TEXT_BYTES = 400 * 1024
 DIGEST = re.compile(r"^[0-9a-f]{64}$")
 LINE_OF_WHERE = re.compile(r":(\d+)(?::\d+)?$")
 
@@ -147,9 +150,9 @@ def review(plan_id: str) -> Any:
     # browsers send a textarea's line ends as CRLF; the file keeps the plain ones the draft was written with
     text = request.form.get("text", "").replace("\r\n", "\n")
     data = text.encode("utf-8")
-    if len(data) > MAX_CAMPAIGN_BYTES:
-        return _draft_page(plan_path, name, text=text[:MAX_CAMPAIGN_BYTES], status=422,
-                           error=t("plan_web.text_too_long", most=MAX_CAMPAIGN_BYTES // (1024 * 1024)))
+    if len(data) > MAX_TEXT_BYTES:
+        return _draft_page(plan_path, name, text=text, status=422,
+                           error=t("plan_web.text_too_long", most=MAX_TEXT_BYTES // 1024))
     if not text.strip():
         return _draft_page(plan_path, name, text=text, error=t("plan_web.text_empty"), status=422)
     unfilled = unfilled_placeholder(text)
