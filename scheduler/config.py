@@ -230,6 +230,25 @@ class WebSection(_Section):
     approver_must_differ: bool = False  # true: nobody approves a post they wrote or last changed
 
 
+class DraftSection(_Section):
+    """``loa campaign draft``: when the proposed week's posts go out, how many a day, on which channels."""
+
+    times: Annotated[list[str], Field(min_length=1, max_length=24)] = ["07:30", "19:30"]
+    per_day: Annotated[int, Field(ge=1, le=24)] = 1  # posts a day on each channel, at times[0..per_day-1]
+    channels: list[str] | None = None  # None: every channel of this file
+
+    @field_validator("times")
+    @classmethod
+    def clock_times(cls, value: list[str]) -> list[str]:
+        """Written as people write them ("8h30"); kept as "08:30", the form a campaign file's ``time`` takes."""
+        from posts.times import parse_clock
+
+        try:
+            return [f"{parse_clock(text):%H:%M}" for text in value]
+        except UserError as exc:
+            raise ValueError(str(exc)) from None
+
+
 class ConfigDocument(_Section):
     database: DatabaseSection = DatabaseSection()
     web: WebSection = WebSection()
@@ -237,6 +256,7 @@ class ConfigDocument(_Section):
     render: RenderSection = RenderSection()
     defaults: DefaultsSection = DefaultsSection()
     organization: OrganizationSection = OrganizationSection()
+    draft: DraftSection = DraftSection()
     channels: dict[str, dict[str, Any]] = {}  # each validated by its adapter's settings (see load_config)
 
 
@@ -346,6 +366,7 @@ def load_config(path: Path) -> Config:
             chain.append(step)
             step = channels[step].after
     _check_distinct_names(path, text, channels)
+    _check_draft(path, text, document.draft, channels)
     # loa's own folders; a channel's target folder is the channel's problem (it fails or pauses when sending),
     # so one broken channel does not stop every command
     folders = [(("render", key), getattr(document.render, key)) for key in ("media", "themes", "templates")]
@@ -365,6 +386,18 @@ def _check_distinct_names(path: Path, text: str, channels: dict[str, ChannelSett
         if other != name:
             raise located_error(path, text, ("channels", name, "display_name"),
                                 t("names.err_duplicate", name=channel.display_name, other=other))
+
+
+def _check_draft(path: Path, text: str, draft: DraftSection, channels: dict[str, ChannelSettings]) -> None:
+    """[draft]: n posts a day need n times; its channels must be this file's."""
+    if draft.per_day > len(draft.times):
+        raise located_error(path, text, ("draft", "times"),
+                            t("plan_draft.err_times", per_day=draft.per_day, count=len(draft.times)))
+    for name in draft.channels or []:
+        if name not in channels:
+            raise located_error(path, text, ("draft", "channels"),
+                                t("wording.unknown_channel", channel=name,
+                                  known=unknown_name(name, channels, channels=True)))
 
 
 def _not_a_folder(folder: Path) -> Path | None:
