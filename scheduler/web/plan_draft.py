@@ -22,7 +22,7 @@ from posts.i18n import t
 
 from . import workspace
 from .campaigns import _review, _shown
-from .plan_facts import draft_of_plan, fact_rows, missing_rows, unfilled_placeholder
+from .plan_facts import default_channels, draft_of_plan, fact_rows, missing_rows, unfilled_placeholder
 from .stored_uploads import kept_upload, uploads_dir
 
 blueprint = Blueprint("plan_draft", __name__)
@@ -70,11 +70,12 @@ def kept_plan(plan_id: str) -> Path:
 
 
 def _chosen_channels() -> list[str]:
-    """The channels ticked on the upload form (all of the project's when none was sent); unknown names dropped."""
+    """The channels ticked on the upload form (``[draft] channels`` or all when none was sent); unknown names
+    dropped, so a forged address cannot name a channel the project does not have."""
     known = workspace().config.channel_names
     sent = [name for value in request.values.getlist("channels") for name in value.split(",") if name]
     chosen = [name for name in known if name in sent]
-    return chosen or list(known)
+    return chosen or default_channels()
 
 
 def _plain(message: str, path: Path, name: str) -> str:
@@ -96,10 +97,11 @@ def _draft_page(plan_path: Path, name: str, *, text: str | None = None, error: s
     except UserError as exc:
         return _upload_page(error=_plain(str(exc), plan_path, name), status=422)
     text = draft.toml if text is None else text
+    needed, optional = missing_rows(draft)
     lines = text.split("\n")
     shown_line = lines[error_line - 1] if error_line and 0 < error_line <= len(lines) else None
     return render_template("plan_draft.html", draft=draft, name=name, plan_id=plan_path.name, text=text,
-                           found=fact_rows(draft), missing=missing_rows(draft), error=error, error_line=error_line,
+                           found=fact_rows(draft), missing=needed, optional=optional, error=error, error_line=error_line,
                            shown_line=shown_line, channels=workspace().config.channel_names, chosen=channels,
                            text_rows=min(max(len(lines) + 2, 20), 60)), status
 
