@@ -6,7 +6,8 @@ headless Chromium (Debian's ``chromium`` and ``chromium-driver``) takes the pict
 
     .venv/bin/python bench/screenshots.py [--out bench/screenshots]
 
-Writes week-desktop.png, editor-desktop.png and week-phone.png (bench/ is outside the package: never in the wheel).
+Writes week-desktop.png, editor-desktop.png, week-phone.png and plan-draft-desktop.png (a new campaign from the
+sample plan: what was found, what is missing, the file to edit) (bench/ is outside the package: never in the wheel).
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from support.browser import WebServer, chromium, phone_width, sign_in, wait_for 
 from pictures import small_png  # noqa: E402
 
 SAMPLE = ROOT / "assets" / "campaigns" / "hoc-tap-suot-doi-2024.toml"
+SAMPLE_PLAN = ROOT / "tests" / "plans" / "ke-hoach-tuan-le-hoc-tap-suot-doi-2024.txt"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the sample campaign's
 ACCOUNTS = {"bien-tap": ("editor", "mat-khau-bien-tap"), "lanh-dao": ("approver", "mat-khau-lanh-dao")}
 COMMENT = "Sửa lại đoạn 2: ghi rõ địa điểm và giờ khai mạc."
@@ -89,6 +91,17 @@ def save(driver, path: Path) -> Path:
     return path
 
 
+def plan_draft_page(driver, url: str, path: Path) -> Path:
+    """"New campaign from a plan" after the sample plan was uploaded: found, missing, the file to edit."""
+    driver.get(url + "/campaigns")
+    card = driver.find_element(By.ID, "from-plan")
+    card.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(SAMPLE_PLAN))
+    card.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(lambda: driver.find_elements(By.ID, "campaign-text"), what="the drafted campaign file")
+    whole_page(driver)
+    return save(driver, path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "screenshots")
@@ -126,6 +139,8 @@ def main() -> None:
             wait_for(lambda: driver.execute_script("return document.readyState") == "complete", what="the week")
             assert driver.execute_script("return document.documentElement.scrollWidth") <= 390, "scrolls sideways"
             save(driver, out / "week-phone.png")
+            phone_width(driver, False)
+            plan_draft_page(driver, server.url, out / "plan-draft-desktop.png")
         finally:
             driver.quit()
             server.stop()
