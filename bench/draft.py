@@ -4,7 +4,7 @@ A 20-page plan (the sample plan's header, then its sections repeated with many a
 built as DOCX with python-docx and as PDF with LibreOffice (soffice, when installed: otherwise the PDF row is
 skipped, and says so). For each: median of 5 runs of ``draft_plan`` (read → extract → week → file, banners fitted
 with the renderer's layout), against a baseline in the same run: opening the file alone (python-docx reading every
-paragraph; pypdf extracting every page's text).
+paragraph; PDFium extracting every page's text).
 """
 from __future__ import annotations
 
@@ -76,9 +76,30 @@ def open_docx(path: Path) -> None:
 
 
 def open_pdf(path: Path) -> None:
-    from pypdf import PdfReader
+    import pypdfium2 as pdfium
 
-    [page.extract_text() for page in PdfReader(str(path)).pages]
+    document = pdfium.PdfDocument(str(path))
+    [document[index].get_textpage().get_text_range() for index in range(len(document))]
+    document.close()
+
+
+def pdf_pages(path: Path) -> int:
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(str(path))
+    try:
+        return len(document)
+    finally:
+        document.close()
+
+
+def pypdf_text(path: Path) -> float | None:
+    """The pure-Python extractor loa first used (pypdf, installed with the tests): why PDFium reads plans now."""
+    try:
+        from pypdf import PdfReader
+    except ImportError:
+        return None
+    return median_seconds(lambda: [page.extract_text() for page in PdfReader(str(path)).pages])
 
 
 def main() -> None:
@@ -93,7 +114,7 @@ def main() -> None:
             if path is None:
                 print(f"  {kind:5} skipped: soffice (LibreOffice) is not installed, no PDF to read")
                 continue
-            pages = len(__import__("pypdf").PdfReader(str(path)).pages) if kind == "PDF" else None
+            pages = pdf_pages(path) if kind == "PDF" else None
             draft = draft_plan(path, channels=["portal", "facebook"])
             took = median_seconds(lambda: draft_plan(path, channels=["portal", "facebook"]))
             base = median_seconds(lambda: baseline(path))
@@ -102,6 +123,41 @@ def main() -> None:
             print(f"  {kind:5} draft {took * 1000:7.1f} ms  (opening the file alone: {base * 1000:6.1f} ms{size}; "
                   f"{len(draft.plan.lines)} lines, {len(draft.facts.activities)} activities, "
                   f"{len(draft.posts)} posts)  {verdict}")
+
+        if pdf is not None and (old := pypdf_text(pdf)) is not None:
+            print(f"  PDF   text by pypdf (the extractor PDFium replaced): {old * 1000:7.1f} ms")
+        steps()
+
+
+def steps() -> None:
+    """The two text steps on their own, over about 2,000 date-dense lines (what once were timed tests)."""
+    from posts.plan.extract import extract_facts
+    from posts.plan.model import PlanLine, PlanText
+    from posts.plan.periods import find_dates, find_periods, find_plan_date
+
+    lines = [
+        "Căn cứ Công văn số 4043/UBND-KGVX ngày 19 tháng 9 năm 2024 của Ủy ban nhân dân thành phố về việc tổ chức.",
+        "Tổ chức hưởng ứng Tuần lễ từ ngày 01 tháng 10 năm 2024 đến ngày 07 tháng 10 năm 2024.",
+        "Đẩy mạnh tuyên truyền, nâng cao nhận thức của cán bộ, công chức, viên chức và người lao động về học tập.",
+        "Các đơn vị báo cáo kết quả về Văn phòng Sở trước ngày 15/10/2024 để tổng hợp, báo cáo.",
+        "Cần Thơ, ngày   tháng 9 năm 2024",
+    ] * 400
+
+    def dates() -> None:
+        for line in lines:
+            find_periods(line, plan_year=2024)
+            find_dates(line, plan_year=2024)
+            find_plan_date(line)
+
+    body = SAMPLE.read_text(encoding="utf-8")
+    section = "\n".join(f"{i}. Nội dung {i}\na) Tuyên truyền trên cổng thông tin ngày 0{1 + i % 9}/10/2024.\n"
+                        f"- Treo băng rôn, khẩu hiệu \"Học tập suốt đời số {i}\".\n" for i in range(1, 700))
+    text = body.replace("5. Tổ chức thực hiện", section + "\n5. Tổ chức thực hiện")
+    plan = PlanText(SAMPLE, "txt", tuple(PlanLine(number, line) for number, line in
+                                         enumerate(text.splitlines(), start=1) if line.strip()))
+    print(f"  steps: dates of {len(lines)} lines {median_seconds(dates) * 1000:6.1f} ms (budget 200 ms); "
+          f"facts of a {len(plan.lines)}-line plan {median_seconds(lambda: extract_facts(plan)) * 1000:6.1f} ms "
+          "(budget 200 ms)")
 
 
 if __name__ == "__main__":

@@ -364,18 +364,3 @@ def test_random_text_never_raises_and_every_fact_points_at_its_line(raw_lines: l
                 _check_points_at_its_line(name, found, plan)
     if facts.period:
         assert facts.period.value.start <= facts.period.value.end
-
-
-def test_a_two_thousand_line_plan_in_well_under_200_ms() -> None:
-    body = SAMPLE.read_text(encoding="utf-8")
-    section = "\n".join(f"{i}. Nội dung {i}\na) Tuyên truyền trên cổng thông tin ngày 0{1 + i % 9}/10/2024.\n"
-                        f"- Treo băng rôn, khẩu hiệu \"Học tập suốt đời số {i}\".\n" for i in range(1, 700))
-    plan = plan_of(body.replace("5. Tổ chức thực hiện", section + "\n5. Tổ chức thực hiện"))
-    assert len(plan.lines) > 1500
-    elapsed = float("inf")
-    for _ in range(3):  # the best of three: the machine is shared, a busy moment is not the extractor's time
-        started = time.perf_counter()
-        facts = extract_facts(plan)
-        elapsed = min(elapsed, time.perf_counter() - started)
-    assert facts.theme is not None and facts.signer_name is not None
-    assert elapsed < 0.2, f"{elapsed:.3f} s"

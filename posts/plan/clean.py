@@ -63,6 +63,9 @@ def clean_text(text: str) -> str:
 def _split_glued(token: str) -> str:
     if _UNTOUCHABLE.search(token):
         return token
+    lowered = token.lower()
+    if not any(word in lowered for word in DATE_WORDS):
+        return token  # nearly every token: no date word inside, nothing to split (and the checks below are slow)
     token = _LETTERS.sub(lambda match: _split_syllables(match.group()), token)
     # a date word then a number, a number then a date word: each date word is its own letter run here
     return _LETTERS.sub(lambda match: _space_around_number(match, token), token)
