@@ -14,6 +14,7 @@ from .times import FIRST_YEAR, LAST_YEAR, in_range, localize, parse_clock, parse
 from .errors import UserError
 from .organization import CampaignOrganization
 from .plain_text import check_document
+from .plan.placeholders import first_unfilled
 from .suggest import unknown_name
 from .tomlfile import array_table_lines, line_of, located_error, place_of, read_toml, validate
 from .wording import post_label
@@ -187,6 +188,9 @@ def load_campaign_file(path: Path, *, default_timezone: str, known_channels: lis
     path = Path(path)
     text, data = read_toml(path)
     check_document(data, path, text)  # before the model: a control character is named as such, with its line
+    unfilled = first_unfilled(data)  # before the model too: a date placeholder is named as unfilled, not as a bad date
+    if unfilled is not None:
+        raise located_error(path, text, unfilled[0], t("plan_draft.unfilled", placeholder=unfilled[1]), data=data)
     document: CampaignDocument = validate(CampaignDocument, data, path, text)
     spec = document.campaign
 

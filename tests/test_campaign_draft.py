@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from posts.campaign_file import load_campaign_file
+from posts.errors import UserError
 from posts.plan.draft import draft_from_facts
 from posts.plan.draft_file import hashtags, plan_ref, slug_of
 from posts.plan.model import Found, Period, PlanDate, PlanFacts, PlanLine, PlanText
@@ -203,7 +204,12 @@ def test_any_plan_drafts_a_file_that_loads_and_fits(tmp_path_factory, title, the
     plan = PlanText(Path("kh.txt"), "txt", (PlanLine(1, title),))
     draft = draft_from_facts(plan, facts, channels=["portal", "facebook"], times=["07:30", "19:30"])
     path = tmp_path_factory.mktemp("draft") / "d.toml"
-    path.write_text(draft.toml, encoding="utf-8")
+    placeholders = re.compile(r"«NOT IN THE PLAN: [^»]*»")
+    if placeholders.search(draft.toml):  # what the plan lacks is refused until filled in, then the file loads
+        path.write_text(draft.toml, encoding="utf-8")
+        with pytest.raises(UserError, match="still unfilled"):
+            load_campaign_file(path, default_timezone="Asia/Ho_Chi_Minh", known_channels=["portal", "facebook"])
+    path.write_text(placeholders.sub("filled in", draft.toml), encoding="utf-8")
     loaded = load_campaign_file(path, default_timezone="Asia/Ho_Chi_Minh", known_channels=["portal", "facebook"])
     assert len(loaded.posts) == len(draft.posts) >= 2
     assert all(start <= p.publish_at.date() <= end for p in loaded.posts)
@@ -211,3 +217,21 @@ def test_any_plan_drafts_a_file_that_loads_and_fits(tmp_path_factory, title, the
     for post in draft.posts:
         assert len(post.title) <= 150 and post.headline
         assert room.problem(post.headline, post.subline) is None, post.headline
+
+
+def test_a_text_placeholder_left_unfilled_is_refused_at_its_line(project):
+    """A theme the plan does not state is a «…» placeholder the model would take as a theme: import refuses it."""
+    plan = project.write("kh.txt", "KẾ HOẠCH\nTuyên truyền Ngày Sách năm 2025\n\n"
+                                   "Thời gian: từ ngày 21/4/2025 đến ngày 27/4/2025.\n")
+    project.ok("campaign", "draft", str(plan), "-o", "d.toml")
+    text = (project.root / "d.toml").read_text(encoding="utf-8")
+    line = next(n for n, row in enumerate(text.splitlines(), start=1) if row.startswith("theme = "))
+    message = project.fails("campaign", "import", "d.toml", "--allow-past")
+    assert message.startswith(f"error: d.toml:{line}: ") or f"d.toml:{line}:" in message
+    assert "«NOT IN THE PLAN: theme»" in message and "still unfilled" in message
+    assert project.counts()["posts"] == 0
+    # filled in (the reference too, which this plan lacks as well), the same file imports
+    filled = re.sub(r"«NOT IN THE PLAN: [^»]*»", "Sách là bạn", text)
+    (project.root / "d.toml").write_text(filled, encoding="utf-8")
+    project.ok("campaign", "import", "d.toml", "--allow-past")
+    assert project.counts()["posts"] > 0

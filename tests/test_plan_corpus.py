@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import tomllib
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -131,3 +132,29 @@ def test_found_facts_quote_their_line(name: str, corpus_files: dict[tuple[str, s
     assert found
     for fact in found:
         assert lines.get(fact.line) == fact.quote, f"{name}: line {fact.line} is not {fact.quote!r}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_draft_of_the_corpus_imports_and_renders(project, name: str) -> None:
+    """``loa campaign draft`` on each plan writes a file ``loa campaign import`` takes as it is (every post a draft)
+    and every post renders. Corpus plans state all a campaign needs, so no «…» placeholder is left to fill."""
+    plan = project.root / f"{name}.txt"
+    plan.write_bytes((PLANS / f"{name}.txt").read_bytes())
+    project.ok("campaign", "draft", str(plan), "-o", "draft.toml")
+    text = (project.root / "draft.toml").read_text(encoding="utf-8")
+    assert "«" not in re.sub(r"(?m)^\s*#.*$", "", text), f"{name}: a placeholder outside a comment"
+    slug = tomllib.loads(text)["campaign"]["slug"]
+    project.ok("campaign", "import", "draft.toml", "--allow-past")
+    posts = project.json("queue", "--campaign", slug)["posts"]
+    assert len(posts) >= 3 and {post["status"] for post in posts} == {"draft"}, name
+    project.ok("render", "--campaign", slug)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_plan_drafts_the_same_campaign_from_txt_docx_and_pdf(corpus_files, name: str) -> None:
+    from posts.plan.draft import draft_plan
+
+    drafts = {kind: draft_plan(corpus_files[(name, kind)], channels=["portal", "facebook"]) for kind in KINDS}
+    tables = {kind: tomllib.loads(draft.toml)["campaign"] for kind, draft in drafts.items()}
+    assert tables["docx"] == tables["txt"] and tables["pdf"] == tables["txt"], name
+    assert len(drafts["docx"].posts) == len(drafts["pdf"].posts) == len(drafts["txt"].posts), name

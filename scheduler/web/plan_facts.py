@@ -3,17 +3,14 @@ draft itself, made with the project's settings exactly as ``loa campaign draft``
 command's words: one list of them, in posts/plan/draft.py)."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from posts.plan.draft import NEEDED, draft_plan, fact_label, found_facts, shown_value
 from posts.plan.model import PlanDraft
+from posts.plan.placeholders import placeholder_pattern
 
 from . import workspace
-
-# what the draft writes where the plan said nothing («CHƯA CÓ TRONG KẾ HOẠCH: chủ đề»); in a comment it is only a note
-PLACEHOLDER = re.compile(r"«[^»\n]*»")
 
 
 def default_channels() -> list[str]:
@@ -55,10 +52,9 @@ def missing_rows(draft: PlanDraft) -> tuple[list[dict[str, str]], list[dict[str,
 
 
 def unfilled_placeholder(text: str) -> tuple[int, str] | None:
-    """The first line (number, text) still holding a «…» placeholder outside a comment, or None. The loader accepts
-    a placeholder where a text is expected (a theme, a name), so without this check a fact the plan never stated
-    could be imported and published."""
+    """The first line (number, text) still holding a draft's «…» placeholder outside a comment, or None. The loader
+    refuses it too; asked first here, the page can point at the line of the text she is editing."""
     for number, line in enumerate(text.split("\n"), start=1):
-        if not line.lstrip().startswith("#") and PLACEHOLDER.search(line):
+        if not line.lstrip().startswith("#") and placeholder_pattern().search(line):
             return number, line
     return None
