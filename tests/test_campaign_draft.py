@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from posts.campaign_file import load_campaign_file
 from posts.errors import UserError
 from posts.plan.draft import draft_from_facts
-from posts.plan.draft_file import hashtags, plan_ref, slug_of
+from posts.plan.draft_file import campaign_name, hashtags, plan_ref, slug_of
 from posts.plan.model import Found, Period, PlanDate, PlanFacts, PlanLine, PlanText
 from posts.plan.week import post_time
 from posts.plan.week_fit import BannerRoom
@@ -165,7 +165,12 @@ def test_vietnamese_messages(project):
 
 def test_slug_name_hashtags_and_reference():
     assert slug_of("Tổ chức Tháng hành động vì an toàn thực phẩm năm 2024", 2024) == \
-        "thang-hanh-dong-vi-an-toan-2024"
+        "thang-hanh-dong-an-toan-thuc-pham-2024"
+    # the words before the year; "Việt Nam" keeps its "nam", "năm 2024" loses it
+    assert slug_of("Ngày Sách và Văn hóa đọc Việt Nam lần thứ 3 năm 2024 trên địa bàn phường", 2024) == \
+        "ngay-sach-van-hoa-doc-viet-nam-2024"
+    assert campaign_name("Hướng dẫn tổ chức Ngày Sách năm 2024") == "Ngày Sách năm 2024"
+    assert campaign_name("Tổ chức Tuần lễ hưởng ứng học tập suốt đời") == "Tuần lễ hưởng ứng học tập suốt đời"
     assert hashtags("Chung tay bảo đảm an toàn thực phẩm vì sức khỏe cộng đồng") == \
         ["#AnToanThucPham", "#SucKhoeCongDong"]
     facts = PlanFacts(number=Found("120", 3, "Số: 120/KH-UBND"), code=Found("KH-UBND", 3, ""),

@@ -17,9 +17,13 @@ import tomli_w
 from ..i18n import t
 from .model import Found, PlanFacts, ProposedPost
 
-SLUG_DROP = {"to chuc", "ke hoach", "nam", "trien khai", "thuc hien", "huong ung", "ve viec", "v/v", "cua"}
-SLUG_WORDS = 6
-NAME_VERBS = re.compile(r"^(?:tổ chức|triển khai|thực hiện)\s+", re.IGNORECASE)
+SLUG_DROP = {"to chuc", "ke hoach", "trien khai", "thuc hien", "huong ung", "ve viec", "v/v", "cua", "va", "vi",
+             "voi", "cac", "hoat dong", "huong dan", "tuyen truyen", "truyen thong", "lan thu", "tren dia ban"}
+SLUG_WORDS = 7
+# the plan's action before the event's own name: "Hướng dẫn tổ chức Ngày Sách…", "Tuyên truyền hưởng ứng Ngày Chuyển
+# đổi số…" name the campaign "Ngày Sách…", "Ngày Chuyển đổi số…" (a "Tuần lễ hưởng ứng…" keeps its "hưởng ứng")
+NAME_VERBS = re.compile(r"^(?:(?:hướng dẫn|tổ chức|triển khai|thực hiện|tuyên truyền|truyền thông|các hoạt động|"
+                        r"hưởng ứng)\s+)+", re.IGNORECASE)
 LEVELS = ("thành phố", "tỉnh", "huyện", "quận", "thị xã", "phường", "xã", "thị trấn")
 ORG_NOUNS = {"sở", "bộ", "ban", "phòng", "cục", "vụ", "viện", "hội", "chi cục", "trung tâm"}
 # verbs and links between a theme's noun phrases: "Phát triển văn hóa đọc thúc đẩy học tập suốt đời"
@@ -50,11 +54,17 @@ def campaign_year(facts: PlanFacts) -> int | None:
 
 
 def slug_of(text: str, year: int | None) -> str:
-    """ASCII words of the title without "tổ chức", "kế hoạch", "năm" and numbers; at most six, then the year."""
+    """ASCII words of the name before its year (the rest is usually a second event or the place), without "tổ chức",
+    "kế hoạch", "năm", links and numbers; at most seven, then the year."""
     folded = ascii_fold(text).lower()
+    if year is not None and str(year) in folded:
+        folded = folded[:folded.index(str(year))]
     for phrase in sorted(SLUG_DROP, key=len, reverse=True):
         folded = re.sub(rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])", " ", folded)
-    words = [w for w in re.split(r"[^a-z0-9]+", folded) if w and not w.isdigit()][:SLUG_WORDS]
+    words = [w for w in re.split(r"[^a-z0-9]+", folded) if w and not w.isdigit()]
+    if words and words[-1] == "nam":  # "… năm 2024" ("Việt Nam" keeps its "nam")
+        words.pop()
+    words = words[:SLUG_WORDS]
     slug = "-".join([*words, *([str(year)] if year else [])])
     return slug[:100].strip("-") or "ke-hoach"
 
@@ -180,7 +190,7 @@ def campaign_table(facts: PlanFacts, *, channels: list[str], timezone: str, plan
     theme = facts.theme.value if facts.theme is not None else None
     basis = facts.title.value if facts.title is not None else theme or ""
     table: dict[str, Any] = {
-        "slug": slug_of(basis, campaign_year(facts)),
+        "slug": slug_of(name or basis, campaign_year(facts)),
         "name": name or placeholder(t("plan_draft.field_name")),
         "theme": theme or placeholder(t("plan_draft.field_theme")),
         "start": facts.period.value.start if facts.period else placeholder(t("plan_draft.field_start")),
