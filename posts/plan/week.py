@@ -66,7 +66,7 @@ class _Writer:
     def launch(self) -> Topic:
         f = self.facts
         purposes = [item_text(p.value) for p in f.purposes]
-        period = f.period.quote if f.period is not None else None
+        period = item_text(f.period.quote) if f.period is not None else None  # a quote without its "2. "
         body = _paragraphs(period, self.theme_line,
                            (t("plan_draft.body_purposes") + "\n" + "\n".join(f"- {p}" for p in purposes))
                            if purposes else None)
@@ -96,8 +96,8 @@ class _Writer:
 
     def closing(self) -> Topic:
         f = self.facts
-        report = f.report_deadline.quote if f.report_deadline is not None else (
-            f.reporter.quote if f.reporter is not None else None)
+        report = item_text(f.report_deadline.quote) if f.report_deadline is not None else (
+            item_text(f.reporter.quote) if f.reporter is not None else None)
         body = _paragraphs(t("plan_draft.body_closing", name=self.name), self.theme_line, report)
         return Topic("be-mac", t("plan_draft.title_closing", name=self.name), body, self.name, self.theme,
                      _lines(f.theme, f.report_deadline or f.reporter))
@@ -107,7 +107,7 @@ class _Writer:
         date = _date(deadline.value)
         who = t("plan_draft.body_report_who", reporter=f.reporter.value) if f.reporter is not None else None
         whom = t("plan_draft.body_report_to", report_to=f.report_to.value) if f.report_to is not None else None
-        body = _paragraphs(t("plan_draft.body_report", date=date), deadline.quote,
+        body = _paragraphs(t("plan_draft.body_report", date=date), item_text(deadline.quote),
                            " ".join(part for part in (who, whom) if part) or None)
         return Topic("nhac-bao-cao", t("plan_draft.title_report", date=date), body,
                      t("plan_draft.headline_report", date=date), self.name,

@@ -34,7 +34,8 @@ def words_within(text: str, most: int) -> str:
         return text.rstrip(TRAILING) or text
     head = text[:most + 1]
     # a phrase boundary ("…năm 2024 và Kỷ niệm…") reads better than a word cut, if it keeps half the room
-    breaks = [m.start() for m in re.finditer(r" (?:và|-|–) |[,;] ", head)]
+    # … and before where it happens ("… năm 2024 | trên địa bàn tỉnh Hậu Giang")
+    breaks = [m.start() for m in re.finditer(r" (?:và|-|–) |[,;] | (?=(?:trên địa bàn|tại|của) )", head)]
     if breaks and breaks[-1] >= most // 2:
         return _tidy(text[:breaks[-1]].split(" "))
     words = head.split(" ")
