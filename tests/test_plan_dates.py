@@ -5,7 +5,6 @@ across a month end and across a year end, rendered in every form with random zer
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings

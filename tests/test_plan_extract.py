@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import textwrap
-import time
 from pathlib import Path
 
 import pytest

@@ -13,23 +13,11 @@ import pytest
 from conftest import campaign_toml
 from support.organization import CAN_THO, fill_organization
 from support.outreach_log import seed
+from support.plan_docs import pdfs_from_docx as to_pdf
 
 SLUG = "tuan-le"
 START = dt.date(2031, 10, 1)
 SIGNER_TITLE, SIGNER_NAME = CAN_THO["signer_title"], CAN_THO["signer_name"]
-
-
-def to_pdf(*docx: Path) -> list[Path]:
-    """Convert with LibreOffice headless, in one process, with a private profile so parallel runs never clash."""
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    assert soffice, "LibreOffice (soffice) is needed: .ci/run installs libreoffice-writer-nogui"
-    folder = docx[0].parent
-    profile = folder / "lo-profile"
-    subprocess.run([soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(folder), *map(str, docx)], check=True, capture_output=True, timeout=240)
-    pdfs = [path.with_suffix(".pdf") for path in docx]
-    assert all(pdf.exists() for pdf in pdfs), pdfs
-    return pdfs
 
 
 def pages(pdf: Path) -> list[str]:

@@ -14,6 +14,7 @@ from ..files import writable_target, write_atomically, write_new_file
 from ..i18n import t
 from ..os_errors import os_error_text
 from ..render.artefacts import DEFAULT_THEME
+from ..render.items import dates_and_tags
 from ..suggest import unknown_name
 from ..times import zone
 from . import draft_file
@@ -148,16 +149,9 @@ def draft_from_facts(plan: PlanText, facts: PlanFacts, *, channels: list[str], t
 def _footer(campaign: dict[str, Any]) -> str | None:
     """The banner's footer as the renderer will draw it (posts/render/artefacts.campaign_footer)."""
     start, end = campaign["start"], campaign["end"]
-    tags = " ".join(campaign.get("hashtags") or [])
-    if not isinstance(start, dt.date) or not isinstance(end, dt.date):
-        return tags or None
-    if start == end:
-        dates = f"{start:%d/%m/%Y}"
-    elif (start.year, start.month) == (end.year, end.month):
-        dates = f"{start:%d}–{end:%d/%m/%Y}"
-    else:
-        dates = f"{start:%d/%m}–{end:%d/%m/%Y}"
-    return " · ".join(part for part in (dates, tags) if part)
+    if not isinstance(start, dt.date) or not isinstance(end, dt.date):  # still a placeholder
+        return " ".join(campaign.get("hashtags") or []) or None
+    return dates_and_tags(start, end, campaign.get("hashtags") or [])
 
 
 def draft_as_json(draft: PlanDraft, file: Path | None) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from ..models import Campaign, Post, Render, utcnow
 from ..organization import effective_organization, printable_organization
 from ..times import zone
 from .banner import BannerText, render_banner
+from .items import dates_and_tags
 from .links import link_placeholder
 from .photos import DEFAULT_MAX_BYTES, PhotoStore
 from .sizes import Size, parse_size
@@ -282,14 +283,8 @@ class Renderer:
 
 
 def campaign_footer(campaign: Campaign) -> str:
-    start, end = campaign.start_date, campaign.end_date
-    if start == end:
-        dates = f"{start:%d/%m/%Y}"
-    elif (start.year, start.month) == (end.year, end.month):
-        dates = f"{start:%d}–{end:%d/%m/%Y}"
-    else:
-        dates = f"{start:%d/%m}–{end:%d/%m/%Y}"
-    return " · ".join(part for part in (dates, " ".join(campaign.hashtags)) if part)
+    return dates_and_tags(campaign.start_date, campaign.end_date, campaign.hashtags)
+
 
 
 def _write_once(path: Path, data: bytes) -> None:

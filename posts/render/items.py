@@ -2,6 +2,8 @@
 (Pillow) and draw_pdf.py (vectors). layout.py decides them; decor.py adds a theme's background and ornaments."""
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,3 +88,14 @@ class Layout:
     dpi: int | None  # print sizes: pixels per inch of the canvas (the PDF page is in millimetres)
     backdrop: tuple[object, ...]  # the same for every banner of a campaign in this theme and size
     content: tuple[object, ...]
+
+
+def dates_and_tags(start: dt.date, end: dt.date, hashtags: Sequence[str]) -> str:
+    """A banner's footer: "01–07/10/2024 · #HocTapSuotDoi" (the campaign's dates, then its hashtags)."""
+    if start == end:
+        dates = f"{start:%d/%m/%Y}"
+    elif (start.year, start.month) == (end.year, end.month):
+        dates = f"{start:%d}–{end:%d/%m/%Y}"
+    else:
+        dates = f"{start:%d/%m}–{end:%d/%m/%Y}"
+    return " · ".join(part for part in (dates, " ".join(hashtags)) if part)

@@ -135,4 +135,5 @@ def main() -> None:
 # registers the subcommands
 from . import campaign, fix, log, metrics, post, publish, queue, render, report, run  # noqa: E402,F401
 from . import campaign_life  # noqa: E402,F401 - campaign cancel|archive|rehearse (issue 11)
+from . import campaign_draft  # noqa: E402,F401 - campaign draft PLAN (issue 15)
 from . import users, web  # noqa: E402,F401 - the browser workspace (issue 12)

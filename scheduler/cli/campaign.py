@@ -133,4 +133,3 @@ def show_command(app: App, slug: str, as_json: bool) -> None:
         from scheduler import views
 
         views.print_campaign(record)
-from . import campaign_draft  # noqa: E402,F401 - campaign draft PLAN (issue 15)

@@ -4,8 +4,6 @@ A missing soffice FAILS (assert), never skips: .ci/run installs libreoffice-writ
 """
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -47,15 +45,10 @@ def write_docx(path: Path, lines: Sequence[str], *,
 
 
 def docx_to_pdf(docx: Path) -> Path:
-    """The PDF LibreOffice makes of ``docx`` (next to it), with a private profile so parallel runs never clash."""
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    assert soffice, "LibreOffice (soffice) is needed: .ci/run installs libreoffice-writer-nogui"
-    profile = docx.parent / "lo-profile"
-    subprocess.run([soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(docx.parent), str(docx)], check=True, capture_output=True, timeout=240)
-    pdf = docx.with_suffix(".pdf")
-    assert pdf.exists(), pdf
-    return pdf
+    """The PDF LibreOffice makes of ``docx`` (next to it): support/plan_docs.py's one converter."""
+    from .plan_docs import pdf_from_docx
+
+    return pdf_from_docx(docx)
 
 
 def scanned_pdf(path: Path, pages: int = 2) -> Path:
