@@ -246,6 +246,26 @@ class ChannelState(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+STEP_STATUSES = ("sending", "sent", "unknown")
+
+
+class DeliveryStep(Base):
+    """One recorded step of a delivery that goes out in several sends (an e-mail list in batches): written
+    ``sending`` before the send and ``sent`` after it, so a process that resumes the delivery after a crash never
+    sends a finished step again, and a step left ``sending`` (or ``unknown``: its answer was lost) is for a person to
+    settle, not to repeat blindly."""
+
+    __tablename__ = "delivery_steps"
+    __table_args__ = (UniqueConstraint("delivery_id", "step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), index=True)
+    step: Mapped[str] = mapped_column(String(100))  # the adapter's name for it: "batch-3"
+    status: Mapped[str] = mapped_column(String(20))  # STEP_STATUSES
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # what the adapter needs to resume (no secrets)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
 class Daemon(Base):
     """One ``loa run`` process: its heartbeat tells ``loa status`` whether anything is publishing."""
 

@@ -35,6 +35,6 @@ def check_channel(config: Config, name: str, db: Database | None) -> CheckResult
     """The channel's own health check; a channel that passes is resumed if it was paused (``db`` given)."""
     from .dispatch import publisher_for, resume_channel
 
-    health = publisher_for(config, name).check()
+    health = publisher_for(config, name, db=db).check()
     resumed = bool(health.ok and db is not None and resume_channel(db, name, message=health.message))
     return CheckResult(name, health.ok, health.message, resumed)

@@ -374,7 +374,7 @@ class PublishingDaemon:
         for name in paused:
             if name not in self.config.channels:
                 continue
-            health = publisher_for(self.config, name).check()
+            health = publisher_for(self.config, name, db=self.db).check()
             if health.ok and resume_channel(self.db, name, message=health.message):
                 emit("resumed", t("daemonlog.resumed", message=health.message), channel=name)
 

@@ -19,6 +19,7 @@ from posts.outreach import record
 from posts.render.artefacts import Renderer
 
 from .claims import release_claim
+from .coordination import Coordination
 from .config import Config
 from .outcomes import (NotRecorded, Outcome, mark_unknown, record_failure, record_success, resume_channel,
                        owned_delivery, write_outcome)
@@ -31,14 +32,18 @@ __all__ = ["NotRecorded", "Outcome", "channel_supports", "claim_post_deliveries"
 LOAD_FOR_SENDING = [joinedload(Delivery.post).joinedload(Post.campaign)]  # in one query
 
 
-def publisher_for(config: Config, channel: str) -> Publisher:
+def publisher_for(config: Config, channel: str, *, db: Database | None = None) -> Publisher:
+    """The channel's adapter; with ``db``, it may lock and record steps in it (``coordination``)."""
     settings = config.channels.get(channel)
     if settings is None:
         raise UserError(t("err.unknown_channel", channel=channel, known=", ".join(config.channel_names)))
     adapter = publishers().get(settings.adapter)
     if adapter is None:
         raise UserError(t("err.adapter_missing", adapter=settings.adapter, channel=channel))
-    return adapter(channel, settings, base_dir=config.base_dir)
+    publisher = adapter(channel, settings, base_dir=config.base_dir)
+    if db is not None:
+        publisher.coordination = Coordination(db)
+    return publisher
 
 
 def channel_supports(config: Config, channel: str, action: str) -> bool:
@@ -116,7 +121,7 @@ def send_claimed(db: Database, config: Config, delivery_id: int, owner: str,
         return Outcome("?", "released", delivery_id=delivery_id)
     adapters = {} if adapters is None else adapters
     if outgoing.channel not in adapters:
-        adapters[outgoing.channel] = publisher_for(config, outgoing.channel)
+        adapters[outgoing.channel] = publisher_for(config, outgoing.channel, db=db)
     adapter = adapters[outgoing.channel]
     unsettled = bool(outgoing.extra.get("maybe_sent"))
     action = outgoing.extra.get("action", "publish")

@@ -112,7 +112,7 @@ def collect_due_metrics(db: Database, config: Config, *, now: dt.datetime | None
     for reading in readings:
         if reading.channel in unreachable:
             continue  # still due: read at a later run, without a failed reading of its own for this one
-        figures = read_figures(config, reading, adapters)
+        figures = read_figures(config, reading, adapters, db=db)
         if figures.transient and not figures.values:
             # nothing could be read (network, 5xx, rate limit): the channel's other readings wait for the next run
             # instead of each spending a try (and the platform's quota) on the same trouble
@@ -136,19 +136,20 @@ def refresh_metrics(db: Database, config: Config, *, campaign: str | None = None
     adapters: dict[str, Publisher] = {}
     rows = []
     for reading in readings:
-        figures = read_figures(config, reading, adapters)
+        figures = read_figures(config, reading, adapters, db=db)
         _record(db, reading, "manual", figures, now, recheck=False)
         rows.append(_row(reading, "manual", figures, now))
     return rows
 
 
-def read_figures(config: Config, reading: Reading, adapters: dict[str, Publisher]) -> Metrics:
+def read_figures(config: Config, reading: Reading, adapters: dict[str, Publisher], *,
+                 db: Database | None = None) -> Metrics:
     """The figures of one delivery; any failure becomes figures unavailable with its reason."""
     if reading.remote_id is None:
         return Metrics.none("no remote id was recorded when it was published")
     try:
         if reading.channel not in adapters:
-            adapters[reading.channel] = publisher_for(config, reading.channel)
+            adapters[reading.channel] = publisher_for(config, reading.channel, db=db)
         publisher = adapters[reading.channel]
         figures = publisher.metrics(reading.remote_id)
     except TransientError as exc:

@@ -96,7 +96,7 @@ def _reconcile(db: Database, config: Config, owner: str, delivery_id: int, adapt
     if outgoing is not None:
         try:
             if channel not in adapters:
-                adapters[channel] = publisher_for(config, channel)
+                adapters[channel] = publisher_for(config, channel, db=db)
             found = adapters[channel].find_existing(outgoing)
             if found is None:
                 return _send_again(db, owner, delivery_id)

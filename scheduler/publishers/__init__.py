@@ -285,6 +285,9 @@ class Publisher(ABC):
     # What it can do to a post it published: "update" (a correction in place), "delete" (a take-down). An adapter
     # that declares neither keeps working for publications; a correction or take-down on it is refused up front.
     supports: ClassVar[frozenset[str]] = frozenset()
+    # scheduler.coordination.Coordination: a cross-process lock and a delivery's recorded steps, when the adapter
+    # runs against a database (set by dispatch.publisher_for); None in a check or rehearsal without one
+    coordination: Any = None
 
     def __init__(self, channel: str, settings: Any, *, base_dir: Path) -> None:
         self.channel = channel

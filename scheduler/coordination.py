@@ -1,0 +1,94 @@
+"""What an adapter may ask of the queue database it runs against: a lock held across processes (and machines sharing
+PostgreSQL), and the recorded steps of a delivery that goes out in several sends.
+
+An adapter finds it as ``self.coordination`` (set by ``dispatch.publisher_for`` when a database is at hand; None in a
+rehearsal or a check without one). Two uses today: a Zalo refresh token is single-use, so two daemons must never
+refresh at once (``lock``); an e-mail list goes out in batches, each recorded before and after its send, so a crash
+mid-list resumes without sending a batch twice (``steps``).
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import select, text
+
+from posts.db import Database
+from posts.models import DeliveryStep, utcnow
+
+
+class Coordination:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @contextmanager
+    def lock(self, name: str) -> Iterator[None]:
+        """Hold the lock ``name`` for the ``with`` block: any other process asking for it waits until the block ends.
+
+        SQLite: the block runs inside a write transaction (BEGIN IMMEDIATE), which other writers wait for up to the
+        busy timeout (30 s): keep the block short (one HTTP request with a timeout under that). PostgreSQL: a
+        transaction-scoped advisory lock, so other writers are not held up at all.
+        """
+        with self.db.transaction() as session:
+            session.connection()  # the session begins lazily: BEGIN IMMEDIATE (SQLite's write lock) is sent here
+            if not self.db.is_sqlite:
+                key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+            yield
+
+    def steps(self, delivery_id: int) -> DeliverySteps:
+        return DeliverySteps(self.db, delivery_id)
+
+
+class DeliverySteps:
+    """The steps of one delivery, each committed at once (a crash right after ``begin`` leaves it ``sending``)."""
+
+    def __init__(self, db: Database, delivery_id: int) -> None:
+        self.db = db
+        self.delivery_id = delivery_id
+
+    def statuses(self) -> dict[str, str]:
+        """Every recorded step and its status ("sending", "sent", "unknown")."""
+        with self.db.session() as session:
+            rows = session.execute(select(DeliveryStep.step, DeliveryStep.status)
+                                   .where(DeliveryStep.delivery_id == self.delivery_id)).all()
+        return {step: status for step, status in rows}
+
+    def detail(self, step: str) -> dict[str, Any] | None:
+        with self.db.session() as session:
+            return session.scalar(select(DeliveryStep.detail).where(DeliveryStep.delivery_id == self.delivery_id,
+                                                                    DeliveryStep.step == step))
+
+    def begin(self, step: str, detail: dict[str, Any] | None = None) -> None:
+        """Recorded before the send: from here on the step may have gone out."""
+        self._set(step, "sending", detail)
+
+    def sent(self, step: str, detail: dict[str, Any] | None = None) -> None:
+        self._set(step, "sent", detail)
+
+    def unknown(self, step: str, detail: dict[str, Any] | None = None) -> None:
+        """The step's answer was lost after it went out: a person decides (``loa fix``), it is never repeated."""
+        self._set(step, "unknown", detail)
+
+    def forget(self, step: str) -> None:
+        """A person settled the step as not sent (a resend): the next attempt sends it again."""
+        with self.db.transaction() as session:
+            row = self._row(session, step)
+            if row is not None:
+                session.delete(row)
+
+    def _row(self, session: Any, step: str) -> DeliveryStep | None:
+        return session.scalar(select(DeliveryStep).where(DeliveryStep.delivery_id == self.delivery_id,
+                                                         DeliveryStep.step == step))
+
+    def _set(self, step: str, status: str, detail: dict[str, Any] | None) -> None:
+        with self.db.transaction() as session:
+            row = self._row(session, step)
+            if row is None:
+                session.add(DeliveryStep(delivery_id=self.delivery_id, step=step, status=status, detail=detail))
+            else:
+                row.status, row.updated_at = status, utcnow()
+                if detail is not None:
+                    row.detail = detail
