@@ -15,7 +15,7 @@ from posts.i18n import catalogue, t
 if TYPE_CHECKING:
     from .config import ChannelSettings, Config
 
-KIND_NAMES = ("portal", "facebook", "telegram", "zalo")  # each has names.kind_<kind> in the locales
+KIND_NAMES = ("portal", "facebook", "telegram", "zalo", "email")  # each has names.kind_<kind> in the locales
 
 
 def kind_name(kind: str, language: str | None = None) -> str:

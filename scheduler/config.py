@@ -84,7 +84,7 @@ class OrganizationSection(_Section):
     recipients: list[str] = []  # the report's "Nơi nhận:" lines, before "Lưu: VT, …."
 
 
-ChannelKindName = Literal["portal", "facebook", "telegram", "zalo"]
+ChannelKindName = Literal["portal", "facebook", "telegram", "zalo", "email"]
 
 
 class ChannelSettings(_Section):
