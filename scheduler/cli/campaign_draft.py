@@ -18,7 +18,7 @@ LINE_COLUMN = 9  # "dòng 123"
 
 
 @campaign_group.command("draft", help="plan_draft.help")
-@click.argument("plan", type=click.Path(path_type=Path, dir_okay=True))
+@click.argument("plan", metavar="FILE", type=click.Path(path_type=Path, dir_okay=True))
 @click.option("-o", "--out", "out", type=click.Path(path_type=Path, dir_okay=True), help="plan_draft.help_out")
 @click.option("--channels", metavar="a,b", help="plan_draft.help_channels")
 @click.option("--force", is_flag=True, help="plan_draft.help_force")
