@@ -9,7 +9,6 @@ import time
 
 import pytest
 from conftest import campaign_toml, delivery_states, fast_daemon, spawn_loa
-
 from support.photos import START, png_photo
 from support.telegram import BotDouble
 
@@ -99,7 +98,7 @@ def test_a_post_without_images_is_a_text_message(bot):
     project, double = bot
     post, = telegram_posts(project)
     project.ok("publish", str(post))
-    message, = double.sent("sendMessage")
+    assert len(double.sent("sendMessage")) == 1
     text, _ = stored(project, post, "telegram.txt")
     assert double.messages[0].text == text and double.messages[0].kind == "text"
 
@@ -170,6 +169,11 @@ def test_a_lost_answer_after_telegram_posted_is_unknown_and_never_sent_again(bot
     assert shown["status"] == "unknown" and "past messages" in shown["last_error"]
     project.ok("run", "--once")
     assert delivery(project, post)["status"] == "unknown" and len(double.sent("sendPhoto")) == 1
+    # the person found nothing on the channel (say it was deleted by hand) and asks again: sent once more
+    double.messages.clear()
+    project.ok("retry", str(post), "--channel", "telegram")
+    project.ok("publish", str(post))
+    assert delivery(project, post)["status"] == "published" and len(double.sent("sendPhoto")) == 2
 
 
 def test_a_send_that_never_left_is_simply_tried_again(bot):
@@ -180,7 +184,8 @@ def test_a_send_that_never_left_is_simply_tried_again(bot):
     project.set_channel("telegram", telegram_channel(double).replace(double.url, f"http://127.0.0.1:{port}"))
     post, = telegram_posts(project, post_lines=BANNER)
     result = project.run("publish", str(post))
-    assert "refused the connection" in result.stderr and "bot…/sendPhoto" in result.stderr and TOKEN not in result.output
+    assert "refused the connection" in result.stderr and "bot…/sendPhoto" in result.stderr
+    assert TOKEN not in result.output
     assert project.sql("SELECT status, maybe_sent FROM deliveries WHERE post_id=?", post) == [("retry_wait", 0)]
 
 
@@ -235,7 +240,7 @@ def test_check_gives_one_line_for_each_state_of_the_bot_and_the_chat(bot, monkey
 
 
 def test_metrics_are_unavailable_with_the_reason(bot):
-    project, double = bot
+    project, _ = bot
     from scheduler.config import load_config
     from scheduler.dispatch import publisher_for
 

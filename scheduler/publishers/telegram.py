@@ -140,9 +140,9 @@ class TelegramPublisher(Publisher):
         if len(images) > MAX_GROUP:  # refused before anything goes out: the Bot API takes 10 at most
             raise PermanentError(t("telegram.too_many_images", count=len(images), most=MAX_GROUP))
         text = outgoing.text if not self.text_is_html else _plain(outgoing.text)
-        limit, field = (MAX_CAPTION, "caption") if images else (MAX_TEXT, "text")
+        limit, field = (MAX_CAPTION, t("telegram.field_caption")) if images else (MAX_TEXT, t("telegram.field_text"))
         if _length(text) > limit:
-            raise PermanentError(t("telegram.too_long", field=t(f"telegram.field_{field}"), most=f"{limit:,}", length=f"{_length(text):,}"))
+            raise PermanentError(t("telegram.too_long", field=field, most=f"{limit:,}", length=f"{_length(text):,}"))
         method, request = self._request(images, html.escape(text, quote=False))
         if steps is not None:
             try:
@@ -266,6 +266,6 @@ def _length(text: str) -> int:
 
 def _plain(markup: str) -> str:
     """A portal-kind (HTML) text as plain text: Telegram takes only a few tags, so loa sends none of them."""
-    text = re.sub(r"<br\s*/?>|</p>|</li>|</h[1-6]>", "\n", markup, flags=re.I)
+    text = re.sub(r"<br\s*/?>|</p>|</li>|</h[1-6]>", "\n", markup, flags=re.IGNORECASE)
     text = re.sub(r"<[^>]+>", "", text)
     return re.sub(r"\n{3,}", "\n\n", html.unescape(text)).strip()

@@ -17,6 +17,7 @@ import itertools
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -135,6 +136,9 @@ class BotDouble:
         self.requests: list[RecordedRequest] = []
         self.messages: list[Message] = []
         self._failures: list[tuple[str, BotError, bool]] = []  # (method, error, after doing it)
+        # seconds every answer takes (the network and Telegram's own work on a photo: ~0.1-0.5 s in real life);
+        # the benchmark sets it so both paths it compares wait alike
+        self.latency = 0.0
         self.stall_seconds = 0.0  # a send that posted answers only after this long (the kill -9 window)
         self.created = threading.Event()  # set the moment a send has posted, before its answer is held back
         self.release = threading.Event()  # set by a test to let a held answer go at once
@@ -228,6 +232,8 @@ class BotDouble:
             record.status, record.response = status, payload
         if stall:
             self.release.wait(stall)
+        if self.latency:
+            time.sleep(self.latency)
         raw = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         try:
             handler.send_response(status)
