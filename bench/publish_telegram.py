@@ -1,0 +1,98 @@
+"""Telegram publishing benchmark (`make bench`): loa's publish path against bare `requests` calls, on the local Bot API
+double (tests/support/telegram.py).
+
+N posts with banners go to a Telegram channel through what `loa publish` and the daemon run (claim, adapter with its
+recorded send step, record) in one process; then a bare `requests` loop makes the same calls (one sendPhoto with the
+banner and the caption) for N posts. The double answers each call after LATENCY seconds, as the real Bot API takes
+a while over the network with a photo; both paths wait alike. Target: loa at most 10% over the bare calls.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+from sqlalchemy import text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from support.telegram import BotDouble  # noqa: E402
+
+from posts.campaign_file import load_campaign_file  # noqa: E402
+from posts.campaigns import import_campaign  # noqa: E402
+from posts.db import open_database  # noqa: E402
+from scheduler.cli.common import App  # noqa: E402
+from scheduler.dispatch import publish_post  # noqa: E402
+
+POSTS = 20
+TARGET = 0.10
+LATENCY = 0.15  # seconds per Bot API answer; a photo upload to api.telegram.org takes longer than this
+TOKEN = "123456789:AAH-bench-token-abcdefghijklmnop"
+CHAT = "@sokhcn_cantho"
+
+
+def campaign_file(path: Path, posts: int) -> Path:
+    start = dt.date.today() + dt.timedelta(days=30)
+    lines = ["[campaign]", 'slug = "bench-telegram"', 'name = "Thử tải đăng Telegram"', f"start = {start}",
+             f"end = {start + dt.timedelta(days=6)}", 'channels = ["telegram"]', ""]
+    for n in range(posts):
+        lines += ["[[posts]]", f"day = {1 + n % 7}", f'time = "08:{n:02d}"', f'title = "Bài thử tải số {n + 1}"',
+                  f'body = "Nội dung bài thử tải số {n + 1} <b>&</b>.\\n\\nĐoạn thứ hai."',
+                  f'banner = {{ headline = "Đọc sách mỗi ngày {n + 1}" }}', ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def main() -> None:
+    with BotDouble(token=TOKEN) as bot, tempfile.TemporaryDirectory() as folder:
+        bot.latency = LATENCY
+        root = Path(folder)
+        config_text = (Path(__file__).resolve().parent.parent / "config.toml").read_text(encoding="utf-8")
+        config_text += (f'\n[channels.telegram]\nadapter = "telegram"\ntoken_env = "LOA_BENCH_TELEGRAM_TOKEN"\n'
+                        f'chat_id = "{CHAT}"\napi_url = "{bot.url}"\n')
+        (root / "config.toml").write_text(config_text, encoding="utf-8")
+        os.environ["LOA_BENCH_TELEGRAM_TOKEN"] = TOKEN
+        app = App(str(root / "config.toml"))
+        database = open_database(app.config.database_url, create=True)
+        campaign = load_campaign_file(campaign_file(root / "c.toml", POSTS), default_timezone="Asia/Ho_Chi_Minh",
+                                      known_channels=app.config.channel_names)
+        import_campaign(database, campaign, approve=True, renderer=app.renderer)
+        with database.session() as session:
+            ids = [i for (i,) in session.execute(text("SELECT id FROM posts ORDER BY id"))]
+            captions = [c for (c,) in session.execute(text(
+                "SELECT content FROM renders WHERE name='telegram.txt' ORDER BY post_id"))]
+        adapters: dict = {}  # one publisher per channel, as the daemon keeps them
+        start = time.perf_counter()
+        for post_id in ids:
+            outcomes = publish_post(database, app.config, post_id, channel="telegram", adapters=adapters)
+            assert outcomes[0].status == "published", outcomes
+        loa_s = time.perf_counter() - start
+        database.dispose()
+
+
+
+        banners = sorted((root / "var" / "media").rglob("*.png"))
+        session = requests.Session()
+        start = time.perf_counter()
+        for n in range(POSTS):
+            answer = session.post(f"{bot.url}/bot{TOKEN}/sendPhoto", timeout=30,
+                                  data={"chat_id": CHAT, "parse_mode": "HTML",
+                                        "caption": html.escape(captions[n % len(captions)], quote=False)},
+                                  files={"photo": ("banner.png", banners[n % len(banners)].read_bytes(), "image/png")})
+            answer.raise_for_status()
+        bare_s = time.perf_counter() - start
+    overhead = loa_s / bare_s - 1
+    print(f"Publishing {POSTS} posts with banners to Telegram (local Bot API double, {LATENCY * 1000:.0f} ms answers):")
+    print(f"  loa (claim, adapter, record)   {loa_s:6.2f} s  ({loa_s / POSTS * 1000:.0f} ms per post)")
+    print(f"  bare requests, same HTTP calls {bare_s:6.2f} s  ({bare_s / POSTS * 1000:.0f} ms per post)")
+    print(f"  loa's overhead {overhead:+.1%}, target <= {TARGET:.0%}: "
+          f"{'target met' if overhead <= TARGET else 'TARGET MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
