@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
-from jinja2 import StrictUndefined, Template
+from jinja2 import StrictUndefined, Template, Undefined, pass_eval_context
 from jinja2.exceptions import SecurityError, TemplateError
 
 from posts.i18n import t
@@ -39,6 +39,15 @@ def environment() -> BoundedSandbox:
 
     env = BoundedSandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
     env.filters.update(ngay=ngay, thu=thu, ddmmyyyy=ddmmyyyy, gio=gio, paragraphs=paragraphs)
+    plain_tojson = env.filters["tojson"]
+
+    @pass_eval_context
+    def tojson(eval_ctx: Any, value: Any, indent: int | None = None) -> Any:
+        if isinstance(value, Undefined):  # name the unknown value, not "StrictUndefined is not JSON serializable"
+            value._fail_with_undefined_error()
+        return plain_tojson(eval_ctx, value, indent)
+
+    env.filters["tojson"] = tojson
     # Vietnamese stays readable in the body; tojson still escapes <, >, & and ' (valid JSON either way)
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     env.wrap_filters()
