@@ -17,6 +17,7 @@ import hashlib
 import itertools
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from email import policy
 from email.parser import BytesParser
@@ -49,6 +50,7 @@ class PortalApi:
         self.created = threading.Event()  # set when a news is stored
         self.release = threading.Event()  # ends a slow answer early
         self.echo_token = True
+        self.latency = 0.0  # seconds every API answer takes (a real portal's work: the benchmark sets it)
         self.ids = itertools.count(101)
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -81,6 +83,7 @@ class PortalApi:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            wbufsize = 64 * 1024  # headers and body in one send: no Nagle/delayed-ACK stall of 40 ms per answer
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -110,6 +113,8 @@ class PortalApi:
                 self._parse(seen)
                 with portal.lock:
                     portal.requests.append(seen)
+                if portal.latency:
+                    time.sleep(portal.latency)
                 status, answer, headers = portal._answer(seen)
                 seen.status = status
                 if answer is None:  # the connection is dropped without an answer
