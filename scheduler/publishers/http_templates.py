@@ -24,7 +24,7 @@ REDACTED = "***"
 # A sample post for checking templates: quotes, a backslash, <, & and Vietnamese, so a JSON body that inserts a value
 # without ``tojson`` fails the check before any real post goes out.
 SAMPLE_POST = {"title": 'Thông báo "khẩn" <số 1> & hướng dẫn \\ mới', "text": "Nội dung\n\"thử\" <b>&</b>",
-               "slug": "loa-kiem-tra-0", "publish_at": "2031-10-01T08:00:00+07:00"}
+               "slug": "loa-kiem-tra-0", "publish_at": "2031-10-01T08:00:00+07:00", "timestamp": 1948928400, "id": 1}
 SAMPLE_CAMPAIGN = {"slug": "kiem-tra", "name": "Chiến dịch kiểm tra"}
 
 
