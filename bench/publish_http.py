@@ -1,0 +1,151 @@
+"""Publishing benchmark of the ``http`` channel (`make bench`): loa's path against a bare `requests` loop making the
+same calls (upload the banner, create the news) to the same local NukeViet-style API (tests/support/portal_api.py).
+
+The API runs in its own process and answers each call after LATENCY seconds, what a portal reached over the network
+takes (a local WordPress takes ~40 ms a call before any network): against an instant double the ratio would measure
+SQLite's commits, not publishing.
+Target: at most 10% over the bare calls.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+from sqlalchemy import text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from support.portal_api import PortalApi  # noqa: E402
+
+from posts.campaign_file import load_campaign_file  # noqa: E402
+from posts.campaigns import import_campaign  # noqa: E402
+from posts.db import open_database  # noqa: E402
+from scheduler.cli.common import App  # noqa: E402
+from scheduler.dispatch import publish_post, publisher_for  # noqa: E402
+
+POSTS = 20
+TARGET = 0.10
+LATENCY = 0.1
+TOKEN = "bench-portal-token"
+CHANNEL = """[channels.portal]
+adapter = "http"
+secrets = {{ token = "LOA_BENCH_PORTAL_TOKEN" }}
+url = "{url}/api/news"
+headers = {{ X-Api-Token = "{{{{ secrets.token }}}}" }}
+body = '{{"title": {{{{ post.title | tojson }}}}, "alias": {{{{ post.slug | tojson }}}}, "bodytext": {{{{ post.text | tojson }}}}, "homeimgfile": {{{{ banner_url | tojson }}}}}}'
+id_path = "data.id"
+link_path = "data.link"
+
+[channels.portal.upload]
+url = "{url}/api/upload"
+headers = {{ X-Api-Token = "{{{{ secrets.token }}}}" }}
+url_path = "data.url"
+"""
+
+
+def campaign_file(path: Path, posts: int) -> Path:
+    start = dt.date.today() + dt.timedelta(days=30)
+    lines = ["[campaign]", 'slug = "bench-http"', 'name = "Thử tải đăng bài"', f"start = {start}",
+             f"end = {start + dt.timedelta(days=6)}", 'channels = ["portal"]', ""]
+    for n in range(posts):
+        lines += ["[[posts]]", f"day = {1 + n % 7}", f'time = "08:{n:02d}"', f'title = "Bài thử tải số {n + 1}"',
+                  f'body = "Nội dung bài thử tải số {n + 1}.\\n\\nĐoạn thứ hai."',
+                  f'banner = {{ headline = "Đọc sách mỗi ngày {n + 1}" }}', ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def serve(urls: multiprocessing.Queue, stop: Any) -> None:
+    with PortalApi(token=TOKEN) as portal:
+        portal.latency = LATENCY
+        urls.put(portal.url)
+        stop.wait()
+
+
+class Portal:
+    """The API in a process of its own, so its threads do not share loa's (or the bare loop's) interpreter."""
+
+    def __enter__(self) -> Portal:
+        self.urls: multiprocessing.Queue = multiprocessing.Queue()
+        self.stop = multiprocessing.Event()
+        self.process = multiprocessing.Process(target=serve, args=(self.urls, self.stop), daemon=True)
+        self.process.start()
+        self.url = self.urls.get(timeout=30)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.process.join(timeout=10)
+
+
+def main() -> None:
+    with Portal() as portal, tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        config_text = (Path(__file__).resolve().parent.parent / "config.toml").read_text(encoding="utf-8")
+        config_text = config_text.replace('[channels.portal]\nadapter = "static-site"\npath = "var/site"',
+                                          CHANNEL.format(url=portal.url))
+        (root / "config.toml").write_text(config_text, encoding="utf-8")
+        os.environ["LOA_BENCH_PORTAL_TOKEN"] = TOKEN
+        app = App(str(root / "config.toml"))
+        database = open_database(app.config.database_url, create=True)
+        campaign = load_campaign_file(campaign_file(root / "c.toml", POSTS), default_timezone="Asia/Ho_Chi_Minh",
+                                      known_channels=app.config.channel_names)
+        import_campaign(database, campaign, approve=True, renderer=app.renderer)
+        with database.session() as session:
+            ids = [i for (i,) in session.execute(text("SELECT id FROM posts ORDER BY id"))]
+        # one publisher per channel, as the daemon keeps them; its own time is measured apart from the claim/record
+        adapter = publisher_for(app.config, "portal", db=database)
+        adapter_s = [0.0]
+        publish = adapter.publish
+
+        def timed(outgoing: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                return publish(outgoing)
+            finally:
+                adapter_s[0] += time.perf_counter() - began
+
+        adapter.publish = timed  # type: ignore[method-assign]
+        adapters = {"portal": adapter}
+        start = time.perf_counter()
+        for post_id in ids:
+            outcomes = publish_post(database, app.config, post_id, channel="portal", adapters=adapters)
+            assert outcomes[0].status == "published", outcomes
+        loa_s = time.perf_counter() - start
+
+        banners = sorted((root / "var" / "media").rglob("*.png"))
+        session = requests.Session()
+        headers = {"X-Api-Token": TOKEN}
+        start = time.perf_counter()
+        for n in range(POSTS):
+            banner = banners[n % len(banners)]
+            upload = session.post(f"{portal.url}/api/upload", headers=headers, timeout=30,
+                                  files={"file": (banner.name, banner.read_bytes(), "image/png")})
+            upload.raise_for_status()
+            body = {"title": f"Bài {n}", "alias": f"bare-{n}", "bodytext": "<p>Nội dung</p>",
+                    "homeimgfile": upload.json()["data"]["url"]}
+            session.post(f"{portal.url}/api/news", timeout=30, data=json.dumps(body).encode(),
+                         headers={**headers, "Content-Type": "application/json"}).raise_for_status()
+        bare_s = time.perf_counter() - start
+        database.dispose()
+    overhead = loa_s / bare_s - 1
+    print(f"Publishing {POSTS} posts with banners to a local portal API (http channel, {LATENCY * 1000:.0f} ms a call):")
+    print(f"  loa (claim, adapter, record)   {loa_s:6.2f} s  ({loa_s / POSTS * 1000:.0f} ms per post)")
+    print(f"    of which the http adapter    {adapter_s[0]:6.2f} s  ({adapter_s[0] / POSTS * 1000:.0f} ms per post;"
+          f" the rest is the claim and the record in the database)")
+    print(f"  bare requests, same HTTP calls {bare_s:6.2f} s  ({bare_s / POSTS * 1000:.0f} ms per post)")
+    print(f"  the adapter's own overhead {adapter_s[0] / bare_s - 1:+.1%}")
+    print(f"  loa's overhead {overhead:+.1%}, target <= {TARGET:.0%}: "
+          f"{'target met' if overhead <= TARGET else 'TARGET MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
