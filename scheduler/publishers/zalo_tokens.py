@@ -36,9 +36,15 @@ class TokenPair:
     access_token: str
     refresh_token: str
     expires_at: dt.datetime
+    obtained_at: dt.datetime | None = None
 
     def due(self, now: dt.datetime) -> bool:
-        return self.expires_at - now < REFRESH_AHEAD
+        """Within an hour of expiry, or past half its life for a token given for less than two hours (else each
+        call would refresh)."""
+        ahead = REFRESH_AHEAD
+        if self.obtained_at is not None:
+            ahead = min(ahead, (self.expires_at - self.obtained_at) / 2)
+        return self.expires_at - now < ahead
 
 
 def now_utc() -> dt.datetime:
@@ -73,8 +79,10 @@ class TokenStore:
             raise AuthError(t("zalo.token_file_unreadable", path=self.path, error=exc.strerror or exc)) from None
         try:
             data = json.loads(raw.decode("utf-8"))
+            obtained = data.get("obtained_at")
             pair = TokenPair(str(data["access_token"]), str(data["refresh_token"]),
-                             dt.datetime.fromisoformat(data["expires_at"]).astimezone(dt.timezone.utc))
+                             dt.datetime.fromisoformat(data["expires_at"]).astimezone(dt.timezone.utc),
+                             dt.datetime.fromisoformat(obtained).astimezone(dt.timezone.utc) if obtained else None)
         except (ValueError, KeyError, TypeError, AttributeError):
             raise AuthError(t("zalo.token_file_damaged", path=self.path)) from None
         if not pair.refresh_token or len(raw) > MAX_STATE_BYTES:
@@ -84,7 +92,8 @@ class TokenStore:
     def write(self, pair: TokenPair) -> None:
         """Atomically, mode 0600 from the first byte: a crash leaves the old pair or the new one, never half."""
         data = json.dumps({"access_token": pair.access_token, "refresh_token": pair.refresh_token,
-                           "expires_at": pair.expires_at.isoformat()}).encode()
+                           "expires_at": pair.expires_at.isoformat(),
+                           "obtained_at": pair.obtained_at.isoformat() if pair.obtained_at else None}).encode()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -169,8 +178,8 @@ class TokenStore:
         except ValueError:
             lasts = 90000
         lasts = min(max(lasts, 60), 7 * 86400)  # a broken figure neither loops refreshing nor trusts a week
-        return TokenPair(str(body["access_token"]), str(body["refresh_token"]),
-                         now_utc() + dt.timedelta(seconds=lasts))
+        now = now_utc()
+        return TokenPair(str(body["access_token"]), str(body["refresh_token"]), now + dt.timedelta(seconds=lasts), now)
 
 
 def _said(body: dict[str, Any]) -> str:
