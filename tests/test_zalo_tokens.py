@@ -129,10 +129,14 @@ def test_the_token_is_refreshed_an_hour_ahead_of_its_expiry_and_not_before(oa, m
     project.ok("channels", "check", "zalo")
     assert len(zalo.refreshes) == 2  # 50 minutes left: renewed before a publication meets the expiry
     zalo.expires_in = "3000"  # a token given for less than the hour kept in hand: renewed at half its life
-    path.write_text(json.dumps({**json.loads(path.read_text()), "expires_at": soon.isoformat()}))
-    project.ok("channels", "check", "zalo")
+    long_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=24)
+    path.write_text(json.dumps({**json.loads(path.read_text()), "expires_at": soon.isoformat(),
+                                "obtained_at": long_ago.isoformat()}))
     project.ok("channels", "check", "zalo")
     assert len(zalo.refreshes) == 3
+    project.ok("channels", "check", "zalo")
+    project.ok("channels", "check", "zalo")
+    assert len(zalo.refreshes) == 3  # 50 minutes given, 25 kept in hand: no refresh on every call
 
 
 def test_a_damaged_state_file_is_one_line_naming_it(oa):
