@@ -125,11 +125,11 @@ def test_the_token_is_refreshed_an_hour_ahead_of_its_expiry_and_not_before(oa, m
     path = project.root / "var" / "zalo-tokens.json"
     pair = json.loads(path.read_text())
     soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=50)
-    path.write_text(json.dumps({**pair, "expires_at": soon.isoformat()}))
+    long_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=24)
+    path.write_text(json.dumps({**pair, "expires_at": soon.isoformat(), "obtained_at": long_ago.isoformat()}))
     project.ok("channels", "check", "zalo")
     assert len(zalo.refreshes) == 2  # 50 minutes left: renewed before a publication meets the expiry
     zalo.expires_in = "3000"  # a token given for less than the hour kept in hand: renewed at half its life
-    long_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=24)
     path.write_text(json.dumps({**json.loads(path.read_text()), "expires_at": soon.isoformat(),
                                 "obtained_at": long_ago.isoformat()}))
     project.ok("channels", "check", "zalo")
