@@ -7,6 +7,7 @@ while the batches that never began still go. The password only ever comes from t
 """
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import re
 import smtplib
@@ -157,7 +158,7 @@ class EmailPublisher(Publisher):
                 smtp.starttls(context=self._tls_context())
                 smtp.ehlo()
             if settings.username is not None:
-                smtp.login(settings.username, password or "")
+                _login(smtp, settings.username, password or "")
             return smtp
         except smtplib.SMTPAuthenticationError as exc:
             _close(smtp)
@@ -336,6 +337,20 @@ class EmailPublisher(Publisher):
 
     def metrics(self, remote_id: str) -> Metrics:
         return Metrics.none(t("email.no_metrics"))
+
+
+def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
+    """smtplib encodes credentials as ASCII; a password with Vietnamese letters goes as UTF-8 over AUTH PLAIN
+    (RFC 4616), which every server that offers PLAIN takes."""
+    if user.isascii() and password.isascii():
+        smtp.login(user, password)
+        return
+    if not smtp.has_extn("auth") or "PLAIN" not in smtp.esmtp_features.get("auth", "").upper().split():
+        raise smtplib.SMTPNotSupportedError
+    token = base64.b64encode(b"\0" + user.encode() + b"\0" + password.encode()).decode("ascii")
+    code, answer = smtp.docmd("AUTH", "PLAIN " + token)
+    if code not in (235, 503):
+        raise smtplib.SMTPAuthenticationError(code, answer)
 
 
 def _now() -> str:
