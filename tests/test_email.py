@@ -95,3 +95,154 @@ def test_a_post_with_a_banner_goes_to_every_batch_through_loa_run(mail):
     assert remote == ids[0]
     (detail,), = project.sql("SELECT detail FROM outreach_entries WHERE kind='published'")
     assert json.loads(detail)["recipients"] == 5 and json.loads(detail)["batches"] == 3
+
+
+# -- crashes and lost answers ----------------------------------------------------------------------------------------
+def test_kill_9_mid_list_never_resends_a_batch_and_the_rest_still_goes(mail):
+    project, server = mail
+    fast_daemon(project, lease_seconds=600)  # a long lease: the restart must see its predecessor is dead
+    post, = queue_email(project)
+    server.faults.stall_data = {2}  # batch 2 reaches the server, its answer is held
+    daemon = spawn_loa(project, "run")
+    assert server.stalled.wait(60), "batch 2 never reached the server"
+    daemon.send_signal(signal.SIGKILL)
+    daemon.wait(timeout=30)
+    assert steps_of(project) == {"list": "sent", "batch-1": "sent", "batch-2": "sending"}
+    server.release.set()
+    result = project.ok("run", "--until-idle")
+    assert delivery_states(project)[(post, "email")] == "unknown", result.output
+    assert steps_of(project) == {"list": "sent", "batch-1": "sent", "batch-2": "unknown", "batch-3": "sent"}
+    assert [r.rcpt_tos for r in server.received] == [staff(5)[0:2], staff(5)[2:4], staff(5)[4:5]]
+    status = project.json("status")["attention"]["items"]
+    assert any("loa retry" in json.dumps(item) for item in status)
+    # a person asked the administrator: batch 2 never arrived, so it goes again, and only it
+    project.ok("retry", str(post), "--channel", "email")
+    project.ok("run", "--until-idle")
+    assert delivery_states(project)[(post, "email")] == "published"
+    assert [r.rcpt_tos for r in server.received][3:] == [staff(5)[2:4]]
+    assert server.received[3].message["Message-ID"] == server.received[1].message["Message-ID"]
+
+
+def test_a_connection_cut_after_data_makes_only_that_batch_unknown(mail):
+    project, server = mail
+    post, = queue_email(project, now=False)
+    server.faults.drop_after_data = {2}
+    result = project.run("publish", str(post))
+    assert delivery_states(project)[(post, "email")] == "unknown", result.output
+    assert "batch 2 of 3" in result.output and f"loa retry {post} --channel email" in result.output
+    assert steps_of(project) == {"list": "sent", "batch-1": "sent", "batch-2": "unknown", "batch-3": "sent"}
+    assert len(server.received) == 3  # the server had all three; loa knows of two
+    project.ok("run", "--until-idle")  # nothing is sent again on its own
+    assert len(server.received) == 3 and delivery_states(project)[(post, "email")] == "unknown"
+
+
+def test_a_4xx_at_the_end_of_data_is_retried_and_a_5xx_fails(mail):
+    project, server = mail
+    fast_daemon(project)
+    first, second = queue_email(project, 2, now=False)
+    server.faults.data = ["451 4.3.0 Mailbox temporarily unavailable"]
+    result = project.run("publish", str(first))
+    assert delivery_states(project)[(first, "email")] == "retry_wait", result.output
+    assert "451 4.3.0" in result.output
+    assert "batch-1" not in steps_of(project)  # the server said it did not take it: not a sent batch
+    project.ok("publish", str(first))
+    assert delivery_states(project)[(first, "email")] == "published"
+    assert [r.rcpt_tos for r in server.received] == [staff(5)[0:2], staff(5)[2:4], staff(5)[4:5]]
+    server.faults.mail = "550 5.7.1 Sender not allowed"
+    result = project.run("publish", str(second))
+    assert delivery_states(project)[(second, "email")] == "failed", result.output
+    assert "550 5.7.1" in result.output and "from" in result.output
+
+
+def test_a_refused_recipient_is_reported_and_the_rest_of_the_batch_goes(mail):
+    project, server = mail
+    post, = queue_email(project, now=False)
+    server.faults.rcpt = {staff(5)[0]: "550 5.1.1 User unknown"}
+    project.ok("publish", str(post))
+    assert [r.rcpt_tos for r in server.received] == [staff(5)[1:2], staff(5)[2:4], staff(5)[4:5]]
+    (detail,), = project.sql("SELECT detail FROM outreach_entries WHERE kind='published'")
+    assert json.loads(detail)["refused_count"] == 1 and "5.1.1" in json.loads(detail)["refused"][0]
+
+
+# -- channels check --------------------------------------------------------------------------------------------------
+def check_line(project: Project) -> str:
+    """The verdict ``loa channels check email`` prints: one line for the channel."""
+    result = project.run("channels", "check", "email")
+    lines = [line for line in result.output.strip().splitlines() if line.startswith("email")]
+    assert len(lines) == 1, result.output
+    assert (result.exit_code == 0) == ("OK:" in lines[0]), result.output
+    return lines[0]
+
+
+def test_check_gives_one_line_for_each_failure(mail, monkeypatch):
+    project, server = mail
+    assert "OK: mail.test.local" in check_line(project) and "5 recipient" in check_line(project)
+    monkeypatch.setenv("LOA_MAIL_PASSWORD", "not-the-password")
+    assert "refused the login of vanthu@so.gov.vn" in check_line(project)
+    monkeypatch.setenv("LOA_MAIL_PASSWORD", PASSWORD)
+    server.faults.mail = "553 5.7.1 Sender address rejected: not owned by user"
+    assert "does not accept vanthu@so.gov.vn as the sender" in check_line(project)
+    server.faults.mail = None
+    add_channel(project, email_channel(server, to=staff(2), security="tls"))  # TLS spoken to a STARTTLS port
+    assert "secure connection" in check_line(project)
+    add_channel(project, email_channel(server, to=staff(2)).replace(f'ca_file = "{server.cert_file}"\n', ""))
+    assert "certificate was refused" in check_line(project)
+    with SmtpServer(security="none") as plain:
+        add_channel(project, email_channel(plain, to=staff(2), security="starttls"))
+        assert "does not offer encryption (STARTTLS)" in check_line(project)
+    add_channel(project, email_channel(server, to=staff(2)).replace(f"port = {server.port}", "port = 9"))
+    assert "cannot reach the mail server 127.0.0.1:9: the server refused the connection" in check_line(project)
+
+
+def test_check_reads_the_list_from_a_csv_and_names_a_bad_line(mail):
+    project, server = mail
+    project.write("can-bo.csv", "Họ tên;Email;Phòng\nNguyễn Văn A;a@so.gov.vn;VP\nTrần Thị B;;VP\n"
+                                "Lê C;c@so.gov.vn;KH\n")
+    add_channel(project, email_channel(server, extra='to_file = "can-bo.csv"'))
+    assert "2 recipient" in check_line(project)
+    project.write("can-bo.csv", "a@so.gov.vn\n# ban giám đốc\nb@so.gov.vn\nc at so.gov.vn\n")
+    line = check_line(project)
+    assert "can-bo.csv:4:" in line and "«c at so.gov.vn» is not an e-mail address" in line
+
+
+@pytest.mark.parametrize(("setting", "words"), [
+    ('security = "none"\nsmtp_host = "mail.so.gov.vn"', "only for a mail server on this machine"),
+    ('from = "văn thư"', "is not an e-mail address"),
+    ('to = ["a@so.gov.vn", "b@"]', "«b@» is not an e-mail address"),
+    ("batch_size = 500", "batch_size"),
+])
+def test_bad_settings_are_refused_in_one_line(project, setting, words):
+    base = {"adapter": '"email"', "smtp_host": '"127.0.0.1"', "from": '"vanthu@so.gov.vn"', "to": '["a@so.gov.vn"]'}
+    for line in setting.splitlines():
+        key, value = line.split(" = ", 1)
+        base[key] = value
+    add_channel(project, "\n".join(f"{key} = {value}" for key, value in base.items()))
+    line = project.fails("channels", "check", "email")
+    assert words in line and "config.toml:" in line and "email" in line
+
+
+def test_metrics_are_unavailable_with_the_reason(project, tmp_path):
+    from scheduler.publishers.staff_email import EmailChannel, EmailPublisher
+
+    settings = EmailChannel.model_validate({"adapter": "email", "smtp_host": "127.0.0.1", "from": USER,
+                                            "to": ["a@so.gov.vn"]})
+    figures = EmailPublisher("email", settings, base_dir=tmp_path).metrics("<loa.d1.b1.x@so.gov.vn>")
+    assert not figures.values and set(figures.unavailable.values()) == {"e-mail has no read figures"}
+
+
+# -- secrets ---------------------------------------------------------------------------------------------------------
+def test_the_password_appears_nowhere(mail, monkeypatch):
+    project, server = mail
+    first, second = queue_email(project, 2, now=False)
+    outputs = [project.run("publish", str(first)).output, project.run("channels", "check").output,
+               project.run("channels", "list", "--json").output]
+    monkeypatch.setenv("LOA_MAIL_PASSWORD", "sai-" + PASSWORD)
+    outputs += [project.run("publish", str(second)).output, project.run("channels", "check").output,
+                project.run("status").output, project.run("log", "export", "-o", "log.csv").output]
+    assert ("refused the login" in "".join(outputs)) and len(server.received) == 3
+    for secret in (PASSWORD, "sai-" + PASSWORD):
+        assert not any(secret in output for output in outputs)
+        for path in Path(project.root).rglob("*"):
+            if path.is_file():
+                assert secret.encode() not in path.read_bytes(), path
+    assert all(secret.encode() not in r.data for r in server.received for secret in (PASSWORD,))

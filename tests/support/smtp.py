@@ -123,7 +123,8 @@ class SmtpServer:
         user, password = auth_data.login.decode(), auth_data.password.decode()
         accepted = self.users.get(user) == password
         self.logins.append((user, accepted))
-        return AuthResult(success=accepted, auth_data=user if accepted else None)
+        # handled=False: aiosmtpd itself answers 535 to a refused login
+        return AuthResult(success=accepted, handled=False, auth_data=user if accepted else None)
 
     def start(self) -> SmtpServer:
         context = None
