@@ -23,7 +23,7 @@ def staff(count: int) -> list[str]:
 
 def email_channel(server: SmtpServer, *, to: list[str] | None = None, extra: str = "",
                   security: str | None = None) -> str:
-    lines = [f'adapter = "email"', f'smtp_host = "127.0.0.1"', f"port = {server.port}",
+    lines = ['adapter = "email"', 'smtp_host = "127.0.0.1"', f"port = {server.port}",
              f'security = "{security or server.security}"', f'from = "Văn thư Sở <{USER}>"']
     if server.cert_file is not None:
         lines.append(f'ca_file = "{server.cert_file}"')
