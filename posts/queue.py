@@ -10,7 +10,7 @@ from pathlib import Path
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from .approval_rules import approval_refusal
@@ -20,7 +20,7 @@ from .errors import UserError
 from .i18n import t
 from .lookup import get_campaign, get_post
 from .plain_text import check_text
-from .models import Campaign, Delivery, Post, utcnow
+from .models import Campaign, Delivery, DeliveryStep, Post, utcnow
 from .outreach import record, record_rendered
 from .suggest import unknown_name
 from .post_parts import _banner, _photos, _text  # noqa: F401 - _photos: corrections.py
@@ -371,6 +371,10 @@ def retry_deliveries(db: Database, post_id: int, *, channel: str | None = None,
                    delivery_id=delivery.id, detail={"from": delivery.status, "attempts": delivery.attempts}, by=by)
             delivery.status, delivery.available_at, delivery.attempts = "pending", now, 0
             delivery.lease_owner = delivery.lease_expires_at = None
+            # a step left unsettled (sending, unknown: an e-mail batch, a Telegram send) is the person's to settle, and
+            # retrying says it did not arrive: it is forgotten, so the next attempt sends it (finished steps stay)
+            session.execute(delete(DeliveryStep).where(DeliveryStep.delivery_id == delivery.id,
+                                                       DeliveryStep.status != "sent"))
         if any(d.action != "delete" for d in chosen):  # a take-down alone approves nothing
             post.status = "approved"  # a post that was done (every channel finished) is open again
         return [d.channel for d in chosen]

@@ -46,7 +46,7 @@ def load_outgoing(session: Session, delivery_id: int, media_dir: Path, banner_si
     photos = _photos(renders, media_dir, kind)
     return Outgoing(delivery_id=delivery.id, post_id=post.id, channel=delivery.channel, campaign=campaign.slug,
                     campaign_name=campaign.name, timezone=campaign.timezone, title=post.title, text=text,
-                    publish_at=post.publish_at, slug=_slug(delivery), banners=banners, photos=photos)
+                    publish_at=post.publish_at, slug=_slug(delivery), banners=banners, photos=photos, body=post.body)
 
 
 def _photos(renders: list[Render], media_dir: Path, kind: str | None) -> tuple[Banner, ...]:

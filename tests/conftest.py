@@ -73,8 +73,9 @@ class Project:
         text = self.config.read_text(encoding="utf-8")
         table = re.compile(rf"^\[channels\.{re.escape(name)}\]\n(?:(?!\[).*\n?)*", re.M)
         assert table.search(text), name
-        self.config.write_text(table.sub(f"[channels.{name}]\n{settings.strip()}\n\n", text, count=1),
-                               encoding="utf-8")
+        # a function, not a replacement string: a backslash in the settings stays a backslash
+        replaced = table.sub(lambda _: f"[channels.{name}]\n{settings.strip()}\n\n", text, count=1)
+        self.config.write_text(replaced, encoding="utf-8")
 
     def write(self, name: str, text: str) -> Path:
         path = self.root / name

@@ -271,6 +271,9 @@ class Outgoing:
     # the post's own photos, scaled for this channel's kind (``photo-01-facebook.jpg``), in the post's order
     photos: tuple[Banner, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    # the post's own body as written, before the channel's template: for a channel whose rendered text is only a
+    # summary (a Zalo article's 300-character description) but which carries the whole text too
+    body: str = ""
 
     @property
     def images(self) -> tuple[Banner, ...]:

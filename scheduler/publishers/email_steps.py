@@ -2,7 +2,6 @@
 ``loa retry`` settles a batch whose outcome was unknown (as not sent: it goes again)."""
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 LIST_STEP = "list"  # the batches as frozen at the first attempt (detail: {"batches": [[address, ...], ...]})
@@ -39,32 +38,3 @@ class MemorySteps:
 
     def forget(self, step: str) -> None:
         self.rows.pop(step, None)
-
-
-def settled_by_person(db: Any, steps: Any, delivery_id: int) -> list[str]:
-    """Forget the batches left ``sending`` or ``unknown`` before a person's latest ``loa retry`` of the delivery:
-    retrying an unknown e-mail says "it did not arrive, send it again". Returns the forgotten steps."""
-    from sqlalchemy import func, select
-
-    from posts.models import OutreachEntry
-
-    with db.session() as session:
-        retried = session.scalar(select(func.max(OutreachEntry.at)).where(
-            OutreachEntry.delivery_id == delivery_id, OutreachEntry.kind == "retried"))
-    if retried is None:
-        return []
-    if retried.tzinfo is None:
-        retried = retried.replace(tzinfo=dt.timezone.utc)
-    forgotten = []
-    for step, status in steps.statuses().items():
-        if step == LIST_STEP or status == "sent":
-            continue
-        at = (steps.detail(step) or {}).get("at")
-        try:
-            marked = dt.datetime.fromisoformat(at) if isinstance(at, str) else None
-        except ValueError:
-            marked = None
-        if marked is not None and marked < retried:
-            steps.forget(step)
-            forgotten.append(step)
-    return forgotten

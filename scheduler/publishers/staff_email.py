@@ -25,7 +25,7 @@ from . import (AuthError, ChannelHealth, ChannelUnavailable, Metrics, Outgoing, 
                TransientError)
 from .email_message import batches, build_message, message_id, read_recipients, sender_address, unique, \
     valid_address
-from .email_steps import LIST_STEP, MemorySteps, settled_by_person, step_name
+from .email_steps import LIST_STEP, MemorySteps, step_name
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 HOST = r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$|^::1$"
@@ -187,8 +187,6 @@ class EmailPublisher(Publisher):
     # -- Publisher ----------------------------------------------------------------------------------------------
     def publish(self, outgoing: Outgoing) -> Published:
         steps = self._steps(outgoing.delivery_id)
-        if self.coordination is not None:
-            settled_by_person(self.coordination.db, steps, outgoing.delivery_id)
         plan = self._plan(outgoing, steps)
         statuses = steps.statuses()
         message = build_message(outgoing, sender=self.settings.sender, reply_to=self.settings.reply_to,
@@ -296,8 +294,6 @@ class EmailPublisher(Publisher):
         the e-mail went out. Nothing left to send but a batch whose outcome is unknown: cannot tell (raised).
         Otherwise None: ``publish`` sends the batches that never began, and never one that did."""
         steps = self._steps(outgoing.delivery_id)
-        if self.coordination is not None:
-            settled_by_person(self.coordination.db, steps, outgoing.delivery_id)
         plan = (steps.detail(LIST_STEP) or {}).get("batches")
         if not plan:
             return None

@@ -25,7 +25,6 @@ from typing import Annotated, Any, Literal
 
 import requests
 from pydantic import Field
-from sqlalchemy import func, select
 
 from posts.i18n import t
 from scheduler.config import ChannelSettings, EnvName, SiteUrl
@@ -208,9 +207,6 @@ class TelegramPublisher(Publisher):
             return None  # nothing was ever sent for this delivery
         if status == "sent":
             return self._recorded(steps)
-        if self._retried_since(outgoing.delivery_id):
-            steps.forget(SEND_STEP)
-            return None
         raise PermanentError(t("telegram.cannot_look"))
 
     def check(self) -> ChannelHealth:
@@ -247,16 +243,6 @@ class TelegramPublisher(Publisher):
         except Exception:  # noqa: BLE001, S110 - see above: the safe reading remains
             pass
 
-    def _retried_since(self, delivery_id: int) -> bool:
-        """Whether a person asked for this delivery again (``loa retry``) after its send was left unsettled."""
-        from posts.models import DeliveryStep, OutreachEntry
-
-        with self.coordination.db.session() as session:
-            step_at = session.scalar(select(DeliveryStep.updated_at).where(
-                DeliveryStep.delivery_id == delivery_id, DeliveryStep.step == SEND_STEP))
-            retried_at = session.scalar(select(func.max(OutreachEntry.at)).where(
-                OutreachEntry.delivery_id == delivery_id, OutreachEntry.kind == "retried"))
-        return step_at is not None and retried_at is not None and retried_at > step_at
 
 
 def _length(text: str) -> int:

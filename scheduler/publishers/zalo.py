@@ -266,20 +266,11 @@ class ZaloPublisher(Publisher):
     def _body(self, outgoing: Outgoing, photos: list[str]) -> list[dict[str, Any]]:
         """The post's own body as paragraphs (the rendered text is only the 300-character description), then
         its photos."""
-        text = self._post_body(outgoing) or outgoing.text
+        text = outgoing.body or outgoing.text
         blocks: list[dict[str, Any]] = [{"type": "text", "content": "<p>" + html.escape(part).replace("\n", "<br>")
                                          + "</p>"} for part in (p.strip() for p in text.split("\n\n")) if part]
         blocks += [{"type": "image", "photo_id": photo, "caption": ""} for photo in photos]
         return blocks
-
-    def _post_body(self, outgoing: Outgoing) -> str | None:
-        if self.coordination is None:
-            return None
-        from posts.models import Post
-
-        with self.coordination.db.session() as session:
-            post = session.get(Post, outgoing.post_id)
-            return post.body if post is not None else None
 
     # -- looking up -----------------------------------------------------------------------------------------------
     def find_existing(self, outgoing: Outgoing) -> Published | None:
