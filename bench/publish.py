@@ -102,5 +102,16 @@ def main() -> None:
           f"{'target met' if overhead <= TARGET else 'TARGET MISSED'}")
 
 
+def the_other_channels() -> None:
+    """A row per adapter of issue 16, each against its local double or real server (bench/publish_<adapter>.py)."""
+    import importlib
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    for name in ("publish_zalo", "publish_telegram", "publish_email", "publish_http"):
+        print()
+        importlib.import_module(name).main()
+
+
 if __name__ == "__main__":
     main()
+    the_other_channels()
