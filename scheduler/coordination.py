@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from posts.db import Database
 from posts.models import DeliveryStep, utcnow
@@ -84,11 +86,14 @@ class DeliverySteps:
                                                          DeliveryStep.step == step))
 
     def _set(self, step: str, status: str, detail: dict[str, Any] | None) -> None:
+        """One statement (an upsert) in its own transaction: a step costs a send next to nothing."""
+        insert = sqlite_insert if self.db.is_sqlite else postgresql_insert
+        values = {"delivery_id": self.delivery_id, "step": step, "status": status, "detail": detail,
+                  "updated_at": utcnow()}
+        changed = {"status": status, "updated_at": values["updated_at"]}
+        if detail is not None:
+            changed["detail"] = detail
+        statement = insert(DeliveryStep).values(**values)
+        statement = statement.on_conflict_do_update(index_elements=["delivery_id", "step"], set_=changed)
         with self.db.transaction() as session:
-            row = self._row(session, step)
-            if row is None:
-                session.add(DeliveryStep(delivery_id=self.delivery_id, step=step, status=status, detail=detail))
-            else:
-                row.status, row.updated_at = status, utcnow()
-                if detail is not None:
-                    row.detail = detail
+            session.execute(statement)

@@ -41,6 +41,13 @@ class PermanentError(PublishError):
     pass
 
 
+class CannotTell(PermanentError):
+    """It went out and its answer was lost, and the platform cannot be asked (a bot cannot read a channel, SMTP
+    cannot say what it delivered): the delivery becomes ``unknown`` at once, for a person to settle; never resent."""
+
+    ambiguous = True  # read by outcomes.record_failure: it may be on the platform
+
+
 class AuthError(PublishError):
     """Credentials are missing, expired or lack a permission: every delivery of the channel waits."""
 

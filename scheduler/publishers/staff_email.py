@@ -21,8 +21,8 @@ from posts.errors import UserError
 from posts.i18n import t
 from scheduler.config import ENV_NAME, ChannelSettings
 
-from . import (AuthError, ChannelHealth, ChannelUnavailable, Metrics, Outgoing, PermanentError, Published, Publisher,
-               TransientError)
+from . import (AuthError, CannotTell, ChannelHealth, ChannelUnavailable, Metrics, Outgoing, PermanentError, Published,
+               Publisher, TransientError)
 from .email_message import batches, build_message, message_id, read_recipients, sender_address, unique, \
     valid_address
 from .email_steps import LIST_STEP, MemorySteps, step_name
@@ -88,11 +88,9 @@ class EmailChannel(ChannelSettings):
         return self.port or {"starttls": 587, "tls": 465, "none": 25}[self.security]
 
 
-class UnknownBatches(PermanentError):
+class UnknownBatches(CannotTell):
     """Some batch may or may not have reached the server: the delivery becomes ``unknown`` at once (no retry would
-    tell more), and a person settles it. ``ambiguous`` is what ``record_failure`` reads for "may have gone out"."""
-
-    ambiguous = True
+    tell more), and a person settles it."""
 
 
 class EmailPublisher(Publisher):

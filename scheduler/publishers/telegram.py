@@ -29,7 +29,7 @@ from pydantic import Field
 from posts.i18n import t
 from scheduler.config import ChannelSettings, EnvName, SiteUrl
 
-from . import (AuthError, Banner, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher,
+from . import (AuthError, Banner, CannotTell, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher,
                PublishError, TransientError, network_problem, request_went_out, retry_after)
 
 CONNECT_TIMEOUT = 5  # seconds; the read timeout is the channel's ``timeout`` setting
@@ -53,12 +53,6 @@ class TelegramSettings(ChannelSettings):
 
     def channel_kind(self) -> str:
         return self.kind or "telegram"
-
-
-class CannotTell(PermanentError):
-    """The send went out and its answer was lost, and a bot cannot look: the delivery becomes ``unknown``."""
-
-    ambiguous = True  # read by the dispatcher: it may be on the channel, so it is never sent again blindly
 
 
 class TelegramPublisher(Publisher):
