@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import signal
 from pathlib import Path
 
@@ -36,7 +37,7 @@ def email_channel(server: SmtpServer, *, to: list[str] | None = None, extra: str
 
 def add_channel(project: Project, settings: str) -> None:
     text = project.config.read_text(encoding="utf-8")
-    if "[channels.email]" in text:
+    if re.search(r"(?m)^\[channels\.email\]", text):  # a table, not the shipped config's commented-out example
         project.set_channel("email", settings)
     else:
         project.config.write_text(text + f"\n[channels.email]\n{settings}\n", encoding="utf-8")

@@ -18,10 +18,10 @@ from support.organization import fill_organization
 
 @pytest.fixture
 def small_disk(tmp_path: Path):
-    """A tmpfs of 300 KB: the database on it fills up long before a large import is written."""
+    """A tmpfs of 400 KB: the database on it fills up long before a large import is written."""
     folder = tmp_path / "small-disk"
     folder.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(folder)], capture_output=True,
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(folder)], capture_output=True,
                           text=True)
     require_server(None if done.returncode == 0 else f"cannot mount a tmpfs (needs root): {done.stderr.strip()}")
     yield folder
