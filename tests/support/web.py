@@ -55,8 +55,10 @@ def campaign_today(project: Any, *, title: str, slug: str = "tuan-nay", name: st
                    channels: str = '"portal"') -> None:
     """A campaign of today with one post at 23:59 titled ``title`` (quoted as a TOML literal string)."""
     import datetime as dt
+    from zoneinfo import ZoneInfo
 
-    today = dt.date.today()
+    # today where the campaign is (the config's time zone): between 17:00 and 24:00 UTC, UTC's date is yesterday there
+    today = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
     project.write("c.toml", f"""
         [campaign]
         slug = "{slug}"
