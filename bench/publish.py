@@ -30,13 +30,15 @@ POSTS = 20
 TARGET = 0.10
 
 
-def campaign_file(path: Path, posts: int) -> Path:
+def campaign_file(path: Path, posts: int, *, slug: str = "bench-publish", channel: str = "portal",
+                  body_extra: str = "") -> Path:
+    """``posts`` posts with banners on one ``channel``, a month ahead (shared by the bench/publish_*.py rows)."""
     start = dt.date.today() + dt.timedelta(days=30)
-    lines = ["[campaign]", 'slug = "bench-publish"', 'name = "Thử tải đăng bài"', f"start = {start}",
-             f"end = {start + dt.timedelta(days=6)}", 'channels = ["portal"]', ""]
+    lines = ["[campaign]", f'slug = "{slug}"', 'name = "Thử tải đăng bài"', f"start = {start}",
+             f"end = {start + dt.timedelta(days=6)}", f'channels = ["{channel}"]', ""]
     for n in range(posts):
         lines += ["[[posts]]", f"day = {1 + n % 7}", f'time = "08:{n:02d}"', f'title = "Bài thử tải số {n + 1}"',
-                  f'body = "Nội dung bài thử tải số {n + 1}.\\n\\nĐoạn thứ hai."',
+                  f'body = "Nội dung bài thử tải số {n + 1}{body_extra}.\\n\\nĐoạn thứ hai."',
                   f'banner = {{ headline = "Đọc sách mỗi ngày {n + 1}" }}', ""]
     path.write_text("\n".join(lines), encoding="utf-8")
     return path

@@ -7,7 +7,6 @@ The ratio is loa's overhead. Target: at most 10% over the bare calls.
 """
 from __future__ import annotations
 
-import datetime as dt
 import email.policy
 import os
 import smtplib
@@ -24,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from support.smtp import SmtpServer  # noqa: E402
 
+from publish import campaign_file as shared_campaign_file  # noqa: E402
 from posts.campaign_file import load_campaign_file  # noqa: E402
 from posts.campaigns import import_campaign  # noqa: E402
 from posts.db import open_database  # noqa: E402
@@ -38,15 +38,7 @@ USER, PASSWORD = "vanthu@so.gov.vn", "bench-password"
 
 
 def campaign_file(path: Path, posts: int) -> Path:
-    start = dt.date.today() + dt.timedelta(days=30)
-    lines = ["[campaign]", 'slug = "bench-email"', 'name = "Thử tải gửi thư"', f"start = {start}",
-             f"end = {start + dt.timedelta(days=6)}", 'channels = ["email"]', ""]
-    for n in range(posts):
-        lines += ["[[posts]]", f"day = {1 + n % 7}", f'time = "08:{n:02d}"', f'title = "Thư thử tải số {n + 1}"',
-                  f'body = "Nội dung thư thử tải số {n + 1}.\\n\\nĐoạn thứ hai."',
-                  f'banner = {{ headline = "Đọc sách mỗi ngày {n + 1}" }}', ""]
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
+    return shared_campaign_file(path, posts, slug="bench-email", channel="email")
 
 
 def bare_message(n: int, banner: bytes) -> EmailMessage:

@@ -8,7 +8,6 @@ Target: at most 10% over the bare calls.
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import multiprocessing
 import os
@@ -25,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from support.portal_api import PortalApi  # noqa: E402
 
+from publish import campaign_file as shared_campaign_file  # noqa: E402
 from posts.campaign_file import load_campaign_file  # noqa: E402
 from posts.campaigns import import_campaign  # noqa: E402
 from posts.db import open_database  # noqa: E402
@@ -52,15 +52,7 @@ url_path = "data.url"
 
 
 def campaign_file(path: Path, posts: int) -> Path:
-    start = dt.date.today() + dt.timedelta(days=30)
-    lines = ["[campaign]", 'slug = "bench-http"', 'name = "Thử tải đăng bài"', f"start = {start}",
-             f"end = {start + dt.timedelta(days=6)}", 'channels = ["portal"]', ""]
-    for n in range(posts):
-        lines += ["[[posts]]", f"day = {1 + n % 7}", f'time = "08:{n:02d}"', f'title = "Bài thử tải số {n + 1}"',
-                  f'body = "Nội dung bài thử tải số {n + 1}.\\n\\nĐoạn thứ hai."',
-                  f'banner = {{ headline = "Đọc sách mỗi ngày {n + 1}" }}', ""]
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
+    return shared_campaign_file(path, posts, slug="bench-http", channel="portal")
 
 
 def serve(urls: multiprocessing.Queue, stop: Any) -> None:

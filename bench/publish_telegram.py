@@ -8,7 +8,6 @@ a while over the network with a photo; both paths wait alike. Target: loa at mos
 """
 from __future__ import annotations
 
-import datetime as dt
 import html
 import os
 import sys
@@ -23,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from support.telegram import BotDouble  # noqa: E402
 
+from publish import campaign_file as shared_campaign_file  # noqa: E402
 from posts.campaign_file import load_campaign_file  # noqa: E402
 from posts.campaigns import import_campaign  # noqa: E402
 from posts.db import open_database  # noqa: E402
@@ -37,15 +37,7 @@ CHAT = "@sokhcn_cantho"
 
 
 def campaign_file(path: Path, posts: int) -> Path:
-    start = dt.date.today() + dt.timedelta(days=30)
-    lines = ["[campaign]", 'slug = "bench-telegram"', 'name = "Thử tải đăng Telegram"', f"start = {start}",
-             f"end = {start + dt.timedelta(days=6)}", 'channels = ["telegram"]', ""]
-    for n in range(posts):
-        lines += ["[[posts]]", f"day = {1 + n % 7}", f'time = "08:{n:02d}"', f'title = "Bài thử tải số {n + 1}"',
-                  f'body = "Nội dung bài thử tải số {n + 1} <b>&</b>.\\n\\nĐoạn thứ hai."',
-                  f'banner = {{ headline = "Đọc sách mỗi ngày {n + 1}" }}', ""]
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
+    return shared_campaign_file(path, posts, slug="bench-telegram", channel="telegram", body_extra=" <b>&</b>")
 
 
 def main() -> None:
