@@ -58,8 +58,8 @@ class TelegramSettings(ChannelSettings):
 class TelegramPublisher(Publisher):
     adapter = "telegram"
     Settings = TelegramSettings
-    # editMessageCaption/editMessageText/deleteMessage exist in the Bot API but are not in the wire contract loa's
-    # tests are held to (../shared/CONTRACTS.md): corrections and take-downs are refused up front, not guessed at
+    # editMessageCaption/editMessageText/deleteMessage exist in the Bot API but are not among the calls loa's
+    # Telegram double answers: corrections and take-downs are refused up front, not guessed at
     supports: frozenset[str] = frozenset()
 
     def __init__(self, channel: str, settings: Any, *, base_dir: Any) -> None:

@@ -1,4 +1,5 @@
-"""A local double of the Zalo Official Account API and its OAuth endpoint, after ../shared/CONTRACTS.md.
+"""A local double of the Zalo Official Account API and its OAuth endpoint, following the wire contract loa was
+written against.
 
 Standard library only: a ThreadingHTTPServer on 127.0.0.1. Both hosts (openapi.zalo.me and oauth.zaloapp.com) are
 this one server. It records every request, keeps the OA's articles in memory, issues single-use refresh tokens (a
