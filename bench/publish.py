@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
 from sqlalchemy import text
@@ -22,7 +23,7 @@ from support.wordpress import WordPressServer, available  # noqa: E402
 
 from posts.campaign_file import load_campaign_file  # noqa: E402
 from posts.campaigns import import_campaign  # noqa: E402
-from posts.db import open_database  # noqa: E402
+from posts.db import Database, open_database  # noqa: E402
 from scheduler.cli.common import App  # noqa: E402
 from scheduler.dispatch import publish_post  # noqa: E402
 
@@ -44,6 +45,32 @@ def campaign_file(path: Path, posts: int, *, slug: str = "bench-publish", channe
     return path
 
 
+def queued_posts(root: Path, config_text: str, posts: int, **campaign: str) -> tuple[App, Database, list[int]]:
+    """A project in ``root`` with ``config_text`` and ``posts`` approved posts with banners, rendered: their ids."""
+    (root / "config.toml").write_text(config_text, encoding="utf-8")
+    app = App(str(root / "config.toml"))
+    database = open_database(app.config.database_url, create=True)
+    campaign_path = campaign_file(root / "c.toml", posts, **campaign)  # type: ignore[arg-type]
+    loaded = load_campaign_file(campaign_path, default_timezone="Asia/Ho_Chi_Minh",
+                                known_channels=app.config.channel_names)
+    import_campaign(database, loaded, approve=True, renderer=app.renderer)
+    with database.session() as session:
+        ids = [i for (i,) in session.execute(text("SELECT id FROM posts ORDER BY id"))]
+    return app, database, ids
+
+
+def loa_seconds(app: App, database: Database, ids: list[int], channel: str,
+                adapters: dict[str, Any] | None = None) -> float:
+    """Seconds to publish each post on ``channel`` through loa's own path (claim, adapter, record), keeping one
+    publisher per channel as the daemon does."""
+    adapters = {} if adapters is None else adapters
+    start = time.perf_counter()
+    for post_id in ids:
+        outcomes = publish_post(database, app.config, post_id, channel=channel, adapters=adapters)
+        assert outcomes[0].status == "published", outcomes
+    return time.perf_counter() - start
+
+
 def main() -> None:
     reason = available()
     if reason:
@@ -58,21 +85,9 @@ def main() -> None:
                 '[channels.portal]\nadapter = "static-site"\npath = "var/site"',
                 f'[channels.portal]\nadapter = "wordpress"\nurl = "{server.url}"\nusername = "{server.username}"\n'
                 f'password_env = "LOA_BENCH_PASSWORD"')
-            (root / "config.toml").write_text(config_text, encoding="utf-8")
             os.environ["LOA_BENCH_PASSWORD"] = server.app_password
-            app = App(str(root / "config.toml"))
-            database = open_database(app.config.database_url, create=True)
-            campaign = load_campaign_file(campaign_file(root / "c.toml", POSTS), default_timezone="Asia/Ho_Chi_Minh",
-                                          known_channels=app.config.channel_names)
-            import_campaign(database, campaign, approve=True, renderer=app.renderer)
-            with database.session() as session:
-                ids = [i for (i,) in session.execute(text("SELECT id FROM posts ORDER BY id"))]
-            adapters: dict = {}  # one publisher per channel, as the daemon keeps them
-            start = time.perf_counter()
-            for post_id in ids:
-                outcomes = publish_post(database, app.config, post_id, channel="portal", adapters=adapters)
-                assert outcomes[0].status == "published", outcomes
-            loa_s = time.perf_counter() - start
+            app, database, ids = queued_posts(root, config_text, POSTS)
+            loa_s = loa_seconds(app, database, ids, "portal")
 
             banners = sorted((root / "var" / "media").rglob("*.png"))
             session = requests.Session()

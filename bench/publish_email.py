@@ -17,18 +17,12 @@ import time
 from email.message import EmailMessage
 from pathlib import Path
 
-from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from support.smtp import SmtpServer  # noqa: E402
 
-from publish import campaign_file as shared_campaign_file  # noqa: E402
-from posts.campaign_file import load_campaign_file  # noqa: E402
-from posts.campaigns import import_campaign  # noqa: E402
-from posts.db import open_database  # noqa: E402
-from scheduler.cli.common import App  # noqa: E402
-from scheduler.dispatch import publish_post  # noqa: E402
+from publish import loa_seconds, queued_posts  # noqa: E402
 
 POSTS = 20
 STAFF = [f"canbo{n:03d}@so.gov.vn" for n in range(1, 121)]
@@ -36,9 +30,6 @@ BATCH = 50
 TARGET = 0.10
 USER, PASSWORD = "vanthu@so.gov.vn", "bench-password"
 
-
-def campaign_file(path: Path, posts: int) -> Path:
-    return shared_campaign_file(path, posts, slug="bench-email", channel="email")
 
 
 def bare_message(n: int, banner: bytes) -> EmailMessage:
@@ -60,21 +51,9 @@ def main() -> None:
                             f'from = "{USER}"\nusername = "{USER}"\npassword_env = "LOA_BENCH_MAIL_PASSWORD"\n'
                             f'ca_file = "{server.cert_file}"\nbatch_size = {BATCH}\nto = {STAFF!r}\n'
                             ).replace("'", '"')
-            (root / "config.toml").write_text(config_text, encoding="utf-8")
             os.environ["LOA_BENCH_MAIL_PASSWORD"] = PASSWORD
-            app = App(str(root / "config.toml"))
-            database = open_database(app.config.database_url, create=True)
-            campaign = load_campaign_file(campaign_file(root / "c.toml", POSTS), default_timezone="Asia/Ho_Chi_Minh",
-                                          known_channels=app.config.channel_names)
-            import_campaign(database, campaign, approve=True, renderer=app.renderer)
-            with database.session() as session:
-                ids = [i for (i,) in session.execute(text("SELECT id FROM posts ORDER BY id"))]
-            adapters: dict = {}  # one publisher per channel, as the daemon keeps them
-            start = time.perf_counter()
-            for post_id in ids:
-                outcomes = publish_post(database, app.config, post_id, channel="email", adapters=adapters)
-                assert outcomes[0].status == "published", outcomes
-            loa_s = time.perf_counter() - start
+            app, database, ids = queued_posts(root, config_text, POSTS, slug="bench-email", channel="email")
+            loa_s = loa_seconds(app, database, ids, "email")
 
             banners = sorted((root / "var" / "media").rglob("*.png"))
             context = ssl.create_default_context(cafile=str(server.cert_file))

@@ -18,18 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from support.portal_api import PortalApi  # noqa: E402
 
-from publish import campaign_file as shared_campaign_file  # noqa: E402
-from posts.campaign_file import load_campaign_file  # noqa: E402
-from posts.campaigns import import_campaign  # noqa: E402
-from posts.db import open_database  # noqa: E402
-from scheduler.cli.common import App  # noqa: E402
-from scheduler.dispatch import publish_post, publisher_for  # noqa: E402
+from publish import loa_seconds, queued_posts  # noqa: E402
+from scheduler.dispatch import publisher_for  # noqa: E402
 
 POSTS = 20
 TARGET = 0.10
@@ -50,9 +45,6 @@ headers = {{ X-Api-Token = "{{{{ secrets.token }}}}" }}
 url_path = "data.url"
 """
 
-
-def campaign_file(path: Path, posts: int) -> Path:
-    return shared_campaign_file(path, posts, slug="bench-http", channel="portal")
 
 
 def serve(urls: multiprocessing.Queue, stop: Any) -> None:
@@ -84,15 +76,8 @@ def main() -> None:
         config_text = (Path(__file__).resolve().parent.parent / "config.toml").read_text(encoding="utf-8")
         config_text = config_text.replace('[channels.portal]\nadapter = "static-site"\npath = "var/site"',
                                           CHANNEL.format(url=portal.url))
-        (root / "config.toml").write_text(config_text, encoding="utf-8")
         os.environ["LOA_BENCH_PORTAL_TOKEN"] = TOKEN
-        app = App(str(root / "config.toml"))
-        database = open_database(app.config.database_url, create=True)
-        campaign = load_campaign_file(campaign_file(root / "c.toml", POSTS), default_timezone="Asia/Ho_Chi_Minh",
-                                      known_channels=app.config.channel_names)
-        import_campaign(database, campaign, approve=True, renderer=app.renderer)
-        with database.session() as session:
-            ids = [i for (i,) in session.execute(text("SELECT id FROM posts ORDER BY id"))]
+        app, database, ids = queued_posts(root, config_text, POSTS, slug="bench-http", channel="portal")
         # one publisher per channel, as the daemon keeps them; its own time is measured apart from the claim/record
         adapter = publisher_for(app.config, "portal", db=database)
         adapter_s = [0.0]
@@ -107,11 +92,7 @@ def main() -> None:
 
         adapter.publish = timed  # type: ignore[method-assign]
         adapters = {"portal": adapter}
-        start = time.perf_counter()
-        for post_id in ids:
-            outcomes = publish_post(database, app.config, post_id, channel="portal", adapters=adapters)
-            assert outcomes[0].status == "published", outcomes
-        loa_s = time.perf_counter() - start
+        loa_s = loa_seconds(app, database, ids, "portal", adapters)
 
         banners = sorted((root / "var" / "media").rglob("*.png"))
         session = requests.Session()

@@ -22,12 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from support.telegram import BotDouble  # noqa: E402
 
-from publish import campaign_file as shared_campaign_file  # noqa: E402
-from posts.campaign_file import load_campaign_file  # noqa: E402
-from posts.campaigns import import_campaign  # noqa: E402
-from posts.db import open_database  # noqa: E402
-from scheduler.cli.common import App  # noqa: E402
-from scheduler.dispatch import publish_post  # noqa: E402
+from publish import loa_seconds, queued_posts  # noqa: E402
 
 POSTS = 20
 TARGET = 0.10
@@ -35,9 +30,6 @@ LATENCY = 0.15  # seconds per Bot API answer; a photo upload to api.telegram.org
 TOKEN = "123456789:AAH-bench-token-abcdefghijklmnop"
 CHAT = "@sokhcn_cantho"
 
-
-def campaign_file(path: Path, posts: int) -> Path:
-    return shared_campaign_file(path, posts, slug="bench-telegram", channel="telegram", body_extra=" <b>&</b>")
 
 
 def main() -> None:
@@ -47,26 +39,14 @@ def main() -> None:
         config_text = (Path(__file__).resolve().parent.parent / "config.toml").read_text(encoding="utf-8")
         config_text += (f'\n[channels.telegram]\nadapter = "telegram"\ntoken_env = "LOA_BENCH_TELEGRAM_TOKEN"\n'
                         f'chat_id = "{CHAT}"\napi_url = "{bot.url}"\n')
-        (root / "config.toml").write_text(config_text, encoding="utf-8")
         os.environ["LOA_BENCH_TELEGRAM_TOKEN"] = TOKEN
-        app = App(str(root / "config.toml"))
-        database = open_database(app.config.database_url, create=True)
-        campaign = load_campaign_file(campaign_file(root / "c.toml", POSTS), default_timezone="Asia/Ho_Chi_Minh",
-                                      known_channels=app.config.channel_names)
-        import_campaign(database, campaign, approve=True, renderer=app.renderer)
-        with database.session() as session:
-            ids = [i for (i,) in session.execute(text("SELECT id FROM posts ORDER BY id"))]
-            captions = [c for (c,) in session.execute(text(
+        app, database, ids = queued_posts(root, config_text, POSTS, slug="bench-telegram", channel="telegram",
+                                          body_extra=" <b>&</b>")
+        with database.session() as db_session:
+            captions = [c for (c,) in db_session.execute(text(
                 "SELECT content FROM renders WHERE name='telegram.txt' ORDER BY post_id"))]
-        adapters: dict = {}  # one publisher per channel, as the daemon keeps them
-        start = time.perf_counter()
-        for post_id in ids:
-            outcomes = publish_post(database, app.config, post_id, channel="telegram", adapters=adapters)
-            assert outcomes[0].status == "published", outcomes
-        loa_s = time.perf_counter() - start
+        loa_s = loa_seconds(app, database, ids, "telegram")
         database.dispose()
-
-
 
         banners = sorted((root / "var" / "media").rglob("*.png"))
         session = requests.Session()
