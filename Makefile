@@ -53,11 +53,14 @@ mutate: $(STAMP)
 	$(BIN)/mutmut run --max-children 2 || true
 	$(BIN)/mutmut results
 
+# Each script prints its own figures and saves its rows of the closing table (bench/table.py), which comes last.
 bench: $(STAMP)
+	rm -rf bench/out/table
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/draft.py
 	$(BIN)/python bench/publish.py
+	$(BIN)/python bench/table.py
 	$(BIN)/python bench/daemon.py
 	$(BIN)/python bench/metrics.py
 	$(BIN)/python bench/log_export.py
