@@ -381,14 +381,16 @@ def throughput(folder: Path) -> list[Line]:
                  ratio_wide <= THROUGHPUT_TARGET)]
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    """``--throughput-only``: figure 3 alone (and its row of the closing table), for work on the send path."""
+    benches = (throughput,) if "--throughput-only" in argv else (punctuality, idle_cost, throughput)
     began = time.perf_counter()
     print(f"loa daemon benchmark: python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, "
           f"{len(os.sched_getaffinity(0))} CPUs, {dt.datetime.now():%Y-%m-%d %H:%M}, load average "
           f"{os.getloadavg()[0]:.1f} (other work on this machine skews every figure)")
     lines: list[Line] = []
     with tempfile.TemporaryDirectory(prefix="loa-bench-daemon-") as folder:
-        for bench in (punctuality, idle_cost, throughput):
+        for bench in benches:
             try:
                 lines += bench(Path(folder))
             except (RuntimeError, subprocess.CalledProcessError) as exc:
@@ -405,4 +407,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -12,15 +12,17 @@ import os
 import secrets
 import socket
 from functools import lru_cache
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, case, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from posts.db import Database
 from posts.models import ChannelState, Daemon, Delivery, Post, utcnow
 
 DUE_STATUSES = ("pending", "retry_wait")
+T = TypeVar("T")
 _TOKEN = secrets.token_hex(3)
 
 
@@ -126,6 +128,15 @@ def claim_due_deliveries(db: Database, owner: str, *, after: Mapping[str, str], 
     ``channels``: the channels this process can send to (config.toml's); a channel removed from the config keeps
     its deliveries waiting instead of failing them one by one.
     """
+    claimed, _ = claim_due(db, owner, after=after, limit=limit, lease=lease, now=now, channels=channels)
+    return [row.id for row in claimed]
+
+
+def claim_due(db: Database, owner: str, *, after: Mapping[str, str], limit: int = 20, lease: dt.timedelta,
+              now: dt.datetime | None = None, channels: Iterable[str] | None = None,
+              then: Callable[[Session, list[int]], T] | None = None) -> tuple[list[Row], T | None]:
+    """``claim_due_deliveries``, each claimed row with its ``id``, ``channel`` and ``available_at``; ``then`` reads
+    what the claimed deliveries need in the claim's own transaction (the daemon: what each one sends)."""
     now = now or utcnow()
     with db.transaction() as session:
         paused = paused_channels(session, now)
@@ -134,13 +145,15 @@ def claim_due_deliveries(db: Database, owner: str, *, after: Mapping[str, str], 
             candidates = candidates.where(Delivery.channel.in_(list(channels)))
         if not db.is_sqlite:
             candidates = candidates.with_for_update(skip_locked=True, of=Delivery)
-        claimed = session.execute(
+        claimed = session.connection().execute(
             # no second status test here: SQLite would then walk every pending row instead of the ids
             update(Delivery).where(Delivery.id.in_(candidates.scalar_subquery()))
             .values(status="sending", lease_owner=owner, lease_expires_at=now + lease,
                     attempts=Delivery.attempts + 1, updated_at=now)
-            .returning(Delivery.id, Delivery.available_at)).all()
-    return [row.id for row in sorted(claimed, key=lambda row: (row.available_at, row.id))]
+            .returning(Delivery.id, Delivery.channel, Delivery.available_at)).all()
+        claimed.sort(key=lambda row: (row.available_at, row.id))
+        loaded = then(session, [row.id for row in claimed]) if then is not None and claimed else None
+    return claimed, loaded
 
 
 def next_due_at(db: Database, *, after: Mapping[str, str]) -> dt.datetime | None:

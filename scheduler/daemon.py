@@ -33,12 +33,13 @@ from posts.i18n import t
 from posts.models import Daemon as DaemonRow, Delivery, utcnow
 from posts.render.artefacts import Renderer
 
-from .claims import CHECKED_PAUSES, claim_due_deliveries, next_due_at, nothing_to_send, other_live_daemons, \
+from .claims import CHECKED_PAUSES, claim_due, next_due_at, nothing_to_send, other_live_daemons, \
     owner_name, paused_channels, release_claim
 from .config import Config
 from .dispatch import NotRecorded, Outcome, publisher_for, resume_channel, send_claimed
 from .events import emit, emit_outcome, event_label, fault_text
-from .publishers import Publisher
+from .outgoing import load_claimed
+from .publishers import Outgoing, Publisher
 from .outcomes import mark_unknown
 from .recovery import OVERDUE_AFTER, pace_overdue, reconcile_abandoned
 from .approval import DraftWarnings
@@ -226,39 +227,37 @@ class PublishingDaemon:
             emit("backlog", t("daemonlog.backlog", count=spaced), count=spaced)
 
     def _send_due_round(self) -> int:
-        claimed = claim_due_deliveries(self.db, self.owner, after=self.config.after, limit=self.batch,
-                                       lease=self.lease, channels=self.config.channel_names)
+        claimed_at = utcnow()
+        claimed, prepared = claim_due(self.db, self.owner, after=self.config.after, limit=self.batch,
+                                      lease=self.lease, channels=self.config.channel_names, now=claimed_at,
+                                      then=lambda session, ids: load_claimed(session, self.config, ids, self.owner))
         if not claimed:
             return 0
+        ids = [row.id for row in claimed]
         with self._state:  # ours from the claim on, even while waiting for a sender: never "abandoned"
-            self._in_flight.update(claimed)
+            self._in_flight.update(ids)
         try:
-            return self._send_claimed_round(claimed)
+            by_sender: dict[tuple[str, int], list[int]] = defaultdict(list)
+            dealt: dict[str, int] = defaultdict(int)
+            for row in claimed:  # each channel's deliveries dealt to its senders in turn
+                settings = self.config.channels.get(row.channel)
+                by_sender[(row.channel, dealt[row.channel] % (settings.concurrency if settings else 1))].append(row.id)
+                dealt[row.channel] += 1
+            wait([self._senders.submit(self._send_channel, batch, prepared or {}, claimed_at)
+                  for batch in by_sender.values()])
+            return len(ids)
         finally:
             with self._state:
-                self._in_flight.difference_update(claimed)
+                self._in_flight.difference_update(ids)
 
-    def _send_claimed_round(self, claimed: list[int]) -> int:
-        with self.db.session() as session:
-            channels = dict(session.execute(select(Delivery.id, Delivery.channel)
-                                            .where(Delivery.id.in_(claimed))).all())
-        by_sender: dict[tuple[str, int], list[int]] = defaultdict(list)
-        dealt: dict[str, int] = defaultdict(int)
-        for delivery_id in claimed:  # each channel's deliveries dealt to its senders in turn
-            channel = channels[delivery_id]
-            settings = self.config.channels.get(channel)
-            by_sender[(channel, dealt[channel] % (settings.concurrency if settings else 1))].append(delivery_id)
-            dealt[channel] += 1
-        wait([self._senders.submit(self._send_channel, ids) for ids in by_sender.values()])
-        return len(claimed)
-
-    def _send_channel(self, ids: list[int]) -> None:
+    def _send_channel(self, ids: list[int], prepared: dict[int, Outgoing], claimed_at: dt.datetime) -> None:
         for index, delivery_id in enumerate(ids):
             if self.stopping.is_set():  # claimed but not started: given back, no attempt spent
                 self._release(ids[index:])
                 return
             try:
-                outcome = send_claimed(self.db, self.config, delivery_id, self.owner, self.adapters, self.renderer)
+                outcome = send_claimed(self.db, self.config, delivery_id, self.owner, self.adapters, self.renderer,
+                                       prepared=prepared.get(delivery_id), claimed_at=claimed_at)
             except NotRecorded as exc:
                 # the platform answered but the database would not take it: kept, and written by ``reconcile``
                 with self._state:

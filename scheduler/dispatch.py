@@ -83,6 +83,7 @@ def _load(db: Database, config: Config, delivery_id: int, owner: str, renderer: 
             # a retry tells the adapter so: it looks for an earlier post before creating one
             outgoing.extra["attempt"] = delivery.attempts
             outgoing.extra["maybe_sent"] = bool(delivery.maybe_sent)
+            outgoing.extra["first_send"] = delivery.attempts == 1 and not delivery.maybe_sent
             return outgoing
     with db.transaction() as session:
         delivery = owned_delivery(session, delivery_id, owner)
@@ -104,16 +105,23 @@ def _renew_lease(db: Database, delivery_id: int, owner: str, lease: dt.timedelta
 
 
 def send_claimed(db: Database, config: Config, delivery_id: int, owner: str,
-                 adapters: dict[str, Publisher] | None = None, renderer: Renderer | None = None) -> Outcome:
+                 adapters: dict[str, Publisher] | None = None, renderer: Renderer | None = None, *,
+                 prepared: Outgoing | None = None, claimed_at: dt.datetime | None = None) -> Outcome:
     """Publish one claimed delivery through its channel's adapter and record what happened.
 
     ``adapters`` keeps one publisher per channel across sends (its HTTP session, what it learnt of the site).
     A delivery whose last answer was lost (``maybe_sent``) is looked up first: found, it is recorded as published;
     shown absent, it is sent; when the platform cannot tell, it keeps waiting as "may have gone out".
+    ``prepared``: the delivery as read with its claim at ``claimed_at`` (``outgoing.load_claimed``), used while
+    less than half its lease is spent (a sending delivery's post cannot change); else it is read again here.
     Raises ``NotRecorded`` when the outcome could not be written.
     """
     try:
-        outgoing = _load(db, config, delivery_id, owner, renderer)
+        lease = dt.timedelta(seconds=config.document.daemon.lease_seconds)
+        if prepared is not None and claimed_at is not None and utcnow() - claimed_at < lease / 2:
+            outgoing: Outgoing | None = prepared
+        else:
+            outgoing = _load(db, config, delivery_id, owner, renderer)
     except UserError as exc:  # the text no longer fits once the link is in, say: this delivery cannot go
         refused = PermanentError(str(exc))  # bound here: the write may run later, after this block
         return write_outcome(delivery_id, lambda: record_failure(db, config, delivery_id, owner, refused))

@@ -100,9 +100,12 @@ class WordPressPublisher(Publisher):
         return Published(str(found[0]["id"]), found[0].get("link")) if found else None
 
     def publish(self, outgoing: Outgoing) -> Published:
-        existing = self.find_existing(outgoing)
-        if existing is not None:
-            return existing
+        # a first send under a fresh claim cannot have made anything yet (a crash mid-send is settled by recovery's
+        # own lookup, and the next attempt looks): only a retry looks the slug up before creating the post
+        if not outgoing.extra.get("first_send"):
+            existing = self.find_existing(outgoing)
+            if existing is not None:
+                return existing
         body: dict[str, Any] = {"title": html.escape(outgoing.title, quote=False), "status": "publish",
                                 "slug": outgoing.slug}
         # the banner chosen for this channel by load_outgoing, else the first photo, is the featured image
