@@ -46,7 +46,7 @@ from .approval import DraftWarnings
 from .rehearsal import Rehearsal, dry_run_adapters
 from .spoken import duration_text, local_moment
 
-BATCH = 10  # deliveries claimed per round: small, so a lease never waits long behind a slow send
+BATCH = 20  # deliveries claimed per round: few enough that a lease never waits long behind a slow send
 
 
 class PublishingDaemon:

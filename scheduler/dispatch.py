@@ -145,6 +145,7 @@ def send_claimed(db: Database, config: Config, delivery_id: int, owner: str,
                 return write_outcome(delivery_id, lambda: record_success(db, delivery_id, owner, found,
                                                                          reconciled=True))
             unsettled = False  # the platform shows no such post: this send is the first that lands
+            outgoing.extra["looked_up"] = True  # just now: the adapter need not look again before creating it
         published = adapter.publish(outgoing)
     except PublishError as exc:
         error, maybe_sent = exc, unsettled or None  # bound here: the write may run later (NotRecorded)

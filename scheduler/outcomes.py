@@ -143,9 +143,8 @@ def record_success(db: Database, delivery_id: int, owner: str, published: Publis
                    reconciled: bool = False) -> Outcome:
     """Record a publication: the hot path of a busy daemon, so a few Core statements rather than ORM loads."""
     now = utcnow()
-    with db.transaction() as session:
-        _lock_post(db, session, delivery_id)
-        connection = session.connection()
+    with db.write_connection() as connection:
+        _lock_post(db, connection, delivery_id)
         row = connection.execute(MARK_PUBLISHED, {
             "delivery": delivery_id, "owner": owner, "new_remote_id": published.remote_id,
             "new_permalink": published.permalink, "now": now}).first()

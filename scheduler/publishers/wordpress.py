@@ -17,6 +17,7 @@ import requests
 
 from posts.i18n import t
 
+from .http_session import PlatformSession
 from . import (AuthError, Banner, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher,
                PublishError, TransientError, network_problem, request_went_out, retry_after)
 
@@ -34,8 +35,7 @@ class WordPressPublisher(Publisher):
         super().__init__(channel, settings, base_dir=base_dir)
         self.timeout = (CONNECT_TIMEOUT, settings.timeout)
         self.site = settings.url.rstrip("/")
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = f"loa/{version('loa')} (+publisher wordpress)"
+        self.session = PlatformSession(f"loa/{version('loa')} (+publisher wordpress)")
         self._pretty: bool | None = None  # /wp-json/ routes, or ?rest_route= on sites without pretty permalinks
 
     # -- HTTP ---------------------------------------------------------------------------------------------------
@@ -101,8 +101,9 @@ class WordPressPublisher(Publisher):
 
     def publish(self, outgoing: Outgoing) -> Published:
         # a first send under a fresh claim cannot have made anything yet (a crash mid-send is settled by recovery's
-        # own lookup, and the next attempt looks): only a retry looks the slug up before creating the post
-        if not outgoing.extra.get("first_send"):
+        # own lookup, and the next attempt looks): only a retry looks the slug up before creating the post, unless
+        # the dispatcher has just looked (a lost answer settled as "not there")
+        if not (outgoing.extra.get("first_send") or outgoing.extra.get("looked_up")):
             existing = self.find_existing(outgoing)
             if existing is not None:
                 return existing
