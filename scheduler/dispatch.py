@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
+from functools import partial
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
@@ -106,7 +108,8 @@ def _renew_lease(db: Database, delivery_id: int, owner: str, lease: dt.timedelta
 
 def send_claimed(db: Database, config: Config, delivery_id: int, owner: str,
                  adapters: dict[str, Publisher] | None = None, renderer: Renderer | None = None, *,
-                 prepared: Outgoing | None = None, claimed_at: dt.datetime | None = None) -> Outcome:
+                 prepared: Outgoing | None = None, claimed_at: dt.datetime | None = None,
+                 record_later: Callable[[int, Callable[[], Outcome]], Outcome] | None = None) -> Outcome:
     """Publish one claimed delivery through its channel's adapter and record what happened.
 
     ``adapters`` keeps one publisher per channel across sends (its HTTP session, what it learnt of the site).
@@ -114,6 +117,8 @@ def send_claimed(db: Database, config: Config, delivery_id: int, owner: str,
     shown absent, it is sent; when the platform cannot tell, it keeps waiting as "may have gone out".
     ``prepared``: the delivery as read with its claim at ``claimed_at`` (``outgoing.load_claimed``), used while
     less than half its lease is spent (a sending delivery's post cannot change); else it is read again here.
+    ``record_later``: given, a publication's record is handed to it instead of written here (the daemon writes it
+    while the next send goes out: scheduler/sending.py); what it returns is returned.
     Raises ``NotRecorded`` when the outcome could not be written.
     """
     try:
@@ -154,7 +159,8 @@ def send_claimed(db: Database, config: Config, delivery_id: int, owner: str,
     except Exception as exc:  # noqa: BLE001 - a fault of loa or the adapter mid-send: it may have gone out
         reason = f"{type(exc).__name__}: {exc}"
         return write_outcome(delivery_id, lambda: mark_unknown(db, owner, delivery_id, reason))
-    return write_outcome(delivery_id, lambda: record_success(db, delivery_id, owner, published))
+    write = partial(record_success, db, delivery_id, owner, published)
+    return write_outcome(delivery_id, write) if record_later is None else record_later(delivery_id, write)
 
 
 def _change(adapter: Publisher, outgoing: Outgoing, action: str) -> Published:
