@@ -137,3 +137,4 @@ from . import campaign, fix, log, metrics, post, publish, queue, render, report,
 from . import campaign_life  # noqa: E402,F401 - campaign cancel|archive|rehearse (issue 11)
 from . import campaign_draft  # noqa: E402,F401 - campaign draft PLAN (issue 15)
 from . import users, web  # noqa: E402,F401 - the browser workspace (issue 12)
+from . import backup, db  # noqa: E402,F401 - backup, restore, db status|upgrade (issue 19)
