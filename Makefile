@@ -57,6 +57,7 @@ mutate: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	rm -rf bench/out/table
+	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/draft.py
