@@ -134,3 +134,7 @@ def show_command(app: App, slug: str, as_json: bool) -> None:
         from scheduler import views
 
         views.print_campaign(record)
+
+
+# the group's other subcommands, registered with it: campaign cancel|archive|rehearse (issue 11), draft (issue 15)
+from . import campaign_draft, campaign_life  # noqa: E402,F401
