@@ -1,9 +1,10 @@
 """The banner cache: a banner drawn once is never drawn again while nothing that shapes it changed.
 
 A banner's key is the sha256 of everything its bytes depend on: loa's RENDER_VERSION and the source of the drawing
-code (posts/render/*.py), the versions of the libraries that draw and compress it (Pillow, zlib, fpdf2, qrcode),
-every file of its theme and the fonts the theme names, and its text and size. So a re-import, or a ``--replace``
-that changes nothing a banner shows, draws nothing; editing a theme, a font or loa's drawing code draws again.
+code (posts/render/*.py), the versions of the libraries that draw and compress it (Pillow, ISA-L, zlib, fpdf2,
+qrcode), every file of its theme and the fonts the theme names, and its text and size. So a re-import, or a
+``--replace`` that changes nothing a banner shows, draws nothing; editing a theme, a font or loa's drawing code
+draws again.
 
 An entry is a small note, ``media/.banners/<key>.json``, naming the content-addressed file it made
 (``media/ab/ab12….png``). The file is trusted only on its sha256 (posts/files.py ``holds``): an entry whose file
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 # a new version under the same name is caught by its hash; a change of meaning elsewhere would not be).
 RENDER_VERSION = 1
 CACHE_FOLDER = ".banners"
-_LIBRARIES = ("Pillow", "fpdf2", "qrcode", "fonttools")
+_LIBRARIES = ("Pillow", "isal", "fpdf2", "qrcode", "fonttools")
 
 
 @dataclass(frozen=True)
