@@ -32,14 +32,16 @@ class _NotPlain(Exception):
     """A glyph with a fractional advance: the line is left to Pillow."""
 
 
-@cache
 def _plain(font: ImageFont.FreeTypeFont) -> bool:
-    """No pair kerning and no shaping: lines can be put together from single glyphs."""
+    """No shaping and no pair kerning: lines can be put together from single glyphs."""
+    return font.layout_engine == ImageFont.Layout.BASIC and _kerning_free(str(font.path))
+
+
+@cache
+def _kerning_free(path: str) -> bool:
     from fontTools.ttLib import TTFont
 
-    if font.layout_engine != ImageFont.Layout.BASIC:
-        return False
-    with TTFont(font.path, lazy=True) as face:
+    with TTFont(path, lazy=True) as face:
         return "kern" not in face
 
 
