@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from scheduler.cli import cli
+from support.commands import subcommands
 
 VI = {"LOA_LANG": ""}  # no language asked for: loa's default, Vietnamese
 # English words click or the C library would print; none is a Vietnamese word written without its accents
@@ -24,7 +25,7 @@ ENGLISH = {"the", "is", "not", "such", "option", "options", "missing", "invalid"
 def command_names(command: click.Command = cli) -> set[str]:
     names = set()
     if isinstance(command, click.Group):
-        for name, sub in command.commands.items():
+        for name, sub in subcommands(command).items():
             names |= {name} | command_names(sub)
     return names
 
@@ -99,7 +100,7 @@ def test_usage_errors_in_english_on_request(project):
 def every_command(command: click.Command = cli, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     paths = [path]
     if isinstance(command, click.Group):
-        for name, sub in sorted(command.commands.items()):
+        for name, sub in sorted(subcommands(command).items()):
             paths += every_command(sub, (*path, name))
     return paths
 
@@ -122,7 +123,7 @@ def test_help_pages_have_no_click_english(bare, path):
     assert [word for word in CLICK_ENGLISH if word in page] == [], page
     command = cli
     for name in path:
-        command = command.commands[name]
+        command = subcommands(command)[name]
     arguments = [param for param in command.params if isinstance(param, click.Argument)]
     if arguments:  # every argument is listed, with what it is, under its own heading
         section = page.split("Đối số:\n", 1)[1].split("\n\n", 1)[0]

@@ -19,6 +19,7 @@ from click.testing import CliRunner, Result
 
 from conftest import SAMPLE, campaign_toml
 from scheduler.cli import cli
+from support.commands import subcommands
 from support.documents import document_text
 from support.english import Leak, english_lines
 
@@ -31,16 +32,16 @@ NOT_RUN = {
 
 def leaf_commands(command: click.Command = cli, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
     """Every command one can run: leaves, and groups that do something by themselves (``loa log``)."""
-    subcommands = getattr(command, "commands", None)
-    if subcommands is None or getattr(command, "invoke_without_command", False) and path:
+    group = isinstance(command, click.Group)
+    if not group or getattr(command, "invoke_without_command", False) and path:
         yield path
-    for name, sub in sorted((subcommands or {}).items()):
+    for name, sub in sorted(subcommands(command).items()):
         yield from leaf_commands(sub, (*path, name))
 
 
 def all_commands(command: click.Command = cli, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
     yield path
-    for name, sub in sorted(getattr(command, "commands", {}).items()):
+    for name, sub in sorted(subcommands(command).items()):
         yield from all_commands(sub, (*path, name))
 
 
@@ -73,7 +74,7 @@ class Officer:
         path: list[str] = []
         command: click.Command = cli
         for arg in args:
-            sub = getattr(command, "commands", {}).get(arg)
+            sub = subcommands(command).get(arg)
             if sub is None:
                 break
             path.append(arg)

@@ -13,7 +13,8 @@ from posts.os_errors import DISK_ERRNOS, os_error_text, os_error_where
 from posts.plain_text import check_text, problem
 
 from . import click_text, common, global_options
-from .common import App, LoaGroup, pass_app
+from .common import App, pass_app
+from .lazy import LazyGroup
 
 
 def _check_arguments(args: list[str]) -> None:
@@ -50,7 +51,7 @@ def _runtime_failure(exc: Exception) -> str:
     return f"{t('msg.internal_error')}: {first_line}"
 
 
-class RootGroup(LoaGroup):
+class RootGroup(LazyGroup):
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
         args = list(sys.argv[1:] if args is None else args)
         common.opened_database = None
@@ -131,9 +132,4 @@ def init_command(app: App) -> None:
 def main() -> None:
     cli.main(prog_name="loa")
 
-
-# registers the subcommands
-from . import campaign, fix, log, metrics, post, publish, queue, render, report, run  # noqa: E402,F401
-from . import campaign_life  # noqa: E402,F401 - campaign cancel|archive|rehearse (issue 11)
-from . import campaign_draft  # noqa: E402,F401 - campaign draft PLAN (issue 15)
-from . import users, web  # noqa: E402,F401 - the browser workspace (issue 12)
+# The other commands are in lazy.COMMANDS: each module is imported when its command runs (or its help is asked).

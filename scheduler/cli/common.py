@@ -5,6 +5,7 @@ import getpass
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
@@ -13,18 +14,20 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from posts.db import Database, display_url
 from posts.errors import UserError
 from posts.i18n import t
-from scheduler.config import Config, find_config, load_config
-from scheduler.project import build_renderer, open_project_database
 
 from . import click_text
 from .click_text import CLICK_HELP, tr
 
-if TYPE_CHECKING:  # Jinja2 and Pillow load only for the commands that render
+# `loa --help` imports none of these: SQLAlchemy and pydantic load with the first command that opens the config or
+# the database, Jinja2 and Pillow only for the commands that render (tests/test_startup.py)
+if TYPE_CHECKING:
+    from posts.db import Database
     from posts.render.artefacts import Renderer
+    from scheduler.config import Config
 
+REFRESH_S = 0.1  # progress bars: redrawn at most ten times a second
 POST_ID = click.IntRange(1, 2**63 - 1)  # database ids: a larger number is a typo, not an overflow
 
 
@@ -93,12 +96,11 @@ class TranslatedHelp:
             if shared:
                 with formatter.section(t("click.global_options_heading")):
                     formatter.write_dl(shared)
-        if isinstance(self, click.Group):
-            commands = [(name, self.get_command(ctx, name)) for name in self.list_commands(ctx)]
-            shown = [(name, cmd) for name, cmd in commands if cmd is not None and not cmd.hidden]
+        if isinstance(self, LoaGroup):
+            names = self.list_commands(ctx)
             # one line each: the width left after the indent, the longest name and the two spaces between
-            room = formatter.width - formatter.current_indent - 2 - max((len(name) for name, _ in shown), default=0) - 4
-            rows = [(name, cmd.get_short_help_str(room)) for name, cmd in shown]
+            room = formatter.width - formatter.current_indent - 2 - max((len(name) for name in names), default=0) - 4
+            rows = self.listed_commands(ctx, room)
             if rows:
                 with formatter.section(t("help.commands_heading")):
                     formatter.write_dl(rows)
@@ -146,6 +148,11 @@ class LoaGroup(TranslatedHelp, click.Group):
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         pass  # listed by format_options, under a translated heading
 
+    def listed_commands(self, ctx: click.Context, room: int) -> list[tuple[str, str]]:
+        """The help's command list: each shown command's name and its help cut to ``room``."""
+        commands = [(name, self.get_command(ctx, name)) for name in self.list_commands(ctx)]
+        return [(name, cmd.get_short_help_str(room)) for name, cmd in commands if cmd is not None and not cmd.hidden]
+
 
 LoaGroup.group_class = LoaGroup
 
@@ -161,18 +168,27 @@ class App:
 
     @property
     def config_path(self) -> Path:
+        from scheduler.config import find_config
+
         return find_config(self.config_option)
 
     @cached_property
     def config(self) -> Config:
+        from scheduler.config import load_config
+
         return load_config(self.config_path)
 
     @cached_property
     def renderer(self) -> Renderer:
+        from scheduler.project import build_renderer
+
         return build_renderer(self.config)
 
     def database(self, *, create: bool = False) -> Database:
         if self._database is None:
+            from posts.db import display_url
+            from scheduler.project import open_project_database
+
             global opened_database
             opened_database = display_url(self.config.database_url)  # named by an error while opening, too
             self._database = open_project_database(self.config, create=create)
@@ -214,19 +230,25 @@ def json_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @contextmanager
-def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar on stderr when it is a terminal; silent when piped or captured."""
+def progress_bar(description: str, *, quiet: bool = False) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr when it is a terminal; silent when piped or captured, or ``quiet`` (--json)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     console = Console(stderr=True)
-    interactive = console.is_terminal and sys.stderr.isatty()
+    interactive = console.is_terminal and sys.stderr.isatty() and not quiet
+    # no refresh thread: banners are drawn in forked processes, and a thread alive at fork time may hold a lock
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=console, transient=True, disable=not interactive) as progress:
+                  console=console, transient=True, disable=not interactive, auto_refresh=False) as progress:
         task = progress.add_task(description, total=None)
+        shown = 0.0
 
         def update(done: int, total: int) -> None:
+            nonlocal shown
             progress.update(task, completed=done, total=total)
+            if interactive and (done == total or time.monotonic() - shown >= REFRESH_S):
+                progress.refresh()
+                shown = time.monotonic()
 
         yield update
 

@@ -22,6 +22,7 @@ def hoisted(root: click.Group, args: list[str]) -> tuple[list[str], str | None]:
     rest: list[str] = []
     language: str | None = None
     command: click.Command = root
+    context = click.Context(root)
     past_command = False
     index = 0
     while index < len(args):
@@ -50,8 +51,9 @@ def hoisted(root: click.Group, args: list[str]) -> tuple[list[str], str | None]:
             taken += 0 if has_value and arg.startswith("--") or attached_short else max(option.nargs, 1)
         elif not arg.startswith("-"):
             past_command = True  # the command's name (or a word click will refuse): what follows is the command's
-            if isinstance(command, click.Group) and arg in command.commands:
-                command = command.commands[arg]
+            found = command.get_command(context, arg) if isinstance(command, click.Group) else None
+            if found is not None:  # (a lazy group imports the command's module here: it is about to run)
+                command = found
         (rest if past_command else front).extend(args[index:index + taken])
         index += taken
     return front + rest, language

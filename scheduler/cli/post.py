@@ -177,3 +177,7 @@ def _check_theme(app: App, banner_theme: str | None) -> None:
 
 def _ids(ids: list[int]) -> str:
     return ", ".join(map(str, ids)) or "-"
+
+
+# post fix|unpublish (corrections and take-downs), registered with the group
+from . import fix  # noqa: E402,F401

@@ -1,0 +1,139 @@
+"""Text lines drawn from cached glyph masks: the pixels of Pillow's ``ImageDraw.text``, without its FreeType work.
+
+Pillow renders every glyph of a line three times per ``text`` call (measure, place, draw) and once more per
+``getbbox``; at headline sizes that is most of a banner's drawing time. Here each glyph of a font and size is
+rendered once, by Pillow itself, and a line is put together from the masks exactly as Pillow does it
+(_imagingft.c, ``font_render``): glyphs at whole-pixel pen positions (the fonts have integral hinted advances and
+no 'kern' table, so a line's advance is the sum of its characters'), and where two glyphs' edges overlap
+``out = src + MULDIV255(target, 255 - src)``. The mask is then blended in by ``ImageDraw.bitmap``, as ``text``
+does. Lines from fonts with a 'kern' table go to Pillow unchanged. tests/test_banner_glyphs.py holds the pixels
+equal to Pillow's over every Vietnamese letter and many sizes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+
+@dataclass(frozen=True)
+class Glyph:
+    mask: np.ndarray | None  # 8-bit coverage; None for a glyph without ink (a space)
+    left: int  # the mask's place relative to the pen position on the baseline
+    top: int
+    right: int  # the bounding box Pillow reports for the glyph alone (the pen line included)
+    bottom: int
+    advance: int  # whole pixels
+
+
+class _NotPlain(Exception):
+    """A glyph with a fractional advance: the line is left to Pillow."""
+
+
+def _plain(font: ImageFont.FreeTypeFont) -> bool:
+    """No shaping and no pair kerning: lines can be put together from single glyphs."""
+    return font.layout_engine == ImageFont.Layout.BASIC and _kerning_free(str(font.path))
+
+
+@cache
+def _kerning_free(path: str) -> bool:
+    from fontTools.ttLib import TTFont
+
+    with TTFont(path, lazy=True) as face:
+        return "kern" not in face
+
+
+@lru_cache(maxsize=32)  # a few fonts at the sizes of a campaign's banners; ~1 MB each at headline sizes
+def _glyphs(font: ImageFont.FreeTypeFont) -> dict[str, Glyph]:
+    return {}
+
+
+def glyph(font: ImageFont.FreeTypeFont, char: str) -> Glyph:
+    known = _glyphs(font)
+    found = known.get(char)
+    if found is None:
+        found = known[char] = _render(font, char)
+    return found
+
+
+def _render(font: ImageFont.FreeTypeFont, char: str) -> Glyph:
+    left, top, right, bottom = font.getbbox(char, anchor="ls")
+    length = font.getlength(char)
+    if length != int(length):
+        raise _NotPlain(char)
+    canvas = Image.new("L", (right - left, bottom - top), 0)
+    ImageDraw.Draw(canvas).text((-left, -top), char, fill=255, font=font, anchor="ls")
+    mask = np.asarray(canvas) if canvas.getbbox() else None
+    return Glyph(mask, left, top, right, bottom, int(length))
+
+
+def text_box(font: ImageFont.FreeTypeFont, text: str) -> tuple[float, float, float, float]:
+    """``font.getbbox(text, anchor="ls")``: the ink and pen line of ``text`` about its origin on the baseline."""
+    try:
+        if _plain(font):
+            return line_box(font, text)
+    except _NotPlain:
+        pass
+    return font.getbbox(text, anchor="ls")
+
+
+def text_length(font: ImageFont.FreeTypeFont, text: str) -> float:
+    """``font.getlength(text)``."""
+    try:
+        if _plain(font):
+            return line_length(font, text)
+    except _NotPlain:
+        pass
+    return font.getlength(text)
+
+
+def line_box(font: ImageFont.FreeTypeFont, text: str) -> tuple[int, int, int, int]:
+    """``font.getbbox(text, anchor="ls")``, from the cached glyphs."""
+    pen, x0, y0, x1, y1 = 0, 0, 0, 0, 0
+    for char in text:
+        shape = glyph(font, char)
+        x0, y0 = min(x0, pen + shape.left), min(y0, shape.top)
+        x1, y1 = max(x1, pen + shape.right), max(y1, shape.bottom)
+        pen += shape.advance
+    return x0, y0, max(x1, pen), y1
+
+
+def line_length(font: ImageFont.FreeTypeFont, text: str) -> int:
+    """``font.getlength(text)``, from the cached glyphs."""
+    return sum(glyph(font, char).advance for char in text)
+
+
+def line_mask(font: ImageFont.FreeTypeFont, text: str) -> tuple[Image.Image, int, int]:
+    """The line's coverage mask and where its top left corner goes relative to the origin on the baseline."""
+    x0, y0, x1, y1 = line_box(font, text)
+    coverage = np.zeros((y1 - y0, x1 - x0), np.uint16)
+    pen = 0
+    for char in text:
+        shape = glyph(font, char)
+        if shape.mask is not None:
+            height, width = shape.mask.shape
+            left, top = pen + shape.left - x0, shape.top - y0
+            target = coverage[top:top + height, left:left + width]
+            source = shape.mask.astype(np.uint16)
+            # Pillow's blend of a glyph onto the line so far; it leaves target alone where source is 0 and gives
+            # source where target is 0, so glyphs that do not touch are simply copied
+            blended = target * (255 - source) + 128
+            target[...] = np.minimum(source + (((blended >> 8) + blended) >> 8), 255)
+        pen += shape.advance
+    return Image.fromarray(coverage.astype(np.uint8), "L"), x0, y0
+
+
+def draw_line(image: Image.Image, x: int, baseline: int, text: str, font: ImageFont.FreeTypeFont,
+              colour: str) -> None:
+    """``ImageDraw.Draw(image).text((x, baseline), text, font=font, fill=colour, anchor="ls")``, same pixels."""
+    draw = ImageDraw.Draw(image)
+    try:
+        mask, left, top = line_mask(font, text) if _plain(font) else (None, 0, 0)
+    except _NotPlain:
+        mask = None
+    if mask is None:
+        draw.text((x, baseline), text, font=font, fill=colour, anchor="ls")
+    else:
+        draw.bitmap((x + left, baseline + top), mask, fill=colour)

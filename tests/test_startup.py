@@ -1,0 +1,169 @@
+"""Start-up (issue 17): `loa --help` imports no heavy library, every command still loads when used, and the table
+of commands that `--help` lists without importing them is the commands the modules define."""
+from __future__ import annotations
+
+import ast
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from scheduler.cli import cli
+from scheduler.cli.lazy import COMMANDS
+
+LOA = str(Path(sys.executable).with_name("loa"))
+CLI_FOLDER = Path(__file__).resolve().parent.parent / "scheduler" / "cli"
+HEAVY = ("sqlalchemy", "pydantic", "pydantic_core", "rich", "PIL", "openpyxl", "matplotlib", "docx", "jinja2", "flask",
+         "alembic", "lxml", "fpdf", "pypdfium2", "requests", "apscheduler")
+
+
+def environment(**more: str) -> dict[str, str]:
+    found = {**os.environ, "LOA_LANG": "en", "COLUMNS": "80", **more}
+    for name in ("LOA_CONFIG", "LOA_DATABASE_URL"):
+        found.pop(name, None)
+    return found
+
+
+def run(*args: str, env: dict[str, str] | None = None, python: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, *python, LOA] if python else [LOA]
+    return subprocess.run([*command, *args], env=environment(**(env or {})), capture_output=True, text=True,
+                          timeout=60)
+
+
+def imported_modules(stderr: str) -> set[str]:
+    return {match.group(1) for match in re.finditer(r"^import time:.*\|\s*(\S+)$", stderr, re.M)}
+
+
+def test_help_imports_no_heavy_library(tmp_path):
+    result = run("--help", python=("-X", "importtime"), env={"XDG_CACHE_HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert "queue" in result.stdout and "report" in result.stdout
+    modules = imported_modules(result.stderr)
+    assert "click" in modules and "posts.i18n" in modules  # the walk sees the imports at all
+    assert sorted(name for name in modules if name.split(".")[0] in HEAVY) == []
+    # nor any command's module: `--help` lists them from the table
+    assert sorted(name for name in modules if name.startswith("scheduler.cli.") and name.split(".")[2] in
+                  {entry.module.rsplit(".", 1)[-1] for entry in COMMANDS.values()}) == []
+
+
+def test_version_imports_no_heavy_library():
+    result = run("--version", python=("-X", "importtime"))
+    assert result.returncode == 0 and result.stdout.startswith("loa, version ")
+    assert sorted(name for name in imported_modules(result.stderr) if name.split(".")[0] in HEAVY) == []
+
+
+def decorated_commands() -> dict[str, tuple[str, str, str]]:
+    """Every ``@cli.command(NAME, help=KEY)`` and ``@cli.group(...)`` in scheduler/cli: name -> (module, function,
+    help key), read from the source, so a module nobody imports is seen too."""
+    found: dict[str, tuple[str, str, str]] = {}
+    for path in sorted(CLI_FOLDER.glob("*.py")):
+        module = "scheduler.cli" if path.stem == "__init__" else f"scheduler.cli.{path.stem}"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            for decorator in node.decorator_list:
+                if (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
+                        and isinstance(decorator.func.value, ast.Name) and decorator.func.value.id == "cli"
+                        and decorator.func.attr in ("command", "group")):
+                    name = ast.literal_eval(decorator.args[0])
+                    keys = [ast.literal_eval(k.value) for k in decorator.keywords if k.arg == "help"]
+                    assert name not in found, f"{name} is defined twice"
+                    found[name] = (module, node.name, keys[0] if keys else "")
+    return found
+
+
+def test_the_table_lists_exactly_the_commands_defined():
+    """A command added with @cli.command but not to lazy.COMMANDS would be missing from `loa` (and the reverse)."""
+    defined = decorated_commands()
+    assert len(defined) >= 18
+    assert {name: tuple(entry) for name, entry in COMMANDS.items()} == defined
+
+
+def test_every_command_of_the_table_loads_as_itself():
+    context = click.Context(cli)
+    for name, entry in COMMANDS.items():
+        command = cli.get_command(context, name)
+        assert command is not None and command.name == name and command.help == entry.help, name
+    assert cli.list_commands(context) == sorted(COMMANDS)
+
+
+# every command's module loaded first, then the help of the root and of each command, one after the other
+LOADED = """
+import click, sys
+from scheduler.cli import cli
+context = click.Context(cli)
+for name in ["", *cli.list_commands(context)]:
+    cli.get_command(context, name)
+for name in ["", *cli.list_commands(context)]:
+    try:
+        cli.main([name, "--help"] if name else ["--help"])
+    except SystemExit as stop:
+        assert stop.code == 0, name
+    print("\f", flush=True)
+"""
+
+
+@pytest.fixture(scope="module")
+def loaded_help() -> dict[str, str]:
+    """Each help page as a process that loaded every command's module shows it: command name ("" for loa) -> page."""
+    result = subprocess.run([sys.executable, "-c", LOADED], env=environment(), capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    pages = result.stdout.split("\f\n")
+    return dict(zip(["", *sorted(COMMANDS)], pages, strict=False))
+
+
+def test_root_help_from_the_table_reads_as_with_every_command_loaded(loaded_help):
+    """The command list drawn from the table (nothing imported) is the one the loaded commands give."""
+    fresh = run("--help")
+    assert fresh.returncode == 0, fresh.stderr
+    assert fresh.stdout == loaded_help[""]
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_each_command_help_works_in_a_fresh_process(name, loaded_help):
+    """Each command loads alone, with all its subcommands (``campaign draft`` lives in its own module)."""
+    fresh = run(name, "--help")
+    assert fresh.returncode == 0, fresh.stderr
+    assert fresh.stdout.startswith(f"Usage: loa {name} ")
+    assert fresh.stdout == loaded_help[name]
+
+
+def test_options_after_the_command_still_reach_a_lazy_command(tmp_path):
+    """--lang after the command name is moved before it (global_options), which needs the command's options."""
+    result = run("queue", "--lang", "vi", "--help")
+    assert result.returncode == 0 and result.stdout.startswith("Cách dùng: loa queue ")
+
+
+def test_a_mistyped_command_suggests_the_lazy_ones():
+    result = run("queeu")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: loa: there is no command 'queeu'; did you mean queue?"
+
+
+def test_the_parsed_catalogue_is_cached_and_a_bad_cache_is_ignored(tmp_path):
+    """`loa --help` reads its strings from a JSON copy of the locale file; a damaged copy or a cache folder that
+    cannot be written changes nothing the user sees."""
+    first = run("--help", env={"XDG_CACHE_HOME": str(tmp_path)})
+    assert first.returncode == 0 and first.stderr == ""
+    copies = list((tmp_path / "loa").glob("catalogue-en-*.json"))
+    assert len(copies) == 1
+    assert '"help.loa": "loa schedules' in copies[0].read_text(encoding="utf-8")
+    assert run("--help", env={"XDG_CACHE_HOME": str(tmp_path)}).stdout == first.stdout
+    copies[0].write_text('{"help.loa": 1', encoding="utf-8")  # cut short
+    assert run("--help", env={"XDG_CACHE_HOME": str(tmp_path)}).stdout == first.stdout
+    copies[0].write_text('["not", "a", "catalogue"]', encoding="utf-8")
+    assert run("--help", env={"XDG_CACHE_HOME": str(tmp_path)}).stdout == first.stdout
+    stale = tmp_path / "loa" / "catalogue-en-1.2.json"  # an older locale file's copy: replaced, not read
+    stale.write_text('{"help.loa": "stale"}', encoding="utf-8")
+    copies[0].unlink()
+    assert run("--help", env={"XDG_CACHE_HOME": str(tmp_path)}).stdout == first.stdout
+    assert not stale.exists() and len(list((tmp_path / "loa").glob("catalogue-en-*.json"))) == 1
+    blocked = tmp_path / "a-file"
+    blocked.write_text("", encoding="utf-8")
+    unwritable = run("--help", env={"XDG_CACHE_HOME": str(blocked)})
+    assert unwritable.returncode == 0 and unwritable.stderr == "" and unwritable.stdout == first.stdout
