@@ -184,14 +184,16 @@ class App:
 
         return build_renderer(self.config)
 
-    def database(self, *, create: bool = False) -> Database:
+    def database(self, *, create: bool = False, upgrade: bool = False) -> Database:
+        """The project's database at this code's schema: an older one is refused in one line (``loa db upgrade``
+        migrates it, ``loa init`` too), a newer one as well."""
         if self._database is None:
             from posts.db import display_url
             from scheduler.project import open_project_database
 
             global opened_database
             opened_database = display_url(self.config.database_url)  # named by an error while opening, too
-            self._database = open_project_database(self.config, create=create)
+            self._database = open_project_database(self.config, create=create, upgrade=upgrade)
         return self._database
 
     def database_exists(self) -> bool:
