@@ -41,6 +41,8 @@ class ImportResult:
     cancelled: int = 0
     dry_run: bool = False
     warnings: list[str] = field(default_factory=list)
+    # banners drawn by this import, and those taken from the render cache (drawn before, nothing they show changed)
+    banners: dict[str, int] = field(default_factory=lambda: {"drawn": 0, "reused": 0})
 
 
 class MergeConflicts(UserError):
@@ -113,6 +115,7 @@ def import_campaign(db: Database, campaign: CampaignFile, *, start: dt.date | Li
         added = [(entry.planned, entry.moment) for entry in plan.of("add")]
     if dry_run:
         return _counted(result, plan, approve)
+    before = (renderer.banners.drawn, renderer.banners.reused) if renderer is not None else (0, 0)
     renders = _render_all(campaign, added, first_day, last_day, renderer, on_progress) if renderer else {}
 
     with db.transaction() as session:
@@ -135,6 +138,8 @@ def import_campaign(db: Database, campaign: CampaignFile, *, start: dt.date | Li
         for offset in range(0, len(todo), CHUNK):
             _queue_chunk(session, row, todo[offset:offset + CHUNK], first_seq=seq + offset + 1, approve=approve,
                          now=now, renders=renders, by=by)
+    if renderer is not None:
+        result.banners = {"drawn": renderer.banners.drawn - before[0], "reused": renderer.banners.reused - before[1]}
     return _counted(result, plan, approve)
 
 
