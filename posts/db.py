@@ -20,7 +20,7 @@ from .errors import UserError
 from .i18n import t
 
 # The newest migration in posts/migrations/versions; tests/test_migrations.py checks it matches Alembic's head.
-SCHEMA_HEAD = "0008"
+SCHEMA_HEAD = "0009"
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Query parameters of a database URL that carry a secret (libpq's password and sslpassword, and the like):

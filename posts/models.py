@@ -190,6 +190,7 @@ class OutreachEntry(Base):
     __tablename__ = "outreach_entries"
     __table_args__ = (
         Index(None, "campaign_id", "at"),
+        Index(None, "campaign_id", "kind", "at"),  # the report: one kind of entry of a campaign (migration 0009)
         Index(None, "post_id"),
         Index(None, "kind", "at"),
     )
