@@ -56,7 +56,8 @@ def report_bytes(db: Database, slug: str, fmt: str, organization: dict[str, obje
     """The report of campaign ``slug`` in ``fmt``; the date defaults to today in the campaign's timezone.
     ``channel_names``: channel key -> the name the report gives it (scheduler/channel_names.py); the photos of the
     log's entries are read from ``media_dir`` for the appendix."""
-    from .figures import compute_figures, published_rows
+    from .figures import compute_figures
+    from .published import published_rows
 
     if fmt != "xlsx":  # the charts' library loads while the database computes the figures
         preload_chart_library()
