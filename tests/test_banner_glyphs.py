@@ -73,3 +73,24 @@ def test_a_font_with_pair_kerning_is_left_to_pillow(tmp_path):
     assert text_length(font, "AVA") == font.getlength("AVA")
     expected, drawn = pillow_and_cached(font, "AVA VAV", "RGB", 0)
     assert drawn == expected
+
+
+@pytest.mark.parametrize("theme", ["khuyen-hoc", "hanh-chinh", "khoa-hoc"])
+def test_a_whole_banner_has_the_pixels_of_pillows_text_drawing(theme, monkeypatch):
+    from posts.render import draw_png as drawer
+    from posts.render.banner import BannerText
+    from posts.render.layout import layout_banner
+    from posts.render.sizes import parse_size
+    from posts.render.themes import load_theme
+
+    text = BannerText("Ể gỵ – Tuần lễ hưởng ứng học tập suốt đời năm 2024", "Phát triển văn hóa đọc",
+                      "SỞ KHOA HỌC VÀ CÔNG NGHỆ", "01–07/10/2024 · #HocTapSuotDoi", "https://example.gov.vn/tuan-le")
+    layout = layout_banner(text, load_theme(theme), parse_size("story"))
+    cached = drawer.draw_png(layout).tobytes()
+    monkeypatch.setattr(drawer, "draw_line", lambda image, x, baseline, line, font, colour: ImageDraw.Draw(image).text(
+        (x, baseline), line, font=font, fill=colour, anchor="ls"))
+    drawer._backdrop.cache_clear()  # kicker and footer drawn again, by Pillow
+    try:
+        assert drawer.draw_png(layout).tobytes() == cached
+    finally:
+        drawer._backdrop.cache_clear()

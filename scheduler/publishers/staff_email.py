@@ -185,34 +185,35 @@ class EmailPublisher(Publisher):
     # -- Publisher ----------------------------------------------------------------------------------------------
     def publish(self, outgoing: Outgoing) -> Published:
         steps = self._steps(outgoing.delivery_id)
-        plan = self._plan(outgoing, steps)
-        statuses = steps.statuses()
+        records = steps.records()
+        plan = self._plan(records, steps)
         message = build_message(outgoing, sender=self.settings.sender, reply_to=self.settings.reply_to,
                                 list_unsubscribe=self.settings.list_unsubscribe, text_is_html=self.text_is_html)
+        # flattened and dot-stuffed once for every batch: only the Message-ID line, put first, differs between them
+        body = _dot_stuffed(message.as_bytes(policy=message.policy))
         smtp: smtplib.SMTP | None = None
         try:
             for number, recipients in enumerate(plan, start=1):
                 name = step_name(number)
-                status = statuses.get(name)
+                status, detail = records.get(name, (None, None))
                 if status == "sent":
                     continue
                 if status is not None:  # begun before a crash, or its answer lost: never sent twice by loa
                     if status == "sending":
-                        steps.unknown(name, {**(steps.detail(name) or {}), "at": _now()})
+                        steps.unknown(name, {**(detail or {}), "at": _now()})
                     continue
                 if smtp is None:
                     smtp = self.connect()
-                del message["Message-ID"]
-                message["Message-ID"] = message_id(outgoing, number, self.domain)
-                smtp = self._send_batch(smtp, steps, name, recipients, message.as_bytes(policy=message.policy))
+                header = f"Message-ID: {message_id(outgoing, number, self.domain)}\r\n".encode("ascii")
+                smtp = self._send_batch(smtp, steps, name, recipients, header + body)
         finally:
             _close(smtp, quit=True)
-        return self._outcome(outgoing, plan, steps.statuses(), steps)
+        return self._outcome(outgoing, plan, steps.records())
 
-    def _plan(self, outgoing: Outgoing, steps: Any) -> list[list[str]]:
+    def _plan(self, records: dict[str, tuple[str, Any]], steps: Any) -> list[list[str]]:
         """The batches, frozen at the first attempt: a list edited meanwhile never shifts a batch onto another's
         recipients (which would send some people the post twice and others never)."""
-        recorded = steps.detail(LIST_STEP)
+        recorded = records.get(LIST_STEP, (None, None))[1]
         if recorded and isinstance(recorded.get("batches"), list):
             return recorded["batches"]
         plan = batches(self.recipients(), self.settings.batch_size)
@@ -220,8 +221,9 @@ class EmailPublisher(Publisher):
         return plan
 
     def _send_batch(self, smtp: smtplib.SMTP, steps: Any, name: str, recipients: list[str],
-                    payload: bytes) -> smtplib.SMTP | None:
-        """One SMTP transaction for a batch. Returns the connection to go on with (None once it broke)."""
+                    data: bytes) -> smtplib.SMTP | None:
+        """One SMTP transaction for a batch; ``data`` is the message as DATA sends it (dot-stuffed, terminated).
+        Returns the connection to go on with (None once it broke)."""
         where = f"{self.settings.smtp_host}:{self.settings.effective_port}"
         code, answer = smtp.mail(self.address)
         if code != 250:
@@ -255,7 +257,7 @@ class EmailPublisher(Publisher):
             _close(smtp)
             raise TransientError(t("email.cannot_connect", server=where, why=network_words(exc))) from None
         try:
-            smtp.send(_dot_stuffed(payload))
+            smtp.send(data)
             code, answer = smtp.getreply()
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
             # the message went out and the answer was lost: the staff may have it. Never sent again by loa.
@@ -269,10 +271,11 @@ class EmailPublisher(Publisher):
                           "at": _now()})
         return smtp
 
-    def _outcome(self, outgoing: Outgoing, plan: list[list[str]], statuses: dict[str, str], steps: Any) -> Published:
+    def _outcome(self, outgoing: Outgoing, plan: list[list[str]],
+                 records: dict[str, tuple[str, dict[str, Any] | None]]) -> Published:
         names = [step_name(n) for n in range(1, len(plan) + 1)]
-        open_ = [n for n, name in enumerate(names, start=1) if statuses.get(name) != "sent"]
-        details = [steps.detail(name) or {} for name in names]
+        open_ = [n for n, name in enumerate(names, start=1) if records.get(name, (None, None))[0] != "sent"]
+        details = [records.get(name, (None, None))[1] or {} for name in names]
         delivered = sum(int(d.get("delivered", 0)) for d in details)
         refused = [r for d in details for r in d.get("refused", [])]
         if open_:
@@ -292,17 +295,20 @@ class EmailPublisher(Publisher):
         the e-mail went out. Nothing left to send but a batch whose outcome is unknown: cannot tell (raised).
         Otherwise None: ``publish`` sends the batches that never began, and never one that did."""
         steps = self._steps(outgoing.delivery_id)
-        plan = (steps.detail(LIST_STEP) or {}).get("batches")
+        records = steps.records()
+        plan = (records.get(LIST_STEP, (None, None))[1] or {}).get("batches")
         if not plan:
             return None
-        statuses = steps.statuses()
         names = [step_name(n) for n in range(1, len(plan) + 1)]
-        if any(name not in statuses for name in names):
+        if any(name not in records for name in names):
             return None
+        changed = False
         for name in names:  # a batch begun before a crash: its answer is lost for good
-            if statuses[name] == "sending":
-                steps.unknown(name, {**(steps.detail(name) or {}), "at": _now()})
-        return self._outcome(outgoing, plan, steps.statuses(), steps)
+            status, detail = records[name]
+            if status == "sending":
+                steps.unknown(name, {**(detail or {}), "at": _now()})
+                changed = True
+        return self._outcome(outgoing, plan, steps.records() if changed else records)
 
     def check(self) -> ChannelHealth:
         """Connect, secure, log in, offer the sender (then RSET: nothing is sent), and read the list."""
