@@ -19,9 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .errors import UserError
 from .i18n import t
-
-# The newest migration in posts/migrations/versions; tests/test_migrations.py checks it matches Alembic's head.
-SCHEMA_HEAD = "0008"
+from .schema_head import SCHEMA_HEAD
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Query parameters of a database URL that carry a secret (libpq's password and sslpassword, and the like):

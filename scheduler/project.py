@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from posts.db import Database, open_database
 
-from .config import DATABASE_URL_ENV, Config
+from .config import Config
+from .config_summary import DATABASE_URL_ENV
 
 if TYPE_CHECKING:  # rendering pulls in Jinja2 and Pillow: imported only when a renderer is built
     from posts.render.artefacts import Renderer
