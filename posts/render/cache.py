@@ -1,8 +1,8 @@
 """The banner cache: a banner drawn once is never drawn again while nothing that shapes it changed.
 
 A banner's key is the sha256 of everything its bytes depend on: loa's RENDER_VERSION and the source of the drawing
-code (posts/render/*.py), the versions of the libraries that draw and compress it (Pillow, ISA-L, numpy, zlib,
-fpdf2, qrcode), every file of its theme and the fonts the theme names, and its text and size. So a re-import, or a
+code (posts/render/*.py), the versions of the libraries that draw and compress it (Pillow, ISA-L, zlib, fpdf2,
+qrcode), every file of its theme and the fonts the theme names, and its text and size. So a re-import, or a
 ``--replace`` that changes nothing a banner shows, draws nothing; editing a theme, a font or loa's drawing code
 draws again.
 
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 # a new version under the same name is caught by its hash; a change of meaning elsewhere would not be).
 RENDER_VERSION = 1
 CACHE_FOLDER = ".banners"
-_LIBRARIES = ("Pillow", "isal", "numpy", "fpdf2", "qrcode", "fonttools")
+_LIBRARIES = ("Pillow", "isal", "fpdf2", "qrcode", "fonttools")
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,17 @@
 
 Pillow renders every glyph of a line three times per ``text`` call (measure, place, draw) and once more per
 ``getbbox``; at headline sizes that is most of a banner's drawing time. Here each glyph of a font and size is
-rendered once, by Pillow itself, and a line is put together from the masks exactly as Pillow does it
-(_imagingft.c, ``font_render``): glyphs at whole-pixel pen positions (the fonts have integral hinted advances and
-no 'kern' table, so a line's advance is the sum of its characters'), and where two glyphs' ink overlaps
-``out = src + MULDIV255(target, 255 - src)`` (ImageMath, on the overlap only; elsewhere one of them is 0 and the
-lighter of the two is that). The mask is then blended in by ``ImageDraw.bitmap``, as ``text`` does. Lines from fonts with a 'kern' table go to Pillow unchanged. tests/test_banner_glyphs.py holds the pixels
-equal to Pillow's over every Vietnamese letter and many sizes.
+measured once and, if a line with it is drawn, rendered once, by Pillow itself; a line is put together from the
+masks exactly as Pillow does it (_imagingft.c, ``font_render``): glyphs at whole-pixel pen positions (the fonts have
+integral hinted advances and no 'kern' table, so a line's advance is the sum of its characters'), and where two
+glyphs' ink overlaps ``out = src + MULDIV255(target, 255 - src)`` (ImageMath, on the overlap only; elsewhere one of
+them is 0, and the lighter of the two is the other). The mask is then blended in by ``ImageDraw.bitmap``, as
+``text`` does. Lines of a font with a 'kern' table are left to Pillow. tests/test_banner_glyphs.py holds the pixels
+equal to Pillow's over every Vietnamese letter, many sizes and overlapping glyphs.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageMath
@@ -19,13 +20,23 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageMath
 
 @dataclass(frozen=True)
 class Glyph:
-    mask: Image.Image | None  # coverage ("L"); None for a glyph without ink (a space)
-    ink: tuple[int, int, int, int] | None  # the inked part of the mask
-    left: int  # the mask's place relative to the pen position on the baseline
+    """Where a glyph is, as Pillow measures it alone: its box about the pen position on the baseline (the pen line
+    included) and its advance."""
+
+    left: int
     top: int
-    right: int  # the bounding box Pillow reports for the glyph alone (the pen line included)
+    right: int
     bottom: int
     advance: int  # whole pixels
+
+
+@dataclass
+class _Face:
+    """One font at one size: glyphs measured (cheap) and, once a line is drawn with them, their masks."""
+
+    glyphs: dict[str, Glyph] = field(default_factory=dict)
+    # coverage ("L", the size of the glyph's box) and its inked part; None for a glyph without ink (a space)
+    masks: dict[str, tuple[Image.Image, tuple[int, int, int, int]] | None] = field(default_factory=dict)
 
 
 class _NotPlain(Exception):
@@ -46,27 +57,31 @@ def _kerning_free(path: str) -> bool:
 
 
 @lru_cache(maxsize=32)  # a few fonts at the sizes of a campaign's banners; ~1 MB each at headline sizes
-def _glyphs(font: ImageFont.FreeTypeFont) -> dict[str, Glyph]:
-    return {}
+def _face(font: ImageFont.FreeTypeFont) -> _Face:
+    return _Face()
 
 
 def glyph(font: ImageFont.FreeTypeFont, char: str) -> Glyph:
-    known = _glyphs(font)
+    known = _face(font).glyphs
     found = known.get(char)
     if found is None:
-        found = known[char] = _render(font, char)
+        length = font.getlength(char)
+        if length != int(length):
+            raise _NotPlain(char)
+        found = known[char] = Glyph(*font.getbbox(char, anchor="ls"), int(length))
     return found
 
 
-def _render(font: ImageFont.FreeTypeFont, char: str) -> Glyph:
-    left, top, right, bottom = font.getbbox(char, anchor="ls")
-    length = font.getlength(char)
-    if length != int(length):
-        raise _NotPlain(char)
-    canvas = Image.new("L", (right - left, bottom - top), 0)
-    ImageDraw.Draw(canvas).text((-left, -top), char, fill=255, font=font, anchor="ls")
-    ink = canvas.getbbox()
-    return Glyph(canvas if ink else None, ink, left, top, right, bottom, int(length))
+def _mask(font: ImageFont.FreeTypeFont, char: str) -> tuple[Image.Image, tuple[int, int, int, int]] | None:
+    """The glyph drawn alone by Pillow, rendered only for lines that are drawn (fitting measures many sizes)."""
+    known = _face(font).masks
+    if char not in known:
+        shape = glyph(font, char)
+        canvas = Image.new("L", (shape.right - shape.left, shape.bottom - shape.top), 0)
+        ImageDraw.Draw(canvas).text((-shape.left, -shape.top), char, fill=255, font=font, anchor="ls")
+        ink = canvas.getbbox()
+        known[char] = (canvas, ink) if ink else None
+    return known[char]
 
 
 def text_box(font: ImageFont.FreeTypeFont, text: str) -> tuple[float, float, float, float]:
@@ -120,20 +135,20 @@ def line_mask(font: ImageFont.FreeTypeFont, text: str) -> tuple[Image.Image, int
     coverage = Image.new("L", (x1 - x0, y1 - y0), 0)
     pen = 0
     for char in text:
-        shape = glyph(font, char)
-        if shape.mask is not None and shape.ink is not None:
+        shape, drawn = glyph(font, char), _mask(font, char)
+        if drawn is not None:
+            mask, ink = drawn
             left, top = pen + shape.left - x0, shape.top - y0
-            box = (left, top, left + shape.mask.width, top + shape.mask.height)
+            box = (left, top, left + mask.width, top + mask.height)
             target = coverage.crop(box)
             inked = target.getbbox()
             if inked is None:  # nothing there yet: the glyph as it is
-                coverage.paste(shape.mask, box[:2])
+                coverage.paste(mask, box[:2])
             else:
-                merged = ImageChops.lighter(target, shape.mask)
-                both = (max(inked[0], shape.ink[0]), max(inked[1], shape.ink[1]), min(inked[2], shape.ink[2]),
-                        min(inked[3], shape.ink[3]))
+                merged = ImageChops.lighter(target, mask)
+                both = (max(inked[0], ink[0]), max(inked[1], ink[1]), min(inked[2], ink[2]), min(inked[3], ink[3]))
                 if both[0] < both[2] and both[1] < both[3]:
-                    merged.paste(_blend(target.crop(both), shape.mask.crop(both)), both[:2])
+                    merged.paste(_blend(target.crop(both), mask.crop(both)), both[:2])
                 coverage.paste(merged, box[:2])
         pen += shape.advance
     return coverage, x0, y0

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from posts.db import Database
     from posts.render.artefacts import Renderer
     from scheduler.config import Config
+    from scheduler.config_summary import ConfigSummary
 
 REFRESH_S = 0.1  # progress bars: redrawn at most ten times a second
 POST_ID = click.IntRange(1, 2**63 - 1)  # database ids: a larger number is a typo, not an overflow
@@ -168,15 +169,30 @@ class App:
 
     @property
     def config_path(self) -> Path:
-        from scheduler.config import find_config
+        from scheduler.config_summary import find_config
 
         return find_config(self.config_option)
 
     @cached_property
     def config(self) -> Config:
+        """config.toml loaded and validated whole (pydantic); its summary is kept for ``settings``."""
         from scheduler.config import load_config
+        from scheduler.config_summary import read_config_text, remember
 
-        return load_config(self.config_path)
+        path = self.config_path
+        text = read_config_text(path)
+        config = load_config(path)
+        if text is not None and read_config_text(path) == text:  # not changed while it was being validated
+            remember(path, text, config)
+        return config
+
+    @cached_property
+    def settings(self) -> ConfigSummary:
+        """What read-only commands use of config.toml: its summary when the file is as it was last found valid
+        (no pydantic to import), else from loading it whole (which reports any error as ever)."""
+        from scheduler.config_summary import cached_summary, summary_of
+
+        return cached_summary(self.config_path) or summary_of(self.config)
 
     @cached_property
     def renderer(self) -> Renderer:
@@ -184,14 +200,16 @@ class App:
 
         return build_renderer(self.config)
 
-    def database(self, *, create: bool = False) -> Database:
+    def database(self, *, create: bool = False, upgrade: bool = False) -> Database:
+        """The project's database at this code's schema: an older one is refused in one line (``loa db upgrade``
+        migrates it, ``loa init`` too), a newer one as well."""
         if self._database is None:
             from posts.db import display_url
             from scheduler.project import open_project_database
 
             global opened_database
             opened_database = display_url(self.config.database_url)  # named by an error while opening, too
-            self._database = open_project_database(self.config, create=create)
+            self._database = open_project_database(self.config, create=create, upgrade=upgrade)
         return self._database
 
     def database_exists(self) -> bool:
