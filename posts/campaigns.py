@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .campaign_file import CampaignFile, PlannedPost
@@ -234,9 +234,10 @@ def _queue_chunk(session: Session, campaign: Campaign, chunk: list[tuple[Planned
                  first_seq: int, approve: bool, now: dt.datetime, renders: dict[int, list[dict[str, Any]]],
                  by: str | None = None) -> None:
     status = "approved" if approve else "draft"
-    # One multi-row INSERT, then the ids by (campaign, seq): asking INSERT ... RETURNING for ids in input order
-    # makes SQLAlchemy fall back to one statement per row on SQLite.
-    session.execute(insert(Post), [
+    # One executemany per table through the table itself (Core): the ORM's bulk layer would only sort the rows by
+    # their keys again. Then the ids by (campaign, seq): asking INSERT ... RETURNING for ids in input order makes
+    # SQLAlchemy fall back to one statement per row on SQLite.
+    session.execute(Post.__table__.insert(), [
         {"campaign_id": campaign.id, "seq": first_seq + i, "title": post.title, "body": post.body,
          "template": post.template, "banner": post.banner, "images": post.images, "publish_at": moment,
          "status": status, "revision": 1, "created_at": now, "updated_at": now, "key": post.key,
@@ -261,10 +262,10 @@ def _queue_chunk(session: Session, campaign: Campaign, chunk: list[tuple[Planned
         if approve:
             entries.append({**base, "kind": "approved", "detail": who or None})
         render_rows += [{**row, "post_id": post_id} for row in renders.get(post.number, [])]
-    session.execute(insert(Delivery), deliveries)
+    session.execute(Delivery.__table__.insert(), deliveries)
     record_many(session, entries)
     if render_rows:
-        session.execute(insert(Render), render_rows)
+        session.execute(Render.__table__.insert(), render_rows)
 
 
 def diff_campaign(db: Database, campaign: CampaignFile, *, start: dt.date | Literal["now"] | None = None,

@@ -138,16 +138,43 @@ def dump_postgresql(database: Database, target: Path) -> str | None:
 
 
 # -- the archive ------------------------------------------------------------------------------------------------------
-def _add_file(archive: tarfile.TarFile, name: str, path: Path, *, mode: int | None = None) -> str:
-    """Add ``path`` as ``name``; the sha256 is of the very bytes archived (a media file may change meanwhile)."""
+class _Hashing(io.RawIOBase):
+    """A file read through: the sha256 of exactly the bytes tarfile took (the database copy is streamed, never
+    held in memory whole)."""
+
+    def __init__(self, stream: io.BufferedReader) -> None:
+        self.stream = stream
+        self.digest = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        self.digest.update(data)
+        return data
+
+
+def _add_file(archive: tarfile.TarFile, name: str, path: Path) -> str:
+    """Add the media file ``path`` as ``name``, read whole first: it may change meanwhile, and its size in the header,
+    its bytes and its sha256 must agree."""
     data = path.read_bytes()
-    status = path.stat()
     info = tarfile.TarInfo(name)
     info.size = len(data)
-    info.mtime = int(status.st_mtime)
-    info.mode = status.st_mode & 0o777 if mode is None else mode
+    info.mtime = int(path.stat().st_mtime)
+    info.mode = path.stat().st_mode & 0o777
     archive.addfile(info, io.BytesIO(data))
     return hashlib.sha256(data).hexdigest()
+
+
+def _add_database(archive: tarfile.TarFile, name: str, path: Path) -> str:
+    """Add the database copy (which nothing else writes), streamed: a large database is never in memory whole."""
+    status = path.stat()
+    info = tarfile.TarInfo(name)
+    info.size = status.st_size
+    info.mtime = int(status.st_mtime)
+    info.mode = 0o600
+    with path.open("rb") as stream:
+        reader = _Hashing(stream)
+        archive.addfile(info, reader)
+    return reader.digest.hexdigest()
 
 
 def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:
@@ -181,6 +208,18 @@ def check_output(output: Path, *, force: bool) -> Path:
     return target
 
 
+def _gzip_writer(stream: io.BufferedWriter) -> Any:
+    """gzip by ISA-L at level 2: 1.1 s for a 446 MB database where zlib at tarfile's level 9 takes 42 s (and level 6,
+    5.3 s), for an archive 24 % larger than level 9's; any gzip reader (tar, ``loa restore``) reads it."""
+    try:
+        from isal import igzip
+    except ImportError:  # isal is loa's dependency for banners; should it go, zlib at its usual level
+        import gzip
+
+        return gzip.GzipFile(fileobj=stream, mode="wb", compresslevel=6)
+    return igzip.IGzipFile(fileobj=stream, mode="wb", compresslevel=2)
+
+
 def write_backup(database: Database, media_dir: Path | None, output: Path, *, force: bool = False) -> Manifest:
     """Back up ``database`` and ``media_dir`` into the archive ``output``; nothing is left behind on failure."""
     target = check_output(output, force=force)
@@ -198,8 +237,8 @@ def write_backup(database: Database, media_dir: Path | None, output: Path, *, fo
         revision = copy_sqlite(database, dump) if kind == "sqlite" else dump_postgresql(database, dump)
         files: dict[str, str] = {}
         with stream:
-            with tarfile.open(fileobj=stream, mode="w:gz") as archive:
-                files[DATABASE_MEMBERS[kind]] = _add_file(archive, DATABASE_MEMBERS[kind], dump, mode=0o600)
+            with _gzip_writer(stream) as compressed, tarfile.open(fileobj=compressed, mode="w") as archive:
+                files[DATABASE_MEMBERS[kind]] = _add_database(archive, DATABASE_MEMBERS[kind], dump)
                 dump.unlink()  # the database need not be on disk twice while the media are added
                 for name, path in media_files(media_dir):
                     try:

@@ -105,6 +105,20 @@ def database_in_use(database: Database) -> bool:
         return bool(inspect(connection).get_table_names())
 
 
+def running_daemons(database: Database, *, heartbeat_seconds: float) -> list[tuple[str, int]]:
+    """(host, pid) of each ``loa run`` working on the target database now; none when it has no daemons table yet."""
+    from sqlalchemy.exc import DatabaseError
+
+    from scheduler.claims import other_live_daemons
+
+    if database.schema_revision() is None:
+        return []
+    try:
+        return [(row.host, row.pid) for row in other_live_daemons(database, "", heartbeat_seconds=heartbeat_seconds)]
+    except DatabaseError:  # an older schema whose daemons table differs: the officer was told to stop them
+        return []
+
+
 def _media_in_use(media_dir: Path | None) -> bool:
     return media_dir is not None and media_dir.is_dir() and any(media_dir.iterdir())
 
@@ -148,10 +162,16 @@ def _existing_folder(path: Path) -> Path:
     return path
 
 
-def restore_backup(archive: Path, database: Database, media_dir: Path, *, force: bool = False) -> Manifest:
-    """Restore ``archive`` into ``database`` and ``media_dir`` (see the module's docstring for the order)."""
+def restore_backup(archive: Path, database: Database, media_dir: Path, *, force: bool = False,
+                   heartbeat_seconds: float = 30) -> Manifest:
+    """Restore ``archive`` into ``database`` and ``media_dir`` (see the module's docstring for the order). Refused
+    while a daemon works on the database, even with ``force``: it would carry on from what it had in memory."""
     if not archive.exists():
         raise UserError(t("err.file_missing"), where=str(archive))
+    running = running_daemons(database, heartbeat_seconds=heartbeat_seconds)
+    if running:
+        host, pid = running[0]
+        raise UserError(t("backup.daemon_running", host=host, pid=pid))
     kind = database_kind(database)
     # beside the media folder (same file system: the swap is a rename)
     staging = Path(tempfile.mkdtemp(dir=_existing_folder(media_dir.parent), prefix=TEMP_PREFIX))

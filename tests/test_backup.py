@@ -82,6 +82,10 @@ def test_a_live_database_round_trips_with_the_import_still_in_the_wal(project, t
         output = tmp_path / "loa.tar.gz"
         result = project.ok("backup", "-o", str(output))
         assert daemon.poll() is None  # the daemon kept running meanwhile
+        before = snapshot(project)
+        message = project.fails("restore", str(output), "--force")  # not under a running daemon, even forced
+        assert "stop it first" in message and str(daemon.pid) in message
+        assert snapshot(project)[1] == before[1] and project.rows("posts") == 3
     finally:
         daemon.send_signal(signal.SIGTERM)
         daemon.wait(timeout=30)
@@ -102,6 +106,8 @@ def test_a_live_database_round_trips_with_the_import_still_in_the_wal(project, t
     assert media_hashes(restored) and media_hashes(restored) == media_hashes(project)
     assert [p["title"] for p in restored.json("queue")["posts"]] == ["Bài số 1", "Bài số 2", "Bài số 3"]
     assert not [path for path in tmp_path.rglob(".loa-tmp-*")]  # no temp file or folder left behind
+    project.ok("restore", str(output), "--force")  # once the daemon has stopped
+    assert project.rows("posts") == 3
 
 
 def test_restore_refuses_an_existing_database_unless_forced(project, archive):

@@ -44,7 +44,8 @@ def restore_command(app: App, archive: str, force: bool) -> None:
     try:
         media_dir = config.path_of(config.document.render.media)
         assert media_dir is not None
-        manifest = restore_backup(Path(archive), database, media_dir, force=force)
+        manifest = restore_backup(Path(archive), database, media_dir, force=force,
+                                  heartbeat_seconds=config.document.daemon.heartbeat_seconds)
     finally:
         database.dispose()
     click.echo(t("backup.restored", created=manifest.created_at, version=manifest.loa_version,
