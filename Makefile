@@ -55,6 +55,7 @@ mutate: $(STAMP)
 
 # Each script prints its own figures and saves its rows of the closing table (bench/table.py), which comes last.
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	rm -rf bench/out/table
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/run.py

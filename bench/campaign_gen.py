@@ -22,8 +22,11 @@ def _toml_string(text: str) -> str:
 
 
 def write_campaign(path: Path, posts: int, *, slug: str = "bench-10k", seed: int = 7,
-                   today: dt.date | None = None, banners: bool = True) -> Path:
-    """Write a campaign file with ``posts`` posts (a third with a banner, unless ``banners`` is false)."""
+                   today: dt.date | None = None, banners: bool = True, numbered: bool = False) -> Path:
+    """Write a campaign file with ``posts`` posts (a third with a banner, unless ``banners`` is false).
+
+    ``numbered``: every headline starts with its post's number, so no two banners are alike (nothing is drawn once
+    for several posts: the import's worst case)."""
     rng = random.Random(seed)
     today = today or dt.date.today()
     start = dt.date(today.year + 1, 1, 1)
@@ -48,7 +51,8 @@ def write_campaign(path: Path, posts: int, *, slug: str = "bench-10k", seed: int
         lines += ["[[posts]]", f"at = {dt.datetime.combine(day, slot).isoformat()}",
                   f"title = {_toml_string(title(rng))}", 'body = """', body(rng), '"""']
         if banners and n % 3 == 0:  # a third of the posts carry a banner, a tenth go to the portal only
-            lines.append(f"banner = {{ headline = {_toml_string(title(rng)[:60])} }}")
+            headline = f"{n + 1}. {title(rng)}" if numbered else title(rng)
+            lines.append(f"banner = {{ headline = {_toml_string(headline[:60])} }}")
         if n % 10 == 0:
             lines.append('channels = ["portal"]')
         lines.append("")

@@ -6,7 +6,8 @@ Figures (medians of several runs, after one untimed warm-up, except imports: eac
      `loa --version` to show how much of that is Python start-up
   c. due lookup in-process: posts.listing.due_deliveries(now, limit=50)        (target <= 5 ms)
   d. `loa campaign import` of a 10,000-post file into a fresh database           (target <= 10 s)
-     (each run capped at IMPORT_CAP_S; in-process: loading, queueing, and rendering priced on a sample)
+     (each run capped at IMPORT_CAP_S; in-process: loading and queueing), then the same file with a banner on a
+     third of the posts, measured for real by bench/import_speed.py (target <= 45 s; the re-import draws nothing)
 Baseline in the same run: a. and c. on a copy of the database without loa's secondary indexes.
 It prints figures and query plans, and writes bench/out/results.json. Missing a target is reported, not an error.
 """
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import build_db
+import import_speed
 from campaign_gen import write_campaign
 from measure import StatementCapture, Timing, explain, repeat, time_command
 from report import Figure, console, print_plan, print_summary, seconds
@@ -45,7 +47,6 @@ WEEK_RUNS, CLI_RUNS, DUE_RUNS, IMPORT_RUNS = 9, 5, 200, 3
 BASELINE_BUDGET_S = 20.0  # per baseline figure: a full scan per call would take minutes over 200 runs
 IMPORT_POSTS = 10_000
 IMPORT_CAP_S = 60.0  # per CLI import run: six times the target; beyond it the figure is only "missed"
-RENDER_SAMPLE = 150  # posts rendered in-process to price rendering (all 10,000 would take minutes)
 
 
 def _spread(timing: Timing) -> str:
@@ -93,16 +94,13 @@ def query_figures(db: Database, since: dt.datetime, until: dt.datetime, now: dt.
 def import_figures() -> dict[str, Any]:
     """Figure d.: the CLI import into fresh databases and, in-process, where its time goes.
 
-    In-process parts: load_campaign_file, import_campaign without a renderer (queueing alone), and rendering
-    (import_campaign with the CLI's renderer) on a sample with banners, scaled to 10,000 posts.
+    In-process parts: load_campaign_file and import_campaign without a renderer (queueing alone). The import with
+    banners is bench/import_speed.py's, measured whole.
     """
     folder = OUT / "import"
     shutil.rmtree(folder, ignore_errors=True)
-    # The timed import: 10,000 posts, texts rendered for every channel, no banners. Banners cost tens of ms each
-    # (bench/render.py measures them); their share of a file where a third of the posts carry one is estimated
-    # from a sample below.
+    # The timed import: 10,000 posts, texts rendered for every channel, no banners.
     campaign = write_campaign(folder / "campaign-10k.toml", IMPORT_POSTS, banners=False)
-    sample = write_campaign(folder / "campaign-sample.toml", RENDER_SAMPLE)  # a third with banners
     console.print(f"campaign file: {campaign} ({campaign.stat().st_size / 1e6:.1f} MB, {IMPORT_POSTS:,} posts)")
     run_dir = folder / "cli"
     cli_config = run_dir / "config.toml"
@@ -129,22 +127,11 @@ def import_figures() -> dict[str, Any]:
         load.runs.append(t1 - t0)
         queue.runs.append(time.perf_counter() - t1)
         database.dispose()
-    # Rendering: the sample with and without the renderer; the difference per post, times 10,000.
-    parsed = load_campaign_file(sample, default_timezone=timezone, known_channels=channels)
-    with_render = Timing()
-    for renderer in (None, app.renderer):
-        database = open_database(f"sqlite:///{inproc / f'sample-{renderer is not None}.db'}", create=True)
-        t0 = time.perf_counter()
-        import_campaign(database, parsed, approve=True, renderer=renderer)
-        with_render.runs.append(time.perf_counter() - t0)
-        database.dispose()
-    per_post = (with_render.runs[1] - with_render.runs[0]) / RENDER_SAMPLE
-    render = Timing([per_post * IMPORT_POSTS])
-    media = sum(f.stat().st_size for f in inproc.rglob("*") if f.is_file() and f.suffix in (".png", ".pdf")) / 1e6
-    for leftover in (run_dir, inproc):  # databases and banner files: hundreds of MB that nobody reads again
+    for leftover in (run_dir, inproc):  # databases: hundreds of MB that nobody reads again
         shutil.rmtree(leftover, ignore_errors=True)
-    return {"cli": cli, "load": load, "queue": queue, "render": render, "render_per_post": per_post,
-            "queued": queued, "file_mb": campaign.stat().st_size / 1e6, "media_mb": media}
+    banners = import_speed.measure(IMPORT_POSTS)  # the whole import with banners, and the re-import
+    return {"cli": cli, "load": load, "queue": queue, "queued": queued, "file_mb": campaign.stat().st_size / 1e6,
+            "banners": banners}
 
 
 def main() -> int:
@@ -196,17 +183,13 @@ def main() -> int:
         console.print(f"loa campaign import --approve: {_spread(cli_import)} - {imported['queued']:,} posts queued")
     console.print(f"in-process: load_campaign_file {_spread(imported['load'])}")
     console.print(f"            import_campaign without rendering {_spread(imported['queue'])}")
-    console.print(f"            with banners on a third of the posts: rendering {imported['render_per_post'] * 1000:.1f} "
-                  f"ms per post ({RENDER_SAMPLE} sampled, {imported['media_mb']:.0f} MB of banners) = "
-                  f"~{seconds(imported['render'].median)} for {IMPORT_POSTS:,} posts (estimate)")
 
     console.rule("query plans (indexed database; baseline below each)")
     for label in ("week listing", "due deliveries"):
         print_plan(label, *results["indexed"]["plans"][label], baseline=results["baseline"]["plans"][label][1])
 
     ix, base = results["indexed"], results["baseline"]
-    with_banners = Timing([a + b + imported["render"].median
-                           for a, b in zip(imported["load"].runs, imported["queue"].runs)])
+    banners = imported["banners"]
     figures = [
         Figure("week listing in-process (list_queue+json)", ix["week"], base["week"], WEEK_TARGET),
         Figure("loa queue --week --json (process)", week_cli, None, WEEK_TARGET),
@@ -216,8 +199,10 @@ def main() -> int:
                f"killed at {IMPORT_CAP_S:.0f} s" if cli_import.timed_out else ""),
         Figure("  in-process load_campaign_file", imported["load"], None, None),
         Figure("  in-process queueing (no renderer)", imported["queue"], None, None),
-        Figure("  banners on 1/3 of posts (sample x 10k)", imported["render"], None, None, "estimate"),
-        Figure("  load + queue + banners", with_banners, None, None, "estimate"),
+        Figure("loa campaign import, 10k posts, 1/3 banners", Timing([banners["import_s"]]),
+               Timing([banners["serial_s"]]) if banners["serial_s"] else None, import_speed.IMPORT_TARGET_S,
+               f"CPU {banners['import_cpu_s']:.0f} s; load {banners['load']:.1f}"),
+        Figure("  re-import unchanged (--replace), 0 drawn", Timing([banners["reimport_s"]]), None, None),
     ]
     print_summary(figures)
     write_results(OUT / "results.json", figures, built, results, imported, since, until)
@@ -237,8 +222,7 @@ def write_results(path: Path, figures: list[Figure], built: build_db.Built, resu
                  "posts": results["indexed"]["week_posts"], "deliveries": results["indexed"]["week_deliveries"]},
         "due_rows": results["indexed"]["due_rows"],
         "import": {"posts_queued_by_cli": imported["queued"], "file_mb": imported["file_mb"],
-                   "render_per_post_s": imported["render_per_post"], "render_sample": RENDER_SAMPLE,
-                   "cli_time_limit_s": IMPORT_CAP_S},
+                   "cli_time_limit_s": IMPORT_CAP_S, "with_banners": imported["banners"]},
         "figures": [figure.as_dict() for figure in figures],
         "plans": {name: {label: {"sql": sql, "parameters": list(params), "plan": plan}
                          for label, ((sql, params), plan) in r["plans"].items()}

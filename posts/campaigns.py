@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .campaign_file import CampaignFile, PlannedPost
@@ -41,6 +41,8 @@ class ImportResult:
     cancelled: int = 0
     dry_run: bool = False
     warnings: list[str] = field(default_factory=list)
+    # banners drawn by this import, and those taken from the render cache (drawn before, nothing they show changed)
+    banners: dict[str, int] = field(default_factory=lambda: {"drawn": 0, "reused": 0})
 
 
 class MergeConflicts(UserError):
@@ -113,6 +115,7 @@ def import_campaign(db: Database, campaign: CampaignFile, *, start: dt.date | Li
         added = [(entry.planned, entry.moment) for entry in plan.of("add")]
     if dry_run:
         return _counted(result, plan, approve)
+    before = (renderer.banners.drawn, renderer.banners.reused) if renderer is not None else (0, 0)
     renders = _render_all(campaign, added, first_day, last_day, renderer, on_progress) if renderer else {}
 
     with db.transaction() as session:
@@ -135,6 +138,8 @@ def import_campaign(db: Database, campaign: CampaignFile, *, start: dt.date | Li
         for offset in range(0, len(todo), CHUNK):
             _queue_chunk(session, row, todo[offset:offset + CHUNK], first_seq=seq + offset + 1, approve=approve,
                          now=now, renders=renders, by=by)
+    if renderer is not None:
+        result.banners = {"drawn": renderer.banners.drawn - before[0], "reused": renderer.banners.reused - before[1]}
     return _counted(result, plan, approve)
 
 
@@ -229,9 +234,10 @@ def _queue_chunk(session: Session, campaign: Campaign, chunk: list[tuple[Planned
                  first_seq: int, approve: bool, now: dt.datetime, renders: dict[int, list[dict[str, Any]]],
                  by: str | None = None) -> None:
     status = "approved" if approve else "draft"
-    # One multi-row INSERT, then the ids by (campaign, seq): asking INSERT ... RETURNING for ids in input order
-    # makes SQLAlchemy fall back to one statement per row on SQLite.
-    session.execute(insert(Post), [
+    # One executemany per table through the table itself (Core): the ORM's bulk layer would only sort the rows by
+    # their keys again. Then the ids by (campaign, seq): asking INSERT ... RETURNING for ids in input order makes
+    # SQLAlchemy fall back to one statement per row on SQLite.
+    session.execute(Post.__table__.insert(), [
         {"campaign_id": campaign.id, "seq": first_seq + i, "title": post.title, "body": post.body,
          "template": post.template, "banner": post.banner, "images": post.images, "publish_at": moment,
          "status": status, "revision": 1, "created_at": now, "updated_at": now, "key": post.key,
@@ -256,10 +262,10 @@ def _queue_chunk(session: Session, campaign: Campaign, chunk: list[tuple[Planned
         if approve:
             entries.append({**base, "kind": "approved", "detail": who or None})
         render_rows += [{**row, "post_id": post_id} for row in renders.get(post.number, [])]
-    session.execute(insert(Delivery), deliveries)
+    session.execute(Delivery.__table__.insert(), deliveries)
     record_many(session, entries)
     if render_rows:
-        session.execute(insert(Render), render_rows)
+        session.execute(Render.__table__.insert(), render_rows)
 
 
 def diff_campaign(db: Database, campaign: CampaignFile, *, start: dt.date | Literal["now"] | None = None,

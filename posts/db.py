@@ -1,7 +1,9 @@
 """Opening the queue database: SQLite (WAL, busy timeout, foreign keys, BEGIN IMMEDIATE for writes) or PostgreSQL.
 
-Schema changes go through Alembic (posts/migrations). Alembic is imported only when a migration has to run, so
-everyday commands start quickly.
+Schema changes go through Alembic (posts/migrations), never silently: ``loa init`` creates a new database and
+``loa db upgrade`` migrates an older one; every other command (``loa init`` on an existing database too) refuses an
+older or newer schema in one line. Alembic is imported only when the database is not at
+the newest migration, so everyday commands start quickly.
 """
 from __future__ import annotations
 
@@ -18,9 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .errors import UserError
 from .i18n import t
-
-# The newest migration in posts/migrations/versions; tests/test_migrations.py checks it matches Alembic's head.
-SCHEMA_HEAD = "0008"
+from .schema_head import SCHEMA_HEAD
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Query parameters of a database URL that carry a secret (libpq's password and sslpassword, and the like):
@@ -79,6 +79,7 @@ class Database:
         except (ArgumentError, ValueError) as exc:
             raise UserError(t("err.database_url"), where=where) from exc
         self.url = parsed
+        self.busy_timeout_ms = busy_timeout_ms
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         try:
             self.engine = create_engine(parsed)
@@ -148,15 +149,54 @@ def alembic_config() -> Any:
     return config
 
 
-def open_database(url: str, *, create: bool = False, where: str = "database.url",
+def known_revisions() -> list[str]:
+    """Every migration this code has, oldest first (Alembic is loaded: only when the database is not at the head)."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
+    return [revision.revision for revision in reversed(list(script.walk_revisions()))]
+
+
+def schema_state(revision: str | None) -> str:
+    """Where a database's schema stands against this code: "missing" (no loa database), "current", "older"
+    (``loa db upgrade`` brings it up) or "newer" (written by a later loa: this code cannot read it safely)."""
+    if revision is None:
+        return "missing"
+    if revision == SCHEMA_HEAD:
+        return "current"
+    if revision == "base" or revision in known_revisions():
+        return "older"
+    return "newer"
+
+
+def check_schema(revision: str | None, *, missing_url: str = "") -> None:
+    """Refuse, in one line, a database this code must not use as it is: older (until ``loa db upgrade``), newer,
+    or none at all."""
+    state = schema_state(revision)
+    if state == "missing":
+        raise UserError(t("err.database_missing", url=missing_url))
+    if state == "older":
+        raise UserError(t("db.schema_older", current=revision, head=SCHEMA_HEAD))
+    if state == "newer":
+        raise UserError(t("db.schema_newer", current=revision, head=SCHEMA_HEAD))
+
+
+def open_database(url: str, *, create: bool = False, upgrade: bool = False, where: str = "database.url",
                   busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> Database:
-    """Open the database, upgrading an older schema. A missing one is created only when ``create`` is set.
-    ``where`` names the URL's origin in errors (``LOA_DATABASE_URL`` when the environment gives it)."""
+    """Open the database at the schema this code needs. A missing one is created (all migrations run) only when
+    ``create`` is set (``loa init``); an older schema is refused (no silent migration: the officer backs up first)
+    unless ``upgrade`` is set (``loa db upgrade``); a newer one is always refused. ``where`` names the URL's origin in
+    errors (``LOA_DATABASE_URL`` when the environment gives it)."""
     database = Database(url, where=where, busy_timeout_ms=busy_timeout_ms)
-    revision = database.schema_revision()
-    if revision is None and not create:
-        database.dispose()
-        raise UserError(t("err.database_missing", url=display_url(database.url)))
-    if revision != SCHEMA_HEAD:
+    try:
+        revision = database.schema_revision()
+        if revision == SCHEMA_HEAD:
+            return database
+        state = schema_state(revision)
+        if not ((state == "missing" and create) or (state == "older" and upgrade)):
+            check_schema(revision, missing_url=display_url(database.url))  # raises: the schema is not current
         database.upgrade()
+    except BaseException:
+        database.dispose()
+        raise
     return database

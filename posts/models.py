@@ -13,6 +13,8 @@ from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Intege
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from .statuses import DELIVERY_STATUSES, POST_STATUSES  # noqa: F401 - defined where no SQLAlchemy is needed
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -21,8 +23,6 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-POST_STATUSES = ("draft", "approved", "done", "cancelled")
-DELIVERY_STATUSES = ("pending", "sending", "retry_wait", "published", "failed", "unknown", "missed", "cancelled")
 # A delivery in one of these will not be sent again without a human.
 FINISHED_DELIVERY_STATUSES = ("published", "failed", "cancelled")
 # Text of a post that reached (or may have reached) a platform must not change any more.
@@ -190,6 +190,8 @@ class OutreachEntry(Base):
     __tablename__ = "outreach_entries"
     __table_args__ = (
         Index(None, "campaign_id", "at"),
+        # the report's counts per kind and channel, and the latest metrics per delivery, from the index alone (0009)
+        Index(None, "campaign_id", "kind", "channel", "delivery_id"),
         Index(None, "post_id"),
         Index(None, "kind", "at"),
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from .models import OutreachEntry, Post, utcnow
@@ -25,8 +24,8 @@ def record(session: Session, kind: str, *, campaign_id: int | None, post: Post |
 
 def record_many(session: Session, entries: list[dict[str, Any]]) -> None:
     """Append many entries in one statement (imports of thousands of posts)."""
-    if entries:
-        session.execute(insert(OutreachEntry), entries)
+    if entries:  # every entry with the same keys: one executemany of the table's INSERT
+        session.execute(OutreachEntry.__table__.insert(), entries)
 
 
 def rendered_detail(revision: int, rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -25,7 +25,7 @@ def _key(text: str) -> str:
 
 
 def _statuses() -> tuple[str, ...]:
-    from .models import DELIVERY_STATUSES, POST_STATUSES
+    from .statuses import DELIVERY_STATUSES, POST_STATUSES
 
     return tuple(dict.fromkeys(POST_STATUSES + DELIVERY_STATUSES))
 

@@ -5,7 +5,6 @@ Secrets are never in this file: channels name the environment variable that hold
 """
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -24,8 +23,8 @@ from posts.suggest import unknown_name
 from posts.wording import field_label
 from posts.tomlfile import located_error, place_of, read_toml, validate
 
-CONFIG_ENV = "LOA_CONFIG"
-DATABASE_URL_ENV = "LOA_DATABASE_URL"  # overrides [database] url, so a PostgreSQL password stays out of the file
+from .config_summary import find_config, not_a_folder, resolved_database_url  # noqa: F401 - find_config: re-exported
+
 SECRET_KEYS = {"token", "password", "secret", "app_password", "access_token", "api_key", "key"}
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 CHANNEL_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,49}$")
@@ -300,19 +299,7 @@ class Config:
     @property
     def database_url(self) -> str:
         """The database URL; a relative SQLite path is taken relative to the config file, not the cwd."""
-        url = os.environ.get(DATABASE_URL_ENV) or self.document.database.url
-        prefix = "sqlite:///"
-        if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
-            return prefix + str((self.base_dir / url[len(prefix):]).resolve())
-        return url
-
-
-def find_config(explicit: str | None) -> Path:
-    if explicit:
-        return Path(explicit)
-    if os.environ.get(CONFIG_ENV):
-        return Path(os.environ[CONFIG_ENV])
-    return Path("config.toml")
+        return resolved_database_url(self.base_dir, self.document.database.url)
 
 
 def config_template() -> str:
@@ -371,7 +358,7 @@ def load_config(path: Path) -> Config:
     # so one broken channel does not stop every command
     folders = [(("render", key), getattr(document.render, key)) for key in ("media", "themes", "templates")]
     for loc, value in folders:
-        if isinstance(value, str) and (blocker := _not_a_folder(path.parent / value)) is not None:
+        if isinstance(value, str) and (blocker := not_a_folder(path.parent / value)) is not None:
             raise located_error(path, text, loc, t("input.not_a_folder", path=blocker))
     return Config(path=path.resolve(), document=document, channels=channels)
 
@@ -398,14 +385,3 @@ def _check_draft(path: Path, text: str, draft: DraftSection, channels: dict[str,
             raise located_error(path, text, ("draft", "channels"),
                                 t("wording.unknown_channel", channel=name,
                                   known=unknown_name(name, channels, channels=True)))
-
-
-def _not_a_folder(folder: Path) -> Path | None:
-    """What stands where ``folder`` (or one of its parents) should be a folder: a file, a device (/dev/null),
-    a FIFO. Missing folders are fine (they are made when needed)."""
-    for candidate in (folder, *folder.parents):
-        if candidate.exists():
-            return None if candidate.is_dir() else candidate
-        if candidate.is_symlink():  # a dangling link: nothing can be made through it
-            return candidate
-    return None

@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -45,18 +46,26 @@ class Coordination:
 
 
 class DeliverySteps:
-    """The steps of one delivery, each committed at once (a crash right after ``begin`` leaves it ``sending``)."""
+    """The steps of one delivery, each committed at once (a crash right after ``begin`` leaves it ``sending``).
+
+    Each write is one Core statement in a write transaction of its own (BEGIN IMMEDIATE on SQLite), without an ORM
+    session: a step is recorded between an SMTP command and its data, so it should cost next to nothing."""
 
     def __init__(self, db: Database, delivery_id: int) -> None:
         self.db = db
         self.delivery_id = delivery_id
 
+    def records(self) -> dict[str, tuple[str, dict[str, Any] | None]]:
+        """Every recorded step: its status ("sending", "sent", "unknown") and detail, in one query."""
+        table = DeliveryStep.__table__
+        with self.db.engine.connect() as connection:
+            rows = connection.execute(select(table.c.step, table.c.status, table.c.detail)
+                                      .where(table.c.delivery_id == self.delivery_id)).all()
+        return {step: (status, detail) for step, status, detail in rows}
+
     def statuses(self) -> dict[str, str]:
         """Every recorded step and its status ("sending", "sent", "unknown")."""
-        with self.db.session() as session:
-            rows = session.execute(select(DeliveryStep.step, DeliveryStep.status)
-                                   .where(DeliveryStep.delivery_id == self.delivery_id)).all()
-        return {step: status for step, status in rows}
+        return {step: status for step, (status, _) in self.records().items()}
 
     def detail(self, step: str) -> dict[str, Any] | None:
         with self.db.session() as session:
@@ -76,24 +85,27 @@ class DeliverySteps:
 
     def forget(self, step: str) -> None:
         """A person settled the step as not sent (a resend): the next attempt sends it again."""
-        with self.db.transaction() as session:
-            row = self._row(session, step)
-            if row is not None:
-                session.delete(row)
-
-    def _row(self, session: Any, step: str) -> DeliveryStep | None:
-        return session.scalar(select(DeliveryStep).where(DeliveryStep.delivery_id == self.delivery_id,
-                                                         DeliveryStep.step == step))
+        table = DeliveryStep.__table__
+        self._write(delete(table).where(table.c.delivery_id == self.delivery_id, table.c.step == step))
 
     def _set(self, step: str, status: str, detail: dict[str, Any] | None) -> None:
         """One statement (an upsert) in its own transaction: a step costs a send next to nothing."""
-        insert = sqlite_insert if self.db.is_sqlite else postgresql_insert
         values = {"delivery_id": self.delivery_id, "step": step, "status": status, "detail": detail,
                   "updated_at": utcnow()}
-        changed = {"status": status, "updated_at": values["updated_at"]}
-        if detail is not None:
-            changed["detail"] = detail
-        statement = insert(DeliveryStep).values(**values)
-        statement = statement.on_conflict_do_update(index_elements=["delivery_id", "step"], set_=changed)
-        with self.db.transaction() as session:
-            session.execute(statement)
+        self._write(_upsert(self.db.is_sqlite, keep_detail=detail is None), values)
+
+    def _write(self, statement: Any, values: dict[str, Any] | None = None) -> None:
+        # loa_write: BEGIN IMMEDIATE on SQLite, as Database.transaction() does; committed when the block ends
+        with self.db.engine.execution_options(loa_write=True).begin() as connection:
+            connection.execute(statement, values)
+
+
+@cache
+def _upsert(is_sqlite: bool, *, keep_detail: bool) -> Any:
+    """The step upsert, built once (building a statement costs more than SQLite's write), values bound when run:
+    a new step is inserted; a recorded one gets the new status, and the new detail unless ``keep_detail``."""
+    statement = (sqlite_insert if is_sqlite else postgresql_insert)(DeliveryStep.__table__)
+    changed = {"status": statement.excluded.status, "updated_at": statement.excluded.updated_at}
+    if not keep_detail:
+        changed["detail"] = statement.excluded.detail
+    return statement.on_conflict_do_update(index_elements=["delivery_id", "step"], set_=changed)

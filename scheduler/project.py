@@ -7,18 +7,45 @@ from typing import TYPE_CHECKING
 
 from posts.db import Database, open_database
 
-from .config import DATABASE_URL_ENV, Config
+from .config import Config
+from .config_summary import DATABASE_URL_ENV
 
 if TYPE_CHECKING:  # rendering pulls in Jinja2 and Pillow: imported only when a renderer is built
     from posts.render.artefacts import Renderer
 
 
-def open_project_database(config: Config, *, create: bool = False) -> Database:
-    """The config's database (or ``$LOA_DATABASE_URL``'s), with its busy timeout; an error names where the URL came
-    from."""
+def _where_and_patience(config: Config) -> tuple[str, int]:
     where = DATABASE_URL_ENV if os.environ.get(DATABASE_URL_ENV) else "database.url"
-    patience = round(config.document.database.busy_timeout_seconds * 1000)
-    return open_database(config.database_url, create=create, where=where, busy_timeout_ms=patience)
+    return where, round(config.document.database.busy_timeout_seconds * 1000)
+
+
+def project_database(config: Config) -> Database:
+    """The config's database (or ``$LOA_DATABASE_URL``'s) as it is, whatever its schema: for ``loa db status``,
+    ``loa backup`` and ``loa restore``, which look at the schema themselves. Nothing is connected yet."""
+    where, patience = _where_and_patience(config)
+    return Database(config.database_url, where=where, busy_timeout_ms=patience)
+
+
+def open_project_database(config: Config, *, create: bool = False, upgrade: bool = False) -> Database:
+    """The config's database at the schema this code needs (see ``open_database``: an older one is refused unless
+    ``create``/``upgrade`` say to migrate it); an error names where the URL came from."""
+    where, patience = _where_and_patience(config)
+    return open_database(config.database_url, create=create, upgrade=upgrade, where=where, busy_timeout_ms=patience)
+
+
+def running_daemons(database: Database, *, heartbeat_seconds: float) -> list[tuple[str, int]]:
+    """(host, pid) of each ``loa run`` working on the database now (a fresh heartbeat, not a dead process of this
+    machine): ``loa db upgrade`` and ``loa restore`` wait for them to stop. None before the daemons table exists."""
+    from sqlalchemy.exc import DatabaseError
+
+    from scheduler.claims import other_live_daemons
+
+    if database.schema_revision() is None:
+        return []
+    try:
+        return [(row.host, row.pid) for row in other_live_daemons(database, "", heartbeat_seconds=heartbeat_seconds)]
+    except DatabaseError:  # a schema from before the daemons table (0003)
+        return []
 
 
 def build_renderer(config: Config) -> Renderer:

@@ -83,10 +83,17 @@ class Project:
         return path
 
 
+@pytest.fixture(scope="session")
+def cache_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tests' own cache folder (parsed locale files, config summaries), not the one in the user's home."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
-def english(monkeypatch: pytest.MonkeyPatch) -> None:
+def english(monkeypatch: pytest.MonkeyPatch, cache_home: Path) -> None:
     """Tests read English messages unless they test the language; the environment must not leak in."""
     monkeypatch.setenv("LOA_LANG", "en")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
     for name in ("LOA_CONFIG", "LOA_DATABASE_URL", "LOA_DEBUG", "LOA_USER"):
         monkeypatch.delenv(name, raising=False)
     from posts import i18n

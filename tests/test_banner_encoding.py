@@ -74,8 +74,8 @@ def test_same_banner_same_bytes_in_this_and_another_process():
     assert render_banner(TEXT, theme, size) == first
     script = ("import hashlib, sys; from posts.render.banner import BannerText, render_banner; "
               "from posts.render.sizes import parse_size; from posts.render.themes import load_theme; "
-              "text = BannerText(*sys.argv[1:5]); "
-              "print(hashlib.sha256(render_banner(text, load_theme('khuyen-hoc'), parse_size('facebook'))).hexdigest())")
+              "data = render_banner(BannerText(*sys.argv[1:5]), load_theme('khuyen-hoc'), parse_size('facebook')); "
+              "print(hashlib.sha256(data).hexdigest())")
     other = subprocess.run([sys.executable, "-c", script, TEXT.headline, TEXT.subline, TEXT.kicker, TEXT.footer],
                            capture_output=True, text=True, check=True, cwd=ROOT, env=os.environ)
     assert other.stdout.strip() == hashlib.sha256(first).hexdigest()

@@ -72,8 +72,7 @@ def _delivery(db: Database) -> int:
         return delivery.id
 
 
-def test_steps_are_recorded_and_read_back_by_another_connection(tmp_path):
-    url = f"sqlite:///{tmp_path / 'loa.db'}"
+def _steps_recorded_and_read_back(url: str) -> None:
     db = open_database(url, create=True)
     delivery_id = _delivery(db)
     steps = Coordination(db).steps(delivery_id)
@@ -93,6 +92,14 @@ def test_steps_are_recorded_and_read_back_by_another_connection(tmp_path):
         session.delete(session.get(Delivery, delivery_id))
     assert steps.statuses() == {}
     db.dispose()
+
+
+def test_steps_are_recorded_and_read_back_by_another_connection(tmp_path):
+    _steps_recorded_and_read_back(f"sqlite:///{tmp_path / 'loa.db'}")
+
+
+def test_steps_are_recorded_and_read_back_on_postgresql(postgres):
+    _steps_recorded_and_read_back(postgres.create_database("steps"))
 
 
 @pytest.mark.parametrize("status", ["sending", "sent", "unknown"])

@@ -238,24 +238,6 @@ def test_xlsx_export_is_typed_and_styled(logged):
     assert offline[1]["Title"].value == "=HYPERLINK(\"http://x\")" and offline[1]["Title"].data_type == "s"
 
 
-def test_xlsx_is_the_same_without_the_fast_row_writer(logged, monkeypatch):
-    """Rows are written as XML batches through lxml; without it (or openpyxl's internals) cell by cell, same file."""
-    import openpyxl
-
-    offline_entries(logged)
-    fast, plain = logged.root / "fast.xlsx", logged.root / "plain.xlsx"
-    logged.ok("log", "export", "--format", "xlsx", "-o", str(fast))
-    monkeypatch.setattr(openpyxl, "LXML", False)
-    logged.ok("log", "export", "--format", "xlsx", "-o", str(plain))
-
-    def cells(path):
-        sheet = load_workbook(path).active
-        return [[(c.value, c.data_type, c.number_format) for c in row] for row in sheet.iter_rows()], \
-            sheet.freeze_panes, sheet.auto_filter.ref
-
-    assert cells(fast) == cells(plain)
-
-
 def test_jsonl_export_is_the_json_listing(logged):
     offline_entries(logged)
     target = logged.root / "nhat-ky.jsonl"

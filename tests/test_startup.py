@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -28,7 +29,8 @@ def environment(**more: str) -> dict[str, str]:
     return found
 
 
-def run(*args: str, env: dict[str, str] | None = None, python: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+def run(*args: str, env: dict[str, str] | None = None,
+        python: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, *python, LOA] if python else [LOA]
     return subprocess.run([*command, *args], env=environment(**(env or {})), capture_output=True, text=True,
                           timeout=60)
@@ -167,3 +169,134 @@ def test_the_parsed_catalogue_is_cached_and_a_bad_cache_is_ignored(tmp_path):
     blocked.write_text("", encoding="utf-8")
     unwritable = run("--help", env={"XDG_CACHE_HOME": str(blocked)})
     assert unwritable.returncode == 0 and unwritable.stderr == "" and unwritable.stdout == first.stdout
+
+
+# --- `loa queue` on SQLite: the standard library's sqlite3 and the config's summary, the same rows and output ------
+
+@pytest.fixture
+def varied(project):
+    """Two campaigns (one archived), posts in every state, deliveries published, failed and corrected."""
+    from conftest import SAMPLE, campaign_toml
+
+    project.ok("campaign", "import", str(SAMPLE), "--start", "2031-10-01", "--pace", "90", "--approve")
+    project.ok("campaign", "import", str(project.write("c.toml", campaign_toml("tuan-le", posts=4))))
+    project.ok("campaign", "import", str(project.write("d.toml", campaign_toml("cu", posts=2))))
+    ids = [row[0] for row in project.sql("SELECT id FROM posts ORDER BY id")]
+    project.ok("post", "send-back", str(ids[-3]), "--comment", "Sửa tiêu đề")
+    project.sql("UPDATE campaigns SET archived_at = '2030-01-01 00:00:00.000000' WHERE slug = 'cu'")
+    project.sql("UPDATE posts SET status = 'done' WHERE id IN (?, ?)", ids[0], ids[1])
+    project.sql("UPDATE posts SET status = 'cancelled' WHERE id = ?", ids[2])
+    project.sql("UPDATE deliveries SET status = 'published', permalink = 'https://example.org/' || post_id "
+                "WHERE post_id IN (?, ?)", ids[0], ids[1])
+    project.sql("UPDATE deliveries SET status = 'failed' WHERE post_id = ? AND channel = 'facebook'", ids[3])
+    # a correction of a published post: not a publication, never listed
+    project.sql("INSERT INTO deliveries (post_id, channel, status, due_at, available_at, attempts, updated_at, "
+                "action) SELECT post_id, channel, 'pending', due_at, available_at, 0, updated_at, 'update' "
+                "FROM deliveries WHERE post_id = ? AND channel = 'portal'", ids[0])
+    # a post on one channel only, its delivery id lower than its sibling's would be
+    project.sql("DELETE FROM deliveries WHERE post_id = ? AND channel = 'portal'", ids[4])
+    return project
+
+
+FILTERS = [{}, {"archived": True}, {"campaign": "cu"}, {"campaign": "hoc-tap-suot-doi-2024"},
+           {"status": "done"}, {"status": "published"}, {"status": "failed", "channel": "facebook"},
+           {"status": "cancelled"}, {"channel": "portal"}, {"status": "da duyet"}, {"status": "sending"}]
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: ",".join(f"{k}={v}" for k, v in f.items()) or "none")
+def test_the_light_listing_is_list_queue(varied, filters):
+    import datetime as dt
+
+    from posts.db import open_database
+    from posts.listing import list_queue
+    from posts.queue_sqlite import list_queue_sqlite
+
+    database = open_database(f"sqlite:///{varied.db_path}")
+    ranges = [{}, {"since": dt.datetime(2031, 10, 1, 0, 3, tzinfo=dt.timezone(dt.timedelta(hours=7)))},
+              {"until": dt.datetime(2031, 10, 2, tzinfo=dt.timezone.utc)}]
+    try:
+        for moments in ranges:
+            with database.session() as session:
+                expected = list_queue(session, **filters, **moments)
+            light = list_queue_sqlite(varied.db_path, busy_timeout_s=5, **filters, **moments)
+            assert light == expected, moments
+        assert any(filters) or len(expected) > 5
+    finally:
+        database.dispose()
+
+
+def full_path_only(monkeypatch):
+    """`loa queue` as before: SQLAlchemy whatever the database (the light read is never tried)."""
+    from scheduler.cli import queue
+
+    monkeypatch.setattr(queue, "sqlite_file", lambda url: None)
+
+
+@pytest.mark.parametrize("args", [(), ("--json",), ("--archived",), ("--status", "published", "--channel", "portal"),
+                                  ("--campaign", "tuan-le", "--json"), ("--from", "1/10/2031", "--to", "2/10/2031")])
+def test_queue_prints_the_same_on_both_paths(varied, monkeypatch, args):
+    from scheduler.cli import queue
+
+    answers = []
+    light_read = queue.list_queue_sqlite
+    monkeypatch.setattr(queue, "list_queue_sqlite", lambda *a, **k: answers.append(light_read(*a, **k)) or answers[-1])
+    light = varied.ok("queue", *args, env={"COLUMNS": "100"}).stdout
+    assert len(answers) == 1 and answers[0] is not None  # the light read answered
+    full_path_only(monkeypatch)
+    assert varied.ok("queue", *args, env={"COLUMNS": "100"}).stdout == light
+    assert len(light) > 150
+
+
+def test_queue_errors_read_as_before(varied, monkeypatch):
+    light = [varied.fails("queue", "--campaign", "tuan-l"), varied.fails("queue", "--channel", "portl")]
+    full_path_only(monkeypatch)
+    assert [varied.fails("queue", "--campaign", "tuan-l"), varied.fails("queue", "--channel", "portl")] == light
+    assert "tuan-le" in light[0] and "portal" in light[1]
+
+
+def test_queue_in_a_process_imports_neither_sqlalchemy_nor_pydantic(varied):
+    """The config's summary was kept by the commands before; the listing is read with sqlite3."""
+    result = run("--config", str(varied.config), "queue", python=("-X", "importtime"))
+    assert result.returncode == 0, result.stderr
+    assert "\n20 posts.\n" in result.stdout and "hoc-tap-suot-doi-2024" in result.stdout
+    modules = imported_modules(result.stderr)
+    assert "posts.queue_sqlite" in modules
+    assert sorted(name for name in modules if name.split(".")[0] in ("sqlalchemy", "pydantic", "alembic")) == []
+
+
+def test_a_changed_config_is_read_again(varied):
+    assert "portal" in varied.ok("queue").stdout
+    varied.config.write_text(varied.config.read_text(encoding="utf-8").replace("[channels.portal]", "[channels.web]"),
+                             encoding="utf-8")
+    assert "portal" in varied.fails("queue", "--channel", "portal") and "web" in varied.fails("queue", "--channel", "x")
+    varied.config.write_text(varied.config.read_text(encoding="utf-8") + "\n[render]\nmedia = 5\n", encoding="utf-8")
+    assert "config.toml:" in varied.fails("queue")
+
+
+def test_a_render_folder_become_a_file_is_still_refused(varied):
+    """The summary of an unchanged config.toml does not skip the checks of the disk."""
+    varied.ok("queue")
+    media = varied.root / "var" / "media"
+    shutil.rmtree(media, ignore_errors=True)
+    media.write_text("", encoding="utf-8")
+    line = varied.fails("queue")
+    assert "[render]: media:" in line and "is not a folder" in line
+
+
+def test_an_older_database_is_refused_as_before(varied, monkeypatch):
+    """The light read answers only at the newest schema revision; an older one goes the way it always went."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from posts.db import SCHEMA_HEAD, alembic_config
+
+    engine = create_engine(f"sqlite:///{varied.db_path}")
+    with engine.begin() as connection:  # one migration back, with Alembic
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "-1")
+    engine.dispose()
+    assert varied.sql("SELECT version_num FROM alembic_version") != [(SCHEMA_HEAD,)]
+    light = varied.fails("queue")
+    full_path_only(monkeypatch)
+    assert varied.fails("queue") == light

@@ -206,6 +206,11 @@ def test_every_command_speaks_vietnamese(demo: Officer, tmp_path: Path, monkeypa
     run("users", "list")
     run("users", "passwd", "bien-tap", "--password-stdin", input="mat-khau-moi-du-dai-2024\n")
     run("users", "disable", "bien-tap")
+    run("db", "status")
+    run("db", "status", "--json")
+    run("db", "upgrade")
+    run("backup", "-o", "sao-luu.tar.gz")
+    run("restore", "sao-luu.tar.gz", "--force")
     assert added.exit_code == 0
     missing = {" ".join(path) for path in leaf_commands()} - {" ".join(path) for path in officer.ran} - set(NOT_RUN)
     assert missing == set(), "commands this test does not run: run them above, or name them in NOT_RUN"
@@ -299,6 +304,11 @@ BAD_INPUTS: dict[str, tuple[tuple[str, ...], dict[str, str | bytes], tuple[tuple
     "report to a missing folder": (("report", "--campaign", "tuan-le", "-o", "khong-co/bao-cao.docx"),
                                    {"good.toml": GOOD}, IMPORTED),
     "placeholder organisation": (("report", "--campaign", "tuan-le"), {"good.toml": GOOD}, IMPORTED),
+    "missing backup archive": (("restore", "khong-co.tar.gz"), {}, ()),
+    "not a backup archive": (("restore", "good.toml", "--force"), {"good.toml": GOOD}, ()),
+    "backup over a file": (("backup", "-o", "good.toml"), {"good.toml": GOOD}, ()),
+    "backup to a missing folder": (("backup", "-o", "khong-co/sao-luu.tar.gz"), {}, ()),
+    "restore over a database": (("restore", "sao-luu.tar.gz"), {}, (("backup", "-o", "sao-luu.tar.gz"),)),
     "broken config.toml": (("queue",), {"config.toml": "[database\n"}, ()),
     "misspelt key in config.toml": (("queue",), {"config.toml": "[defaults]\ntimezon = 'Asia/Ho_Chi_Minh'\n"}, ()),
 }

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import signal
 import time
@@ -73,7 +74,7 @@ def test_loa_run_publishes_an_article_with_the_banner_as_its_cover(oa):
         assert daemon.wait(timeout=30) == 0
     upload, = calls(zalo, "/oa/upload/image")
     size, _ = upload.files["file"]
-    assert 0 < size <= 1_000_000  # the PNG banner went as a JPEG within Zalo's limit
+    assert 0 < size <= 1_000_000  # the banner went within Zalo's limit
     create, = calls(zalo, "/article/create")
     article = create.json
     (text,), = project.sql("SELECT content FROM renders WHERE post_id=? AND channel='zalo'", post)
@@ -87,6 +88,31 @@ def test_loa_run_publishes_an_article_with_the_banner_as_its_cover(oa):
     assert all(r.headers.get("access_token") in zalo.access_tokens for r in zalo.requests if r.path.startswith("/v2"))
     tokens = project.root / "var" / "zalo-tokens.json"
     assert tokens.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_png_within_the_limit_goes_as_it_is_and_a_larger_one_as_a_jpeg_under_1_mb(tmp_path, monkeypatch):
+    from PIL import Image
+
+    from scheduler.publishers import Banner, Outgoing
+    from scheduler.publishers.zalo import ZaloPublisher, ZaloSettings
+
+    small, large = tmp_path / "banner-zalo.png", tmp_path / "photo-01-zalo.png"
+    Image.new("RGB", (1200, 630), "#336699").save(small)
+    Image.effect_noise((1200, 900), 60).convert("RGB").save(large)  # noise does not compress: well over 1 MB
+    assert small.stat().st_size < 1_000_000 < large.stat().st_size
+    with ZaloDouble(processing_polls=0) as zalo:
+        monkeypatch.setenv(SECRET_ENV, zalo.secret_key)
+        monkeypatch.setenv(FIRST_ENV, zalo.refresh_token)
+        settings = ZaloSettings(adapter="zalo", app_id=zalo.app_id, secret_key_env=SECRET_ENV,
+                                token_file="tokens.json", oa_url=zalo.url, oauth_url=zalo.url)
+        outgoing = Outgoing(delivery_id=1, post_id=1, channel="zalo", campaign="c", campaign_name="loa",
+                            timezone="Asia/Ho_Chi_Minh", title="Bài", text="Mô tả", slug="s",
+                            publish_at=dt.datetime.now(dt.timezone.utc),
+                            banners=(Banner(small.name, small, ""),), photos=(Banner(large.name, large, ""),))
+        ZaloPublisher("zalo", settings, base_dir=tmp_path).publish(outgoing)
+        banner, photo = (r.files["file"] for r in calls(zalo, "/oa/upload/image"))
+        assert banner == (small.stat().st_size, hashlib.sha256(small.read_bytes()).hexdigest())
+        assert 0 < photo[0] <= 1_000_000 and len(zalo.uploads) == 2 and len(zalo.articles) == 1
 
 
 def test_kill_9_after_create_is_reconciled_by_title_and_broadcast_once(project, monkeypatch):

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import multiprocessing
-import os
-from concurrent.futures import ProcessPoolExecutor
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,12 +17,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..errors import UserError
-from ..files import write_content_addressed
 from ..i18n import t
 from ..models import Campaign, Post, Render, utcnow
 from ..organization import effective_organization, printable_organization
 from ..times import zone
-from .banner import BannerText, render_banner
+from .banner import BannerText
+from .banner_pool import obtain_all
+from .cache import BannerFile, banner_key
 from .items import dates_and_tags
 from .links import link_placeholder
 from .photos import DEFAULT_MAX_BYTES, PhotoStore
@@ -34,8 +33,6 @@ from .themes import load_theme
 from ..suggest import unknown_name
 
 DEFAULT_THEME = "khuyen-hoc"
-PARALLEL_FROM = 6  # banners: below this, starting worker processes costs more than it saves
-MAX_WORKERS = 4
 
 
 @dataclass(frozen=True)
@@ -57,12 +54,12 @@ class BannerJob:
         return "pdf" if self.size.is_print else "png"
 
 
-def _draw(job: BannerJob) -> tuple[str | None, bytes]:
-    """(error message, b"") or (None, the file's bytes): errors travel back from workers as text."""
-    try:
-        return None, render_banner(job.text, load_theme(job.theme, job.themes_dir), job.size)
-    except UserError as exc:
-        return str(exc), b""
+@dataclass
+class BannerCount:
+    """Banners this renderer drew, and those it found in the render cache (posts/render/cache.py)."""
+
+    drawn: int = 0
+    reused: int = 0
 
 
 class Links(dict):
@@ -112,8 +109,9 @@ class Renderer:
     def __init__(self, settings: RenderSettings) -> None:
         self.settings = settings
         self.text = TextRenderer(settings.templates_dir)
-        # banners already drawn by this renderer: the same text, theme and size give the same file
-        self._drawn: dict[tuple[Any, ...], tuple[str, str, int]] = {}
+        # banners this renderer already has: the same text, theme and size give the same file
+        self._drawn: dict[tuple[Any, ...], BannerFile] = {}
+        self.banners = BannerCount()
         self.photos = PhotoStore(settings.media_dir, settings.max_image_bytes)
 
     def kind(self, channel: str) -> ChannelKind:
@@ -219,51 +217,33 @@ class Renderer:
 
     def prepare_banners(self, posts: list[tuple[PostContent, Campaign, str]],
                         on_progress: Callable[[int, int], None] | None = None) -> None:
-        """Draw the banners of many posts up front, on every CPU: an import of a week (or a year) of posts.
+        """Obtain the banners of many posts up front, from the render cache or drawn on every core: an import of
+        a week (or a year) of posts. ``render`` then finds them ready."""
+        self._obtain([job for post, campaign, where in posts for job in self._banner_jobs(post, campaign, where=where)],
+                     on_progress)
 
-        ``render`` then finds them drawn. Banners are independent and CPU-bound, so worker processes help where
-        threads would not.
-        """
-        jobs: dict[tuple[Any, ...], BannerJob] = {}
-        for post, campaign, where in posts:
-            for job in self._banner_jobs(post, campaign, where=where):
-                if job.key not in self._drawn:
-                    jobs.setdefault(job.key, job)
-        workers = min(len(os.sched_getaffinity(0)), MAX_WORKERS)
-        if len(jobs) >= PARALLEL_FROM and workers > 1:
-            context = multiprocessing.get_context("fork")  # workers inherit loaded fonts and themes
-            with ProcessPoolExecutor(workers, mp_context=context) as pool:
-                self._collect(jobs, pool.map(_draw, jobs.values(), chunksize=2), on_progress)
-        else:
-            self._collect(jobs, map(_draw, jobs.values()), on_progress)
-
-    def _collect(self, jobs: dict[tuple[Any, ...], BannerJob], results: Iterable[tuple[str | None, bytes]],
-                 on_progress: Callable[[int, int], None] | None) -> None:
-        for done, (job, (error, data)) in enumerate(zip(jobs.values(), results), start=1):
-            if error is not None:
-                raise UserError(error, where=f"{job.where}: banner {job.size.label}")
-            self._keep(job, data)
-            if on_progress:
-                on_progress(done, len(jobs))
-
-    def _keep(self, job: BannerJob, data: bytes) -> tuple[str, str, int]:
-        digest = hashlib.sha256(data).hexdigest()
-        relative = f"{digest[:2]}/{digest}.{job.extension}"
-        _write_once(self.settings.media_dir / relative, data)
-        self._drawn[job.key] = (digest, relative, len(data))
-        return self._drawn[job.key]
+    def _obtain(self, jobs: list[BannerJob], on_progress: Callable[[int, int], None] | None = None) -> None:
+        todo = list({job.key: job for job in jobs if job.key not in self._drawn}.values())
+        keyed = [(job, banner_key(job)) for job in todo]
+        with closing(obtain_all(keyed, self.settings.media_dir, on_progress)) as outcomes:
+            for job, outcome in zip(todo, outcomes):
+                if outcome.error is not None:
+                    raise UserError(outcome.error, where=f"{job.where}: banner {job.size.label}")
+                assert outcome.stored is not None
+                self._drawn[job.key] = outcome.stored
+                if outcome.drawn:
+                    self.banners.drawn += 1
+                else:
+                    self.banners.reused += 1
 
     def _banners(self, post: PostContent, campaign: Campaign, *, where: str) -> list[dict[str, Any]]:
+        jobs = self._banner_jobs(post, campaign, where=where)
+        self._obtain(jobs)
         rows = []
-        for job in self._banner_jobs(post, campaign, where=where):
-            if job.key not in self._drawn:
-                error, data = _draw(job)
-                if error is not None:
-                    raise UserError(error, where=f"{where}: banner {job.size.label}")
-                self._keep(job, data)
-            digest, relative, length = self._drawn[job.key]
+        for job in jobs:
+            stored = self._drawn[job.key]
             rows.append({**self._row(post, "banner", None, f"banner-{job.size.label}.{job.extension}", b"",
-                                     media_path=relative, digest=digest), "size": length})
+                                     media_path=stored.media_path, digest=stored.sha256), "size": stored.size})
         return rows
 
     @staticmethod
@@ -285,12 +265,6 @@ class Renderer:
 def campaign_footer(campaign: Campaign) -> str:
     return dates_and_tags(campaign.start_date, campaign.end_date, campaign.hashtags)
 
-
-
-def _write_once(path: Path, data: bytes) -> None:
-    """Content-addressed: an existing file is kept only if it holds exactly these bytes (a file cut short by a
-    full disk or a crash is written again)."""
-    write_content_addressed(path, data)
 
 
 def stored_renders(session: Session, post_id: int) -> list[Render]:

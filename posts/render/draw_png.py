@@ -7,6 +7,7 @@ from PIL import Image, ImageDraw
 
 from .decor import open_image
 from .fonts import load_font
+from .glyphs import draw_line
 from .items import Ellipse, Gradient, Layout, Picture, QRCode, Rect, TextLine
 
 
@@ -67,8 +68,7 @@ def _draw(image: Image.Image, items: tuple[object, ...]) -> Image.Image:
         elif isinstance(item, (Rect, Ellipse)):
             _shape(ImageDraw.Draw(image), item)
         elif isinstance(item, TextLine):
-            ImageDraw.Draw(image).text((item.x, item.baseline), item.text, font=load_font(item.font, item.size),
-                                       fill=item.colour, anchor="ls")
+            draw_line(image, item.x, item.baseline, item.text, load_font(item.font, item.size), item.colour)
         elif isinstance(item, QRCode):
             _qr(image, item)
     flush()

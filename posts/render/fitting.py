@@ -16,6 +16,7 @@ from PIL import ImageFont
 from ..errors import UserError
 from ..i18n import t
 from .fonts import load_font
+from .glyphs import text_box, text_length
 
 STACKED_MARKS = "ỂỄẪẨẬỖỔỘẾỀẤẦỐỒẮẰẲẴẶ"  # the tallest Vietnamese capitals
 DESCENDERS = "gjpqyỵỹÿ,"
@@ -145,7 +146,7 @@ def layout_at(text: str, path: Path, size: int, width: int, spacing: float, max_
     if not lines or (max_lines is not None and len(lines) > max_lines):
         return None
     ascent, descent = font.getmetrics()
-    widths = [round(font.getlength(line)) for line in lines] if balance else [0] * len(lines)
+    widths = [round(text_length(font, line)) for line in lines] if balance else [0] * len(lines)
     pitch = max(round(size * (1 + spacing)), _clear_pitch(font))
     return Block(lines, font, path, size, pitch, widths, [0] * len(lines), ascent, descent)
 
@@ -163,7 +164,7 @@ def _clear_pitch(font: ImageFont.FreeTypeFont) -> int:
 
 def _measure_ink(block: Block) -> Block:
     """Exact ink extents of the chosen block, so nothing is drawn outside its box."""
-    boxes = [block.font.getbbox(line, anchor="ls") for line in block.lines]
+    boxes = [text_box(block.font, line) for line in block.lines]
     block.lefts = [min(0, int(box[0])) for box in boxes]
     block.widths = [int(box[2]) - left for box, left in zip(boxes, block.lefts)]
     block.top = max(block.top, -min(int(box[1]) for box in boxes))

@@ -1,10 +1,11 @@
 """A fast PNG writer for drawn banners: the image's own bytes, filter "None" on every row, deflated by ISA-L.
 
 Pillow spends most of a banner's time in PNG encoding (adaptive row filters, then zlib): 15 ms of 22 for a
-1200x630 banner. A banner is mostly flat colour and smooth gradients, which deflate as well unfiltered, and ISA-L's
-level 1 deflates 5 times faster than zlib's: about 1 ms, for a file of the same size. The stream is one valid zlib
-stream; the pixels decode exactly as drawn. No threads (workers fork after this module is imported, see
-banner_pool.py). The bytes depend only on the pixels (and the ISA-L version): no time, no text chunks.
+1200x630 banner. A banner is mostly flat colour and smooth gradients, which deflate nearly as well unfiltered (files
+at most about a quarter larger than Pillow's level 1, 100-200 KB), and ISA-L's level 1 deflates 5 times faster
+than zlib's: about 1 ms. The stream is one valid zlib stream; the pixels decode exactly as drawn. No threads
+(workers fork after this module is imported, see banner_pool.py). The bytes depend only on the pixels (and the
+ISA-L version): no time, no text chunks.
 """
 from __future__ import annotations
 

@@ -52,7 +52,7 @@ def import_command(app: App, file: Path, start: str | None, pace: float | None, 
     campaign = load_campaign_file(file, default_timezone=config.timezone, known_channels=config.channel_names)
     database = app.database()
     try:
-        with progress_bar(t("msg.importing", slug=campaign.slug)) as progress:
+        with progress_bar(t("msg.importing", slug=campaign.slug), quiet=as_json) as progress:
             result = import_campaign(database, campaign, start=_rebase(start), pace=pace,  # type: ignore[arg-type]
                                      approve=approve, replace=replace, allow_past=allow_past,
                                      prefer=prefer, dry_run=dry_run, on_progress=progress,  # type: ignore[arg-type]
@@ -66,7 +66,8 @@ def import_command(app: App, file: Path, start: str | None, pace: float | None, 
     assert result.plan is not None
     if as_json:
         echo_json({**result.plan.as_json(), "dry_run": dry_run, "done": not dry_run, "queued": result.queued,
-                   "approved": result.approved, "changed": result.changed, "cancelled": result.cancelled})
+                   "approved": result.approved, "changed": result.changed, "cancelled": result.cancelled,
+                   "banners": result.banners})
         return
     if not result.plan.new_campaign or result.plan.dates_moved or dry_run:
         plan_view.print_plan(result.plan.as_json())

@@ -30,6 +30,7 @@ ARGUMENT_HELP = {
     "file": "click.arg_file", "slug": "click.arg_slug", "source": "click.arg_source", "post_id": "click.arg_post_id",
     "post_ids": "click.arg_post_ids", "when": "click.arg_when", "names": "click.arg_channel_names",
     "headline": "click.arg_headline", "name": "click.arg_user_name", "plan": "plan_draft.arg_plan",
+    "archive": "backup.arg_archive",
 }
 HELP_PREFIX = "help."
 CATALOGUE_KEY = re.compile(r"[a-z_]+\.help_[a-z_0-9]+")

@@ -5,6 +5,7 @@ import getpass
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
@@ -25,7 +26,9 @@ if TYPE_CHECKING:
     from posts.db import Database
     from posts.render.artefacts import Renderer
     from scheduler.config import Config
+    from scheduler.config_summary import ConfigSummary
 
+REFRESH_S = 0.1  # progress bars: redrawn at most ten times a second
 POST_ID = click.IntRange(1, 2**63 - 1)  # database ids: a larger number is a typo, not an overflow
 
 
@@ -166,15 +169,30 @@ class App:
 
     @property
     def config_path(self) -> Path:
-        from scheduler.config import find_config
+        from scheduler.config_summary import find_config
 
         return find_config(self.config_option)
 
     @cached_property
     def config(self) -> Config:
+        """config.toml loaded and validated whole (pydantic); its summary is kept for ``settings``."""
         from scheduler.config import load_config
+        from scheduler.config_summary import read_config_text, remember
 
-        return load_config(self.config_path)
+        path = self.config_path
+        text = read_config_text(path)
+        config = load_config(path)
+        if text is not None and read_config_text(path) == text:  # not changed while it was being validated
+            remember(path, text, config)
+        return config
+
+    @cached_property
+    def settings(self) -> ConfigSummary:
+        """What read-only commands use of config.toml: its summary when the file is as it was last found valid
+        (no pydantic to import), else from loading it whole (which reports any error as ever)."""
+        from scheduler.config_summary import cached_summary, summary_of
+
+        return cached_summary(self.config_path) or summary_of(self.config)
 
     @cached_property
     def renderer(self) -> Renderer:
@@ -182,14 +200,16 @@ class App:
 
         return build_renderer(self.config)
 
-    def database(self, *, create: bool = False) -> Database:
+    def database(self, *, create: bool = False, upgrade: bool = False) -> Database:
+        """The project's database at this code's schema: an older one is refused in one line (``loa db upgrade``
+        migrates it, ``loa init`` too), a newer one as well."""
         if self._database is None:
             from posts.db import display_url
             from scheduler.project import open_project_database
 
             global opened_database
             opened_database = display_url(self.config.database_url)  # named by an error while opening, too
-            self._database = open_project_database(self.config, create=create)
+            self._database = open_project_database(self.config, create=create, upgrade=upgrade)
         return self._database
 
     def database_exists(self) -> bool:
@@ -228,19 +248,25 @@ def json_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @contextmanager
-def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar on stderr when it is a terminal; silent when piped or captured."""
+def progress_bar(description: str, *, quiet: bool = False) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr when it is a terminal; silent when piped or captured, or ``quiet`` (--json)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     console = Console(stderr=True)
-    interactive = console.is_terminal and sys.stderr.isatty()
+    interactive = console.is_terminal and sys.stderr.isatty() and not quiet
+    # no refresh thread: banners are drawn in forked processes, and a thread alive at fork time may hold a lock
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=console, transient=True, disable=not interactive) as progress:
+                  console=console, transient=True, disable=not interactive, auto_refresh=False) as progress:
         task = progress.add_task(description, total=None)
+        shown = 0.0
 
         def update(done: int, total: int) -> None:
+            nonlocal shown
             progress.update(task, completed=done, total=total)
+            if interactive and (done == total or time.monotonic() - shown >= REFRESH_S):
+                progress.refresh()
+                shown = time.monotonic()
 
         yield update
 

@@ -41,6 +41,9 @@ COMMANDS: dict[str, Entry] = {
     "retry": Entry("scheduler.cli.run", "retry_command", "help.retry"),
     "users": Entry("scheduler.cli.users", "users_group", "leaks.help_users"),
     "web": Entry("scheduler.cli.web", "web_command", "leaks.help_web"),
+    "backup": Entry("scheduler.cli.backup", "backup_command", "backup.help"),
+    "restore": Entry("scheduler.cli.backup", "restore_command", "backup.help_restore"),
+    "db": Entry("scheduler.cli.db", "db_group", "db.help"),
 }
 
 

@@ -7,7 +7,7 @@ import click
 
 from posts.errors import UserError
 from posts.i18n import t
-from posts.listing import list_queue
+from posts.queue_sqlite import list_queue_sqlite, sqlite_file
 from posts.times import parse_date, week_range, zone
 
 from . import cli
@@ -27,7 +27,7 @@ from .common import App, echo_json, json_option, pass_app
 @pass_app
 def queue_command(app: App, campaign: str | None, date_from: str | None, date_to: str | None, week: bool,
                   status: str | None, channel: str | None, archived: bool, as_json: bool) -> None:
-    config = app.config
+    config = app.settings  # the summary of config.toml when it is unchanged: no pydantic
     tz = zone(config.timezone)
     if week and (date_from or date_to):
         raise UserError(t("err.week_and_range"), where="--week")
@@ -43,9 +43,17 @@ def queue_command(app: App, campaign: str | None, date_from: str | None, date_to
     # Dates are days in the default timezone: [first 00:00, last+1 00:00).
     since = dt.datetime.combine(first, dt.time(0), tzinfo=tz) if first else None
     until = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=tz) if last else None
-    with app.database().session() as session:
-        rows = list_queue(session, campaign=campaign, since=since, until=until, status=status, channel=channel,
-                          archived=archived)
+    filters = {"campaign": campaign, "since": since, "until": until, "status": status, "channel": channel,
+               "archived": archived}
+    # SQLite through the standard library (no SQLAlchemy to import); PostgreSQL, or anything that light read
+    # does not answer (an older schema, an unknown campaign, a damaged file), through the full path
+    path = sqlite_file(config.database_url)
+    rows = None if path is None else list_queue_sqlite(path, busy_timeout_s=config.busy_timeout_seconds, **filters)
+    if rows is None:
+        from posts.listing import list_queue
+
+        with app.database().session() as session:
+            rows = list_queue(session, **filters)
     if as_json:
         echo_json({"posts": rows})
     else:

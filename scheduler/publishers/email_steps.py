@@ -18,6 +18,9 @@ class MemorySteps:
     def __init__(self) -> None:
         self.rows: dict[str, tuple[str, dict[str, Any] | None]] = {}
 
+    def records(self) -> dict[str, tuple[str, dict[str, Any] | None]]:
+        return dict(self.rows)
+
     def statuses(self) -> dict[str, str]:
         return {step: status for step, (status, _) in self.rows.items()}
 

@@ -35,6 +35,7 @@ FIND_WINDOW = dt.timedelta(days=2)  # without a recorded start, look this far ba
 CLOCK_SLACK = dt.timedelta(minutes=10)  # Zalo's create_date against this machine's clock
 FIND_PAGES, PAGE_SIZE = 5, 20  # recent articles looked through (getslice pages)
 MAX_IMAGE_BYTES = 1_000_000  # contract: oa/upload/image takes at most 1 MB
+TAKEN_AS_IS = ("image/jpeg", "image/png")  # contract: oa/upload/image takes JPEG and PNG
 TITLE_MOST, DESCRIPTION_MOST, AUTHOR_MOST = 150, 300, 50
 STILL_PROCESSING, RATE_LIMITED, INVALID_PARAMETER, TOKEN_INVALID, TOKEN_EXPIRED, TIER = -214, -32, -201, -216, -220, -224
 UNAVAILABLE = {"reactions": "zalo.no_reactions", "comments": "zalo.no_comments", "reach": "zalo.no_reach",
@@ -253,7 +254,7 @@ class ZaloPublisher(Publisher):
         for image in outgoing.images:
             try:
                 uploaded = self._call("POST", "v2.0/oa/upload/image",
-                                      files={"file": (_jpeg_name(image), _within_limit(image), "image/jpeg")})
+                                      files={"file": _within_limit(image)})
             except TransientError as exc:
                 exc.ambiguous = False
                 raise
@@ -340,15 +341,12 @@ class ZaloPublisher(Publisher):
             steps.forget(step)
 
 
-def _jpeg_name(image: Banner) -> str:
-    return image.path.with_suffix(".jpg").name
-
-
-def _within_limit(image: Banner) -> bytes:
-    """The image as a JPEG of at most 1 MB (a banner is a PNG and may be larger): recompressed, then scaled."""
+def _within_limit(image: Banner) -> tuple[str, bytes, str]:
+    """The image as uploaded (file name, bytes, type): a JPEG or PNG of at most 1 MB as it is (Zalo takes both, and
+    re-encoding would cost more than the upload), anything else recompressed to a JPEG, then scaled, under 1 MB."""
     data = image.path.read_bytes()
-    if image.mime == "image/jpeg" and len(data) <= MAX_IMAGE_BYTES:
-        return data
+    if image.mime in TAKEN_AS_IS and len(data) <= MAX_IMAGE_BYTES:
+        return image.name, data, image.mime
     from PIL import Image
 
     with Image.open(io.BytesIO(data)) as opened:
@@ -360,7 +358,7 @@ def _within_limit(image: Banner) -> bytes:
             out = io.BytesIO()
             sized.save(out, "JPEG", quality=quality, optimize=True)
             if out.tell() <= MAX_IMAGE_BYTES:
-                return out.getvalue()
+                return image.path.with_suffix(".jpg").name, out.getvalue(), "image/jpeg"
     raise PermanentError(t("zalo.image_too_large", name=image.name))
 
 

@@ -80,7 +80,7 @@ BLANKED = [
     re.compile(r"\b[a-z][a-z0-9+.\-]*://\S+", re.I),  # URLs
     re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+"),  # email addresses
     re.compile(r"(?<![\w<])(?:~|\.{1,2})?[\w.@%+=:,~\-…]*[/\\][\w.@%+=:,~/\\\-…]*"),  # paths (and dates d/m/y)
-    re.compile(r"\b[\w\-]+\.(?:toml|db|docx|xlsx|csv|html?|png|jpe?g|webp|gif|json|jsonl|txt|j2|pdf|md|log|key|"
+    re.compile(r"\b[\w\-]+\.(?:tar\.gz|gz|toml|db|docx|xlsx|csv|html?|png|jpe?g|webp|gif|json|jsonl|txt|j2|pdf|md|log|key|"
                r"service|ttf|otf|py)\b", re.I),  # file names
     re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*"),  # --options, -o
     re.compile(r"\bLOA_[A-Z0-9_]*\b|\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b"),  # environment variables
