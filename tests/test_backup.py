@@ -267,6 +267,14 @@ def test_postgresql_round_trip(postgres, tmp_path):
     target.ok("restore", str(output), "--force")
     assert target.json("post", "show", "1")["status"] == "approved"
 
+    # a server without the PostgreSQL client programs: one line saying what to install, nothing written
+    no_programs = tmp_path / "no-programs"
+    no_programs.mkdir()
+    missing = source.run("backup", "-o", str(tmp_path / "none.tar.gz"), env={"PATH": str(no_programs)})
+    assert missing.exit_code == 2 and "pg_dump" in missing.stderr and "postgresql-client" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "none.tar.gz").exists() and not list(tmp_path.glob(".loa-tmp-*"))
+
 
 def test_postgresql_password_goes_in_pgpassword_never_on_the_command_line(monkeypatch):
     from posts.db import Database
