@@ -25,6 +25,7 @@ from posts.errors import UserError
 from posts.files import TEMP_PREFIX
 from posts.i18n import t
 from posts.os_errors import os_error_text
+from scheduler.project import running_daemons
 
 from .backup import (ARCHIVE_FORMAT, DATABASE_MEMBERS, MANIFEST, MEDIA, SUMS, Manifest, database_kind, libpq_call,
                      run_client, sha256_of)
@@ -103,20 +104,6 @@ def database_in_use(database: Database) -> bool:
         return path.exists()
     with database.engine.connect() as connection:
         return bool(inspect(connection).get_table_names())
-
-
-def running_daemons(database: Database, *, heartbeat_seconds: float) -> list[tuple[str, int]]:
-    """(host, pid) of each ``loa run`` working on the target database now; none when it has no daemons table yet."""
-    from sqlalchemy.exc import DatabaseError
-
-    from scheduler.claims import other_live_daemons
-
-    if database.schema_revision() is None:
-        return []
-    try:
-        return [(row.host, row.pid) for row in other_live_daemons(database, "", heartbeat_seconds=heartbeat_seconds)]
-    except DatabaseError:  # an older schema whose daemons table differs: the officer was told to stop them
-        return []
 
 
 def _media_in_use(media_dir: Path | None) -> bool:
