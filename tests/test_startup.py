@@ -160,11 +160,14 @@ def test_the_parsed_catalogue_is_cached_and_a_bad_cache_is_ignored(tmp_path):
     assert run("--help", env={"XDG_CACHE_HOME": str(tmp_path)}).stdout == first.stdout
     copies[0].write_text('["not", "a", "catalogue"]', encoding="utf-8")
     assert run("--help", env={"XDG_CACHE_HOME": str(tmp_path)}).stdout == first.stdout
-    stale = tmp_path / "loa" / "catalogue-en-1.2.json"  # an older locale file's copy: replaced, not read
-    stale.write_text('{"help.loa": "stale"}', encoding="utf-8")
     copies[0].unlink()
+    for number in range(1, 6):  # another version's copies: never read, the oldest removed
+        stale = tmp_path / "loa" / f"catalogue-en-{number}.2.json"
+        stale.write_text('{"help.loa": "stale"}', encoding="utf-8")
+        os.utime(stale, (number, number))
     assert run("--help", env={"XDG_CACHE_HOME": str(tmp_path)}).stdout == first.stdout
-    assert not stale.exists() and len(list((tmp_path / "loa").glob("catalogue-en-*.json"))) == 1
+    kept = {path.name for path in (tmp_path / "loa").glob("catalogue-en-*.json")}
+    assert kept == {"catalogue-en-3.2.json", "catalogue-en-4.2.json", "catalogue-en-5.2.json", copies[0].name}
     blocked = tmp_path / "a-file"
     blocked.write_text("", encoding="utf-8")
     unwritable = run("--help", env={"XDG_CACHE_HOME": str(blocked)})
