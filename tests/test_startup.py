@@ -303,3 +303,23 @@ def test_an_older_database_is_refused_as_before(varied, monkeypatch):
     light = varied.fails("queue")
     full_path_only(monkeypatch)
     assert varied.fails("queue") == light
+
+
+def test_a_plugin_channel_is_validated_every_time(project):
+    """A plugin's settings may change with the plugin: a config.toml with such a channel is never summarised."""
+    from typing import Literal
+
+    from scheduler.config import ChannelSettings, load_config
+    from scheduler.config_summary import _cache_file, cached_summary, read_config_text, remember
+
+    class EchoSettings(ChannelSettings):
+        adapter: Literal["echo"]
+
+    text = read_config_text(project.config)
+    config = load_config(project.config)
+    _cache_file(project.config.resolve()).unlink(missing_ok=True)
+    config.channels["portal"] = EchoSettings(adapter="echo")
+    remember(project.config, text, config)
+    assert cached_summary(project.config) is None
+    remember(project.config, text, load_config(project.config))  # loa's own channels only
+    assert cached_summary(project.config).channel_names == ["portal", "facebook"]
