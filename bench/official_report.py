@@ -3,16 +3,20 @@
 A temp SQLite database gets one year-long campaign: 10,000 posts on two channels, their queued/approved entries,
 published, retried, failed and missed deliveries, three metrics snapshots per published delivery and offline
 activities: 100,000 entries. Each report (DOCX, XLSX, HTML) runs as its own `loa report` process, timed from the
-outside (after a warm-up, the median of three); its peak memory is the child's ru_maxrss (os.wait4). The baseline, in the same run, is the naive way:
-load every entry of the campaign through the ORM and compute the same figures in Python.
-Targets (issue 6): DOCX <= 5 s, peak memory <= 200 MB.
+outside (after a warm-up, the median of three), with bytecode cached as on a user's machine; its peak memory is the
+child's ru_maxrss (os.wait4). The configuration is the shipped config.toml with a real organisation filled in (`loa
+report` refuses the template's placeholders). The baseline, in the same run, is the naive way: load every entry of
+the campaign through the ORM and compute the same figures in Python (no document); `loa --version` gives the floor
+every command pays. Targets (issue 17): DOCX <= 2 s, peak memory <= 200 MB.
 """
 from __future__ import annotations
 
+import compileall
 import datetime as dt
 import json
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -23,10 +27,14 @@ from pathlib import Path
 ENTRIES = 100_000
 POSTS = 10_000
 CHANNELS = ("portal", "facebook")
-TARGET_DOCX_S, TARGET_MB = 5.0, 200.0
+TARGET_DOCX_S, TARGET_MB = 2.0, 200.0
 RUNS = 3
 ROOT = Path(__file__).resolve().parent.parent
 LOA = str(Path(sys.executable).with_name("loa"))
+# the organisation printed on the report, in place of the shipped config.toml's placeholders
+ORGANIZATION = {"parent_agency": "ỦY BAN NHÂN DÂN THÀNH PHỐ CẦN THƠ", "agency": "SỞ KHOA HỌC VÀ CÔNG NGHỆ",
+                "document_code": "SKHCN", "place": "Cần Thơ", "signer_title": "GIÁM ĐỐC",
+                "signer_name": "Nguyễn Văn An", "recipients": ["UBND thành phố (để báo cáo)", "Ban Giám đốc Sở"]}
 
 BASELINE = r"""
 import resource, sys, time
@@ -122,13 +130,27 @@ def build(db_path: Path) -> str:
     return url
 
 
+def with_organization(config: str) -> str:
+    """The shipped config.toml with ORGANIZATION in its [organization] table (each key's line replaced)."""
+    start = config.index("\n[organization]\n") + 1
+    end = config.find("\n[", start + 1)
+    end = len(config) if end < 0 else end
+    table = config[start:end]
+    for key, value in ORGANIZATION.items():
+        table, found = re.subn(rf"(?m)^{key}\s*=.*$", f"{key} = {json.dumps(value, ensure_ascii=False)}", table)
+        if not found:
+            raise SystemExit(f"config.toml: [organization] has no {key}")
+    return config[:start] + table + config[end:]
+
+
 def run(args: list[str]) -> tuple[float, float, float]:
     """Wall seconds, peak resident memory (MB) and CPU seconds of one child process.
 
     CPU seconds are shown too because wall time on a busy machine (other jobs on the same cores) says little.
     """
     start = time.perf_counter()
-    child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # .pyc, as users have
+    child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environment)
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - start
     child.returncode = os.waitstatus_to_exitcode(status)
@@ -154,7 +176,9 @@ def main() -> None:
         url = f"sqlite:///{root / 'var' / 'loa.db'}"  # where the shipped config.toml looks
         subprocess.run([sys.executable, __file__, "--build", str(root / "var" / "loa.db")], check=True)
         config = (ROOT / "config.toml").read_text(encoding="utf-8")
-        (root / "config.toml").write_text(config, encoding="utf-8")
+        (root / "config.toml").write_text(with_organization(config), encoding="utf-8")
+        compileall.compile_dir(ROOT / "posts", quiet=1)  # bytecode cached before timing, as on a user's machine
+        compileall.compile_dir(ROOT / "scheduler", quiet=1)
         print(f"report benchmark: {ENTRIES:,} outreach entries built in {time.perf_counter() - started:.1f} s")
         results = {}
         for fmt in ("docx", "xlsx", "html"):
@@ -177,6 +201,16 @@ def main() -> None:
     verdict = "target met" if docx_s <= TARGET_DOCX_S and worst_mb <= TARGET_MB else "TARGET MISSED"
     print(f"DOCX {docx_s:.2f} s (target <= {TARGET_DOCX_S:.0f} s); peak memory of the reports {worst_mb:.0f} MB "
           f"(target <= {TARGET_MB:.0f} MB): {verdict}")
+    load = os.getloadavg()[0]
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from table import save_row
+
+    base = results["baseline"]
+    save_row("report docx, 100,000 entries", f"{docx_s:.2f} s",
+             f"{base[0]:.2f} s (every entry via the ORM, figures only, no document)", f"<= {TARGET_DOCX_S:.0f} s",
+             docx_s <= TARGET_DOCX_S,
+             f"median of {RUNS}; CPU {results['docx'][2]:.2f} s; peak {docx_mb:.0f} MB; loa --version {idle[0]:.2f} s; "
+             f"load {load:.1f}")
     print(json.dumps({k: {"seconds": round(v[0], 3), "cpu_s": round(v[2], 3), "peak_mb": round(v[1], 1)}
                       for k, v in results.items()}))
 

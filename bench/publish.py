@@ -9,6 +9,7 @@ calls. The other adapters' rows (bench/publish_<adapter>.py) share the set-up, t
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import statistics
 import sys
@@ -109,6 +110,35 @@ def report(figure: str, loa_s: float, bare_s: float, *, loa_what: str, bare_what
              f"<= {TARGET:.0%} over the bare loop", met,
              f"{per_round} {unit} a round, median of {rounds} alternating rounds; load {load:.2f}")
     return overhead
+
+
+def _serve(make: Callable[[], Any], describe: Callable[[Any], dict[str, Any]], found: Any, stop: Any) -> None:
+    with make() as server:
+        found.put(describe(server))
+        stop.wait()
+
+
+class OwnProcess:
+    """A local server (a double) in a process of its own, as a real one is: in loa's process its threads would
+    share the interpreter lock, and its work after each answer would slow whichever side runs next.
+    ``make()`` gives the server (a context manager); ``describe(server)`` what the benchmark needs of it (a dict of
+    picklable values, its attributes here once started)."""
+
+    def __init__(self, make: Callable[[], Any], describe: Callable[[Any], dict[str, Any]]) -> None:
+        self.make, self.describe = make, describe
+
+    def __enter__(self) -> Any:
+        self.found: multiprocessing.Queue = multiprocessing.Queue()
+        self.stop = multiprocessing.Event()
+        self.process = multiprocessing.Process(target=_serve, args=(self.make, self.describe, self.found, self.stop),
+                                               daemon=True)
+        self.process.start()
+        self.__dict__.update(self.found.get(timeout=60))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.process.join(timeout=30)
 
 
 def loa_side(app: App, database: Database, ids: list[int], channel: str,

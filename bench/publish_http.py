@@ -10,7 +10,6 @@ Target: at most 10% over the bare calls.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import statistics
 import sys
@@ -25,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from support.portal_api import PortalApi  # noqa: E402
 
-from publish import PER_ROUND, POSTS, alternate, loa_side, queued_posts, report  # noqa: E402
+from publish import PER_ROUND, POSTS, OwnProcess, alternate, loa_side, queued_posts, report  # noqa: E402
 from scheduler.dispatch import publisher_for  # noqa: E402
 
 LATENCY = 0.1
@@ -46,31 +45,14 @@ url_path = "data.url"
 """
 
 
-def serve(urls: multiprocessing.Queue, stop: Any) -> None:
-    with PortalApi(token=TOKEN) as portal:
-        portal.latency = LATENCY
-        urls.put(portal.url)
-        stop.wait()
-
-
-class Portal:
-    """The API in a process of its own, so its threads do not share loa's (or the bare loop's) interpreter."""
-
-    def __enter__(self) -> Portal:
-        self.urls: multiprocessing.Queue = multiprocessing.Queue()
-        self.stop = multiprocessing.Event()
-        self.process = multiprocessing.Process(target=serve, args=(self.urls, self.stop), daemon=True)
-        self.process.start()
-        self.url = self.urls.get(timeout=30)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        self.process.join(timeout=10)
+def portal_api() -> PortalApi:
+    portal = PortalApi(token=TOKEN)
+    portal.latency = LATENCY
+    return portal
 
 
 def main() -> None:
-    with Portal() as portal, tempfile.TemporaryDirectory() as folder:
+    with OwnProcess(portal_api, lambda api: {"url": api.url}) as portal, tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         config_text = (Path(__file__).resolve().parent.parent / "config.toml").read_text(encoding="utf-8")
         config_text = config_text.replace('[channels.portal]\nadapter = "static-site"\npath = "var/site"',

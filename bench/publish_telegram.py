@@ -5,7 +5,7 @@ Posts with banners go to a Telegram channel through what `loa publish` and the d
 recorded send step, record) in one process, and a bare `requests` loop makes the same calls (one sendPhoto with the
 banner and the caption) for as many posts, the two taking turns in rounds (row "publish telegram"). The double
 answers each call after LATENCY seconds, as the real Bot API takes a while over the network with a photo; both paths
-wait alike. Target: loa at most 10% over the bare calls.
+wait alike; the double runs in a process of its own. Target: loa at most 10% over the bare calls.
 """
 from __future__ import annotations
 
@@ -23,16 +23,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from support.telegram import BotDouble  # noqa: E402
 
-from publish import PER_ROUND, POSTS, alternate, loa_side, queued_posts, report  # noqa: E402
+from publish import PER_ROUND, POSTS, OwnProcess, alternate, loa_side, queued_posts, report  # noqa: E402
 
 LATENCY = 0.15  # seconds per Bot API answer; a photo upload to api.telegram.org takes longer than this
 TOKEN = "123456789:AAH-bench-token-abcdefghijklmnop"
 CHAT = "@sokhcn_cantho"
 
 
+def bot_api() -> BotDouble:
+    bot = BotDouble(token=TOKEN)
+    bot.latency = LATENCY
+    return bot
+
+
 def main() -> None:
-    with BotDouble(token=TOKEN) as bot, tempfile.TemporaryDirectory() as folder:
-        bot.latency = LATENCY
+    with OwnProcess(bot_api, lambda api: {"url": api.url}) as bot, tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         config_text = (Path(__file__).resolve().parent.parent / "config.toml").read_text(encoding="utf-8")
         config_text += (f'\n[channels.telegram]\nadapter = "telegram"\ntoken_env = "LOA_BENCH_TELEGRAM_TOKEN"\n'

@@ -1,7 +1,8 @@
 """Opening the queue database: SQLite (WAL, busy timeout, foreign keys, BEGIN IMMEDIATE for writes) or PostgreSQL.
 
-Schema changes go through Alembic (posts/migrations), never silently: only ``loa init`` and ``loa db upgrade`` migrate;
-any other command refuses an older or newer schema in one line. Alembic is imported only when the database is not at
+Schema changes go through Alembic (posts/migrations), never silently: ``loa init`` creates a new database and
+``loa db upgrade`` migrates an older one; every other command (``loa init`` on an existing database too) refuses an
+older or newer schema in one line. Alembic is imported only when the database is not at
 the newest migration, so everyday commands start quickly.
 """
 from __future__ import annotations
@@ -175,17 +176,17 @@ def check_schema(revision: str | None, *, missing_url: str = "") -> None:
 
 def open_database(url: str, *, create: bool = False, upgrade: bool = False, where: str = "database.url",
                   busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> Database:
-    """Open the database at the schema this code needs. An older schema is refused (no silent migration: the
-    officer backs up first) unless ``upgrade`` is set (``loa db upgrade``) or ``create`` is (``loa init``, which also
-    creates a missing one). A newer schema is always refused. ``where`` names the URL's origin in errors
-    (``LOA_DATABASE_URL`` when the environment gives it)."""
+    """Open the database at the schema this code needs. A missing one is created (all migrations run) only when
+    ``create`` is set (``loa init``); an older schema is refused (no silent migration: the officer backs up first)
+    unless ``upgrade`` is set (``loa db upgrade``); a newer one is always refused. ``where`` names the URL's origin in
+    errors (``LOA_DATABASE_URL`` when the environment gives it)."""
     database = Database(url, where=where, busy_timeout_ms=busy_timeout_ms)
     try:
         revision = database.schema_revision()
         if revision == SCHEMA_HEAD:
             return database
         state = schema_state(revision)
-        if not ((state == "missing" and create) or (state == "older" and (create or upgrade))):
+        if not ((state == "missing" and create) or (state == "older" and upgrade)):
             check_schema(revision, missing_url=display_url(database.url))  # raises: the schema is not current
         database.upgrade()
     except BaseException:

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import errno
 import functools
-import hashlib
 import os
 import stat
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -120,6 +118,8 @@ def replaced_when_done(path: Path, *, where: str | None = None) -> Iterator[Path
     For writers that want a file name of their own (openpyxl, the csv module): a failure halfway leaves the old
     file (or none) in place, never half of the new one.
     """
+    import tempfile  # here, not at the top: `loa queue` reads config.toml through this module (start-up time)
+
     with system_errors_in_words(writing=True):
         path = writable_target(path, where=where)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=path.suffix)
@@ -148,6 +148,8 @@ def write_atomically(path: Path, data: bytes, *, make_parents: bool = False, whe
 @_worded(writing=True)
 def write_new_file(path: Path, data: bytes) -> None:
     """Create ``path`` with ``data`` whole, or raise FileExistsError when something is there already."""
+    import tempfile
+
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=path.suffix)
     try:
         with os.fdopen(handle, "wb") as stream:
@@ -183,6 +185,8 @@ def holds(path: Path, sha256: str) -> bool:
     Content-addressed files (banners, photos) are trusted only on this: a file cut short by a full disk or a
     crash (before loa wrote atomically) has the right name and the wrong bytes, and is written again.
     """
+    import hashlib
+
     try:
         if not path.is_file():
             return False
@@ -197,6 +201,8 @@ def holds(path: Path, sha256: str) -> bool:
 
 def write_content_addressed(path: Path, data: bytes, sha256: str | None = None) -> bool:
     """Write ``data`` at ``path`` unless the file there already holds exactly it. True when written."""
+    import hashlib
+
     if holds(path, sha256 or hashlib.sha256(data).hexdigest()):
         return False
     write_atomically(path, data, make_parents=True)

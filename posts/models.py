@@ -190,6 +190,8 @@ class OutreachEntry(Base):
     __tablename__ = "outreach_entries"
     __table_args__ = (
         Index(None, "campaign_id", "at"),
+        # the report's counts per kind and channel, and the latest metrics per delivery, from the index alone (0009)
+        Index(None, "campaign_id", "kind", "channel", "delivery_id"),
         Index(None, "post_id"),
         Index(None, "kind", "at"),
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -88,8 +87,13 @@ def _rules_stamp() -> list[list[int]]:
 
 
 def _cache_file(path: Path) -> Path:
+    """One file per config.toml, named by a hash of its path (FNV-1a: no module to import; a clash only means the
+    file holds another path's summary, which is then not used)."""
     folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "loa"
-    return folder / f"config-{zlib.crc32(str(path).encode()):08x}.json"
+    number = 0xCBF29CE484222325
+    for byte in os.fsencode(path):
+        number = ((number ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return folder / f"config-{number:016x}.json"
 
 
 def read_config_text(path: Path) -> str | None:
@@ -145,7 +149,9 @@ def remember(path: Path, text: str, config: Config) -> None:
         return
     temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     try:
-        temporary.write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
+        # private to its owner, as config.toml may be (it holds no secret: those are refused)
+        with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as out:
+            out.write(json.dumps(entry, ensure_ascii=False))
         os.replace(temporary, target)  # whole or not at all
         kept = sorted(target.parent.glob("config-*.json"), key=lambda file: file.stat().st_mtime, reverse=True)
         for old in kept[KEPT_SUMMARIES:]:

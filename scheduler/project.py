@@ -33,6 +33,21 @@ def open_project_database(config: Config, *, create: bool = False, upgrade: bool
     return open_database(config.database_url, create=create, upgrade=upgrade, where=where, busy_timeout_ms=patience)
 
 
+def running_daemons(database: Database, *, heartbeat_seconds: float) -> list[tuple[str, int]]:
+    """(host, pid) of each ``loa run`` working on the database now (a fresh heartbeat, not a dead process of this
+    machine): ``loa db upgrade`` and ``loa restore`` wait for them to stop. None before the daemons table exists."""
+    from sqlalchemy.exc import DatabaseError
+
+    from scheduler.claims import other_live_daemons
+
+    if database.schema_revision() is None:
+        return []
+    try:
+        return [(row.host, row.pid) for row in other_live_daemons(database, "", heartbeat_seconds=heartbeat_seconds)]
+    except DatabaseError:  # a schema from before the daemons table (0003)
+        return []
+
+
 def build_renderer(config: Config) -> Renderer:
     """The renderer of this config's channels, themes and templates."""
     from posts.render.artefacts import RenderSettings, Renderer

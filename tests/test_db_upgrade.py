@@ -41,7 +41,7 @@ def older(project: Project) -> Project:
     return project
 
 
-@pytest.mark.parametrize("argv", [("queue",), ("campaign", "list"), ("status",), ("run", "--once"),
+@pytest.mark.parametrize("argv", [("queue",), ("campaign", "list"), ("status",), ("run", "--once"), ("init",),
                                   ("post", "show", "1"), ("web", "--host", "192.0.2.1")])  # TEST-NET: never served
 def test_an_older_schema_is_refused_in_one_line_and_left_as_it_is(older, argv):
     message = older.fails(*argv)
@@ -97,3 +97,19 @@ def test_db_commands_before_init_say_to_run_init(bare):
     assert "loa init" in bare.fails("db", "upgrade")
     assert not bare.db_path.exists()
 
+
+
+def test_db_upgrade_waits_for_the_daemons_to_stop(older):
+    """A ``loa run`` of the old version, on another machine sharing the database, heartbeating: upgrading under it
+    would leave it writing with the old code into the new schema."""
+    import datetime as dt
+
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None).isoformat(sep=" ")
+    older.sql("INSERT INTO daemons (owner, host, pid, version, started_at, heartbeat_at) VALUES "
+              "('may-chu-2:4242:x', 'may-chu-2', 4242, '0.0.9', ?, ?)", now, now)
+    message = older.fails("db", "upgrade")
+    assert "stop it first" in message and "may-chu-2" in message and "4242" in message
+    assert revision(older) == PREVIOUS
+    older.sql("UPDATE daemons SET stopped_at = ?", now)
+    older.ok("db", "upgrade")
+    assert revision(older) == SCHEMA_HEAD

@@ -80,9 +80,9 @@ def test_migrations_match_the_models(tmp_path):
     assert diff == []
 
 
-def test_init_upgrades_an_older_database_and_keeps_its_data(project):
-    """Step the database back one migration with Alembic; ``loa init`` brings it up to date again (other commands
-    refuse it until then: tests/test_db_upgrade.py)."""
+def test_init_on_an_older_database_says_to_upgrade_and_keeps_it(project):
+    """Step the database back one migration with Alembic: ``loa init`` migrates nothing behind the officer's back
+    (no silent migration, issue 19) and says to run ``loa db upgrade``, which tests/test_db_upgrade.py covers."""
     from conftest import campaign_toml
 
     project.ok("campaign", "import", str(project.write("c.toml", campaign_toml(posts=2))))
@@ -95,7 +95,9 @@ def test_init_upgrades_an_older_database_and_keeps_its_data(project):
         command.downgrade(config, "-1")
     engine.dispose()
     assert project.sql("SELECT version_num FROM alembic_version") == ([(previous,)] if previous else [])
-    project.ok("init")
+    assert "loa db upgrade" in project.fails("init")
+    assert project.sql("SELECT version_num FROM alembic_version") == ([(previous,)] if previous else [])
+    project.ok("db", "upgrade")
     assert project.sql("SELECT version_num FROM alembic_version") == [(SCHEMA_HEAD,)]
     assert project.rows("posts") == 2
     newest = [t for (t,) in project.sql("SELECT name FROM sqlite_master WHERE type='table'")]

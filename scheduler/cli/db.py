@@ -49,13 +49,19 @@ def status_command(app: App, as_json: bool) -> int:
 @pass_app
 def upgrade_command(app: App) -> None:
     from posts.db import SCHEMA_HEAD, display_url
-    from scheduler.project import project_database
+    from posts.errors import UserError
+    from scheduler.project import project_database, running_daemons
 
-    probe = project_database(app.config)
+    config = app.config
+    probe = project_database(config)
     try:
         before = probe.schema_revision()
+        running = running_daemons(probe, heartbeat_seconds=config.document.daemon.heartbeat_seconds)
     finally:
         probe.dispose()
+    if running and before != SCHEMA_HEAD:  # the old code would go on writing to the new schema
+        host, pid = running[0]
+        raise UserError(t("db.daemon_running", host=host, pid=pid))
     database = app.database(upgrade=True)  # refuses a missing or newer database in one line
     if before == SCHEMA_HEAD:
         click.echo(t("db.upgrade_nothing", url=display_url(database.url), head=SCHEMA_HEAD))

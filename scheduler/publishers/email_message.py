@@ -24,7 +24,7 @@ from . import Outgoing
 # What loa accepts as an address: local@domain with a dot in the domain (or localhost, for a test server).
 # Deliberately narrower than RFC 5322: quoted local parts and IP literals are typos in a staff list, not addresses.
 ADDRESS = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@"
-                     r"(?:(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}|localhost)$")
+                     r"(?:(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}|localhost)\Z")
 MAX_FILE_BYTES = 5_000_000  # a staff list is a few thousand lines; more is the wrong file
 POLICY = email.policy.SMTP  # CRLF line ends, non-ASCII headers encoded: what goes on the wire
 

@@ -7,11 +7,8 @@ while the batches that never began still go. The password only ever comes from t
 """
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import re
 import smtplib
-import socket
 import ssl
 from typing import Annotated, Any, Literal
 
@@ -25,6 +22,8 @@ from . import (AuthError, CannotTell, ChannelHealth, ChannelUnavailable, Metrics
                Publisher, TransientError)
 from .email_message import batches, build_message, message_id, read_recipients, sender_address, unique, \
     valid_address
+from .email_smtp import (answer_line, close, dot_stuffed, login, network_words, rcpt, refusal, server_name,
+                         tls_words)
 from .email_steps import LIST_STEP, MemorySteps, step_name
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -102,6 +101,7 @@ class EmailPublisher(Publisher):
         self.name, self.address = sender_address(settings.sender)
         self.domain = self.address.rsplit("@", 1)[1]
         self._memory_steps: dict[int, MemorySteps] = {}  # a rehearsal or check without a database
+        self._tls: ssl.SSLContext | None = None
 
     # -- the list -----------------------------------------------------------------------------------------------
     def recipients(self) -> list[str]:
@@ -131,11 +131,15 @@ class EmailPublisher(Publisher):
         return password
 
     def _tls_context(self) -> ssl.SSLContext:
-        cafile = str(self.base_dir / self.settings.ca_file) if self.settings.ca_file else None
-        try:
-            return ssl.create_default_context(cafile=cafile)
-        except (OSError, ssl.SSLError) as exc:
-            raise ChannelUnavailable(t("email.ca_unreadable", path=self.settings.ca_file, error=exc)) from None
+        """Made once per publisher (the daemon keeps one per channel): loading the system's certificate authorities
+        takes tens of milliseconds, more than a batch's SMTP commands."""
+        if self._tls is None:
+            cafile = str(self.base_dir / self.settings.ca_file) if self.settings.ca_file else None
+            try:
+                self._tls = ssl.create_default_context(cafile=cafile)
+            except (OSError, ssl.SSLError) as exc:
+                raise ChannelUnavailable(t("email.ca_unreadable", path=self.settings.ca_file, error=exc)) from None
+        return self._tls
 
     def connect(self) -> smtplib.SMTP:
         """A logged-in connection. Raises TransientError (network, 4xx), AuthError (login refused) or
@@ -156,30 +160,30 @@ class EmailPublisher(Publisher):
                 smtp.starttls(context=self._tls_context())
                 smtp.ehlo()
             if settings.username is not None:
-                _login(smtp, settings.username, password or "")
+                login(smtp, settings.username, password or "")
             return smtp
         except smtplib.SMTPAuthenticationError as exc:
-            _close(smtp)
+            close(smtp)
             raise AuthError(t("email.login_refused", user=settings.username, server=where,
-                              answer=_answer(exc.smtp_code, exc.smtp_error))) from None
+                              answer=answer_line(exc.smtp_code, exc.smtp_error))) from None
         except smtplib.SMTPResponseException as exc:
-            _close(smtp)
+            close(smtp)
             if 400 <= exc.smtp_code < 500:
                 raise TransientError(t("email.server_busy", server=where,
-                                       answer=_answer(exc.smtp_code, exc.smtp_error))) from None
+                                       answer=answer_line(exc.smtp_code, exc.smtp_error))) from None
             raise ChannelUnavailable(t("email.server_refused", server=where,
-                                       answer=_answer(exc.smtp_code, exc.smtp_error))) from None
+                                       answer=answer_line(exc.smtp_code, exc.smtp_error))) from None
         except smtplib.SMTPNotSupportedError:
-            _close(smtp)
+            close(smtp)
             raise ChannelUnavailable(t("email.no_login", server=where)) from None
         except ssl.SSLError as exc:
-            _close(smtp)
-            raise ChannelUnavailable(t("email.tls_refused", server=where, error=_tls_words(exc))) from None
+            close(smtp)
+            raise ChannelUnavailable(t("email.tls_refused", server=where, error=tls_words(exc))) from None
         except (OSError, smtplib.SMTPException) as exc:
-            _close(smtp)
+            close(smtp)
             raise TransientError(t("email.cannot_connect", server=where, why=network_words(exc))) from None
         except BaseException:
-            _close(smtp)
+            close(smtp)
             raise
 
     # -- Publisher ----------------------------------------------------------------------------------------------
@@ -190,7 +194,7 @@ class EmailPublisher(Publisher):
         message = build_message(outgoing, sender=self.settings.sender, reply_to=self.settings.reply_to,
                                 list_unsubscribe=self.settings.list_unsubscribe, text_is_html=self.text_is_html)
         # flattened and dot-stuffed once for every batch: only the Message-ID line, put first, differs between them
-        body = _dot_stuffed(message.as_bytes(policy=message.policy))
+        body = dot_stuffed(message.as_bytes(policy=message.policy))
         smtp: smtplib.SMTP | None = None
         try:
             for number, recipients in enumerate(plan, start=1):
@@ -207,7 +211,7 @@ class EmailPublisher(Publisher):
                 header = f"Message-ID: {message_id(outgoing, number, self.domain)}\r\n".encode("ascii")
                 smtp = self._send_batch(smtp, steps, name, recipients, header + body)
         finally:
-            _close(smtp, quit=True)
+            close(smtp, quit=True)
         return self._outcome(outgoing, plan, steps.records())
 
     def _plan(self, records: dict[str, tuple[str, Any]], steps: Any) -> list[list[str]]:
@@ -228,16 +232,16 @@ class EmailPublisher(Publisher):
         code, answer = smtp.mail(self.address)
         if code != 250:
             smtp.rset()
-            raise _refusal(code, answer, t("email.sender_refused", sender=self.address, server=where))
+            raise refusal(code, answer, t("email.sender_refused", sender=self.address, server=where))
         accepted, refused, later = [], [], []
         for address in recipients:
-            code, answer = smtp.rcpt(address)
+            code, answer = rcpt(smtp, address)
             if code in (250, 251):
                 accepted.append(address)
             elif 400 <= code < 500:
-                later.append(f"{address} ({_answer(code, answer)})")
+                later.append(f"{address} ({answer_line(code, answer)})")
             else:
-                refused.append(f"{address} ({_answer(code, answer)})")
+                refused.append(f"{address} ({answer_line(code, answer)})")
         if later:  # nothing went out yet: the whole batch waits, so nobody gets it twice
             smtp.rset()
             raise TransientError(t("email.recipients_later", count=len(later), first=later[0]))
@@ -251,10 +255,10 @@ class EmailPublisher(Publisher):
             if code != 354:
                 steps.forget(name)
                 smtp.rset()
-                raise _refusal(code, answer, t("email.data_refused", server=where))
+                raise refusal(code, answer, t("email.data_refused", server=where))
         except (OSError, smtplib.SMTPServerDisconnected) as exc:  # nothing of the message went out yet
             steps.forget(name)
-            _close(smtp)
+            close(smtp)
             raise TransientError(t("email.cannot_connect", server=where, why=network_words(exc))) from None
         try:
             smtp.send(data)
@@ -262,11 +266,11 @@ class EmailPublisher(Publisher):
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
             # the message went out and the answer was lost: the staff may have it. Never sent again by loa.
             steps.unknown(name, {"recipients": len(accepted), "why": network_words(exc), "at": _now()})
-            _close(smtp)
+            close(smtp)
             return None
         if code != 250:
             steps.forget(name)  # the server said it did not take the message
-            raise _refusal(code, answer, t("email.message_refused", server=where))
+            raise refusal(code, answer, t("email.message_refused", server=where))
         steps.sent(name, {"delivered": len(accepted), "refused": refused[:50], "refused_count": len(refused),
                           "at": _now()})
         return smtp
@@ -318,16 +322,16 @@ class EmailPublisher(Publisher):
         except (TransientError, AuthError, ChannelUnavailable) as exc:
             return ChannelHealth(False, str(exc))
         try:
-            server = _server_name(smtp)
+            server = server_name(smtp)
             code, answer = smtp.mail(self.address)
             smtp.rset()
             if code != 250:
                 return ChannelHealth(False, t("email.sender_refused", sender=self.address, server=where)
-                                     + f" ({_answer(code, answer)})")
+                                     + f" ({answer_line(code, answer)})")
         except (OSError, smtplib.SMTPException) as exc:
             return ChannelHealth(False, t("email.cannot_connect", server=where, why=network_words(exc)))
         finally:
-            _close(smtp, quit=True)
+            close(smtp, quit=True)
         try:
             count = len(self.recipients())
         except ChannelUnavailable as exc:
@@ -339,78 +343,5 @@ class EmailPublisher(Publisher):
         return Metrics.none(t("email.no_metrics"))
 
 
-def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
-    """smtplib encodes credentials as ASCII; a password with Vietnamese letters goes as UTF-8 over AUTH PLAIN
-    (RFC 4616), which every server that offers PLAIN takes."""
-    if user.isascii() and password.isascii():
-        smtp.login(user, password)
-        return
-    if not smtp.has_extn("auth") or "PLAIN" not in smtp.esmtp_features.get("auth", "").upper().split():
-        raise smtplib.SMTPNotSupportedError
-    token = base64.b64encode(b"\0" + user.encode() + b"\0" + password.encode()).decode("ascii")
-    code, answer = smtp.docmd("AUTH", "PLAIN " + token)
-    if code not in (235, 503):
-        raise smtplib.SMTPAuthenticationError(code, answer)
-
-
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat()
-
-
-def _answer(code: int, answer: bytes | str) -> str:
-    """The server's reply as one short line (its own words, quoted)."""
-    text = answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
-    return f"{code} {' '.join(text.split())}"[:200]
-
-
-def _refusal(code: int, answer: bytes, what: str) -> Exception:
-    if 400 <= code < 500:
-        return TransientError(f"{what}: {_answer(code, answer)}")
-    return PermanentError(f"{what}: {_answer(code, answer)}")
-
-
-def _dot_stuffed(payload: bytes) -> bytes:
-    """DATA's body: CRLF line ends, a leading dot doubled, the terminating line (as smtplib.SMTP.data does)."""
-    data = re.sub(rb"(?:\r\n|\n|\r(?!\n))", b"\r\n", payload)
-    data = re.sub(rb"(?m)^\.", b"..", data)
-    if not data.endswith(b"\r\n"):
-        data += b"\r\n"
-    return data + b".\r\n"
-
-
-def _server_name(smtp: smtplib.SMTP) -> str:
-    first = (smtp.ehlo_resp or b"").decode("utf-8", "replace").splitlines()[:1]
-    return " ".join((first[0] if first else "").split())[:80] or "?"
-
-
-def _close(smtp: smtplib.SMTP | None, *, quit: bool = False) -> None:
-    if smtp is None:
-        return
-    try:
-        if quit and smtp.sock is not None:
-            smtp.quit()
-    except (OSError, smtplib.SMTPException):
-        pass
-    finally:
-        smtp.close()
-
-
-def _tls_words(exc: ssl.SSLError) -> str:
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return t("check.net_tls") + f" ({exc.verify_message})"
-    return t("check.net_tls")
-
-
-def network_words(exc: BaseException) -> str:
-    """Why the connection failed, in the officer's words (the same sentences as for web channels)."""
-    if isinstance(exc, ssl.SSLError):
-        return _tls_words(exc)
-    if isinstance(exc, socket.gaierror):
-        return t("check.net_unknown_host")
-    if isinstance(exc, ConnectionRefusedError):
-        return t("check.net_refused")
-    if isinstance(exc, (TimeoutError, socket.timeout)):
-        return t("check.net_too_slow")
-    if isinstance(exc, (ConnectionResetError, BrokenPipeError, smtplib.SMTPServerDisconnected)):
-        return t("check.net_broken")
-    return t("check.net_no_connection")

@@ -56,8 +56,11 @@ def report_bytes(db: Database, slug: str, fmt: str, organization: dict[str, obje
     """The report of campaign ``slug`` in ``fmt``; the date defaults to today in the campaign's timezone.
     ``channel_names``: channel key -> the name the report gives it (scheduler/channel_names.py); the photos of the
     log's entries are read from ``media_dir`` for the appendix."""
-    from .figures import compute_figures, published_rows
+    from .figures import compute_figures
+    from .published import published_rows
 
+    if fmt != "xlsx":  # the charts' library loads while the database computes the figures
+        preload_chart_library()
     with db.session() as session:
         figures = compute_figures(session, slug)
         figures.channel_names = dict(channel_names or {})
@@ -77,6 +80,27 @@ def report_bytes(db: Database, slug: str, fmt: str, organization: dict[str, obje
     from .html import html_bytes
 
     return html_bytes(document)
+
+
+def _import_chart_library() -> None:
+    try:
+        from .chart import load_library
+
+        load_library()
+    except Exception:  # noqa: BLE001 - said where the chart is drawn, on the main thread, by the same import
+        pass
+
+
+def preload_chart_library() -> None:
+    """Import matplotlib (about 0.4 s of a report's 2 s) on a second thread while the main one waits on SQL.
+
+    SQLite and PostgreSQL's drivers let go of Python's lock while a query runs, so on a machine with two cores the
+    import mostly costs nothing. Importing is thread-safe: the first chart waits for it if it is not done yet, and
+    an import that fails here fails again, with its error, where the chart is drawn.
+    """
+    import threading
+
+    threading.Thread(target=_import_chart_library, name="loa-report-preload", daemon=True).start()
 
 
 def write_report(db: Database, slug: str, fmt: str, output: Path, config: Config,

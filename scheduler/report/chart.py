@@ -19,12 +19,20 @@ CHANNEL_COLOURS = ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75
 INTERACTIONS_COLOUR, REACH_COLOUR = "#c00000", "#2e75b6"
 
 
-def _figure() -> tuple[Any, Any]:
+def load_library() -> Any:
+    """matplotlib's Figure on the Agg backend (scheduler/report/__init__.py starts this early, on a thread)."""
     import matplotlib
 
     matplotlib.use("Agg")
+    from matplotlib.backends import backend_agg  # noqa: F401 - what savefig draws with: loaded now, not then
     from matplotlib.figure import Figure  # a Figure without pyplot: no global state between calls
+    from matplotlib.ticker import MaxNLocator  # noqa: F401 - the axes' integer ticks
 
+    return Figure
+
+
+def _figure() -> tuple[Any, Any]:
+    Figure = load_library()  # noqa: N806 - a class
     figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
     axes = figure.add_subplot()
     axes.spines["top"].set_visible(False)

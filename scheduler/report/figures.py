@@ -1,22 +1,23 @@
 """Every figure of the report, computed from the outreach log (so the report and `loa log` agree).
 
 Counts are aggregated in SQL; the published entries are streamed once (``yield_per``) with their delivery's
-``due_at`` and their latest metrics snapshot joined in SQL, so 100,000 entries are read in bounded memory.
+``due_at`` and their latest metrics snapshot joined in SQL, so 100,000 entries are read in bounded memory, and tallied
+as plain rows (no object per entry). The counts per kind and channel and the latest snapshot per delivery come from
+the index on (campaign_id, kind, channel, delivery_id) alone.
 Only the first ``LINKS_CAP`` published entries are kept for the per-post links table of the document.
 """
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from posts.lookup import get_campaign
-from posts.models import Delivery, OutreachEntry, Post
+from posts.models import OutreachEntry
 from posts.times import zone
 
 METRICS = ("reactions", "comments", "shares", "views", "reach", "clicks")
@@ -202,57 +203,6 @@ class ReportFigures:
         return sorted(self.published_per_channel)
 
 
-def _utc(value: Any) -> dt.datetime | None:
-    """A ``due_at`` from an entry's detail (ISO text) or from the deliveries table (aware datetime)."""
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-    if isinstance(value, str):
-        try:
-            parsed = dt.datetime.fromisoformat(value)
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
-    return None
-
-
-def published_rows(session: Session, campaign_id: int, tz_name: str) -> Iterator[Published]:
-    """Every published entry of the campaign, oldest first, with its due time and latest metrics snapshot.
-
-    The few JSON fields needed are extracted by the database (json_extract on SQLite, ->> on PostgreSQL), so
-    no detail document is decoded in Python: this loop is most of the report's time on 100,000 entries.
-    """
-    tz = zone(tz_name)
-    latest = (select(func.max(OutreachEntry.id).label("id"), OutreachEntry.delivery_id)
-              .where(OutreachEntry.campaign_id == campaign_id, OutreachEntry.kind == "metrics")
-              .group_by(OutreachEntry.delivery_id).subquery())
-    snapshot = aliased(OutreachEntry)
-    detail = OutreachEntry.detail
-    query = (select(OutreachEntry.at, OutreachEntry.channel, OutreachEntry.title,
-                    detail["permalink"].as_string(), detail["remote_id"].as_string(), detail["due_at"].as_string(),
-                    Delivery.due_at, Post.approved_by,
-                    *(snapshot.detail[("metrics", name)].as_integer() for name in METRICS),
-                    *(snapshot.detail[("unavailable", name)].as_string() for name in METRICS))
-             # by post and channel (unique), so entries written before they carried a delivery id still join
-             .outerjoin(Delivery, and_(Delivery.post_id == OutreachEntry.post_id,
-                                       Delivery.channel == OutreachEntry.channel, Delivery.action == "publish"))
-             .outerjoin(Post, Post.id == OutreachEntry.post_id)
-             .outerjoin(latest, latest.c.delivery_id == Delivery.id)
-             .outerjoin(snapshot, snapshot.id == latest.c.id)
-             .where(OutreachEntry.campaign_id == campaign_id, OutreachEntry.kind == "published")
-             .order_by(OutreachEntry.at, OutreachEntry.id))
-    count = len(METRICS)
-    for row in session.connection().execute(query.execution_options(yield_per=2000)):
-        at, channel, title, permalink, remote_id, due_text, delivery_due, approver = row[:8]
-        values, reasons = row[8:8 + count], row[8 + count:]
-        unavailable = {name: reason for name, reason in zip(METRICS, reasons) if reason is not None}
-        metrics = {name: value if type(value) is int and name not in unavailable else None  # noqa: E721 (not bool)
-                   for name, value in zip(METRICS, values)}
-        due = _utc(due_text) or _utc(delivery_due)
-        yield Published(at=at.astimezone(tz), channel=channel or "-", title=title or "", permalink=permalink,
-                        remote_id=remote_id, due_at=due.astimezone(tz) if due else None, metrics=metrics,
-                        unavailable=unavailable, approved_by=approver)
-
-
 def _reasons(session: Session, campaign_id: int, kind: str, key: str) -> list[tuple[str, int]]:
     counter: Counter[str] = Counter()
     query = select(OutreachEntry.detail).where(OutreachEntry.campaign_id == campaign_id, OutreachEntry.kind == kind)
@@ -294,33 +244,10 @@ def compute_figures(session: Session, slug: str) -> ReportFigures:
     reach_per_day: dict[dt.date, int] = {}
     sums = {name: MetricTotal(0, 0, 0) for name in METRICS}
     interactions = MetricTotal(0, 0, 0)
-    for row in published_rows(session, cid, campaign.timezone):
-        day = row.at.date()
-        per_day[day][row.channel] += 1
-        if row.approved_by:
-            figures.approvers = True
-        if len(figures.links) < LINKS_CAP:
-            figures.links.append(row)
-        on_time = row.on_time
-        if on_time is None:
-            figures.timing_unknown += 1
-        elif on_time:
-            figures.on_time += 1
-        else:
-            figures.late += 1
-        for name in METRICS:
-            sums[name].of += 1
-            if row.metrics[name] is not None:
-                sums[name].total += row.metrics[name]  # type: ignore[operator]
-                sums[name].known += 1
-        interactions.of += 1
-        engaged = row.interactions
-        if engaged is not None:
-            interactions.total += engaged
-            interactions.known += 1
-            interactions_per_day[day] = interactions_per_day.get(day, 0) + engaged
-        if row.metrics["reach"] is not None:
-            reach_per_day[day] = reach_per_day.get(day, 0) + row.metrics["reach"]  # type: ignore[operator]
+    from .published import tally_published  # here: published.py builds on this module's types
+
+    tally_published(session, cid, zone(campaign.timezone), figures, per_day, interactions_per_day, reach_per_day,
+                    sums, interactions)
     figures.metric_totals, figures.interactions = sums, interactions
     figures.periods, grain = _periods(campaign.start_date, campaign.end_date, per_day, interactions_per_day,
                                       reach_per_day)
