@@ -33,11 +33,11 @@ def run(*args: str, env: dict[str, str] | None = None,
         python: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, *python, LOA] if python else [LOA]
     return subprocess.run([*command, *args], env=environment(**(env or {})), capture_output=True, text=True,
-                          timeout=60)
+                          timeout=60, check=False)
 
 
 def imported_modules(stderr: str) -> set[str]:
-    return {match.group(1) for match in re.finditer(r"^import time:.*\|\s*(\S+)$", stderr, re.M)}
+    return {match.group(1) for match in re.finditer(r"^import time:.*\|\s*(\S+)$", stderr, re.MULTILINE)}
 
 
 def test_help_imports_no_heavy_library(tmp_path):
@@ -113,7 +113,7 @@ for name in ["", *cli.list_commands(context)]:
 def loaded_help() -> dict[str, str]:
     """Each help page as a process that loaded every command's module shows it: command name ("" for loa) -> page."""
     result = subprocess.run([sys.executable, "-c", LOADED], env=environment(), capture_output=True, text=True,
-                            timeout=120)
+                            timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     pages = result.stdout.split("\f\n")
     return dict(zip(["", *sorted(COMMANDS)], pages, strict=False))
@@ -303,3 +303,23 @@ def test_an_older_database_is_refused_as_before(varied, monkeypatch):
     light = varied.fails("queue")
     full_path_only(monkeypatch)
     assert varied.fails("queue") == light
+
+
+def test_a_plugin_channel_is_validated_every_time(project):
+    """A plugin's settings may change with the plugin: a config.toml with such a channel is never summarised."""
+    from typing import Literal
+
+    from scheduler.config import ChannelSettings, load_config
+    from scheduler.config_summary import _cache_file, cached_summary, read_config_text, remember
+
+    class EchoSettings(ChannelSettings):
+        adapter: Literal["echo"]
+
+    text = read_config_text(project.config)
+    config = load_config(project.config)
+    _cache_file(project.config.resolve()).unlink(missing_ok=True)
+    config.channels["portal"] = EchoSettings(adapter="echo")
+    remember(project.config, text, config)
+    assert cached_summary(project.config) is None
+    remember(project.config, text, load_config(project.config))  # loa's own channels only
+    assert cached_summary(project.config).channel_names == ["portal", "facebook"]
