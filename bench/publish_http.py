@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import requests
 
@@ -24,8 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from support.portal_api import PortalApi  # noqa: E402
 
-from publish import PER_ROUND, POSTS, OwnProcess, alternate, loa_side, queued_posts, report  # noqa: E402
-from scheduler.dispatch import publisher_for  # noqa: E402
+from publish import PER_ROUND, POSTS, LoaSide, OwnProcess, alternate, queued_posts, report  # noqa: E402
 
 LATENCY = 0.1
 TOKEN = "bench-portal-token"
@@ -59,25 +56,6 @@ def main() -> None:
                                           CHANNEL.format(url=portal.url))
         os.environ["LOA_BENCH_PORTAL_TOKEN"] = TOKEN
         app, database, ids = queued_posts(root, config_text, POSTS, slug="bench-http", channel="portal")
-        # one publisher per channel, as the daemon keeps them; its own time is measured apart from the claim/record
-        adapter = publisher_for(app.config, "portal", db=database)
-        adapter_s: list[float] = []
-        publish = adapter.publish
-
-        def timed(outgoing: Any) -> Any:
-            began = time.perf_counter()
-            try:
-                return publish(outgoing)
-            finally:
-                adapter_s[-1] += time.perf_counter() - began
-
-        adapter.publish = timed  # type: ignore[method-assign]
-        loa_round = loa_side(app, database, ids, "portal", {"portal": adapter})
-
-        def loa(round_: int) -> float:
-            adapter_s.append(0.0)
-            return loa_round(round_)
-
         banners = sorted((root / "var" / "media").rglob("*.png"))
         session = requests.Session()
         headers = {"X-Api-Token": TOKEN}
@@ -95,13 +73,11 @@ def main() -> None:
                              headers={**headers, "Content-Type": "application/json"}).raise_for_status()
             return time.perf_counter() - start
 
+        loa = LoaSide(app, database, ids, "portal")
         timings = alternate({"loa": loa, "bare": bare})
         database.dispose()
     print(f"Publishing posts with banners to a local portal API (http channel, {LATENCY * 1000:.0f} ms a call):")
-    adapter_median = statistics.median(adapter_s[1:])  # the warm-up round not counted, as in ``alternate``
-    print(f"  of loa's time, the http adapter's: {adapter_median:6.3f} s a round (its own overhead "
-          f"{adapter_median / timings['bare'] - 1:+.1%}; the rest is the claim and the record in the database)")
-    report("publish http", timings["loa"], timings["bare"], loa_what="claim, adapter, record",
+    report("publish http", timings, loa, loa_what="claim, adapter, record",
            bare_what="requests, same HTTP calls")
 
 

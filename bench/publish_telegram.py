@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from support.telegram import BotDouble  # noqa: E402
 
-from publish import PER_ROUND, POSTS, OwnProcess, alternate, loa_side, queued_posts, report  # noqa: E402
+from publish import PER_ROUND, POSTS, LoaSide, OwnProcess, alternate, queued_posts, report  # noqa: E402
 
 LATENCY = 0.15  # seconds per Bot API answer; a photo upload to api.telegram.org takes longer than this
 TOKEN = "123456789:AAH-bench-token-abcdefghijklmnop"
@@ -62,10 +62,11 @@ def main() -> None:
                 answer.raise_for_status()
             return time.perf_counter() - start
 
-        timings = alternate({"loa": loa_side(app, database, ids, "telegram"), "bare": bare})
+        loa = LoaSide(app, database, ids, "telegram")
+        timings = alternate({"loa": loa, "bare": bare})
         database.dispose()
     print(f"Publishing posts with banners to Telegram (local Bot API double, {LATENCY * 1000:.0f} ms answers):")
-    report("publish telegram", timings["loa"], timings["bare"], loa_what="claim, adapter, record",
+    report("publish telegram", timings, loa, loa_what="claim, adapter, record",
            bare_what="requests, same HTTP calls")
 
 

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from support.zalo import ZaloDouble  # noqa: E402
 
-from publish import PER_ROUND, POSTS, OwnProcess, alternate, loa_side, queued_posts, report  # noqa: E402
+from publish import PER_ROUND, POSTS, LoaSide, OwnProcess, alternate, queued_posts, report  # noqa: E402
 
 
 def zalo_oa() -> ZaloDouble:
@@ -70,10 +70,11 @@ def main() -> None:
                 bare_article(session, zalo.url, token, n, covers[n % len(covers)].read_bytes())
             return time.perf_counter() - start
 
-        timings = alternate({"loa": loa_side(app, database, ids, "zalo"), "bare": bare})
+        loa = LoaSide(app, database, ids, "zalo")
+        timings = alternate({"loa": loa, "bare": bare})
         database.dispose()
     print("Publishing posts with covers to a Zalo OA (local double):")
-    report("publish zalo", timings["loa"], timings["bare"], loa_what="claim, adapter, steps, record",
+    report("publish zalo", timings, loa, loa_what="claim, adapter, steps, record",
            bare_what="requests, same HTTP calls")
 
 

@@ -208,12 +208,20 @@ def _render_all(campaign: CampaignFile, todo: list[tuple[PlannedPost, dt.datetim
                  f"{campaign.path}:{post.line}: {post_label(post.number, post.title)}" if post.line
                  else f"{campaign.path}: {post_label(post.number, post.title)}")
                 for post, moment in todo]
-    renderer.prepare_banners([(content, view, where) for _, content, where in contents], on_progress)
+    banners = 0  # one progress bar for both steps: the banners (told by the pool), then each post's texts
+
+    def banner_progress(done: int, total: int) -> None:
+        nonlocal banners
+        banners = total
+        if on_progress:
+            on_progress(done, total + len(todo))
+
+    renderer.prepare_banners([(content, view, where) for _, content, where in contents], banner_progress)
     renders = {}
     for index, (post, content, where) in enumerate(contents, start=1):
         renders[post.number] = renderer.render(content, view, where=where)
         if on_progress and (index % 50 == 0 or index == len(todo)):
-            on_progress(index, len(todo))
+            on_progress(banners + index, banners + len(todo))
     return renders
 
 

@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 
 DEFAULT_LANGUAGE = "vi"
+KEPT_COPIES = 4  # parsed copies of one language's file kept in the cache folder
 _language: str | None = None
 # one web request's language (``loa web`` serves several people at once, each in their own language)
 request_language: ContextVar[str | None] = ContextVar("request_language", default=None)
@@ -61,7 +62,7 @@ def _cache_dir() -> Path:
 
 
 def _write_cache(name: str, catalogue: dict[str, str]) -> None:
-    """Written whole (a temporary file renamed into place); the same language's older copies are removed."""
+    """Written whole (a temporary file renamed into place); the same language's oldest copies are removed."""
     import tempfile
 
     try:
@@ -74,9 +75,10 @@ def _write_cache(name: str, catalogue: dict[str, str]) -> None:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump(catalogue, out, ensure_ascii=False)
         os.replace(temporary, folder / name)
-        for old in folder.glob(name.rsplit("-", 1)[0] + "-*.json"):
-            if old.name != name:
-                old.unlink(missing_ok=True)
+        # a few copies per language (two installed versions of loa need not take turns); the oldest go
+        copies = sorted(folder.glob(name.rsplit("-", 1)[0] + "-*.json"), key=lambda copy: copy.stat().st_mtime)
+        for old in copies[:-KEPT_COPIES]:
+            old.unlink(missing_ok=True)
     except OSError:
         Path(temporary).unlink(missing_ok=True)
 

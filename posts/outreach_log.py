@@ -109,11 +109,11 @@ def _stream(session: Session, query: Any, default: ZoneInfo) -> Iterator[dict[st
     zones: dict[str, ZoneInfo] = {}
     result = session.connection().execution_options(yield_per=PARTITION).execute(query)
     try:
-        for r in result:
-            tz = default if r.timezone is None else zones.get(r.timezone) or zones.setdefault(r.timezone,
-                                                                                            zone(r.timezone))
-            yield {"id": r.id, "at": iso(r.at.astimezone(tz)), "at_utc": iso_utc(r.at), "kind": r.kind,
-                   "campaign": r.slug, "post_id": r.post_id, "delivery_id": r.delivery_id, "channel": r.channel,
-                   "title": r.title, "count": r.count, "place": r.place, "detail": r.detail}
+        # unpacked, not read by name: a row's attribute lookup is a good part of the time on 100,000 entries
+        for entry_id, at, kind, post_id, delivery_id, channel, title, count, place, detail, slug, timezone in result:
+            tz = default if timezone is None else zones.get(timezone) or zones.setdefault(timezone, zone(timezone))
+            yield {"id": entry_id, "at": iso(at.astimezone(tz)), "at_utc": iso_utc(at), "kind": kind,
+                   "campaign": slug, "post_id": post_id, "delivery_id": delivery_id, "channel": channel,
+                   "title": title, "count": count, "place": place, "detail": detail}
     finally:
         result.close()

@@ -189,16 +189,19 @@ def claim_post_deliveries(db: Database, post_id: int, owner: str, *, lease: dt.t
     """Claim the sendable deliveries of one approved post (``loa publish``), whatever their due time."""
     now = now or utcnow()
     with db.transaction() as session:
-        post = session.get(Post, post_id)
-        if post is None:
+        # plain rows, not ORM objects: this runs for every post `loa publish` sends
+        status = session.scalar(select(Post.status).where(Post.id == post_id))
+        if status is None:
             raise UserError(t("err.unknown_post", id=post_id), where="ID")
-        takedowns = [d for d in post.changes if d.action == "delete" and d.status in SENDABLE_NOW]
-        if post.status != "approved" and not takedowns:  # a take-down needs no approval
-            raise UserError(t("err.not_approved", id=post_id, status=t(f"status.{post.status}")), where="ID")
-        if channel is not None and channel not in [d.channel for d in post.deliveries]:
+        rows = session.execute(select(Delivery.channel, Delivery.action, Delivery.status)
+                               .where(Delivery.post_id == post_id)).all()
+        takedowns = [d for d in rows if d.action == "delete" and d.status in SENDABLE_NOW]
+        if status != "approved" and not takedowns:  # a take-down needs no approval
+            raise UserError(t("err.not_approved", id=post_id, status=t(f"status.{status}")), where="ID")
+        if channel is not None and channel not in [d.channel for d in rows if d.action == "publish"]:
             raise UserError(t("err.post_not_on_channel", id=post_id, channel=channel), where="--channel")
         candidates = select(Delivery.id).where(Delivery.post_id == post_id, Delivery.status.in_(SENDABLE_NOW))
-        if post.status != "approved":
+        if status != "approved":
             candidates = candidates.where(Delivery.action == "delete")
         if channel is not None:
             candidates = candidates.where(Delivery.channel == channel)
@@ -223,8 +226,8 @@ def publish_post(db: Database, config: Config, post_id: int, *, channel: str | N
 
     owner = owner_name()
     with db.session() as session:  # config problems stop here, before anything is claimed
-        post = session.get(Post, post_id)
-        channels = [d.channel for d in (*post.deliveries, *post.changes) if d.status in SENDABLE_NOW] if post else []
+        channels = session.scalars(select(Delivery.channel).where(Delivery.post_id == post_id,
+                                                                  Delivery.status.in_(SENDABLE_NOW))).all()
     for name in ([channel] if channel else channels):
         if name in config.channels:
             publisher_for(config, name)
@@ -234,7 +237,8 @@ def publish_post(db: Database, config: Config, post_id: int, *, channel: str | N
     if not claimed:
         raise UserError(t("err.nothing_to_publish", id=post_id), where="ID")
     with db.session() as session:  # a channel another one waits for goes first, so its link is known
-        rows = session.scalars(select(Delivery).where(Delivery.id.in_(claimed))).all()
+        rows = session.execute(select(Delivery.id, Delivery.channel, Delivery.action, Delivery.wait_for)
+                               .where(Delivery.id.in_(claimed))).all()
         # only a first publication waits for another channel's link; a correction or take-down goes at once
         follows = {d.id: (d.wait_for or config.after.get(d.channel)) if d.action == "publish" else None for d in rows}
         claimed = [d.id for d in sorted(rows, key=lambda d: (d.channel not in follows.values(), d.id))]

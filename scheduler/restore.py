@@ -9,6 +9,7 @@ puts the old media folder back.
 """
 from __future__ import annotations
 
+import errno
 import gzip
 import json
 import shutil
@@ -50,8 +51,8 @@ def _why_unreadable(exc: BaseException) -> str:
     """The reason an archive did not open, in the user's language (tarfile and gzip say it in English)."""
     if isinstance(exc, tarfile.FilterError):  # an absolute path, a "..", a link out of the folder
         return t("backup.strange_member", name=exc.tarinfo.name)
-    if isinstance(exc, (EOFError, zlib.error)) or "unexpected end" in str(exc) or isinstance(exc, tarfile.ReadError) \
-            and "truncated" in str(exc):
+    cut_short = isinstance(exc, tarfile.ReadError) and ("unexpected end" in str(exc) or "truncated" in str(exc))
+    if cut_short or isinstance(exc, (EOFError, zlib.error)):
         return t("backup.truncated")
     if isinstance(exc, (tarfile.ReadError, tarfile.CompressionError, gzip.BadGzipFile)):
         return t("backup.not_tar_gz")
@@ -116,8 +117,8 @@ def database_in_use(database: Database) -> bool:
         return bool(inspect(connection).get_table_names())
 
 
-def _media_in_use(media_dir: Path | None) -> bool:
-    return media_dir is not None and media_dir.is_dir() and any(media_dir.iterdir())
+def _media_in_use(media_dir: Path) -> bool:
+    return media_dir.is_dir() and any(media_dir.iterdir())
 
 
 def restore_sqlite(copy: Path, database: Database) -> None:
@@ -135,6 +136,14 @@ def restore_sqlite(copy: Path, database: Database) -> None:
             source.close()
         return
     target.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in ("-wal", "-shm"):  # of a database deleted without them: SQLite would replay it over the new file
+        target.with_name(target.name + leftover).unlink(missing_ok=True)
+    try:
+        copy.replace(target)  # the staging folder is usually on the same file system
+        return
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=TEMP_PREFIX, suffix=".db")
     try:
         with open(handle, "wb") as stream, copy.open("rb") as source_stream:
@@ -184,8 +193,13 @@ def restore_backup(archive: Path, database: Database, media_dir: Path, *, force:
         if manifest.database_kind != kind:
             raise UserError(t("backup.other_kind", archived=manifest.database_kind, configured=kind),
                             where=str(archive))
-        if not force and (database_in_use(database) or _media_in_use(media_dir)):
+        in_use = database_in_use(database)
+        if not force and (in_use or _media_in_use(media_dir)):
             raise UserError(t("backup.target_exists", url=display_url(database.url)))
+        if in_use and kind != "sqlite" and schema_state(database.schema_revision()) == "newer":
+            # the dump replaces its own tables only: those of the newer version would stay and trip `db upgrade`
+            raise UserError(t("backup.target_newer", url=display_url(database.url),
+                              revision=database.schema_revision()))
         media = staging / "archive" / MEDIA
         media.mkdir(exist_ok=True)
         if media_dir.exists():

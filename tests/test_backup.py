@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
 
 from conftest import Project, campaign_toml, fast_daemon, spawn_loa
 from posts.db import SCHEMA_HEAD
@@ -267,6 +268,14 @@ def test_postgresql_round_trip(postgres, tmp_path):
     target.ok("restore", str(output), "--force")
     assert target.json("post", "show", "1")["status"] == "approved"
 
+    # going back a version over a database a newer loa upgraded would leave its tables behind: refused
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0999'")
+    engine.dispose()
+    message = target.fails("restore", str(output), "--force")
+    assert "0999" in message and "new empty database" in message
+
     # a server without the PostgreSQL client programs: one line saying what to install, nothing written
     no_programs = tmp_path / "no-programs"
     no_programs.mkdir()
@@ -288,3 +297,23 @@ def test_postgresql_password_goes_in_pgpassword_never_on_the_command_line(monkey
     assert not any("s3cret" in part for part in command)
     assert env["PGPASSWORD"] == "s3cret-Pass"
     assert command[1] == "--dbname=postgresql://loa@127.0.0.1:5433/loa?sslmode=prefer"
+
+
+def test_restore_is_not_spoilt_by_the_wal_of_a_deleted_database(project, archive, tmp_path):
+    """A loa.db deleted without its loa.db-wal: SQLite would replay that log over the restored file."""
+    target = other_project(tmp_path / "target")
+    target.ok("init")
+    holder = sqlite3.connect(target.db_path)  # keeps the log from being checkpointed away on close
+    holder.execute("SELECT 1 FROM campaigns").fetchall()
+    with sqlite3.connect(target.db_path) as writer:
+        writer.execute("INSERT INTO campaigns (slug, name, start_date, end_date, timezone, channels, hashtags,"
+                       " created_at, updated_at) VALUES ('cu', 'Cũ', '2030-01-01', '2030-01-02', 'UTC', '[]', '[]',"
+                       " '2030-01-01 00:00:00', '2030-01-01 00:00:00')")
+    wal = target.db_path.with_name("loa.db-wal")
+    stale = wal.read_bytes()
+    holder.close()
+    target.db_path.unlink()
+    wal.write_bytes(stale)
+    target.ok("restore", str(archive))
+    assert [slug for (slug,) in target.sql("SELECT slug FROM campaigns")] == ["tuan-le"]
+    assert target.rows("posts") == 3

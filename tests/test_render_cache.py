@@ -162,3 +162,35 @@ def test_a_bad_worker_count_is_one_line_naming_the_variable_and_nothing_is_queue
     assert message == "error: LOA_RENDER_WORKERS: must be a whole number of processes from 1 to 64"
     assert project.counts()["posts"] == 0
     assert not (media(project) / ".banners").exists()
+
+
+def test_a_process_with_other_threads_draws_in_clean_workers_and_gets_the_same_bytes(project, monkeypatch):
+    """`loa web` serves requests on threads: forking then could copy a lock some thread holds into a worker."""
+    import threading
+
+    from posts.render import banner_pool
+
+    methods = []
+    real_context = banner_pool.multiprocessing.get_context
+    monkeypatch.setattr(banner_pool.multiprocessing, "get_context",
+                        lambda method: methods.append(method) or real_context(method))
+    imported(project, campaign_file(project), env={"LOA_RENDER_WORKERS": "1"})  # drawn in this process
+    alone = banner_rows(project, "doc-sach")
+    monkeypatch.setenv("LOA_RENDER_WORKERS", "2")
+    stop = threading.Event()
+    server = threading.Thread(target=stop.wait, daemon=True)  # as a web server's thread waits for a request
+    server.start()
+    try:
+        # another project, so nothing comes from the first one's cache
+        other = Project(project.root / "other")
+        other.root.mkdir()
+        other.ok("init")
+        imported(other, campaign_file(other))
+    finally:
+        stop.set()
+        server.join()
+    assert methods == ["forkserver"]
+    with_thread = banner_rows(other, "doc-sach")
+    assert with_thread == alone
+    for key, (_, relative) in alone.items():
+        assert (media(other) / with_thread[key][1]).read_bytes() == (media(project) / relative).read_bytes()

@@ -33,11 +33,11 @@ def run(*args: str, env: dict[str, str] | None = None,
         python: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, *python, LOA] if python else [LOA]
     return subprocess.run([*command, *args], env=environment(**(env or {})), capture_output=True, text=True,
-                          timeout=60)
+                          timeout=60, check=False)
 
 
 def imported_modules(stderr: str) -> set[str]:
-    return {match.group(1) for match in re.finditer(r"^import time:.*\|\s*(\S+)$", stderr, re.M)}
+    return {match.group(1) for match in re.finditer(r"^import time:.*\|\s*(\S+)$", stderr, re.MULTILINE)}
 
 
 def test_help_imports_no_heavy_library(tmp_path):
@@ -113,7 +113,7 @@ for name in ["", *cli.list_commands(context)]:
 def loaded_help() -> dict[str, str]:
     """Each help page as a process that loaded every command's module shows it: command name ("" for loa) -> page."""
     result = subprocess.run([sys.executable, "-c", LOADED], env=environment(), capture_output=True, text=True,
-                            timeout=120)
+                            timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     pages = result.stdout.split("\f\n")
     return dict(zip(["", *sorted(COMMANDS)], pages, strict=False))
@@ -160,11 +160,14 @@ def test_the_parsed_catalogue_is_cached_and_a_bad_cache_is_ignored(tmp_path):
     assert run("--help", env={"XDG_CACHE_HOME": str(tmp_path)}).stdout == first.stdout
     copies[0].write_text('["not", "a", "catalogue"]', encoding="utf-8")
     assert run("--help", env={"XDG_CACHE_HOME": str(tmp_path)}).stdout == first.stdout
-    stale = tmp_path / "loa" / "catalogue-en-1.2.json"  # an older locale file's copy: replaced, not read
-    stale.write_text('{"help.loa": "stale"}', encoding="utf-8")
     copies[0].unlink()
+    for number in range(1, 6):  # another version's copies: never read, the oldest removed
+        stale = tmp_path / "loa" / f"catalogue-en-{number}.2.json"
+        stale.write_text('{"help.loa": "stale"}', encoding="utf-8")
+        os.utime(stale, (number, number))
     assert run("--help", env={"XDG_CACHE_HOME": str(tmp_path)}).stdout == first.stdout
-    assert not stale.exists() and len(list((tmp_path / "loa").glob("catalogue-en-*.json"))) == 1
+    kept = {path.name for path in (tmp_path / "loa").glob("catalogue-en-*.json")}
+    assert kept == {"catalogue-en-3.2.json", "catalogue-en-4.2.json", "catalogue-en-5.2.json", copies[0].name}
     blocked = tmp_path / "a-file"
     blocked.write_text("", encoding="utf-8")
     unwritable = run("--help", env={"XDG_CACHE_HOME": str(blocked)})
@@ -300,3 +303,23 @@ def test_an_older_database_is_refused_as_before(varied, monkeypatch):
     light = varied.fails("queue")
     full_path_only(monkeypatch)
     assert varied.fails("queue") == light
+
+
+def test_a_plugin_channel_is_validated_every_time(project):
+    """A plugin's settings may change with the plugin: a config.toml with such a channel is never summarised."""
+    from typing import Literal
+
+    from scheduler.config import ChannelSettings, load_config
+    from scheduler.config_summary import _cache_file, cached_summary, read_config_text, remember
+
+    class EchoSettings(ChannelSettings):
+        adapter: Literal["echo"]
+
+    text = read_config_text(project.config)
+    config = load_config(project.config)
+    _cache_file(project.config.resolve()).unlink(missing_ok=True)
+    config.channels["portal"] = EchoSettings(adapter="echo")
+    remember(project.config, text, config)
+    assert cached_summary(project.config) is None
+    remember(project.config, text, load_config(project.config))  # loa's own channels only
+    assert cached_summary(project.config).channel_names == ["portal", "facebook"]

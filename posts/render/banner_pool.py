@@ -1,15 +1,16 @@
 """Drawing many banners at once: the render cache first, then a process pool sized to the machine's cores.
 
 A banner is tens of milliseconds of pure CPU in Pillow, so threads would not help; worker processes do. They are
-forked, so they inherit the loaded themes and fonts and start in milliseconds. Each worker looks its banner up in
-the cache, draws it if needed and writes the file itself: only a short note (sha256, path, length) travels back to
-the parent, never the image. The parent must hold no thread and use no database connection in the workers (the
-callers render before their write transaction, and the progress bar draws without a thread).
+forked, so they inherit the loaded themes and fonts and start in milliseconds (unless the process runs other
+threads: see ``obtain_all``). Each worker looks its banner up in the cache, draws it if needed and writes the
+file itself: only a short note (sha256, path, length) travels back to the parent, never the image. Workers never touch the parent's database connections (callers render before their
+write transaction), and the CLI's progress bar draws without a thread.
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -77,7 +78,11 @@ def obtain_all(items: Sequence[tuple[BannerJob, str]], media_dir: Path,
         results: Iterator[Outcome] = map(task, items)
         pool = None
     else:
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        # fork when this process runs no other thread (a CLI command): workers start at once with the themes and
+        # fonts loaded. A thread alive at fork time (`loa web` serving requests) may hold a lock a worker would then
+        # wait on forever: the workers come from a clean server process then, and load what they need themselves.
+        method = "fork" if threading.active_count() == 1 else "forkserver"
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
         results = pool.map(task, items, chunksize=max(1, min(8, len(items) // (workers * 16))))
     try:
         for done, outcome in enumerate(results, start=1):
