@@ -2,8 +2,9 @@
 a local PostgreSQL (Debian's binaries, when installed), counted with SQLAlchemy's events.
 
 200 text posts due now go to the Facebook Graph double; the daemon (in this process, as `loa run` builds it) sends
-them in one sweep. Counted: each statement sent (BEGIN included, psycopg's own too), each COMMIT and ROLLBACK. Set-up
-(`loa init`, the import, the daemon's start) is not counted. Printed: the total per delivery and per kind, and the
+them in one sweep. Counted as the database sees them (tests/support/statements.py: SQLite's trace callback, SQLAlchemy's
+events on PostgreSQL): each statement, BEGIN, COMMIT and ROLLBACK included. Set-up (`loa init`, the import, the
+daemon's start) is not counted. Printed: the total per delivery and per kind, and the
 statements of one delivery's record.
 """
 from __future__ import annotations
@@ -20,9 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from sqlalchemy import event, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 from support.facebook import GraphDouble  # noqa: E402
 from support.postgres import PostgresServer, binaries  # noqa: E402
+from support.statements import counted  # noqa: E402
 
 from posts.db import open_database  # noqa: E402
 from scheduler.config import config_template, load_config  # noqa: E402
@@ -63,22 +65,9 @@ def count(config_path: Path) -> tuple[int, list[str]]:
         moment = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(seconds=1)
         connection.execute(text("UPDATE deliveries SET due_at = :t, available_at = :t"), {"t": moment})
     daemon = PublishingDaemon(db, config)
-    ran: list[str] = []
-
-    def statement(conn, cursor, sql, *args) -> None:
-        ran.append(sql.split(None, 1)[0].upper())
-
     daemon.start(schedule=False)
-    listeners = [(db.engine, "before_cursor_execute", statement),
-                 (db.engine, "commit", lambda conn: ran.append("COMMIT")),
-                 (db.engine, "rollback", lambda conn: ran.append("ROLLBACK"))]
-    if not db.is_sqlite:
-        listeners.append((db.engine, "begin", lambda conn: ran.append("BEGIN")))
-    for target, name, listener in listeners:
-        event.listen(target, name, listener)
-    daemon.sweep()
-    for target, name, listener in listeners:
-        event.remove(target, name, listener)
+    with counted(db) as ran:
+        daemon.sweep()
     daemon.stop()
     db.dispose()
     return daemon.sent, ran

@@ -134,17 +134,22 @@ def claim_due_deliveries(db: Database, owner: str, *, after: Mapping[str, str], 
 
 def claim_due(db: Database, owner: str, *, after: Mapping[str, str], limit: int = 20, lease: dt.timedelta,
               now: dt.datetime | None = None, channels: Iterable[str] | None = None,
-              then: Callable[[Session, list[int]], T] | None = None) -> tuple[list[Row], T | None]:
+              then: Callable[[Session, list[int]], T] | None = None,
+              due_since: dt.datetime | None = None) -> tuple[list[Row], T | None]:
     """``claim_due_deliveries``, each claimed row with its ``id``, ``channel`` and ``available_at``; ``then`` reads
-    what the claimed deliveries need in the claim's own transaction (the daemon: what each one sends)."""
+    what the claimed deliveries need in the claim's own transaction (the daemon: what each one sends).
+    ``due_since``: only deliveries due since then (the daemon's next batch, claimed while one is out, leaves the
+    overdue ones to its sweep, which paces them first)."""
     now = now or utcnow()
     with db.transaction() as session:
         connection = session.connection()
         paused = sorted(channel for channel, resume_at in connection.execute(_PAUSES)
                         if resume_at is None or _aware(resume_at) > now)
         statement = _claim_statement(tuple(sorted(after.items())), tuple(paused),
-                                     None if channels is None else tuple(sorted(channels)), limit, db.is_sqlite)
-        claimed = connection.execute(statement, {"now": now, "owner": owner, "expires": now + lease}).all()
+                                     None if channels is None else tuple(sorted(channels)), limit, db.is_sqlite,
+                                     due_since is not None)
+        claimed = connection.execute(statement, {"now": now, "owner": owner, "expires": now + lease,
+                                                 "due_since": due_since}).all()
         claimed.sort(key=lambda row: (row.available_at, row.id))
         loaded = then(session, [row.id for row in claimed]) if then is not None and claimed else None
     return claimed, loaded
@@ -159,10 +164,13 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 
 @lru_cache(maxsize=64)
 def _claim_statement(after: tuple[tuple[str, str], ...], paused: tuple[str, ...], channels: tuple[str, ...] | None,
-                     limit: int, sqlite: bool) -> Any:
-    """The claim, built once per set-up (the daemon claims round after round; building costs more than running)."""
+                     limit: int, sqlite: bool, bounded: bool = False) -> Any:
+    """The claim, built once per set-up (the daemon claims round after round; building costs more than running).
+    ``bounded``: only what fell due since ``due_since``."""
     candidates = (claimable(None, after=dict(after), paused=paused).where(Delivery.available_at <= bindparam("now"))
                   .order_by(Delivery.available_at).limit(limit))
+    if bounded:
+        candidates = candidates.where(Delivery.available_at >= bindparam("due_since"))
     if channels is not None:
         candidates = candidates.where(Delivery.channel.in_(list(channels)))
     if not sqlite:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,7 @@ from posts.outreach import record
 
 from .config import Config
 from .publishers import AuthError, ChannelUnavailable, PermanentError, Published, PublishError, TransientError
+from .record_sqlite import SqliteRecorder
 
 # a delivery with its post, the post's campaign and its other deliveries, in two queries instead of four
 LOAD_WITH_POST = [joinedload(Delivery.post).joinedload(Post.campaign),
@@ -131,36 +133,62 @@ MARK_PUBLISHED = (_deliveries.update()
                           lease_expires_at=None, last_error=None, maybe_sent=False, updated_at=bindparam("now"))
                   .returning(_deliveries.c.post_id, _deliveries.c.channel, _deliveries.c.attempts,
                              _deliveries.c.due_at, _deliveries.c.action))
-# the post is done once none of its deliveries is left to finish
+# the post is done once none of its deliveries is left to finish (a status is never NULL: "not in" spelt out, so the
+# statement compiles to plain SQL once, for record_sqlite.py)
 POST_DONE = (_posts.update()
              .where(_posts.c.id == bindparam("post"),
                     ~select(_deliveries.c.id).where(_deliveries.c.post_id == bindparam("post"),
-                                                    _deliveries.c.status.not_in(FINISHED_DELIVERY_STATUSES)).exists())
+                                                    *[_deliveries.c.status != status
+                                                      for status in FINISHED_DELIVERY_STATUSES]).exists())
              .values(status="done", updated_at=bindparam("now")))
 
 
 def record_success(db: Database, delivery_id: int, owner: str, published: Published, *,
                    reconciled: bool = False) -> Outcome:
-    """Record a publication: the hot path of a busy daemon, so a few Core statements rather than ORM loads."""
+    """Record a publication: the hot path of a busy daemon, so three prebuilt Core statements (on SQLite sent
+    through the driver itself: record_sqlite.py) rather than ORM loads."""
     now = utcnow()
+    if db.is_sqlite:
+        return _sqlite_recorder(db).transaction(
+            lambda execute: _record_publication(execute, delivery_id, owner, published, now, reconciled))
     with db.write_connection() as connection:
         _lock_post(db, connection, delivery_id)
-        row = connection.execute(MARK_PUBLISHED, {
-            "delivery": delivery_id, "owner": owner, "new_remote_id": published.remote_id,
-            "new_permalink": published.permalink, "now": now}).first()
-        if row is None:  # the lease expired and someone reconciled it: theirs to record
-            return Outcome("?", "lost", error="lease lost", delivery_id=delivery_id)
-        detail = {"remote_id": published.remote_id, "permalink": published.permalink, "attempt": row.attempts,
-                  "due_at": row.due_at.isoformat(), "late_seconds": round((now - row.due_at).total_seconds(), 3),
-                  **(published.detail or {})}
-        if reconciled:
-            detail["reconciled"] = True
-        connection.execute(LOG_PUBLICATION, {  # the post's campaign and title copied into the log by the insert
-            "at": now, "kind": DONE_KIND[row.action], "delivery_id": delivery_id, "channel": row.channel,
-            "detail": detail, "post": row.post_id})
-        connection.execute(POST_DONE, {"post": row.post_id, "now": now})
-        return Outcome(row.channel, "published", permalink=published.permalink, post_id=row.post_id,
-                       delivery_id=delivery_id, action=row.action)
+        def execute(statement: Any, values: dict[str, Any]) -> Any:
+            result = connection.execute(statement, values)
+            return result.first() if result.returns_rows else None
+
+        return _record_publication(execute, delivery_id, owner, published, now, reconciled)
+
+
+def _record_publication(execute: Callable[[Any, dict[str, Any]], Any], delivery_id: int, owner: str,
+                        published: Published, now: dt.datetime, reconciled: bool) -> Outcome:
+    """The record's statements through ``execute(statement, values) -> first row``, in the caller's transaction."""
+    row = execute(MARK_PUBLISHED, {"delivery": delivery_id, "owner": owner, "new_remote_id": published.remote_id,
+                                   "new_permalink": published.permalink, "now": now})
+    if row is None:  # the lease expired and someone reconciled it: theirs to record
+        return Outcome("?", "lost", error="lease lost", delivery_id=delivery_id)
+    post_id, channel, attempts, due_at, action = row
+    detail = {"remote_id": published.remote_id, "permalink": published.permalink, "attempt": attempts,
+              "due_at": due_at.isoformat(), "late_seconds": round((now - due_at).total_seconds(), 3),
+              **(published.detail or {})}
+    if reconciled:
+        detail["reconciled"] = True
+    execute(LOG_PUBLICATION, {  # the post's campaign and title copied into the log by the insert
+        "at": now, "kind": DONE_KIND[action], "delivery_id": delivery_id, "channel": channel, "detail": detail,
+        "post": post_id})
+    execute(POST_DONE, {"post": post_id, "now": now})
+    return Outcome(channel, "published", permalink=published.permalink, post_id=post_id, delivery_id=delivery_id,
+                   action=action)
+
+
+_SQLITE_RECORDERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _sqlite_recorder(db: Database) -> SqliteRecorder:
+    recorder = _SQLITE_RECORDERS.get(db.engine)
+    if recorder is None:
+        recorder = _SQLITE_RECORDERS[db.engine] = SqliteRecorder(db.engine)
+    return recorder
 
 
 def error_class(error: PublishError) -> str:

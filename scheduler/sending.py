@@ -57,30 +57,52 @@ class SendingRounds:
     def _report(self, outcome: Outcome) -> None:  # pragma: no cover - the daemon's
         raise NotImplementedError
 
+    def overdue_cutoff(self, now: dt.datetime) -> dt.datetime:  # pragma: no cover - the daemon's
+        raise NotImplementedError
+
     def _send_due_round(self) -> int:
-        claimed_at = utcnow()
+        """Claim what is due and send it, batch after batch while they come full: the next batch is claimed while
+        one is out, so the senders never wait for a claim. Returns how many were claimed (0: nothing was due)."""
+        batch = self._claim_batch()
+        total = 0
+        while batch is not None:
+            claimed, prepared, claimed_at = batch
+            ids = [row.id for row in claimed]
+            sends: list[Future] = []
+            following = None
+            try:
+                by_sender: dict[tuple[str, int], list[int]] = defaultdict(list)
+                dealt: dict[str, int] = defaultdict(int)
+                for row in claimed:  # each channel's deliveries dealt to its senders in turn
+                    settings = self.config.channels.get(row.channel)
+                    senders = settings.concurrency if settings else 1
+                    by_sender[(row.channel, dealt[row.channel] % senders)].append(row.id)
+                    dealt[row.channel] += 1
+                sends = [self._senders.submit(self._send_channel, share, prepared or {}, claimed_at)
+                         for share in by_sender.values()]
+                if len(claimed) == self.batch and not self.stopping.is_set():  # more is probably due
+                    now = utcnow()
+                    following = self._claim_batch(due_since=self.overdue_cutoff(now), now=now)
+                total += len(ids)
+            finally:  # every send and record of the batch is done (or kept for ``reconcile``)
+                wait(sends)
+                with self._state:
+                    self._in_flight.difference_update(ids)
+            batch = following
+        return total
+
+    def _claim_batch(self, *, due_since: dt.datetime | None = None, now: dt.datetime | None = None) -> Any:
+        """A batch claimed with what each delivery sends; None when nothing was due."""
+        claimed_at = now or utcnow()
         claimed, prepared = claim_due(self.db, self.owner, after=self.config.after, limit=self.batch,
                                       lease=self.lease, channels=self.config.channel_names, now=claimed_at,
-                                      then=lambda session, ids: load_claimed(session, self.config, ids, self.owner))
+                                      then=lambda session, ids: load_claimed(session, self.config, ids, self.owner),
+                                      due_since=due_since)
         if not claimed:
-            return 0
-        ids = [row.id for row in claimed]
+            return None
         with self._state:  # ours from the claim on, even while waiting for a sender: never "abandoned"
-            self._in_flight.update(ids)
-        try:
-            by_sender: dict[tuple[str, int], list[int]] = defaultdict(list)
-            dealt: dict[str, int] = defaultdict(int)
-            for row in claimed:  # each channel's deliveries dealt to its senders in turn
-                settings = self.config.channels.get(row.channel)
-                senders = settings.concurrency if settings else 1
-                by_sender[(row.channel, dealt[row.channel] % senders)].append(row.id)
-                dealt[row.channel] += 1
-            wait([self._senders.submit(self._send_channel, share, prepared or {}, claimed_at)
-                  for share in by_sender.values()])
-            return len(ids)
-        finally:  # every send and record of the round is done (or kept for ``reconcile``)
-            with self._state:
-                self._in_flight.difference_update(ids)
+            self._in_flight.update(row.id for row in claimed)
+        return claimed, prepared, claimed_at
 
     def _send_channel(self, ids: list[int], prepared: dict[int, Outgoing], claimed_at: dt.datetime) -> None:
         previous: list[Future] = []  # this sender's publication being recorded, if any
