@@ -30,7 +30,7 @@ def calls(proxy: FaultProxy, since: int = 0) -> list[str]:
 def portal_project(project, wordpress, proxy, monkeypatch, slug: str) -> int:
     monkeypatch.setenv("LOA_PORTAL_PASSWORD", wordpress.app_password)
     project.set_channel("portal", wordpress_channel(wordpress, via=proxy))
-    fast_daemon(project, retry_base_seconds=0.2, retry_max_seconds=0.3)
+    fast_daemon(project, retry_base_seconds=60, retry_max_seconds=120)  # a retry waits for the test to make it due
     post, = queue_now(project, 1, pace=0.5, slug=slug)
     make_due(project, post)
     return post
