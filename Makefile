@@ -63,6 +63,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/draft.py
 	$(BIN)/python bench/publish.py
 	$(BIN)/python bench/daemon.py
+	$(BIN)/python bench/daemon_statements.py
 	$(BIN)/python bench/metrics.py
 	$(BIN)/python bench/log_export.py
 	$(BIN)/python bench/official_report.py
