@@ -62,12 +62,13 @@ bench: $(STAMP)
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/draft.py
 	$(BIN)/python bench/publish.py
-	$(BIN)/python bench/table.py
 	$(BIN)/python bench/daemon.py
+	$(BIN)/python bench/daemon_statements.py
 	$(BIN)/python bench/metrics.py
 	$(BIN)/python bench/log_export.py
 	$(BIN)/python bench/official_report.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/table.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info mutants

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -90,7 +90,8 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine, busy_timeout_ms)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
-        self._write = sessionmaker(self.engine.execution_options(loa_write=True), expire_on_commit=False)
+        self._write_engine = self.engine.execution_options(loa_write=True)
+        self._write = sessionmaker(self._write_engine, expire_on_commit=False)
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -107,6 +108,12 @@ class Database:
         """One atomic write: everything inside commits together or not at all."""
         with self._write() as session, session.begin():
             yield session
+
+    @contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        """``transaction()`` on a bare connection, with no ORM session: for the Core statements of a hot path."""
+        with self._write_engine.begin() as connection:
+            yield connection
 
     def schema_revision(self) -> str | None:
         """The migration the database is at: None when it is no loa database, "base" before the first one."""

@@ -1,8 +1,8 @@
 """``loa log export``: the outreach log as CSV (UTF-8 with a BOM, for Excel), XLSX (typed cells) or JSON Lines.
 
 Entries stream from the database into the file one at a time (the XLSX sheet's rows go straight into its zip,
-posts/xlsx_stream.py), so a log of 100,000 entries exports in bounded memory. The file is written beside the target and renamed at the end:
-nothing half-written is ever left under the target's name.
+posts/xlsx_stream.py), so a log of 100,000 entries exports in bounded memory. The file is written beside the target
+and renamed at the end: nothing half-written is ever left under the target's name.
 """
 from __future__ import annotations
 

@@ -12,15 +12,17 @@ import os
 import secrets
 import socket
 from functools import lru_cache
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, case, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, bindparam, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from posts.db import Database
 from posts.models import ChannelState, Daemon, Delivery, Post, utcnow
 
 DUE_STATUSES = ("pending", "retry_wait")
+T = TypeVar("T")
 _TOKEN = secrets.token_hex(3)
 
 
@@ -126,21 +128,50 @@ def claim_due_deliveries(db: Database, owner: str, *, after: Mapping[str, str], 
     ``channels``: the channels this process can send to (config.toml's); a channel removed from the config keeps
     its deliveries waiting instead of failing them one by one.
     """
+    claimed, _ = claim_due(db, owner, after=after, limit=limit, lease=lease, now=now, channels=channels)
+    return [row.id for row in claimed]
+
+
+def claim_due(db: Database, owner: str, *, after: Mapping[str, str], limit: int = 20, lease: dt.timedelta,
+              now: dt.datetime | None = None, channels: Iterable[str] | None = None,
+              then: Callable[[Session, list[int]], T] | None = None) -> tuple[list[Row], T | None]:
+    """``claim_due_deliveries``, each claimed row with its ``id``, ``channel`` and ``available_at``; ``then`` reads
+    what the claimed deliveries need in the claim's own transaction (the daemon: what each one sends)."""
     now = now or utcnow()
     with db.transaction() as session:
-        paused = paused_channels(session, now)
-        candidates = claimable(now, after=after, paused=paused).order_by(Delivery.available_at).limit(limit)
-        if channels is not None:
-            candidates = candidates.where(Delivery.channel.in_(list(channels)))
-        if not db.is_sqlite:
-            candidates = candidates.with_for_update(skip_locked=True, of=Delivery)
-        claimed = session.execute(
-            # no second status test here: SQLite would then walk every pending row instead of the ids
-            update(Delivery).where(Delivery.id.in_(candidates.scalar_subquery()))
-            .values(status="sending", lease_owner=owner, lease_expires_at=now + lease,
-                    attempts=Delivery.attempts + 1, updated_at=now)
-            .returning(Delivery.id, Delivery.available_at)).all()
-    return [row.id for row in sorted(claimed, key=lambda row: (row.available_at, row.id))]
+        connection = session.connection()
+        paused = sorted(channel for channel, resume_at in connection.execute(_PAUSES)
+                        if resume_at is None or _aware(resume_at) > now)
+        statement = _claim_statement(tuple(sorted(after.items())), tuple(paused),
+                                     None if channels is None else tuple(sorted(channels)), limit, db.is_sqlite)
+        claimed = connection.execute(statement, {"now": now, "owner": owner, "expires": now + lease}).all()
+        claimed.sort(key=lambda row: (row.available_at, row.id))
+        loaded = then(session, [row.id for row in claimed]) if then is not None and claimed else None
+    return claimed, loaded
+
+
+_PAUSES = select(ChannelState.channel, ChannelState.resume_at).where(ChannelState.paused_reason.is_not(None))
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment
+
+
+@lru_cache(maxsize=64)
+def _claim_statement(after: tuple[tuple[str, str], ...], paused: tuple[str, ...], channels: tuple[str, ...] | None,
+                     limit: int, sqlite: bool) -> Any:
+    """The claim, built once per set-up (the daemon claims round after round; building costs more than running)."""
+    candidates = (claimable(None, after=dict(after), paused=paused).where(Delivery.available_at <= bindparam("now"))
+                  .order_by(Delivery.available_at).limit(limit))
+    if channels is not None:
+        candidates = candidates.where(Delivery.channel.in_(list(channels)))
+    if not sqlite:
+        candidates = candidates.with_for_update(skip_locked=True, of=Delivery)
+    # no second status test here: SQLite would then walk every pending row instead of the ids
+    return (update(Delivery).where(Delivery.id.in_(candidates.scalar_subquery()))
+            .values(status="sending", lease_owner=bindparam("owner"), lease_expires_at=bindparam("expires"),
+                    attempts=Delivery.attempts + 1, updated_at=bindparam("now"))
+            .returning(Delivery.id, Delivery.channel, Delivery.available_at))
 
 
 def next_due_at(db: Database, *, after: Mapping[str, str]) -> dt.datetime | None:

@@ -54,6 +54,18 @@ class DeliverySteps:
     def __init__(self, db: Database, delivery_id: int) -> None:
         self.db = db
         self.delivery_id = delivery_id
+        self._connection: Any = None
+
+    @contextmanager
+    def kept_open(self) -> Iterator[None]:
+        """Every step written in the block goes through one pooled connection (each still its own transaction,
+        committed at once): an e-mail's batches, half the cost of taking a connection for each step."""
+        with self.db.engine.execution_options(loa_write=True).connect() as connection:
+            self._connection = connection
+            try:
+                yield
+            finally:
+                self._connection = None
 
     def records(self) -> dict[str, tuple[str, dict[str, Any] | None]]:
         """Every recorded step: its status ("sending", "sent", "unknown") and detail, in one query."""
@@ -96,6 +108,10 @@ class DeliverySteps:
 
     def _write(self, statement: Any, values: dict[str, Any] | None = None) -> None:
         # loa_write: BEGIN IMMEDIATE on SQLite, as Database.transaction() does; committed when the block ends
+        if self._connection is not None:
+            with self._connection.begin():
+                self._connection.execute(statement, values)
+            return
         with self.db.engine.execution_options(loa_write=True).begin() as connection:
             connection.execute(statement, values)
 

@@ -18,37 +18,37 @@ import logging
 import signal
 import socket
 import os
+import sys
 import threading
 import time
-from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import version
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from posts.db import Database
 from posts.files import clean_stale_temporaries
 from posts.i18n import t
-from posts.models import Daemon as DaemonRow, Delivery, utcnow
+from posts.models import Daemon as DaemonRow, utcnow
 from posts.render.artefacts import Renderer
 
-from .claims import CHECKED_PAUSES, claim_due_deliveries, next_due_at, nothing_to_send, other_live_daemons, \
-    owner_name, paused_channels, release_claim
+from .claims import CHECKED_PAUSES, next_due_at, nothing_to_send, other_live_daemons, owner_name, paused_channels
 from .config import Config
-from .dispatch import NotRecorded, Outcome, publisher_for, resume_channel, send_claimed
+from .dispatch import NotRecorded, Outcome, publisher_for, resume_channel
 from .events import emit, emit_outcome, event_label, fault_text
 from .publishers import Publisher
-from .outcomes import mark_unknown
 from .recovery import OVERDUE_AFTER, pace_overdue, reconcile_abandoned
 from .approval import DraftWarnings
 from .rehearsal import Rehearsal, dry_run_adapters
+from .sending import SendingRounds
 from .spoken import duration_text, local_moment
 
-BATCH = 10  # deliveries claimed per round: small, so a lease never waits long behind a slow send
+BATCH = 20  # deliveries claimed per round: few enough that a lease never waits long behind a slow send
+SWITCH_SECONDS = 0.0002  # how long a thread may hold the interpreter while another waits (Python's default: 5 ms)
 
 
-class PublishingDaemon:
+class PublishingDaemon(SendingRounds):
     def __init__(self, db: Database, config: Config, *, renderer: Renderer | None = None,
                  dry_run: bool = False) -> None:
         self.db, self.config, self.renderer, self.dry_run = db, config, renderer, dry_run
@@ -67,8 +67,11 @@ class PublishingDaemon:
         self._again = threading.Event()
         senders = sum(channel.concurrency for channel in config.channels.values())
         self._senders = ThreadPoolExecutor(max_workers=max(1, senders), thread_name_prefix="send")
+        # publications are recorded here while their senders go on (sending.py): one writer, in finishing order
+        self._recorder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="record")
         self.batch = max(BATCH, 2 * senders)
         self._scheduler: Any = None
+        self._switch_interval = sys.getswitchinterval()
         self._armed_for: dt.datetime | None = None
         self.sent = 0
         # sends in flight in this process (their leases are ours and live), and outcomes the database would not
@@ -84,6 +87,10 @@ class PublishingDaemon:
     # -- life cycle -----------------------------------------------------------------------------------------------
     def start(self, *, schedule: bool = True) -> None:
         """Register, settle what a previous run left behind, pace the backlog, then (``schedule``) start the jobs."""
+        # a sender whose answer arrived gets the interpreter back within SWITCH_SECONDS from the thread recording
+        # the previous publication, instead of Python's default 5 ms (more than a whole send to a local server)
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_SECONDS)
         if not self.dry_run:
             self._register()
             self._tell_other_daemons()
@@ -127,6 +134,7 @@ class PublishingDaemon:
         if finished:
             self._sweeping.release()
             self._senders.shutdown(wait=True)
+            self._recorder.shutdown(wait=True)
         if self._scheduler is not None:  # its other jobs (reconcile, metrics) get what is left of the bound
             closing = threading.Thread(target=self._scheduler.shutdown, kwargs={"wait": True}, daemon=True)
             closing.start()
@@ -138,6 +146,7 @@ class PublishingDaemon:
                 if row is not None:
                     row.stopped_at = utcnow()
         emit("stopped", t("daemonlog.stopped" if finished else "daemonlog.stopped_in_flight"))
+        sys.setswitchinterval(self._switch_interval)
         return finished
 
     def run(self, *, once: bool = False, until_idle: bool = False) -> bool:
@@ -224,72 +233,6 @@ class PublishingDaemon:
             emit("missed", t("daemonlog.missed", count=missed, grace=grace), count=missed, level=logging.WARNING)
         if spaced > 1:
             emit("backlog", t("daemonlog.backlog", count=spaced), count=spaced)
-
-    def _send_due_round(self) -> int:
-        claimed = claim_due_deliveries(self.db, self.owner, after=self.config.after, limit=self.batch,
-                                       lease=self.lease, channels=self.config.channel_names)
-        if not claimed:
-            return 0
-        with self._state:  # ours from the claim on, even while waiting for a sender: never "abandoned"
-            self._in_flight.update(claimed)
-        try:
-            return self._send_claimed_round(claimed)
-        finally:
-            with self._state:
-                self._in_flight.difference_update(claimed)
-
-    def _send_claimed_round(self, claimed: list[int]) -> int:
-        with self.db.session() as session:
-            channels = dict(session.execute(select(Delivery.id, Delivery.channel)
-                                            .where(Delivery.id.in_(claimed))).all())
-        by_sender: dict[tuple[str, int], list[int]] = defaultdict(list)
-        dealt: dict[str, int] = defaultdict(int)
-        for delivery_id in claimed:  # each channel's deliveries dealt to its senders in turn
-            channel = channels[delivery_id]
-            settings = self.config.channels.get(channel)
-            by_sender[(channel, dealt[channel] % (settings.concurrency if settings else 1))].append(delivery_id)
-            dealt[channel] += 1
-        wait([self._senders.submit(self._send_channel, ids) for ids in by_sender.values()])
-        return len(claimed)
-
-    def _send_channel(self, ids: list[int]) -> None:
-        for index, delivery_id in enumerate(ids):
-            if self.stopping.is_set():  # claimed but not started: given back, no attempt spent
-                self._release(ids[index:])
-                return
-            try:
-                outcome = send_claimed(self.db, self.config, delivery_id, self.owner, self.adapters, self.renderer)
-            except NotRecorded as exc:
-                # the platform answered but the database would not take it: kept, and written by ``reconcile``
-                with self._state:
-                    self._unrecorded[delivery_id] = exc
-                emit("unrecorded", t("daemonlog.unrecorded", delivery=delivery_id), error=fault_text(exc.__cause__ or exc),
-                     level=logging.ERROR)
-                continue
-            except Exception as exc:  # noqa: BLE001 - a fault of ours must not kill the daemon
-                # a fault of loa or its surroundings (a banner file gone, the database): whether the post went out
-                # cannot be known here, so a person decides; never a blind second send
-                emit("error", t("daemonlog.delivery_fault", delivery=delivery_id, error=f"{type(exc).__name__}: {exc}"),
-                     level=logging.ERROR)
-                try:
-                    self._report(mark_unknown(self.db, self.owner, delivery_id, f"{type(exc).__name__}: {exc}"))
-                except Exception as again:  # noqa: BLE001 - the database is out of reach: reconcile settles it
-                    emit("error", t("daemonlog.delivery_fault", delivery=delivery_id, error=fault_text(again)),
-                         level=logging.ERROR)
-                continue
-            finally:
-                self._active_at = utcnow()
-            self._report(outcome)
-            if outcome.status == "paused":  # the channel is paused: the rest of this batch waits with it
-                self._release(ids[index + 1:])
-                return
-
-    def _release(self, ids: list[int]) -> None:
-        now = utcnow()
-        with self.db.transaction() as session:
-            for delivery in session.scalars(select(Delivery).where(Delivery.id.in_(ids),
-                                                                  Delivery.lease_owner == self.owner)):
-                release_claim(session, delivery, now)
 
     def _report(self, outcome: Outcome) -> None:
         if emit_outcome(outcome):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
+from functools import partial
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
@@ -83,6 +85,7 @@ def _load(db: Database, config: Config, delivery_id: int, owner: str, renderer: 
             # a retry tells the adapter so: it looks for an earlier post before creating one
             outgoing.extra["attempt"] = delivery.attempts
             outgoing.extra["maybe_sent"] = bool(delivery.maybe_sent)
+            outgoing.extra["first_send"] = delivery.attempts == 1 and not delivery.maybe_sent
             return outgoing
     with db.transaction() as session:
         delivery = owned_delivery(session, delivery_id, owner)
@@ -104,16 +107,26 @@ def _renew_lease(db: Database, delivery_id: int, owner: str, lease: dt.timedelta
 
 
 def send_claimed(db: Database, config: Config, delivery_id: int, owner: str,
-                 adapters: dict[str, Publisher] | None = None, renderer: Renderer | None = None) -> Outcome:
+                 adapters: dict[str, Publisher] | None = None, renderer: Renderer | None = None, *,
+                 prepared: Outgoing | None = None, claimed_at: dt.datetime | None = None,
+                 record_later: Callable[[int, Callable[[], Outcome]], Outcome] | None = None) -> Outcome:
     """Publish one claimed delivery through its channel's adapter and record what happened.
 
     ``adapters`` keeps one publisher per channel across sends (its HTTP session, what it learnt of the site).
     A delivery whose last answer was lost (``maybe_sent``) is looked up first: found, it is recorded as published;
     shown absent, it is sent; when the platform cannot tell, it keeps waiting as "may have gone out".
+    ``prepared``: the delivery as read with its claim at ``claimed_at`` (``outgoing.load_claimed``), used while
+    less than half its lease is spent (a sending delivery's post cannot change); else it is read again here.
+    ``record_later``: given, a publication's record is handed to it instead of written here (the daemon writes it
+    while the next send goes out: scheduler/sending.py); what it returns is returned.
     Raises ``NotRecorded`` when the outcome could not be written.
     """
     try:
-        outgoing = _load(db, config, delivery_id, owner, renderer)
+        lease = dt.timedelta(seconds=config.document.daemon.lease_seconds)
+        if prepared is not None and claimed_at is not None and utcnow() - claimed_at < lease / 2:
+            outgoing: Outgoing | None = prepared
+        else:
+            outgoing = _load(db, config, delivery_id, owner, renderer)
     except UserError as exc:  # the text no longer fits once the link is in, say: this delivery cannot go
         refused = PermanentError(str(exc))  # bound here: the write may run later, after this block
         return write_outcome(delivery_id, lambda: record_failure(db, config, delivery_id, owner, refused))
@@ -137,6 +150,7 @@ def send_claimed(db: Database, config: Config, delivery_id: int, owner: str,
                 return write_outcome(delivery_id, lambda: record_success(db, delivery_id, owner, found,
                                                                          reconciled=True))
             unsettled = False  # the platform shows no such post: this send is the first that lands
+            outgoing.extra["looked_up"] = True  # just now: the adapter need not look again before creating it
         published = adapter.publish(outgoing)
     except PublishError as exc:
         error, maybe_sent = exc, unsettled or None  # bound here: the write may run later (NotRecorded)
@@ -145,7 +159,8 @@ def send_claimed(db: Database, config: Config, delivery_id: int, owner: str,
     except Exception as exc:  # noqa: BLE001 - a fault of loa or the adapter mid-send: it may have gone out
         reason = f"{type(exc).__name__}: {exc}"
         return write_outcome(delivery_id, lambda: mark_unknown(db, owner, delivery_id, reason))
-    return write_outcome(delivery_id, lambda: record_success(db, delivery_id, owner, published))
+    write = partial(record_success, db, delivery_id, owner, published)
+    return write_outcome(delivery_id, write) if record_later is None else record_later(delivery_id, write)
 
 
 def _change(adapter: Publisher, outgoing: Outgoing, action: str) -> Published:
@@ -174,16 +189,19 @@ def claim_post_deliveries(db: Database, post_id: int, owner: str, *, lease: dt.t
     """Claim the sendable deliveries of one approved post (``loa publish``), whatever their due time."""
     now = now or utcnow()
     with db.transaction() as session:
-        post = session.get(Post, post_id)
-        if post is None:
+        # plain rows, not ORM objects: this runs for every post `loa publish` sends
+        status = session.scalar(select(Post.status).where(Post.id == post_id))
+        if status is None:
             raise UserError(t("err.unknown_post", id=post_id), where="ID")
-        takedowns = [d for d in post.changes if d.action == "delete" and d.status in SENDABLE_NOW]
-        if post.status != "approved" and not takedowns:  # a take-down needs no approval
-            raise UserError(t("err.not_approved", id=post_id, status=t(f"status.{post.status}")), where="ID")
-        if channel is not None and channel not in [d.channel for d in post.deliveries]:
+        rows = session.execute(select(Delivery.channel, Delivery.action, Delivery.status)
+                               .where(Delivery.post_id == post_id)).all()
+        takedowns = [d for d in rows if d.action == "delete" and d.status in SENDABLE_NOW]
+        if status != "approved" and not takedowns:  # a take-down needs no approval
+            raise UserError(t("err.not_approved", id=post_id, status=t(f"status.{status}")), where="ID")
+        if channel is not None and channel not in [d.channel for d in rows if d.action == "publish"]:
             raise UserError(t("err.post_not_on_channel", id=post_id, channel=channel), where="--channel")
         candidates = select(Delivery.id).where(Delivery.post_id == post_id, Delivery.status.in_(SENDABLE_NOW))
-        if post.status != "approved":
+        if status != "approved":
             candidates = candidates.where(Delivery.action == "delete")
         if channel is not None:
             candidates = candidates.where(Delivery.channel == channel)
@@ -208,23 +226,25 @@ def publish_post(db: Database, config: Config, post_id: int, *, channel: str | N
 
     owner = owner_name()
     with db.session() as session:  # config problems stop here, before anything is claimed
-        post = session.get(Post, post_id)
-        channels = [d.channel for d in (*post.deliveries, *post.changes) if d.status in SENDABLE_NOW] if post else []
+        channels = session.scalars(select(Delivery.channel).where(Delivery.post_id == post_id,
+                                                                  Delivery.status.in_(SENDABLE_NOW))).all()
+    adapters = {} if adapters is None else adapters
     for name in ([channel] if channel else channels):
         if name in config.channels:
-            publisher_for(config, name)
+            if name not in adapters:  # made here, it checks the settings; kept, it sends too (no second one)
+                adapters[name] = publisher_for(config, name, db=db)
             require_secrets(config, name)
     lease = dt.timedelta(seconds=config.document.daemon.lease_seconds)
     claimed = claim_post_deliveries(db, post_id, owner, channel=channel, lease=lease)
     if not claimed:
         raise UserError(t("err.nothing_to_publish", id=post_id), where="ID")
     with db.session() as session:  # a channel another one waits for goes first, so its link is known
-        rows = session.scalars(select(Delivery).where(Delivery.id.in_(claimed))).all()
+        rows = session.execute(select(Delivery.id, Delivery.channel, Delivery.action, Delivery.wait_for)
+                               .where(Delivery.id.in_(claimed))).all()
         # only a first publication waits for another channel's link; a correction or take-down goes at once
         follows = {d.id: (d.wait_for or config.after.get(d.channel)) if d.action == "publish" else None for d in rows}
         claimed = [d.id for d in sorted(rows, key=lambda d: (d.channel not in follows.values(), d.id))]
         channel_of = {d.id: d.channel for d in rows}
-    adapters = {} if adapters is None else adapters
     outcomes = []
     for delivery_id in claimed:
         first = follows[delivery_id] if channel is None else None  # naming --channel overrides the order

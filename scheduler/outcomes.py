@@ -11,8 +11,9 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 
@@ -109,37 +110,55 @@ def owned_delivery(session, delivery_id: int, owner: str) -> Delivery | None:
     return delivery if delivery is not None and delivery.lease_owner == owner else None
 
 
+def _log_publication() -> Any:
+    """The outreach log's entry for a change carried out, with the post's campaign and title read by the insert
+    itself (one statement instead of a read and an insert). Built once."""
+    entries, posts = OutreachEntry.__table__, Post.__table__
+    return entries.insert().from_select(
+        ["at", "kind", "campaign_id", "post_id", "delivery_id", "channel", "title", "detail"],
+        select(bindparam("at", type_=entries.c.at.type), bindparam("kind", type_=entries.c.kind.type),
+               posts.c.campaign_id, posts.c.id, bindparam("delivery_id", type_=entries.c.delivery_id.type),
+               bindparam("channel", type_=entries.c.channel.type), posts.c.title,
+               bindparam("detail", type_=entries.c.detail.type)).where(posts.c.id == bindparam("post")))
+
+
+LOG_PUBLICATION = _log_publication()
+_deliveries, _posts = Delivery.__table__, Post.__table__  # Core, built once: no ORM bookkeeping on the hot path
+MARK_PUBLISHED = (_deliveries.update()
+                  .where(_deliveries.c.id == bindparam("delivery"), _deliveries.c.lease_owner == bindparam("owner"))
+                  .values(status="published", remote_id=bindparam("new_remote_id"),
+                          permalink=bindparam("new_permalink"), published_at=bindparam("now"), lease_owner=None,
+                          lease_expires_at=None, last_error=None, maybe_sent=False, updated_at=bindparam("now"))
+                  .returning(_deliveries.c.post_id, _deliveries.c.channel, _deliveries.c.attempts,
+                             _deliveries.c.due_at, _deliveries.c.action))
+# the post is done once none of its deliveries is left to finish
+POST_DONE = (_posts.update()
+             .where(_posts.c.id == bindparam("post"),
+                    ~select(_deliveries.c.id).where(_deliveries.c.post_id == bindparam("post"),
+                                                    _deliveries.c.status.not_in(FINISHED_DELIVERY_STATUSES)).exists())
+             .values(status="done", updated_at=bindparam("now")))
+
+
 def record_success(db: Database, delivery_id: int, owner: str, published: Published, *,
                    reconciled: bool = False) -> Outcome:
     """Record a publication: the hot path of a busy daemon, so a few Core statements rather than ORM loads."""
     now = utcnow()
-    deliveries, posts = Delivery.__table__, Post.__table__  # Core: no ORM bookkeeping on the hot path
-    with db.transaction() as session:
-        _lock_post(db, session, delivery_id)
-        connection = session.connection()
-        row = connection.execute(
-            deliveries.update().where(deliveries.c.id == delivery_id, deliveries.c.lease_owner == owner)
-            .values(status="published", remote_id=published.remote_id, permalink=published.permalink,
-                    published_at=now, lease_owner=None, lease_expires_at=None, last_error=None, maybe_sent=False,
-                    updated_at=now)
-            .returning(deliveries.c.post_id, deliveries.c.channel, deliveries.c.attempts, deliveries.c.due_at,
-                       deliveries.c.action)).first()
+    with db.write_connection() as connection:
+        _lock_post(db, connection, delivery_id)
+        row = connection.execute(MARK_PUBLISHED, {
+            "delivery": delivery_id, "owner": owner, "new_remote_id": published.remote_id,
+            "new_permalink": published.permalink, "now": now}).first()
         if row is None:  # the lease expired and someone reconciled it: theirs to record
             return Outcome("?", "lost", error="lease lost", delivery_id=delivery_id)
-        campaign_id, title = connection.execute(select(posts.c.campaign_id, posts.c.title)
-                                                .where(posts.c.id == row.post_id)).one()
         detail = {"remote_id": published.remote_id, "permalink": published.permalink, "attempt": row.attempts,
                   "due_at": row.due_at.isoformat(), "late_seconds": round((now - row.due_at).total_seconds(), 3),
                   **(published.detail or {})}
         if reconciled:
             detail["reconciled"] = True
-        connection.execute(OutreachEntry.__table__.insert().values(
-            at=now, kind=DONE_KIND[row.action], campaign_id=campaign_id, post_id=row.post_id, delivery_id=delivery_id,
-            channel=row.channel, title=title, detail=detail))
-        unfinished = select(deliveries.c.id).where(deliveries.c.post_id == row.post_id,
-                                                   deliveries.c.status.not_in(FINISHED_DELIVERY_STATUSES))
-        connection.execute(posts.update().where(posts.c.id == row.post_id, ~unfinished.exists())
-                           .values(status="done", updated_at=now))
+        connection.execute(LOG_PUBLICATION, {  # the post's campaign and title copied into the log by the insert
+            "at": now, "kind": DONE_KIND[row.action], "delivery_id": delivery_id, "channel": row.channel,
+            "detail": detail, "post": row.post_id})
+        connection.execute(POST_DONE, {"post": row.post_id, "now": now})
         return Outcome(row.channel, "published", permalink=published.permalink, post_id=row.post_id,
                        delivery_id=delivery_id, action=row.action)
 

@@ -4,16 +4,19 @@ Nothing is rendered here: a delivery carries exactly what the officer previewed.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from posts.errors import UserError
 from posts.i18n import t
-from posts.models import Delivery, Render
+from posts.models import Campaign, Delivery, Post, Render
 from posts.render.links import fill_links, has_links
 from posts.render.text import ChannelKind, channel_kinds, check_limits
 
@@ -38,18 +41,25 @@ def load_outgoing(session: Session, delivery_id: int, media_dir: Path, banner_si
     if kind is not None and has_links(text):  # the link of the channel it waited for, now that it is out
         text = _with_links(text, delivery, channel_kinds()[kind], with_banner=bool(post.banner or post.images),
                            simulated=simulated_links)
+    return _assemble(delivery.id, delivery.channel, post, campaign, text, renders, media_dir, banner_size, kind)
+
+
+def _assemble(delivery_id: int, channel: str, post: Any, campaign: Any, text: str, renders: Sequence[Any],
+              media_dir: Path, banner_size: str | None, kind: str | None) -> Outgoing:
+    """The Outgoing from a post, its campaign and its renders: ORM objects or Core rows with the same names."""
     banners = tuple(Banner(r.name, media_dir / (r.media_path or ""), r.sha256) for r in renders
                     if r.kind == "banner" and r.name.endswith(".png"))  # print PDFs are not for screens
     if not (post.banner or {}).get("sizes") and banner_size is not None:
         chosen = tuple(b for b in banners if b.name == f"banner-{banner_size}.png")
         banners = chosen or banners[:1]
     photos = _photos(renders, media_dir, kind)
-    return Outgoing(delivery_id=delivery.id, post_id=post.id, channel=delivery.channel, campaign=campaign.slug,
+    return Outgoing(delivery_id=delivery_id, post_id=post.id, channel=channel, campaign=campaign.slug,
                     campaign_name=campaign.name, timezone=campaign.timezone, title=post.title, text=text,
-                    publish_at=post.publish_at, slug=_slug(delivery), banners=banners, photos=photos, body=post.body)
+                    publish_at=post.publish_at, slug=slug_for(campaign.slug, campaign.created_at, delivery_id),
+                    banners=banners, photos=photos, body=post.body)
 
 
-def _photos(renders: list[Render], media_dir: Path, kind: str | None) -> tuple[Banner, ...]:
+def _photos(renders: Sequence[Any], media_dir: Path, kind: str | None) -> tuple[Banner, ...]:
     """The post's photos in the copies made for ``kind`` (``photo-01-facebook.jpg``); without a kind, those of the
     first kind rendered."""
     by_kind: dict[str, list[Banner]] = {}
@@ -66,9 +76,13 @@ def _photos(renders: list[Render], media_dir: Path, kind: str | None) -> tuple[B
 
 def _slug(delivery: Delivery) -> str:
     campaign = delivery.post.campaign
+    return slug_for(campaign.slug, campaign.created_at, delivery.id)
+
+
+def slug_for(campaign_slug: str, created_at: dt.datetime, delivery_id: int) -> str:
     # the campaign's slug and creation time tell this database's campaign from any other with the same slug
-    origin = hashlib.sha256(f"{campaign.slug}|{campaign.created_at.isoformat()}".encode()).hexdigest()[:8]
-    return f"loa-{origin}-{delivery.id}"
+    origin = hashlib.sha256(f"{campaign_slug}|{created_at.isoformat()}".encode()).hexdigest()[:8]
+    return f"loa-{origin}-{delivery_id}"
 
 
 def _with_links(text: str, delivery: Delivery, kind: ChannelKind, *, with_banner: bool,
@@ -113,3 +127,64 @@ def _bare(delivery: Delivery) -> Outgoing:
     return Outgoing(delivery_id=delivery.id, post_id=post.id, channel=delivery.channel, campaign=campaign.slug,
                     campaign_name=campaign.name, timezone=campaign.timezone, title=post.title, text="",
                     publish_at=post.publish_at, slug=_slug(delivery))
+
+
+def _outgoing_query() -> Any:
+    """Every claimed delivery with its post, campaign and the renders it carries, in one Core statement: the text
+    for its own channel and the post's images, each at the post's current revision. Built once (``ids`` expands)."""
+    deliveries, posts, campaigns, renders = (Delivery.__table__, Post.__table__, Campaign.__table__,
+                                             Render.__table__)
+    return (select(deliveries.c.id, deliveries.c.channel, deliveries.c.action, deliveries.c.attempts,
+                   deliveries.c.maybe_sent, deliveries.c.status, deliveries.c.lease_owner,
+                   posts.c.id.label("post_id"), posts.c.title, posts.c.body, posts.c.publish_at,
+                   posts.c.status.label("post_status"), posts.c.banner, posts.c.images,
+                   campaigns.c.slug, campaigns.c.name, campaigns.c.timezone, campaigns.c.created_at,
+                   renders.c.kind, renders.c.channel.label("render_channel"), renders.c.name.label("render_name"),
+                   renders.c.content, renders.c.media_path, renders.c.sha256)
+            .select_from(deliveries.join(posts, posts.c.id == deliveries.c.post_id)
+                         .join(campaigns, campaigns.c.id == posts.c.campaign_id)
+                         .outerjoin(renders, and_(renders.c.post_id == posts.c.id,
+                                                  renders.c.revision == posts.c.revision,
+                                                  or_(renders.c.kind != "text",
+                                                      renders.c.channel == deliveries.c.channel))))
+            .where(deliveries.c.id.in_(bindparam("ids", expanding=True)))
+            .order_by(deliveries.c.id, renders.c.name))
+
+
+OUTGOING_QUERY = _outgoing_query()
+
+
+def load_claimed(session: Session, config: Config, ids: Iterable[int], owner: str) -> dict[int, Outgoing]:
+    """The claimed deliveries that are plain first publications of approved posts, as they go out, read in one
+    statement (the daemon's hot path). Left out, for the one-by-one path (``outgoing_for``): corrections and
+    take-downs, texts that carry another channel's link, posts no longer approved, leases no longer ``owner``'s.
+
+    ``extra`` carries ``attempt``, ``maybe_sent`` and ``first_send``: attempt 1 with no lost answer behind it
+    (nothing of this delivery can be on the platform yet, so an adapter need not look before creating)."""
+    media_dir = Path(config.path_of(config.document.render.media))
+    rows: dict[int, list[Any]] = {}
+    for row in session.connection().execute(OUTGOING_QUERY, {"ids": list(ids)}):
+        rows.setdefault(row.id, []).append(row)
+    ready = {}
+    for delivery_id, group in rows.items():
+        first = group[0]
+        if (first.action != "publish" or first.post_status != "approved" or first.status != "sending"
+                or first.lease_owner != owner):
+            continue
+        text = next((r.content for r in group if r.kind == "text"), None)
+        if text is None or has_links(text):
+            continue
+        settings = config.channels.get(first.channel)
+        kind = settings.channel_kind() if settings is not None else None
+        size = channel_kinds()[kind].banner_size if kind is not None else None
+        post = SimpleNamespace(id=first.post_id, title=first.title, body=first.body, publish_at=first.publish_at,
+                               banner=first.banner, images=first.images)
+        campaign = SimpleNamespace(slug=first.slug, name=first.name, timezone=first.timezone,
+                                   created_at=first.created_at)
+        renders = [SimpleNamespace(kind=r.kind, channel=r.render_channel, name=r.render_name, content=r.content,
+                                   media_path=r.media_path, sha256=r.sha256) for r in group if r.kind is not None]
+        outgoing = _assemble(delivery_id, first.channel, post, campaign, text, renders, media_dir, size, kind)
+        outgoing.extra.update(attempt=first.attempts, maybe_sent=bool(first.maybe_sent),
+                              first_send=first.attempts == 1 and not first.maybe_sent)
+        ready[delivery_id] = outgoing
+    return ready

@@ -193,8 +193,13 @@ def restore_backup(archive: Path, database: Database, media_dir: Path, *, force:
         if manifest.database_kind != kind:
             raise UserError(t("backup.other_kind", archived=manifest.database_kind, configured=kind),
                             where=str(archive))
-        if not force and (database_in_use(database) or _media_in_use(media_dir)):
+        in_use = database_in_use(database)
+        if not force and (in_use or _media_in_use(media_dir)):
             raise UserError(t("backup.target_exists", url=display_url(database.url)))
+        if in_use and kind != "sqlite" and schema_state(database.schema_revision()) == "newer":
+            # the dump replaces its own tables only: those of the newer version would stay and trip `db upgrade`
+            raise UserError(t("backup.target_newer", url=display_url(database.url),
+                              revision=database.schema_revision()))
         media = staging / "archive" / MEDIA
         media.mkdir(exist_ok=True)
         if media_dir.exists():

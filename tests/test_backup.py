@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
 
 from conftest import Project, campaign_toml, fast_daemon, spawn_loa
 from posts.db import SCHEMA_HEAD
@@ -266,6 +267,14 @@ def test_postgresql_round_trip(postgres, tmp_path):
     target.ok("post", "cancel", "1")
     target.ok("restore", str(output), "--force")
     assert target.json("post", "show", "1")["status"] == "approved"
+
+    # going back a version over a database a newer loa upgraded would leave its tables behind: refused
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0999'")
+    engine.dispose()
+    message = target.fails("restore", str(output), "--force")
+    assert "0999" in message and "new empty database" in message
 
     # a server without the PostgreSQL client programs: one line saying what to install, nothing written
     no_programs = tmp_path / "no-programs"

@@ -102,6 +102,21 @@ def test_steps_are_recorded_and_read_back_on_postgresql(postgres):
     _steps_recorded_and_read_back(postgres.create_database("steps"))
 
 
+def test_steps_written_on_a_kept_connection_are_committed_one_by_one(tmp_path):
+    url = f"sqlite:///{tmp_path / 'loa.db'}"
+    db = open_database(url, create=True)
+    steps = Coordination(db).steps(_delivery(db))
+    elsewhere = Coordination(Database(url)).steps(steps.delivery_id)  # as a process resuming after a crash
+    with steps.kept_open():
+        steps.begin("batch-1", {"recipients": 50})
+        assert elsewhere.statuses() == {"batch-1": "sending"}  # before the block ends: before the send
+        steps.sent("batch-1")
+        assert elsewhere.records() == {"batch-1": ("sent", {"recipients": 50})}
+        steps.forget("batch-1")
+        assert elsewhere.statuses() == {}
+    db.dispose()
+
+
 @pytest.mark.parametrize("status", ["sending", "sent", "unknown"])
 def test_a_step_status_is_one_of_three(tmp_path, status):
     db = open_database(f"sqlite:///{tmp_path / 'loa.db'}", create=True)

@@ -2,6 +2,7 @@
 ``loa retry`` settles a batch whose outcome was unknown (as not sent: it goes again)."""
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 LIST_STEP = "list"  # the batches as frozen at the first attempt (detail: {"batches": [[address, ...], ...]})
@@ -17,6 +18,9 @@ class MemorySteps:
 
     def __init__(self) -> None:
         self.rows: dict[str, tuple[str, dict[str, Any] | None]] = {}
+
+    def kept_open(self) -> AbstractContextManager[None]:
+        return nullcontext()
 
     def records(self) -> dict[str, tuple[str, dict[str, Any] | None]]:
         return dict(self.rows)

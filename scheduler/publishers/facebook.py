@@ -18,6 +18,7 @@ import requests
 
 from posts.i18n import t
 
+from .http_session import PlatformSession
 from . import (LONGEST_WAIT, AuthError, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher,
                PublishError, TransientError, network_problem, request_went_out, retry_after)
 
@@ -42,8 +43,7 @@ class FacebookPublisher(Publisher):
         super().__init__(channel, settings, base_dir=base_dir)
         self.timeout = (CONNECT_TIMEOUT, settings.timeout)
         self.root = f"{settings.graph_url.rstrip('/')}/{settings.api_version}"
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = f"loa/{version('loa')} (+publisher facebook)"
+        self.session = PlatformSession(f"loa/{version('loa')} (+publisher facebook)")
         self.paused_until: dt.datetime | None = None
 
     def _token(self) -> str:
@@ -85,8 +85,11 @@ class FacebookPublisher(Publisher):
         figures: list[float] = []
         regain = 0.0
         for header in ("X-App-Usage", "X-Business-Use-Case-Usage"):
+            value = answer.headers.get(header)
+            if not value:  # most answers carry neither: nothing to parse
+                continue
             try:
-                data = json.loads(answer.headers.get(header) or "{}")
+                data = json.loads(value)
             except ValueError:
                 continue
             if not isinstance(data, dict):

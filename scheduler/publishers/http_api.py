@@ -19,6 +19,7 @@ import requests
 
 from posts.i18n import t
 
+from .http_session import PlatformSession
 from . import (AuthError, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher, PublishError,
                TransientError, network_problem, request_went_out, retry_after)
 from . import http_templates as templates
@@ -45,8 +46,7 @@ class HttpPublisher(Publisher):
         super().__init__(channel, settings, base_dir=base_dir)
         self.supports = frozenset(name for name in ("update", "delete") if getattr(settings, name) is not None)
         self.timeout = (CONNECT_TIMEOUT, settings.timeout)
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = f"loa/{version('loa')} (+publisher http)"
+        self.session = PlatformSession(f"loa/{version('loa')} (+publisher http)")
 
     # -- values the templates see --------------------------------------------------------------------------------
     def _secrets(self) -> dict[str, str]:

@@ -190,28 +190,29 @@ class EmailPublisher(Publisher):
     def publish(self, outgoing: Outgoing) -> Published:
         steps = self._steps(outgoing.delivery_id)
         records = steps.records()
-        plan = self._plan(records, steps)
-        message = build_message(outgoing, sender=self.settings.sender, reply_to=self.settings.reply_to,
-                                list_unsubscribe=self.settings.list_unsubscribe, text_is_html=self.text_is_html)
-        # flattened and dot-stuffed once for every batch: only the Message-ID line, put first, differs between them
-        body = dot_stuffed(message.as_bytes(policy=message.policy))
         smtp: smtplib.SMTP | None = None
-        try:
-            for number, recipients in enumerate(plan, start=1):
-                name = step_name(number)
-                status, detail = records.get(name, (None, None))
-                if status == "sent":
-                    continue
-                if status is not None:  # begun before a crash, or its answer lost: never sent twice by loa
-                    if status == "sending":
-                        steps.unknown(name, {**(detail or {}), "at": _now()})
-                    continue
-                if smtp is None:
-                    smtp = self.connect()
-                header = f"Message-ID: {message_id(outgoing, number, self.domain)}\r\n".encode("ascii")
-                smtp = self._send_batch(smtp, steps, name, recipients, header + body)
-        finally:
-            close(smtp, quit=True)
+        with steps.kept_open():
+            plan = self._plan(records, steps)
+            message = build_message(outgoing, sender=self.settings.sender, reply_to=self.settings.reply_to,
+                                    list_unsubscribe=self.settings.list_unsubscribe, text_is_html=self.text_is_html)
+            # flattened and dot-stuffed once for every batch: only the Message-ID line, put first, differs
+            body = dot_stuffed(message.as_bytes(policy=message.policy))
+            try:
+                for number, recipients in enumerate(plan, start=1):
+                    name = step_name(number)
+                    status, detail = records.get(name, (None, None))
+                    if status == "sent":
+                        continue
+                    if status is not None:  # begun before a crash, or its answer lost: never sent twice by loa
+                        if status == "sending":
+                            steps.unknown(name, {**(detail or {}), "at": _now()})
+                        continue
+                    if smtp is None:
+                        smtp = self.connect()
+                    header = f"Message-ID: {message_id(outgoing, number, self.domain)}\r\n".encode("ascii")
+                    smtp = self._send_batch(smtp, steps, name, recipients, header + body)
+            finally:
+                close(smtp, quit=True)
         return self._outcome(outgoing, plan, steps.records())
 
     def _plan(self, records: dict[str, tuple[str, Any]], steps: Any) -> list[list[str]]:

@@ -29,6 +29,7 @@ from pydantic import Field
 from posts.i18n import t
 from scheduler.config import ChannelSettings, EnvName, SiteUrl
 
+from .http_session import PlatformSession
 from . import (AuthError, Banner, CannotTell, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher,
                PublishError, TransientError, network_problem, request_went_out, retry_after)
 
@@ -66,8 +67,7 @@ class TelegramPublisher(Publisher):
         super().__init__(channel, settings, base_dir=base_dir)
         self.timeout = (CONNECT_TIMEOUT, settings.timeout)
         self.root = settings.api_url.rstrip("/")
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = f"loa/{version('loa')} (+publisher telegram)"
+        self.session = PlatformSession(f"loa/{version('loa')} (+publisher telegram)")
 
     # -- HTTP ---------------------------------------------------------------------------------------------------
     def _token(self) -> str:

@@ -17,6 +17,7 @@ import requests
 
 from posts.i18n import t
 
+from .http_session import PlatformSession
 from . import (AuthError, Banner, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher,
                PublishError, TransientError, network_problem, request_went_out, retry_after)
 
@@ -34,8 +35,7 @@ class WordPressPublisher(Publisher):
         super().__init__(channel, settings, base_dir=base_dir)
         self.timeout = (CONNECT_TIMEOUT, settings.timeout)
         self.site = settings.url.rstrip("/")
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = f"loa/{version('loa')} (+publisher wordpress)"
+        self.session = PlatformSession(f"loa/{version('loa')} (+publisher wordpress)")
         self._pretty: bool | None = None  # /wp-json/ routes, or ?rest_route= on sites without pretty permalinks
 
     # -- HTTP ---------------------------------------------------------------------------------------------------
@@ -100,9 +100,13 @@ class WordPressPublisher(Publisher):
         return Published(str(found[0]["id"]), found[0].get("link")) if found else None
 
     def publish(self, outgoing: Outgoing) -> Published:
-        existing = self.find_existing(outgoing)
-        if existing is not None:
-            return existing
+        # a first send under a fresh claim cannot have made anything yet (a crash mid-send is settled by recovery's
+        # own lookup, and the next attempt looks): only a retry looks the slug up before creating the post, unless
+        # the dispatcher has just looked (a lost answer settled as "not there")
+        if not (outgoing.extra.get("first_send") or outgoing.extra.get("looked_up")):
+            existing = self.find_existing(outgoing)
+            if existing is not None:
+                return existing
         body: dict[str, Any] = {"title": html.escape(outgoing.title, quote=False), "status": "publish",
                                 "slug": outgoing.slug}
         # the banner chosen for this channel by load_outgoing, else the first photo, is the featured image

@@ -24,6 +24,7 @@ from pydantic import Field
 from posts.i18n import t
 from scheduler.config import ChannelSettings, EnvName, SiteUrl
 
+from .http_session import PlatformSession
 from . import (AuthError, Banner, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher,
                PublishError, TransientError, network_problem, request_went_out)
 from .zalo_tokens import FIRST_TOKEN_ENV, TokenStore
@@ -67,8 +68,7 @@ class ZaloPublisher(Publisher):
         super().__init__(channel, settings, base_dir=base_dir)
         self.timeout = (CONNECT_TIMEOUT, settings.timeout)
         self.root = settings.oa_url.rstrip("/")
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = f"loa/{version('loa')} (+publisher zalo)"
+        self.session = PlatformSession(f"loa/{version('loa')} (+publisher zalo)")
         self.paused_until: dt.datetime | None = None
         self._tokens: TokenStore | None = None
 
