@@ -194,3 +194,28 @@ def test_a_process_with_other_threads_draws_in_clean_workers_and_gets_the_same_b
     assert with_thread == alone
     for key, (_, relative) in alone.items():
         assert (media(other) / with_thread[key][1]).read_bytes() == (media(project) / relative).read_bytes()
+
+
+def test_moved_dates_draw_every_banner_again_once_before_the_write(project, monkeypatch):
+    """The footer shows the campaign's dates: a --replace that moves them draws every banner anew, in worker
+    processes, before the write transaction (apply_plan, post by post, then finds them drawn)."""
+    from posts.render import banner_pool
+
+    path = campaign_file(project)
+    imported(project, path)
+    before = banner_rows(project, "doc-sach")
+    pools = []
+    real_context = banner_pool.multiprocessing.get_context
+    monkeypatch.setattr(banner_pool.multiprocessing, "get_context",
+                        lambda method: pools.append(method) or real_context(method))
+    monkeypatch.setenv("LOA_RENDER_WORKERS", "2")
+    moved = future_day(40).isoformat()
+    assert imported(project, path, "--replace", "--start", moved) == {"drawn": 8, "reused": 0}
+    assert len(pools) == 1  # all eight at once: one post's two banners would be drawn in the command's process
+    after = banner_rows(project, "doc-sach")
+    assert set(after) == set(before) and all(after[key] != before[key] for key in before)
+    for sha, relative in after.values():
+        assert hashlib.sha256((media(project) / relative).read_bytes()).hexdigest() == sha
+    # back to the first dates: every banner is in the cache
+    assert imported(project, path, "--replace") == {"drawn": 0, "reused": 8}
+    assert banner_rows(project, "doc-sach") == before
