@@ -3,7 +3,7 @@
 Posts with banners go to 120 staff in batches of 50 through what `loa publish` and the daemon run (claim, adapter
 with its recorded batch steps, record) in one process, and a bare smtplib loop makes the same SMTP calls (one
 connection with STARTTLS and a login per post, one MAIL, 50 RCPT and one DATA per batch, the same banner inline) for
-as many posts, the two taking turns in rounds. The ratio of their medians is loa's overhead (row "publish email").
+as many posts, the two taking turns in rounds; the median of the rounds' ratios is loa's overhead ("publish email").
 The server runs in a process of its own, as a real one does. Target: at most 10% over the bare calls.
 """
 from __future__ import annotations
@@ -68,11 +68,11 @@ def main() -> None:
                 return time.perf_counter() - start
 
             loa = LoaSide(app, database, ids, "email")
-            timings = alternate({"loa": loa, "bare": bare})
+            samples = alternate({"loa": loa, "bare": bare})
             database.dispose()
     batches = -(-len(STAFF) // BATCH)
     print(f"E-mailing posts with banners to {len(STAFF)} staff ({batches} batches) on a local SMTP server:")
-    report("publish email", timings, loa, loa_what="claim, adapter, steps, record",
+    report("publish email", samples, loa, loa_what="claim, adapter, steps, record",
            bare_what="smtplib, same SMTP calls")
 
 

@@ -74,10 +74,10 @@ def main() -> None:
             return time.perf_counter() - start
 
         loa = LoaSide(app, database, ids, "portal")
-        timings = alternate({"loa": loa, "bare": bare})
+        samples = alternate({"loa": loa, "bare": bare})
         database.dispose()
     print(f"Publishing posts with banners to a local portal API (http channel, {LATENCY * 1000:.0f} ms a call):")
-    report("publish http", timings, loa, loa_what="claim, adapter, record",
+    report("publish http", samples, loa, loa_what="claim, adapter, record",
            bare_what="requests, same HTTP calls")
 
 

@@ -63,10 +63,10 @@ def main() -> None:
             return time.perf_counter() - start
 
         loa = LoaSide(app, database, ids, "telegram")
-        timings = alternate({"loa": loa, "bare": bare})
+        samples = alternate({"loa": loa, "bare": bare})
         database.dispose()
     print(f"Publishing posts with banners to Telegram (local Bot API double, {LATENCY * 1000:.0f} ms answers):")
-    report("publish telegram", timings, loa, loa_what="claim, adapter, record",
+    report("publish telegram", samples, loa, loa_what="claim, adapter, record",
            bare_what="requests, same HTTP calls")
 
 

@@ -71,10 +71,10 @@ def main() -> None:
             return time.perf_counter() - start
 
         loa = LoaSide(app, database, ids, "zalo")
-        timings = alternate({"loa": loa, "bare": bare})
+        samples = alternate({"loa": loa, "bare": bare})
         database.dispose()
     print("Publishing posts with covers to a Zalo OA (local double):")
-    report("publish zalo", timings, loa, loa_what="claim, adapter, steps, record",
+    report("publish zalo", samples, loa, loa_what="claim, adapter, steps, record",
            bare_what="requests, same HTTP calls")
 
 

@@ -113,10 +113,15 @@ def import_campaign(db: Database, campaign: CampaignFile, *, start: dt.date | Li
         plan = _checked_plan(session, campaign, moments, first_day, last_day, replace=replace, prefer=prefer,
                              allow_past=allow_past, now=now, result=result)
         added = [(entry.planned, entry.moment) for entry in plan.of("add")]
+        again = _rendered_again(plan) if renderer is not None and not dry_run else []
     if dry_run:
         return _counted(result, plan, approve)
     before = (renderer.banners.drawn, renderer.banners.reused) if renderer is not None else (0, 0)
     renders = _render_all(campaign, added, first_day, last_day, renderer, on_progress) if renderer else {}
+    if renderer is not None and again:  # drawn on every core now, not one by one in the write transaction
+        view = _describe(Campaign(), campaign, first_day, last_day)  # the campaign as apply_plan describes it
+        renderer.prepare_banners([(content, view, f"loa campaign import {campaign.slug}") for content in again],
+                                 on_progress)
 
     with db.transaction() as session:
         result.warnings.clear()  # the queue may have moved since the first look: plan again, in the transaction
@@ -176,6 +181,28 @@ def _checked_plan(session: Session, campaign: CampaignFile, moments: list[tuple[
     _check_moments(campaign, scheduled, first_day, last_day, allow_past=allow_past, now=now,  # type: ignore[arg-type]
                    result=result)
     return plan
+
+
+def _rendered_again(plan: MergePlan) -> list[Any]:
+    """The queued posts apply_plan will render again: those the file changes (their banner and channels as they
+    will be) and, when the campaign's name, dates or hashtags change, every one still to be sent."""
+    from .render.artefacts import PostContent
+
+    everyone = not plan.new_campaign and bool(plan.campaign_changes or plan.dates_moved)
+    contents = []
+    for entry in plan.posts:
+        post = entry.post
+        if post is None or post.has_gone_out or not (entry.action == "change" or (
+                everyone and entry.action in ("unchanged", "keep") and post.status in ("draft", "approved"))):
+            continue
+        content = PostContent.of(post)
+        if entry.action == "change" and entry.planned is not None:  # only banners and channels shape a banner
+            if "banner" in entry.changes:
+                content.banner = entry.planned.banner
+            if "channels" in entry.changes:
+                content.channels = list(entry.planned.channels)
+        contents.append(content)
+    return contents
 
 
 def _counted(result: ImportResult, plan: MergePlan, approve: bool) -> ImportResult:

@@ -228,9 +228,11 @@ def publish_post(db: Database, config: Config, post_id: int, *, channel: str | N
     with db.session() as session:  # config problems stop here, before anything is claimed
         channels = session.scalars(select(Delivery.channel).where(Delivery.post_id == post_id,
                                                                   Delivery.status.in_(SENDABLE_NOW))).all()
+    adapters = {} if adapters is None else adapters
     for name in ([channel] if channel else channels):
         if name in config.channels:
-            publisher_for(config, name)
+            if name not in adapters:  # made here, it checks the settings; kept, it sends too (no second one)
+                adapters[name] = publisher_for(config, name, db=db)
             require_secrets(config, name)
     lease = dt.timedelta(seconds=config.document.daemon.lease_seconds)
     claimed = claim_post_deliveries(db, post_id, owner, channel=channel, lease=lease)
@@ -243,7 +245,6 @@ def publish_post(db: Database, config: Config, post_id: int, *, channel: str | N
         follows = {d.id: (d.wait_for or config.after.get(d.channel)) if d.action == "publish" else None for d in rows}
         claimed = [d.id for d in sorted(rows, key=lambda d: (d.channel not in follows.values(), d.id))]
         channel_of = {d.id: d.channel for d in rows}
-    adapters = {} if adapters is None else adapters
     outcomes = []
     for delivery_id in claimed:
         first = follows[delivery_id] if channel is None else None  # naming --channel overrides the order

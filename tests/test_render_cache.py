@@ -20,7 +20,8 @@ HEADLINES = ("Ngày sách Việt Nam", "Đọc sách cùng con", "Thư viện s�
 
 
 def campaign_file(project: Project, slug: str = "doc-sach", *, headlines: tuple[str, ...] = HEADLINES,
-                  theme_of: dict[int, str] | None = None, name: str = "Tuần lễ đọc sách") -> Path:
+                  theme_of: dict[int, str] | None = None, name: str = "Tuần lễ đọc sách",
+                  banners: bool = True) -> Path:
     """Posts 1..n on portal and facebook (two banner sizes each), post k with the headline ``headlines[k-1]``."""
     start = future_day()
     lines = ["[campaign]", f'slug = "{slug}"', f'name = "{name}"', f"start = {start.isoformat()}",
@@ -28,7 +29,8 @@ def campaign_file(project: Project, slug: str = "doc-sach", *, headlines: tuple[
     for number, headline in enumerate(headlines, start=1):
         theme = f', theme = "{theme_of[number]}"' if theme_of and number in theme_of else ""
         lines += ["[[posts]]", "day = 1", f'time = "08:{number:02d}"', f'title = "Bài số {number}"',
-                  f'body = "Nội dung bài số {number}."', f'banner = {{ headline = "{headline}"{theme} }}', ""]
+                  f'body = "Nội dung bài số {number}."']
+        lines += [f'banner = {{ headline = "{headline}"{theme} }}', ""] if banners else [""]
     return project.write(f"{slug}.toml", "\n".join(lines))
 
 
@@ -129,13 +131,13 @@ def test_a_damaged_or_missing_cache_entry_is_drawn_again(project):
     cut_short = media(project) / rows[1, "banner-portal.png"][1]
     cut_short.write_bytes(cut_short.read_bytes()[:1000])  # a crash or a full disk left half of the file
     (media(project) / rows[2, "banner-facebook.png"][1]).unlink()
-    notes = sorted((media(project) / ".banners").rglob("*.json"))
+    notes = {json.loads(note.read_text(encoding="utf-8"))["media_path"]: note
+             for note in (media(project) / ".banners").rglob("*.json")}
     assert len(notes) == 8
-    notes[0].write_text("{not json", encoding="utf-8")
-    notes[1].unlink()
-    counted = imported(project, campaign_file(project, "doc-sach-2"))
-    assert counted["drawn"] in (3, 4)  # the two notes may belong to one of the damaged files' banners
-    assert counted["drawn"] + counted["reused"] == 8
+    notes[rows[3, "banner-portal.png"][1]].write_text("{not json", encoding="utf-8")
+    notes[rows[4, "banner-facebook.png"][1]].unlink()
+    # four banners damaged (two files, two notes), four whole
+    assert imported(project, campaign_file(project, "doc-sach-2")) == {"drawn": 4, "reused": 4}
     assert banner_rows(project, "doc-sach-2") == rows  # drawn again: the very same bytes
     for sha, relative in rows.values():
         assert hashlib.sha256((media(project) / relative).read_bytes()).hexdigest() == sha
@@ -194,3 +196,34 @@ def test_a_process_with_other_threads_draws_in_clean_workers_and_gets_the_same_b
     assert with_thread == alone
     for key, (_, relative) in alone.items():
         assert (media(other) / with_thread[key][1]).read_bytes() == (media(project) / relative).read_bytes()
+
+
+def test_moved_dates_draw_every_banner_again_once_before_the_write(project, monkeypatch):
+    """The footer shows the campaign's dates: a --replace that moves them draws every banner anew, in worker
+    processes, before the write transaction (apply_plan, post by post, then finds them drawn)."""
+    from posts.render import banner_pool
+
+    path = campaign_file(project)
+    imported(project, path)
+    before = banner_rows(project, "doc-sach")
+    pools = []
+    real_context = banner_pool.multiprocessing.get_context
+    monkeypatch.setattr(banner_pool.multiprocessing, "get_context",
+                        lambda method: pools.append(method) or real_context(method))
+    monkeypatch.setenv("LOA_RENDER_WORKERS", "2")
+    moved = future_day(40).isoformat()
+    assert imported(project, path, "--replace", "--start", moved) == {"drawn": 8, "reused": 0}
+    assert len(pools) == 1  # all eight at once: one post's two banners would be drawn in the command's process
+    after = banner_rows(project, "doc-sach")
+    assert set(after) == set(before) and all(after[key] != before[key] for key in before)
+    for sha, relative in after.values():
+        assert hashlib.sha256((media(project) / relative).read_bytes()).hexdigest() == sha
+    # back to the first dates: every banner is in the cache
+    assert imported(project, path, "--replace") == {"drawn": 0, "reused": 8}
+    assert banner_rows(project, "doc-sach") == before
+
+
+def test_a_bad_worker_count_does_not_stop_an_import_without_banners(project, monkeypatch):
+    monkeypatch.setenv("LOA_RENDER_WORKERS", "two")
+    project.ok("campaign", "import", str(campaign_file(project, banners=False)))
+    assert project.counts()["posts"] == 4

@@ -3,8 +3,9 @@
 A banner is tens of milliseconds of pure CPU in Pillow, so threads would not help; worker processes do. They are
 forked, so they inherit the loaded themes and fonts and start in milliseconds (unless the process runs other
 threads: see ``obtain_all``). Each worker looks its banner up in the cache, draws it if needed and writes the
-file itself: only a short note (sha256, path, length) travels back to the parent, never the image. Workers never touch the parent's database connections (callers render before their
-write transaction), and the CLI's progress bar draws without a thread.
+file itself: only a short note (sha256, path, length) travels back to the parent, never the image. Workers
+never touch the parent's database connections (callers render before their write transaction), and the CLI's
+progress bar draws without a thread.
 """
 from __future__ import annotations
 
@@ -72,6 +73,8 @@ def obtain_all(items: Sequence[tuple[BannerJob, str]], media_dir: Path,
                on_progress: Callable[[int, int], None] | None = None) -> Iterator[Outcome]:
     """Outcomes in the order of ``items``. Close the iterator (``contextlib.closing``) when stopping early: the
     banners not started yet are then cancelled instead of drawn for nothing."""
+    if not items:  # a post without banner: nothing to draw, no setting to check
+        return
     workers = min(worker_count(), len(items))
     task = partial(obtain, media_dir=media_dir)
     if len(items) < PARALLEL_FROM or workers < 2:
