@@ -25,7 +25,7 @@ from .coordination import Coordination
 from .config import Config
 from .outcomes import (NotRecorded, Outcome, mark_unknown, record_failure, record_success, resume_channel,
                        owned_delivery, write_outcome)
-from .outgoing import outgoing_for
+from .outgoing import is_first_send, outgoing_for
 from .publishers import Outgoing, PermanentError, Published, Publisher, PublishError, publishers
 
 __all__ = ["NotRecorded", "Outcome", "channel_supports", "claim_post_deliveries", "publish_post", "publisher_for",
@@ -85,7 +85,7 @@ def _load(db: Database, config: Config, delivery_id: int, owner: str, renderer: 
             # a retry tells the adapter so: it looks for an earlier post before creating one
             outgoing.extra["attempt"] = delivery.attempts
             outgoing.extra["maybe_sent"] = bool(delivery.maybe_sent)
-            outgoing.extra["first_send"] = delivery.attempts == 1 and not delivery.maybe_sent
+            outgoing.extra["first_send"] = is_first_send(delivery.attempts, delivery.maybe_sent, delivery.last_error)
             return outgoing
     with db.transaction() as session:
         delivery = owned_delivery(session, delivery_id, owner)

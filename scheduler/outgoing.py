@@ -129,13 +129,20 @@ def _bare(delivery: Delivery) -> Outgoing:
                     publish_at=post.publish_at, slug=_slug(delivery))
 
 
+def is_first_send(attempts: int, maybe_sent: bool | None, last_error: str | None) -> bool:
+    """Nothing of this delivery can be on the platform yet, so its adapter need not look before creating: its first
+    attempt, with no lost answer and no error behind it. An attempt that failed, or was left unknown (a fault, a
+    crash recovery could not settle), keeps its error even when a person's ``loa retry`` starts the count again."""
+    return attempts == 1 and not maybe_sent and last_error is None
+
+
 def _outgoing_query() -> Any:
     """Every claimed delivery with its post, campaign and the renders it carries, in one Core statement: the text
     for its own channel and the post's images, each at the post's current revision. Built once (``ids`` expands)."""
     deliveries, posts, campaigns, renders = (Delivery.__table__, Post.__table__, Campaign.__table__,
                                              Render.__table__)
     return (select(deliveries.c.id, deliveries.c.channel, deliveries.c.action, deliveries.c.attempts,
-                   deliveries.c.maybe_sent, deliveries.c.status, deliveries.c.lease_owner,
+                   deliveries.c.maybe_sent, deliveries.c.last_error, deliveries.c.status, deliveries.c.lease_owner,
                    posts.c.id.label("post_id"), posts.c.title, posts.c.body, posts.c.publish_at,
                    posts.c.status.label("post_status"), posts.c.banner, posts.c.images,
                    campaigns.c.slug, campaigns.c.name, campaigns.c.timezone, campaigns.c.created_at,
@@ -159,8 +166,7 @@ def load_claimed(session: Session, config: Config, ids: Iterable[int], owner: st
     statement (the daemon's hot path). Left out, for the one-by-one path (``outgoing_for``): corrections and
     take-downs, texts that carry another channel's link, posts no longer approved, leases no longer ``owner``'s.
 
-    ``extra`` carries ``attempt``, ``maybe_sent`` and ``first_send``: attempt 1 with no lost answer behind it
-    (nothing of this delivery can be on the platform yet, so an adapter need not look before creating)."""
+    ``extra`` carries ``attempt``, ``maybe_sent`` and ``first_send`` (``is_first_send``)."""
     media_dir = Path(config.path_of(config.document.render.media))
     rows: dict[int, list[Any]] = {}
     for row in session.connection().execute(OUTGOING_QUERY, {"ids": list(ids)}):
@@ -185,6 +191,6 @@ def load_claimed(session: Session, config: Config, ids: Iterable[int], owner: st
                                    media_path=r.media_path, sha256=r.sha256) for r in group if r.kind is not None]
         outgoing = _assemble(delivery_id, first.channel, post, campaign, text, renders, media_dir, size, kind)
         outgoing.extra.update(attempt=first.attempts, maybe_sent=bool(first.maybe_sent),
-                              first_send=first.attempts == 1 and not first.maybe_sent)
+                              first_send=is_first_send(first.attempts, first.maybe_sent, first.last_error))
         ready[delivery_id] = outgoing
     return ready

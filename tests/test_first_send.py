@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
+import requests
+
 from conftest import delivery_states, fast_daemon, make_due, queue_now, wordpress_channel
 
 from support.proxy import FaultProxy
@@ -66,3 +68,30 @@ def test_a_retry_looks_the_post_up_once_before_creating_it(project, wordpress, m
         assert calls(proxy, before) == ["lookup", "create"]
         (attempts,), = project.sql("SELECT attempts FROM deliveries WHERE post_id=? AND channel='portal'", post)
         assert attempts == 2
+
+
+def test_a_persons_retry_of_an_unknown_send_looks_before_creating(project, wordpress, monkeypatch):
+    """A send nobody could settle (a fault of loa mid-send: unknown, no lost answer recorded) that a person retries
+    starts its attempts again, but it is no first send: the post it may have made is found, not made twice."""
+    with FaultProxy(wordpress.url) as proxy:
+        post = portal_project(project, wordpress, proxy, monkeypatch, "first-send-unknown")
+        proxy.stall_next("POST", "/wp/v2/posts", 3)  # the site makes the post; its answer comes too late
+        project.set_channel("portal", wordpress_channel(wordpress, "timeout = 1", via=proxy))
+        project.ok("run", "--once")
+        (delivery,), = project.sql("SELECT id FROM deliveries WHERE channel='portal'")
+        # as a fault of loa mid-send leaves it (mark_unknown): unknown, its error kept, no lost answer recorded
+        project.sql("UPDATE deliveries SET status='unknown', maybe_sent=0, remote_id=NULL, permalink=NULL, "
+                    "last_error='RuntimeError: interrupted', lease_owner=NULL WHERE id=?", delivery)
+        before = len(proxy.seen)
+        project.ok("retry", str(post), "--channel", "portal")
+        project.ok("run", "--once")
+        assert delivery_states(project)[(post, "portal")] == "published"
+        assert calls(proxy, before) == ["lookup"]  # found by its slug: no second post
+    (remote,), = project.sql("SELECT remote_id FROM deliveries WHERE id=?", delivery)
+    headers = {"Authorization": wordpress.authorization()}
+    slug = requests.get(wordpress.rest(f"/wp/v2/posts/{remote}", context="edit"), headers=headers,
+                        timeout=30).json()["slug"]
+    for name, expected in ((slug, 1), (f"{slug}-2", 0)):
+        found = requests.get(wordpress.rest("/wp/v2/posts", slug=name, status="any", context="edit"),
+                             headers=headers, timeout=30).json()
+        assert len(found) == expected, name
