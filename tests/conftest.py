@@ -41,6 +41,12 @@ class Project:
         assert result.exit_code == 0, f"loa {' '.join(args)} -> {result.exit_code}\n{result.output}"
         return result
 
+    def needs_a_person(self, *args: str, env: dict[str, str] | None = None) -> Result:
+        """``loa status`` or ``loa run --until-idle`` when something is left for a person: exit 3, output complete."""
+        result = self.run(*args, env=env)
+        assert result.exit_code == 3, f"loa {' '.join(args)} -> {result.exit_code}, expected 3\n{result.output}"
+        return result
+
     def json(self, *args: str) -> Any:
         """The command's --json output; it must exit 0, but ``loa status`` exits 3 when something needs a person:
         its exit code must then be the one its report gives (``health.exit``)."""
