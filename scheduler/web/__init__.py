@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
 
-from posts.db import Database
-from scheduler.config import Config
-from scheduler.project import build_renderer, open_project_database
+from loa.posts.db import Database
+from loa.scheduler.config import Config
+from loa.scheduler.project import build_renderer, open_project_database
 
 if TYPE_CHECKING:
-    from posts.render.artefacts import Renderer
+    from loa.posts.render.artefacts import Renderer
 
-WEB_ASSETS = resources.files("assets") / "web"
+WEB_ASSETS = resources.files("loa.assets") / "web"
 
 
 class Workspace:
@@ -111,8 +111,8 @@ def _register(app: Flask) -> None:
 
 
 def app_from_config_path(path: str | None) -> Flask:
-    """For WSGI servers of one's own (gunicorn 'scheduler.web:wsgi()'): the app of the config loa would find."""
-    from scheduler.config import find_config, load_config
+    """For WSGI servers of one's own (gunicorn 'loa.scheduler.web:wsgi()'): the app of the config loa would find."""
+    from loa.scheduler.config import find_config, load_config
 
     return create_app(load_config(find_config(path)))
 
