@@ -348,8 +348,10 @@ def _check_points_at_its_line(name: str, found: Found[object], plan: PlanText) -
             # inferred from the body: its words are on the line (a parent named by level only gets the plan's place)
             assert value_words & _words(line.text), name
         else:
+            # the value's first word is on the line, maybe glued to the text before it: a PDF's text layer joins
+            # "…VIỆT NAM" and "Cần Thơ, ngày …" when the motto and the place share a baseline
             first = sorted(value_words & _words(found.value.split()[0]))
-            assert not first or set(first) <= _words(line.text), name
+            assert all(word in line.text.casefold() for word in first), name
 
 
 @settings(max_examples=300, deadline=None)

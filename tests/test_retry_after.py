@@ -52,7 +52,8 @@ def test_a_malformed_retry_after_from_wordpress_is_a_plain_transient_error(proje
         post, = queue_now(project, 1, pace=0.2, slug=f"ra-{abs(hash(header)) % 10**6}",
                           post_lines='channels = ["portal"]')
         make_due(project, post)
-        proxy.answer_next("GET", "/wp/v2/posts", 503, headers={"Retry-After": header})
+        # a first send goes straight to the POST (no slug look-up), so the POST is the one answered 503
+        proxy.answer_next("POST", "/wp/v2/posts", 503, headers={"Retry-After": header})
         result = project.run("publish", str(post))
         after = dt.datetime.now(dt.timezone.utc)
         assert result.exit_code == 1 and "Traceback" not in result.output

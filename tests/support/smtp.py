@@ -11,6 +11,7 @@ self-signed for 127.0.0.1/localhost, made with the ``openssl`` command, and its 
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
 import ssl
 import subprocess
@@ -150,6 +151,7 @@ class SmtpServer:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
+        shutil.rmtree(self.folder, ignore_errors=True)  # the certificate and key the server was started with
 
     def __enter__(self) -> SmtpServer:
         return self.start()
