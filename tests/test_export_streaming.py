@@ -181,7 +181,7 @@ def test_libreoffice_opens_it_as_an_office_would(database, tmp_path):
 def test_more_rows_than_a_sheet_holds_is_refused_and_leaves_nothing(database, tmp_path, monkeypatch):
     import loa.posts.xlsx_stream
 
-    monkeypatch.setattr(posts.xlsx_stream, "MAX_ROWS", 4)  # a header and three rows
+    monkeypatch.setattr(loa.posts.xlsx_stream, "MAX_ROWS", 4)  # a header and three rows
     target = tmp_path / "nhat-ky.xlsx"
     with pytest.raises(UserError) as refused:
         export(database, target)

@@ -78,7 +78,11 @@ def secret_key(config: Config) -> bytes:
 def create_app(config: Config, *, testing: bool = False) -> Flask:
     templates = Path(str(WEB_ASSETS / "templates"))
     static = Path(str(WEB_ASSETS / "static"))
-    app = Flask("loa", template_folder=str(templates), static_folder=str(static), static_url_path="/static")
+    # paths given, not found: Flask cannot locate a namespace package's root (loa.scheduler.web under `loa`); loa
+    # keeps nothing in an instance folder, and Flask never creates one
+    here = Path(__file__).resolve().parent
+    app = Flask("loa", template_folder=str(templates), static_folder=str(static), static_url_path="/static",
+                root_path=str(here), instance_path=str(here / "instance"))
     ws = Workspace(config)
     ws.database  # noqa: B018 - opened now, not by two threads at once on the first requests
     app.extensions["loa"] = ws
