@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from posts.i18n import t
+from loa.posts.i18n import t
 
 EXIT_HEALTHY = 0
 EXIT_NEEDS_A_PERSON = 3

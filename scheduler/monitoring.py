@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import case, func, select
 
-from posts.db import Database
-from posts.models import DELIVERY_STATUSES, Delivery, utcnow
+from loa.posts.db import Database
+from loa.posts.models import DELIVERY_STATUSES, Delivery, utcnow
 
 from .config import Config
 

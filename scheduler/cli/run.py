@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from posts.i18n import t
+from loa.posts.i18n import t
 
 from . import cli
 from .common import POST_ID, App, by_option, echo_json, json_option, pass_app, who
@@ -20,10 +20,10 @@ from .common import POST_ID, App, by_option, echo_json, json_option, pass_app, w
               help="help.log_format")
 @pass_app
 def run_command(app: App, once: bool, until_idle: bool, dry_run: bool, log_format: str) -> int:
-    from posts.errors import UserError
-    from scheduler.daemon import PublishingDaemon
-    from scheduler.dispatch import publisher_for, require_secrets
-    from scheduler.events import setup_logging
+    from loa.posts.errors import UserError
+    from loa.scheduler.daemon import PublishingDaemon
+    from loa.scheduler.dispatch import publisher_for, require_secrets
+    from loa.scheduler.events import setup_logging
 
     if once and until_idle:
         raise UserError(t("err.once_and_until_idle"), where="--once")
@@ -44,8 +44,8 @@ def run_command(app: App, once: bool, until_idle: bool, dry_run: bool, log_forma
 def _left_for_a_person(app: App) -> int:
     """``run --until-idle``'s exit code: 3 (one line on stderr) when deliveries it leaves need a person (failed,
     unknown, missed: what ``loa status`` lists), so a script or CI notices; else 0."""
-    from scheduler.health import EXIT_HEALTHY, EXIT_NEEDS_A_PERSON, reason_text
-    from scheduler.status import needing_a_person
+    from loa.scheduler.health import EXIT_HEALTHY, EXIT_NEEDS_A_PERSON, reason_text
+    from loa.scheduler.status import needing_a_person
 
     with app.database().session() as session:
         needing = needing_a_person(session)
@@ -65,10 +65,10 @@ def _left_for_a_person(app: App) -> int:
 def status_command(app: App, archived: bool, check: bool, as_json: bool) -> int:
     """Exit 0 when nothing needs a person, 3 when something does (``health`` in --json says what); --check: one
     line and Nagios's codes (scheduler/health.py)."""
-    from posts.errors import UserError
-    from scheduler.channel_names import display_names
-    from scheduler.status import daemon_status
-    from scheduler.views import print_status
+    from loa.posts.errors import UserError
+    from loa.scheduler.channel_names import display_names
+    from loa.scheduler.status import daemon_status
+    from loa.scheduler.views import print_status
 
     if check:
         if as_json:
@@ -84,9 +84,9 @@ def status_command(app: App, archived: bool, check: bool, as_json: bool) -> int:
 
 def _check(app: App, archived: bool) -> int:
     """``loa status --check``: whatever goes wrong is UNKNOWN on the same one line (a monitor reads stdout only)."""
-    from posts.errors import UserError
-    from scheduler.health import NAGIOS_UNKNOWN, check_line, unknown_line
-    from scheduler.status import daemon_status
+    from loa.posts.errors import UserError
+    from loa.scheduler.health import NAGIOS_UNKNOWN, check_line, unknown_line
+    from loa.scheduler.status import daemon_status
 
     from . import _runtime_failure
 
@@ -108,7 +108,7 @@ def _check(app: App, archived: bool) -> int:
 @by_option
 @pass_app
 def retry_command(app: App, post_id: int, channel: str | None, by: str | None) -> None:
-    from posts.queue import retry_deliveries
+    from loa.posts.queue import retry_deliveries
 
     channels = retry_deliveries(app.database(), post_id, channel=channel, by=who(by))
     click.echo(t("msg.retry_queued", id=post_id, channels=", ".join(channels)))

@@ -14,9 +14,9 @@ from typing import Any
 from flask import Blueprint, Response, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from posts.i18n import t
-from posts.models import utcnow
-from posts.web_sessions import session_of
+from loa.posts.i18n import t
+from loa.posts.models import utcnow
+from loa.posts.web_sessions import session_of
 
 from . import workspace
 from .auth import COOKIE
@@ -37,7 +37,7 @@ def _warn_of_a_missing_token(state: Any) -> None:
 def healthz() -> Response:
     """200 "ok" when the database answers and a ``loa run`` process is alive (a fresh heartbeat), else 503: the
     workspace alone publishes nothing, and a post approved in it may fall due minutes later (README "Monitor")."""
-    from scheduler.status import running_daemons
+    from loa.scheduler.status import running_daemons
 
     ws = workspace()
     try:
@@ -63,7 +63,7 @@ def _bearer_allowed() -> bool:
 def metrics() -> Response:
     from prometheus_client import CONTENT_TYPE_LATEST
 
-    from scheduler.monitoring import metrics_text
+    from loa.scheduler.monitoring import metrics_text
 
     ws = workspace()
     if not _bearer_allowed() and session_of(ws.database, request.cookies.get(COOKIE)) is None:
