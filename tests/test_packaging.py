@@ -30,6 +30,18 @@ def test_wheel_contains_the_data_files(tmp_path):
         assert required in names, required
     assert template == (ROOT / "config.toml").read_text(encoding="utf-8")  # the file itself, not a symlink
     assert not any(name.startswith(("tests/", "bench/")) for name in names)
+    # installed as <venv>/share/doc/loa/README.md, the page the systemd units' Documentation= names
+    readme = next(name for name in names if name.endswith(".data/data/share/doc/loa/README.md"))
+    assert archive_text(wheel, readme) == (ROOT / "README.md").read_text(encoding="utf-8")
+    for unit in ("loa.service", "loa-web.service"):
+        text = (ROOT / "assets" / "systemd" / unit).read_text(encoding="utf-8")
+        assert "\nDocumentation=file:/opt/loa/.venv/share/doc/loa/README.md\n" in text
+        assert "\nExecStart=/opt/loa/.venv/bin/loa " in text  # the same venv
+
+
+def archive_text(wheel: Path, name: str) -> str:
+    with zipfile.ZipFile(wheel) as archive:
+        return archive.read(name).decode("utf-8")
 
 
 def test_the_systemd_unit_runs_the_daemon_and_restarts_it_on_failure():
@@ -57,4 +69,5 @@ def test_the_workspace_unit_serves_loa_web_beside_the_daemon():
     service = unit["Service"]
     assert service["ExecStart"].split()[-1] == "web" and "--config" in service["ExecStart"]
     assert service["Restart"] == "on-failure" and service["KillSignal"] == "SIGTERM"
-    assert "/var/lib/loa" in service["ReadWritePaths"] and unit["Install"]["WantedBy"] == "multi-user.target"
+    # its one writable folder: the state folder systemd makes for user loa (tests/test_deploy.py checks the rest)
+    assert service["StateDirectory"] == "loa" and unit["Install"]["WantedBy"] == "multi-user.target"
