@@ -92,10 +92,13 @@ def not_a_folder(folder: Path) -> Path | None:
     """What stands where ``folder`` (or one of its parents) should be a folder: a file, a device (/dev/null),
     a FIFO. Missing folders are fine (they are made when needed)."""
     for candidate in (folder, *folder.parents):
-        if candidate.exists():
-            return None if candidate.is_dir() else candidate
-        if candidate.is_symlink():  # a dangling link: nothing can be made through it
-            return candidate
+        try:
+            if candidate.exists():
+                return None if candidate.is_dir() else candidate
+            if candidate.is_symlink():  # a dangling link: nothing can be made through it
+                return candidate
+        except PermissionError:  # a folder above it this user cannot enter: said when loa writes there
+            return None
     return None
 
 

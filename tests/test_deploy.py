@@ -81,8 +81,11 @@ def _not_traversable(path: Path) -> Path | None:
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[int, int, int]]:
-    return {str(path.relative_to(folder)): (info.st_mode, info.st_size, info.st_mtime_ns)
-            for path in [folder, *folder.rglob("*")] if (info := path.lstat())}
+    """Every file's mode, size and time, every folder's mode (a folder's time changes with SQLite's -wal/-shm,
+    made and removed again by a reader)."""
+    return {str(path.relative_to(folder)): (info.st_mode, 0, 0) if stat.S_ISDIR(info.st_mode) else
+            (info.st_mode, info.st_size, info.st_mtime_ns) for path in [folder, *folder.rglob("*")]
+            if (info := path.lstat())}
 
 
 def _loa_for_others(folder: Path) -> tuple[Path, Path]:
@@ -110,37 +113,50 @@ def _loa_for_others(folder: Path) -> tuple[Path, Path]:
     return folder / "bin" / "python", script
 
 
-def test_the_sample_week_publishes_once_as_the_service_user(service_user, server_root, postgres):
-    python, loa_script = _loa_for_others(server_root / "venv")
-    etc = server_root / "etc" / "loa"
-    etc.mkdir(parents=True)
-    config = etc / "config.toml"
-    shutil.copyfile(SERVER_CONFIG, config)  # byte for byte: the shipped file, not a test's variant
-    config.chmod(0o444)
-    etc.chmod(0o555)  # owned by root and read-only, as ProtectSystem=strict leaves /etc
-    state = server_root / "var" / "lib" / "loa"  # what StateDirectory=loa makes: the user's, 0750
-    state.mkdir(parents=True)
-    shutil.chown(state, service_user, service_user)
-    state.chmod(0o750)
-    database_url = postgres.create_database(f"deploy_{secrets.token_hex(4)}")
-    before = _snapshot(server_root / "etc")
-    confined = _kernel_refuses_write_execute()
+class Server:
+    """A read-only "/etc/loa" holding a config, a state folder owned by the service user (what StateDirectory=loa
+    makes), and loa run as the unit runs it."""
 
-    def loa(*args: str) -> subprocess.CompletedProcess[str]:
-        # the unit's environment: nothing inherited, the state folder as [paths] state would be on the server
-        # (LOA_STATE_DIR wins over it), the database as the admin's secrets file would name it
-        environment = ["env", "-i", "PATH=/usr/bin:/bin", "HOME=/nonexistent", "LANG=C.UTF-8", "LOA_LANG=en",
-                       "PYTHONDONTWRITEBYTECODE=1", f"LOA_STATE_DIR={state}", f"LOA_DATABASE_URL={database_url}"]
-        wrapper = [str(python), "-c", NO_WRITE_EXECUTE] if confined else []
-        command = ["runuser", "-u", service_user, "--", *environment, "sh", "-c", 'umask 0027 && exec "$@"', "sh",
-                   *wrapper, str(loa_script), "--config", str(config), *args]
-        done = subprocess.run(command, cwd=state, capture_output=True, text=True, timeout=600)
-        assert done.returncode == 0, f"loa {' '.join(args)}: {done.stdout}{done.stderr}"
+    def __init__(self, root: Path, user: str, config_text: str) -> None:
+        self.user = user
+        self.python, self.loa_script = _loa_for_others(root / "venv")
+        self.etc = root / "etc" / "loa"
+        self.etc.mkdir(parents=True)
+        self.config = self.etc / "config.toml"
+        self.config.write_text(config_text, encoding="utf-8")
+        self.config.chmod(0o444)
+        self.etc.chmod(0o555)  # owned by root and read-only, as ProtectSystem=strict leaves /etc
+        self.state = root / "var" / "lib" / "loa"
+        self.state.mkdir(parents=True)
+        shutil.chown(self.state, user, user)
+        self.state.chmod(0o750)
+        self.confined = _kernel_refuses_write_execute()
+
+    def loa(self, *args: str, env: dict[str, str], code: int = 0) -> subprocess.CompletedProcess[str]:
+        # the unit's environment: nothing inherited but what it sets (EnvironmentFile= would add the secrets)
+        settings = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "LANG": "C.UTF-8", "LOA_LANG": "en",
+                    "PYTHONDONTWRITEBYTECODE": "1", **env}
+        wrapper = [str(self.python), "-c", NO_WRITE_EXECUTE] if self.confined else []
+        command = ["runuser", "-u", self.user, "--", "env", "-i", *(f"{k}={v}" for k, v in settings.items()),
+                   "sh", "-c", 'umask 0027 && exec "$@"', "sh", *wrapper, str(self.loa_script),
+                   "--config", str(self.config), *args]
+        done = subprocess.run(command, cwd=self.state, capture_output=True, text=True, timeout=600)
+        assert done.returncode == code, f"loa {' '.join(args)}: {done.returncode}\n{done.stdout}{done.stderr}"
         return done
 
-    loa("init")
-    loa("campaign", "import", str(SAMPLE), "--start", "now", "--pace", "1", "--approve")
-    loa("run", "--until-idle")
+
+def test_the_sample_week_publishes_once_as_the_service_user(service_user, server_root, postgres):
+    # the shipped server config byte for byte, not a test's variant
+    server = Server(server_root, service_user, SERVER_CONFIG.read_text(encoding="utf-8"))
+    state = server.state
+    database_url = postgres.create_database(f"deploy_{secrets.token_hex(4)}")
+    before = _snapshot(server_root / "etc")
+    # the state folder as [paths] state puts it on the server (LOA_STATE_DIR wins over it), the database as the
+    # admin's secrets file would name it
+    env = {"LOA_STATE_DIR": str(state), "LOA_DATABASE_URL": database_url}
+    server.loa("init", env=env)
+    server.loa("campaign", "import", str(SAMPLE), "--start", "now", "--pace", "1", "--approve", env=env)
+    server.loa("run", "--until-idle", env=env)
 
     import psycopg
 
@@ -234,3 +250,39 @@ def test_the_units_and_the_server_config_work_together():
     # nothing the server config names for writing lies outside the state folder
     assert config["render"]["media"] == "media" and config["web"]["secret_key_file"] == "web-secret.key"
     assert [channel["path"] for channel in config["channels"].values()] == ["site", "dry-run/facebook"]
+
+
+def _one_line(done: subprocess.CompletedProcess[str]) -> str:
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    return lines[0]
+
+
+def test_a_database_beside_a_read_only_config_is_one_line(service_user, server_root):
+    """Issue 19's first failure: the desktop config.toml in /etc/loa put the database in /etc/loa/var ("unable to
+    open database file", no path named, restarted every 10 s). Now: the folder named, exit 2, nothing written."""
+    server = Server(server_root, service_user, (ROOT / "config.toml").read_text(encoding="utf-8"))
+    before = _snapshot(server_root)
+    line = _one_line(server.loa("init", env={}, code=2))
+    assert f"loa cannot write in {server.etc}/var (no permission to write here)" in line, line
+    assert _snapshot(server_root) == before
+
+
+def test_an_unwritable_state_or_media_folder_is_one_line(service_user, server_root):
+    server = Server(server_root, service_user, SERVER_CONFIG.read_text(encoding="utf-8"))
+    env = {"LOA_STATE_DIR": str(server.state), "LOA_DATABASE_URL": "sqlite:///loa.db"}  # relative: to the state
+    shutil.chown(server.state, "root", "root")  # not the service user's: a state folder made by hand, as root
+    server.state.chmod(0o755)
+    before = _snapshot(server_root)
+    line = _one_line(server.loa("init", env=env, code=2))
+    assert f"loa cannot write in {server.state} (no permission to write here)" in line, line
+    assert _snapshot(server_root) == before
+
+    shutil.chown(server.state, service_user, service_user)
+    server.loa("init", env=env)
+    media = server.state / "media"
+    media.mkdir(mode=0o755)  # root's, as root's `campaign import` left it (issue 19 point 2)
+    before = _snapshot(server_root)
+    line = _one_line(server.loa("campaign", "import", str(SAMPLE), "--approve", env=env, code=2))
+    assert f"loa cannot write in {media} (no permission to write here)" in line, line
+    assert _snapshot(server_root) == before  # no post, no banner: the database file untouched too
