@@ -247,6 +247,7 @@ def test_the_units_and_the_server_config_work_together():
         assert service["EnvironmentFile"] == "/etc/loa/secrets.env"
         assert service["ExecStart"].startswith(f"{INSTALLED_LOA} --config /etc/loa/config.toml ")
         assert "ReadWritePaths" not in service  # StateDirectory= is the only writable place
+        assert service["RestartPreventExitStatus"] == "2"  # bad input: restarting cannot fix it
     # nothing the server config names for writing lies outside the state folder
     assert config["render"]["media"] == "media" and config["web"]["secret_key_file"] == "web-secret.key"
     assert [channel["path"] for channel in config["channels"].values()] == ["site", "dry-run/facebook"]
