@@ -234,7 +234,7 @@ def test_the_units_are_confined(tmp_path):
 
 
 def test_the_units_and_the_server_config_work_together():
-    from scheduler.cli import PRIVATE_UMASK
+    from loa.scheduler.cli import PRIVATE_UMASK
 
     config = tomllib.loads(SERVER_CONFIG.read_text(encoding="utf-8"))
     for unit in sorted(UNITS.glob("*.service")):

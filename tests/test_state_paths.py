@@ -37,9 +37,9 @@ def test_what_loa_writes_goes_under_the_state_folder(bare):
 
 def test_the_environment_wins_and_every_path_agrees(project, tmp_path, monkeypatch):
     """``$LOA_STATE_DIR`` over ``[paths] state``; the full load and the summary ``loa queue`` reads agree."""
-    from scheduler.config import load_config
-    from scheduler.config_summary import cached_summary, remember, read_config_text
-    from scheduler.dispatch import publisher_for
+    from loa.scheduler.config import load_config
+    from loa.scheduler.config_summary import cached_summary, remember, read_config_text
+    from loa.scheduler.dispatch import publisher_for
 
     with_state(project, "/nonexistent/in-the-file")
     elsewhere = tmp_path / "srv" / "loa"
@@ -64,7 +64,7 @@ def test_the_environment_wins_and_every_path_agrees(project, tmp_path, monkeypat
 
 
 def test_without_a_state_folder_paths_stay_by_the_config(project):
-    from scheduler.config import load_config
+    from loa.scheduler.config import load_config
 
     config = load_config(project.config)
     assert config.state_dir is None and config.base_dir == project.root.resolve()

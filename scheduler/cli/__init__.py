@@ -7,10 +7,10 @@ from typing import Any
 
 import click
 
-from posts.errors import UserError
-from posts.i18n import available_languages, set_language, t
-from posts.os_errors import DISK_ERRNOS, os_error_text, os_error_where
-from posts.plain_text import check_text, problem
+from loa.posts.errors import UserError
+from loa.posts.i18n import available_languages, set_language, t
+from loa.posts.os_errors import DISK_ERRNOS, os_error_text, os_error_where
+from loa.posts.plain_text import check_text, problem
 
 from . import click_text, common, global_options
 from .common import App, pass_app
@@ -133,8 +133,8 @@ def cli(ctx: click.Context, config_option: str | None, lang: str | None) -> None
 @cli.command("init", help="help.init")
 @pass_app
 def init_command(app: App) -> None:
-    from posts.db import display_url
-    from scheduler.config import write_default_config
+    from loa.posts.db import display_url
+    from loa.scheduler.config import write_default_config
 
     path = app.config_path
     if not path.exists():
