@@ -287,3 +287,10 @@ def test_an_unwritable_state_or_media_folder_is_one_line(service_user, server_ro
     line = _one_line(server.loa("campaign", "import", str(SAMPLE), "--approve", env=env, code=2))
     assert f"loa cannot write in {media} (no permission to write here)" in line, line
     assert _snapshot(server_root) == before  # no post, no banner: the database file untouched too
+
+    database = server.state / "loa.db"
+    shutil.chown(database, "root", "root")  # root's `loa init` made it (issue 19 point 2): SQLite's bare
+    before = _snapshot(server_root)         # "unable to open database file" named nothing
+    line = _one_line(server.loa("status", env=env, code=2))
+    assert f"loa cannot write in {database} (no permission to write here)" in line, line
+    assert _snapshot(server_root) == before
