@@ -279,6 +279,11 @@ def test_an_unwritable_state_or_media_folder_is_one_line(service_user, server_ro
     assert f"loa cannot write in {server.state} (no permission to write here)" in line, line
     assert _snapshot(server_root) == before
 
+    postgres_env = {**env, "LOA_DATABASE_URL": "postgresql+psycopg://loa@127.0.0.1:9/loa"}  # never reached
+    line = _one_line(server.loa("init", env=postgres_env, code=2))  # the state folder is checked first
+    assert f"loa cannot write in {server.state} (no permission to write here)" in line, line
+    assert _snapshot(server_root) == before
+
     shutil.chown(server.state, service_user, service_user)
     server.loa("init", env=env)
     media = server.state / "media"
