@@ -105,8 +105,14 @@ def test_metrics_need_the_token_or_a_session_and_count_what_loa_status_counts(se
     assert signed.status_code == 200
     assert samples(person.get(server.url + "/metrics", timeout=10).text) == found
 
+    project.sql("ALTER TABLE deliveries RENAME TO deliveries_away")  # a database that fails the queries
+    broken = requests.get(server.url + "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=10)
+    assert (broken.status_code, broken.text) == (503, "unavailable\n")
+    project.sql("ALTER TABLE deliveries_away RENAME TO deliveries")
+
     assert server.stop() == 0
-    assert METRICS_TOKEN not in server.log.read_text(encoding="utf-8")
+    log = server.log.read_text(encoding="utf-8")
+    assert METRICS_TOKEN not in log and "Traceback" not in log
 
 
 def test_a_token_variable_that_is_not_set_is_said_at_start_and_opens_nothing(served, monkeypatch):
