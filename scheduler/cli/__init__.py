@@ -11,6 +11,7 @@ from posts.errors import UserError
 from posts.i18n import available_languages, set_language, t
 from posts.os_errors import DISK_ERRNOS, os_error_text, os_error_where
 from posts.plain_text import check_text, problem
+from scheduler import run_as
 
 from . import click_text, common, global_options
 from .common import App, pass_app
@@ -55,6 +56,7 @@ class RootGroup(LazyGroup):
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
         args = list(sys.argv[1:] if args is None else args)
         common.opened_database = None
+        run_as.invocation_args = None
         try:
             # every invocation starts from the environment's language (several run in one process under tests)
             set_language(None)
@@ -62,6 +64,7 @@ class RootGroup(LazyGroup):
             # --config and --lang anywhere: moved before the command name, and the language known before parsing,
             # so the help and the errors are already in it
             args, language = global_options.hoisted(self, args)
+            run_as.invocation_args = args  # what "run it as USER: sudo -u USER loa …" repeats
             set_language(language if language in available_languages() else None)  # else: --lang's own error
             result = super().main(args=args, prog_name=prog_name or "loa", standalone_mode=False, **extra)
         except UserError as exc:
