@@ -125,6 +125,7 @@ def init_command(app: App) -> None:
 
     path = app.config_path
     if not path.exists():
+        run_as.check_state_owner([path], path)  # root makes no config.toml in another user's folder
         write_default_config(path)
         click.echo(t("msg.config_created", path=path))
     database = app.database(create=True)
