@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from posts.db import Database
-from posts.i18n import t
+from loa.posts.db import Database
+from loa.posts.i18n import t
 
 from .config import ChannelSettings, Config
 from .secrets_file import load_secrets

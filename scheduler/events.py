@@ -14,7 +14,7 @@ import logging
 import sys
 from typing import Any
 
-from posts.i18n import t
+from loa.posts.i18n import t
 
 from .spoken import local_moment
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from posts.db import Database, open_database
+from loa.posts.db import Database, open_database
 
 from .config import Config
 from .config_summary import DATABASE_URL_ENV
 
 if TYPE_CHECKING:  # rendering pulls in Jinja2 and Pillow: imported only when a renderer is built
-    from posts.render.artefacts import Renderer
+    from loa.posts.render.artefacts import Renderer
 
 
 def _where_and_patience(config: Config) -> tuple[str, int]:
@@ -23,14 +23,15 @@ def prepare_state(config: Config) -> None:
     """Before the database is opened: root is refused in another user's state (run_as.py), and a PostgreSQL
     connection gets its password (PGPASSWORD) from the secrets file. SQLite needs no secret: the file is not read,
     so a person who cannot read it still works on a SQLite project."""
-    from posts.queue_sqlite import sqlite_file
+    from loa.posts.queue_sqlite import sqlite_file
 
     from .run_as import check_state_owner
     from .secrets_file import load_secrets
 
     url = config.database_url
     database_file = sqlite_file(url)
-    check_state_owner([database_file, config.path_of(config.document.render.media)], config.path)
+    check_state_owner([database_file, config.path_of(config.document.render.media), config.state_dir],
+                      config.path)
     if not url.startswith("sqlite"):
         load_secrets(config)
 
@@ -56,7 +57,7 @@ def running_daemons(database: Database, *, heartbeat_seconds: float) -> list[tup
     machine): ``loa db upgrade`` and ``loa restore`` wait for them to stop. None before the daemons table exists."""
     from sqlalchemy.exc import DatabaseError
 
-    from scheduler.claims import other_live_daemons
+    from loa.scheduler.claims import other_live_daemons
 
     if database.schema_revision() is None:
         return []
@@ -71,15 +72,15 @@ def build_renderer(config: Config) -> Renderer:
     from .run_as import check_state_owner
 
     check_state_owner([config.path_of(config.document.render.media)], config.path)
-    from posts.render.artefacts import RenderSettings, Renderer
+    from loa.posts.render.artefacts import RenderSettings, Renderer
 
     render = config.document.render
-    from posts.organization import printable_organization
+    from loa.posts.organization import printable_organization
 
     # placeholders ("TÊN CƠ QUAN") never reach a banner; a campaign's own organisation comes on top (artefacts.py)
     organization = printable_organization(config.document.organization.model_dump())
     return Renderer(RenderSettings(
         kinds={name: channel.channel_kind() for name, channel in config.channels.items()},
         media_dir=config.path_of(render.media), organization=organization, theme=render.theme,
-        themes_dir=config.path_of(render.themes), templates_dir=config.path_of(render.templates),
+        themes_dir=config.input_path_of(render.themes), templates_dir=config.input_path_of(render.templates),
         after=config.after, max_image_bytes=round(render.max_image_mb * 1024 * 1024)))

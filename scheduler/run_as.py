@@ -14,8 +14,8 @@ import shlex
 from collections.abc import Iterable
 from pathlib import Path
 
-from posts.errors import UserError
-from posts.i18n import t
+from loa.posts.errors import UserError
+from loa.posts.i18n import t
 
 # the arguments of this invocation (after --config/--lang were moved first), set by the command line: the
 # suggested command is the one that was typed

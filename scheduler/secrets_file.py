@@ -17,8 +17,8 @@ import stat
 from pathlib import Path
 from typing import Protocol
 
-from posts.errors import UserError
-from posts.i18n import t
+from loa.posts.errors import UserError
+from loa.posts.i18n import t
 
 from .run_as import command_as, user_name
 

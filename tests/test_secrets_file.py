@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FACEBOOK_TOKEN, Project, campaign_toml, facebook_channel
-from scheduler.secrets_file import parse_environment
+from loa.scheduler.secrets_file import parse_environment
 
 from support.facebook import GraphDouble
 
@@ -269,7 +269,7 @@ def password_postgres():
 
 
 def test_status_on_postgresql_takes_its_password_from_the_file(bare, password_postgres, monkeypatch):
-    from scheduler.config import config_template
+    from loa.scheduler.config import config_template
 
     monkeypatch.delenv("PGPASSWORD", raising=False)
     monkeypatch.setenv("PGPASSFILE", "/nonexistent")  # no ~/.pgpass of the machine's helps

@@ -7,11 +7,11 @@ from typing import Any
 
 import click
 
-from posts.errors import UserError
-from posts.i18n import available_languages, set_language, t
-from posts.os_errors import DISK_ERRNOS, os_error_text, os_error_where
-from posts.plain_text import check_text, problem
-from scheduler import run_as
+from loa.posts.errors import UserError
+from loa.posts.i18n import available_languages, set_language, t
+from loa.posts.os_errors import DISK_ERRNOS, os_error_text, os_error_where
+from loa.posts.plain_text import check_text, problem
+from loa.scheduler import run_as
 
 from . import click_text, common, global_options
 from .common import App, pass_app
@@ -52,11 +52,27 @@ def _runtime_failure(exc: Exception) -> str:
     return f"{t('msg.internal_error')}: {first_line}"
 
 
+# What loa creates is private to its user and group whatever the caller's umask: files 0640, folders 0750 (the
+# database and its -wal/-shm, media, banners, the site, exports, reports). One umask for the process rather than a
+# mode at each place: SQLite makes its -wal/-shm, Pillow, openpyxl and python-docx their files, each with the
+# process's umask, and a place added later cannot forget it. Group-readable so the workspace and a web server
+# serving the static site can read them (README "Deploy on a server"); files that hold secrets stay 0600 (a backup,
+# the workspace's key, Zalo's tokens: set explicitly where they are made).
+PRIVATE_UMASK = 0o027
+
+
 class RootGroup(LazyGroup):
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
         args = list(sys.argv[1:] if args is None else args)
         common.opened_database = None
         run_as.invocation_args = None
+        caller_umask = os.umask(PRIVATE_UMASK)
+        try:
+            return self._main(args, prog_name, **extra)
+        finally:
+            os.umask(caller_umask)  # a caller in the same process (tests, a script) keeps its own
+
+    def _main(self, args: list[str], prog_name: str | None, **extra: Any) -> Any:
         try:
             # every invocation starts from the environment's language (several run in one process under tests)
             set_language(None)
@@ -120,8 +136,8 @@ def cli(ctx: click.Context, config_option: str | None, lang: str | None) -> None
 @cli.command("init", help="help.init")
 @pass_app
 def init_command(app: App) -> None:
-    from posts.db import display_url
-    from scheduler.config import write_default_config
+    from loa.posts.db import display_url
+    from loa.scheduler.config import write_default_config
 
     path = app.config_path
     if not path.exists():

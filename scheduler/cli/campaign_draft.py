@@ -5,10 +5,10 @@ from pathlib import Path
 
 import click
 
-from posts.i18n import t
-from posts.plan.draft import (check_channels, draft_as_json, draft_plan, fact_label, found_facts, shown_value,
+from loa.posts.i18n import t
+from loa.posts.plan.draft import (check_channels, draft_as_json, draft_plan, fact_label, found_facts, shown_value,
                               write_draft)
-from posts.plan.model import PlanDraft
+from loa.posts.plan.model import PlanDraft
 
 from .campaign import campaign_group
 from .common import App, echo_json, json_option, pass_app, split_list
@@ -31,7 +31,7 @@ def draft_command(app: App, plan: Path, out: Path | None, channels: str | None, 
     where = "--channels" if channels is not None else "[draft] channels"
     chosen = check_channels(chosen or [], config.channel_names, where=where)
     kinds = {name: settings_.channel_kind() for name, settings_ in config.channels.items()}
-    themes = config.path_of(config.document.render.themes)
+    themes = config.input_path_of(config.document.render.themes)
     draft = draft_plan(plan, channels=chosen, times=settings.times, per_day=settings.per_day,
                        timezone=config.timezone, known_channels=config.channel_names, channel_kinds=kinds,
                        theme=config.document.render.theme, themes_dir=themes)

@@ -108,7 +108,7 @@ def network_problem(exc: BaseException) -> str:
     """Why a request failed, as a sentence for a person (never the exception's class name): the address could not
     be found, the server refused or did not answer, the connection broke, the certificate was refused..."""
     import requests
-    from posts.i18n import t
+    from loa.posts.i18n import t
 
     def caused_by(*kinds: type[BaseException]) -> bool:
         seen: list[BaseException] = [exc]
@@ -161,8 +161,8 @@ def target_unavailable(exc: OSError, folder: Path) -> ChannelUnavailable | None:
     """The channel pause for an OSError writing into a local channel's ``folder`` (full, read-only, forbidden), or
     None when the error is something else: a banner missing from loa's own media folder is a fault of loa
     (the delivery becomes ``unknown``), not of the target."""
-    from posts.i18n import t
-    from posts.os_errors import os_error_text
+    from loa.posts.i18n import t
+    from loa.posts.os_errors import os_error_text
 
     error = os_error_text(exc, writing=True)  # in the officer's words, not the system's English
     if exc.errno in _FULL:
@@ -184,10 +184,10 @@ MIN_FREE_BYTES = 4 * 1024 * 1024
 
 def folder_problem(folder: Path, *, min_free: int = MIN_FREE_BYTES) -> str | None:
     """Why a local channel's ``folder`` cannot take a delivery now (read-only, forbidden, full), or None."""
-    from posts.errors import UserError
-    from posts.files import write_atomically
-    from posts.i18n import t
-    from posts.os_errors import os_error_text
+    from loa.posts.errors import UserError
+    from loa.posts.files import write_atomically
+    from loa.posts.i18n import t
+    from loa.posts.os_errors import os_error_text
 
     probe = folder / ".loa-check"
     try:
@@ -303,17 +303,27 @@ class Publisher(ABC):
     # scheduler.coordination.Coordination: a cross-process lock and a delivery's recorded steps, when the adapter
     # runs against a database (set by dispatch.publisher_for); None in a check or rehearsal without one
     coordination: Any = None
+    # the config file's folder, for settings naming a file the adapter only reads (a recipient list, a CA
+    # certificate); None: base_dir (set by dispatch.publisher_for)
+    config_dir: Path | None = None
 
     def __init__(self, channel: str, settings: Any, *, base_dir: Path) -> None:
         self.channel = channel
         self.settings = settings
-        self.base_dir = base_dir  # the config file's folder: relative paths in settings are relative to it
+        # where what the adapter writes goes (a site, a dry run's records, a token file): [paths] state, else the
+        # config file's folder; relative paths in settings are relative to it
+        self.base_dir = base_dir
+
+    @property
+    def inputs_dir(self) -> Path:
+        """Where files the settings name for reading are (relative to the config file)."""
+        return self.config_dir if self.config_dir is not None else self.base_dir
 
     @property
     def text_is_html(self) -> bool:
         """Whether this channel's texts are HTML (a portal-kind render, escaped by loa's sandbox). Any other kind is
         plain text, which an adapter that writes HTML escapes, whatever it contains."""
-        from posts.render.text import channel_kinds
+        from loa.posts.render.text import channel_kinds
 
         return channel_kinds()[self.settings.channel_kind()].format == "html"
 
@@ -336,13 +346,13 @@ class Publisher(ABC):
 
         Must be idempotent (sending the same correction twice leaves one post with the new text): an update whose
         answer was lost is simply sent again."""
-        from posts.i18n import t
+        from loa.posts.i18n import t
 
         raise PermanentError(t("check.cannot_correct", adapter=self.adapter))
 
     def delete(self, outgoing: Outgoing, remote_id: str) -> None:
         """Take the post ``remote_id`` down. A post that is already gone counts as done (idempotent)."""
-        from posts.i18n import t
+        from loa.posts.i18n import t
 
         raise PermanentError(t("check.cannot_take_down", adapter=self.adapter))
 
