@@ -3,6 +3,7 @@ see them (where it sends, whether its secrets are set, never their values), the 
 the check that also resumes a paused channel."""
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +15,6 @@ from loa.posts.i18n import t
 from .config import ChannelSettings, Config
 from .secrets_file import load_secrets
 
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")  # a plain http:// there never crosses a network
 
 
 def channel_rows(config: Config) -> list[dict[str, Any]]:
@@ -64,9 +64,19 @@ def channel_warnings(config: Config, names: list[str] | None = None) -> list[str
             continue
         url = str(vars(settings)["url"])
         parts = urlsplit(url)
-        if parts.scheme == "http" and (parts.hostname or "") not in LOCAL_HOSTS:
+        if parts.scheme == "http" and not is_this_machine(parts.hostname or ""):
             found.append(t("secrets.plain_http", channel=name, url=url))
     return found
+
+
+def is_this_machine(host: str) -> bool:
+    """localhost or a loopback address (127.0.0.0/8, ::1): a plain http:// there never crosses a network."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass
