@@ -9,7 +9,10 @@ which several processes share):
 * ``reconcile``: leases whose owner died mid-send are settled through the adapters (recovery.py);
 * ``heartbeat`` for ``loa status``; ``health``: a paused channel resumes once its check passes again.
 
-SIGTERM or SIGINT: stop claiming, let in-flight sends finish (at most ``shutdown_seconds``), exit 0.
+SIGTERM or SIGINT: stop claiming, let in-flight sends finish (up to the longest channel timeout among them, at
+least ``shutdown_seconds``), exit 0; a second signal leaves what is still in flight as "may have gone out", looked
+up only once its platform must have finished (shutdown.py). SIGHUP is logged and ignored (config.toml is read at
+start). A failing database or job is told with back-off (outages.py), and the daemon carries on.
 """
 from __future__ import annotations
 
@@ -37,11 +40,13 @@ from .claims import CHECKED_PAUSES, next_due_at, nothing_to_send, other_live_dae
 from .config import Config
 from .dispatch import NotRecorded, Outcome, publisher_for, resume_channel
 from .events import emit, emit_outcome, event_label, fault_text
+from .outages import Conditions, is_database_fault, seconds_text
 from .publishers import Publisher
 from .recovery import OVERDUE_AFTER, pace_overdue, reconcile_abandoned
 from .approval import DraftWarnings
 from .rehearsal import Rehearsal, dry_run_adapters
 from .sending import SendingRounds
+from .shutdown import hold_lookups, leave_unfinished, longest_wait
 from .spoken import duration_text, local_moment
 
 BATCH = 20  # deliveries claimed per round: few enough that a lease never waits long behind a slow send
@@ -63,6 +68,8 @@ class PublishingDaemon(SendingRounds):
             self.rehearsal = Rehearsal(db, config, self.adapters)
         self._metric_adapters: dict[str, Publisher] = {}  # not the senders': an HTTP session is for one thread
         self.stopping = threading.Event()
+        self._hurry = threading.Event()  # a second SIGTERM/SIGINT: leave what is in flight, go now
+        self.faults = Conditions()
         self._sweeping = threading.Lock()
         self._again = threading.Event()
         senders = sum(channel.concurrency for channel in config.channels.values())
@@ -77,6 +84,7 @@ class PublishingDaemon(SendingRounds):
         # sends in flight in this process (their leases are ours and live), and outcomes the database would not
         # take yet: ``reconcile`` writes those, and settles any other lease of ours that no send holds
         self._in_flight: set[int] = set()
+        self._sending_now: dict[int, str] = {}  # the subset a sender is sending now: its channel
         self._unrecorded: dict[int, NotRecorded] = {}
         self._state = threading.Lock()
         # the last time nothing was due (everything due until then was claimed), and the last time this process
@@ -108,17 +116,20 @@ class PublishingDaemon(SendingRounds):
 
         scheduler = BackgroundScheduler(timezone="UTC", job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": None})
-        scheduler.add_job(self.sweep, "interval", seconds=self.settings.sweep_seconds, id="sweep",
+        job = self._guarded
+        scheduler.add_job(job("sweep", self.sweep), "interval", seconds=self.settings.sweep_seconds, id="sweep",
                           next_run_time=dt.datetime.now(dt.timezone.utc))
-        scheduler.add_job(self.warn_drafts, "interval", seconds=max(self.settings.sweep_seconds, 60), id="drafts")
+        scheduler.add_job(job("drafts", self.warn_drafts), "interval", seconds=max(self.settings.sweep_seconds, 60),
+                          id="drafts")
         if not self.dry_run:
-            scheduler.add_job(self.reconcile, "interval", seconds=min(30.0, self.settings.lease_seconds / 2),
-                              id="reconcile")
-            scheduler.add_job(self.heartbeat, "interval", seconds=self.settings.heartbeat_seconds, id="heartbeat")
-            scheduler.add_job(self.check_paused_channels, "interval", minutes=self.settings.health_minutes,
-                              id="health")
-            scheduler.add_job(self.collect_metrics, "interval", minutes=self.settings.metrics_minutes, id="metrics",
-                              next_run_time=dt.datetime.now(dt.timezone.utc) + dt.timedelta(
+            scheduler.add_job(job("reconcile", self.reconcile), "interval",
+                              seconds=min(30.0, self.settings.lease_seconds / 2), id="reconcile")
+            scheduler.add_job(job("heartbeat", self.heartbeat), "interval", seconds=self.settings.heartbeat_seconds,
+                              id="heartbeat")
+            scheduler.add_job(job("health", self.check_paused_channels), "interval",
+                              minutes=self.settings.health_minutes, id="health")
+            scheduler.add_job(job("metrics", self.collect_metrics), "interval", minutes=self.settings.metrics_minutes,
+                              id="metrics", next_run_time=dt.datetime.now(dt.timezone.utc) + dt.timedelta(
                                   seconds=min(30.0, self.settings.metrics_minutes * 60)))
         from apscheduler.events import EVENT_JOB_ERROR
 
@@ -127,31 +138,59 @@ class PublishingDaemon(SendingRounds):
         scheduler.start()
 
     def stop(self) -> bool:
-        """Stop claiming; wait (bounded) for in-flight sends. True when everything finished in time."""
+        """Stop claiming; wait for in-flight sends (shutdown.py). True when everything finished in time."""
         self.stopping.set()
-        deadline = time.monotonic() + self.settings.shutdown_seconds
-        finished = self._sweeping.acquire(timeout=self.settings.shutdown_seconds)
+        with self._state:
+            sending = dict(self._sending_now)
+        waiting = longest_wait(self.config, sending)
+        deadline = time.monotonic() + waiting
+        if sending and not self.dry_run:
+            emit("stopping", t("daemonlog.waiting_for_sends", count=len(sending), duration=seconds_text(waiting)),
+                 count=len(sending))
+            self._database_step(lambda: hold_lookups(self.db, self.owner, self.config, sending, waiting=waiting))
+        finished = self._sweeping.acquire(blocking=False)
+        while not finished and not self._hurry.is_set() and time.monotonic() < deadline:
+            finished = self._sweeping.acquire(timeout=min(0.1, max(0.0, deadline - time.monotonic())))
         if finished:
             self._sweeping.release()
             self._senders.shutdown(wait=True)
             self._recorder.shutdown(wait=True)
+        elif not self.dry_run:
+            with self._state:
+                sending = dict(self._sending_now)
+            for delivery_id, channel, post_id, not_before in self._database_step(
+                    lambda: leave_unfinished(self.db, self.owner, self.config, sending)) or []:
+                emit("interrupted", t("daemonlog.interrupted"), post=post_id, channel=channel,
+                     next_at=not_before.isoformat(timespec="seconds"), level=logging.WARNING)
         if self._scheduler is not None:  # its other jobs (reconcile, metrics) get what is left of the bound
             closing = threading.Thread(target=self._scheduler.shutdown, kwargs={"wait": True}, daemon=True)
             closing.start()
-            closing.join(timeout=max(0.0, deadline - time.monotonic()))
+            closing.join(timeout=max(0.0, deadline - time.monotonic()) if finished else 0.0)
             finished = finished and not closing.is_alive()
         if not self.dry_run:
-            with self.db.transaction() as session:
-                row = session.get(DaemonRow, self.owner)
-                if row is not None:
-                    row.stopped_at = utcnow()
+            self._database_step(self._unregister)
         emit("stopped", t("daemonlog.stopped" if finished else "daemonlog.stopped_in_flight"))
         sys.setswitchinterval(self._switch_interval)
         return finished
 
+    def _unregister(self) -> None:
+        with self.db.transaction() as session:
+            row = session.get(DaemonRow, self.owner)
+            if row is not None:
+                row.stopped_at = utcnow()
+
+    def _database_step(self, step: Any) -> Any:
+        """A write while stopping: a database out of reach is told (one line) and the daemon stops all the same."""
+        try:
+            return step()
+        except Exception as exc:  # noqa: BLE001 - stopping goes on: what was not written, recovery settles
+            self.faults.fault(exc, job="stop")
+            return None
+
     def run(self, *, once: bool = False, until_idle: bool = False) -> bool:
         """Run in the foreground until a signal (or, with ``once``/``until_idle``, until there is nothing to do)."""
         previous = {signum: signal.signal(signum, self._on_signal) for signum in (signal.SIGTERM, signal.SIGINT)}
+        previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, self._on_hangup)
         try:
             if once:
                 self.start(schedule=False)
@@ -159,7 +198,7 @@ class PublishingDaemon(SendingRounds):
                 return self.stop()
             self.start()
             while not self.stopping.wait(1.0):
-                if until_idle and self._idle_now():
+                if until_idle and not self.faults.failing() and self._idle_now():
                     emit("idle", t("daemonlog.idle"))
                     break
             return self.stop()
@@ -168,9 +207,18 @@ class PublishingDaemon(SendingRounds):
                 signal.signal(signum, handler)
 
     def _on_signal(self, signum: int, frame: Any) -> None:
+        name = signal.Signals(signum).name
         if not self.stopping.is_set():
-            emit("stopping", t("daemonlog.stopping", signal=signal.Signals(signum).name))
+            emit("stopping", t("daemonlog.stopping", signal=name))
+        elif not self._hurry.is_set():
+            emit("stopping", t("daemonlog.stopping_now", signal=name), level=logging.WARNING)
+            self._hurry.set()
         self.stopping.set()
+
+    def _on_hangup(self, signum: int, frame: Any) -> None:
+        """SIGHUP: config.toml and the channels are read once, at start; a reload half-way through a send would
+        change what a claimed delivery goes out with. Said, and ignored: a restart applies a change."""
+        emit("hangup", t("daemonlog.hangup"), level=logging.WARNING)
 
     # -- jobs -----------------------------------------------------------------------------------------------------
     def sweep(self) -> None:
@@ -257,7 +305,8 @@ class PublishingDaemon(SendingRounds):
         """A one-off job at the next due time: the post goes out then, not at the next 1 s sweep."""
         if self._scheduler is None or when is None or when == self._armed_for:
             return  # already armed for it: re-adding the job every second would cost more than the sweep
-        self._scheduler.add_job(self.sweep, "date", run_date=when, id="wake", replace_existing=True)
+        self._scheduler.add_job(self._guarded("wake", self.sweep), "date", run_date=when, id="wake",
+                                replace_existing=True)
         self._armed_for = when
 
     def reconcile(self) -> None:
@@ -269,8 +318,11 @@ class PublishingDaemon(SendingRounds):
             try:
                 outcome = pending.record()
             except Exception as exc:  # noqa: BLE001 - still out of reach: the next run tries again
-                emit("unrecorded", t("daemonlog.still_unrecorded", delivery=delivery_id, error=fault_text(exc)),
-                     level=logging.WARNING)
+                if is_database_fault(exc):
+                    self.faults.fault(exc, job="reconcile")
+                else:
+                    emit("unrecorded", t("daemonlog.still_unrecorded", delivery=delivery_id, error=fault_text(exc)),
+                         level=logging.WARNING)
                 continue
             with self._state:
                 self._unrecorded.pop(delivery_id, None)
@@ -279,6 +331,19 @@ class PublishingDaemon(SendingRounds):
             busy = set(self._in_flight) | set(self._unrecorded)
         for outcome in reconcile_abandoned(self.db, self.config, self.owner, self.adapters, own_busy=busy):
             self._report(outcome)
+
+    def _guarded(self, job: str, run: Any) -> Any:
+        """A job that never raises: a fault is told through ``faults`` (back-off, one line per condition), and a run
+        that goes through says a failing database (or this job) works again."""
+        def guarded() -> None:
+            try:
+                run()
+            except Exception as exc:  # noqa: BLE001 - the daemon survives; the job runs again at its next time
+                self.faults.fault(exc, job=job)
+                return
+            self.faults.working(job=job)
+
+        return guarded
 
     def _job_failed(self, event: Any) -> None:
         """A job that raised (the database locked past its timeout, say): one line, and the job runs again."""
@@ -290,7 +355,7 @@ class PublishingDaemon(SendingRounds):
         try:
             return self.idle()
         except Exception as exc:  # noqa: BLE001 - a locked database is no reason to stop, nor to claim idleness
-            emit("job-error", t("daemonlog.idle_check_error", error=fault_text(exc)), level=logging.WARNING)
+            self.faults.fault(exc, job="idle")
             return False
 
     def warn_drafts(self, now: dt.datetime | None = None) -> int:

@@ -23,7 +23,7 @@ def run_command(app: App, once: bool, until_idle: bool, dry_run: bool, log_forma
     from posts.errors import UserError
     from scheduler.daemon import PublishingDaemon
     from scheduler.dispatch import publisher_for, require_secrets
-    from scheduler.events import setup_logging
+    from scheduler.events import daemon_logging
 
     if once and until_idle:
         raise UserError(t("err.once_and_until_idle"), where="--once")
@@ -32,12 +32,14 @@ def run_command(app: App, once: bool, until_idle: bool, dry_run: bool, log_forma
         for name in config.channel_names:
             publisher_for(config, name)
             require_secrets(config, name)
-    setup_logging(log_format, timezone=config.timezone)  # the text log in local time, like everything else
-    daemon = PublishingDaemon(app.database(), config, renderer=app.renderer, dry_run=dry_run)
-    finished = daemon.run(once=once, until_idle=until_idle)
-    if not finished:
-        sys.stderr.flush()
-        os._exit(0)  # sends still in flight past the bound: their leases are settled by the next start
+    # the text log in local time, like everything else; every line of the process in the log's format
+    with daemon_logging(log_format, timezone=config.timezone):
+        daemon = PublishingDaemon(app.database(), config, renderer=app.renderer, dry_run=dry_run)
+        finished = daemon.run(once=once, until_idle=until_idle)
+        if not finished:
+            sys.stderr.flush()
+            # sends still in flight: left "may have gone out" (scheduler/shutdown.py); their threads are not waited for
+            os._exit(0)
 
 
 @cli.command("status", help="help.status_command")
