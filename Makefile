@@ -21,7 +21,7 @@ DEMO := var/demo
 DEMO_LOA := $(BIN)/loa --config $(DEMO)/config.toml
 SAMPLE := assets/campaigns/hoc-tap-suot-doi-2024.toml
 # the demo's own lines come from the locale files too, in the officer's language (LOA_LANG; Vietnamese by default)
-SAY := $(BIN)/python -c 'import sys; from posts.i18n import t; print(t(sys.argv[1], **dict(a.split("=", 1) for a in sys.argv[2:])))'
+SAY := $(BIN)/python -c 'import sys; from loa.posts.i18n import t; print(t(sys.argv[1], **dict(a.split("=", 1) for a in sys.argv[2:])))'
 demo: $(STAMP)
 	rm -rf $(DEMO)
 	$(DEMO_LOA) init

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from posts.db import SCHEMA_HEAD, open_database
+from loa.posts.db import SCHEMA_HEAD, open_database
 from textgen import pool
 
 GENERATOR = 3  # bump when the generated data changes, so cached databases are rebuilt

@@ -26,9 +26,9 @@ from support.facebook import GraphDouble  # noqa: E402
 from support.postgres import PostgresServer, binaries  # noqa: E402
 from support.statements import counted  # noqa: E402
 
-from posts.db import open_database  # noqa: E402
-from scheduler.config import config_template, load_config  # noqa: E402
-from scheduler.daemon import PublishingDaemon  # noqa: E402
+from loa.posts.db import open_database  # noqa: E402
+from loa.scheduler.config import config_template, load_config  # noqa: E402
+from loa.scheduler.daemon import PublishingDaemon  # noqa: E402
 
 LOA = Path(sys.executable).parent / "loa"
 TOKEN = "EAAB-bench-statements"

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from posts.plan.draft import draft_plan  # noqa: E402
+from loa.posts.plan.draft import draft_plan  # noqa: E402
 
 TARGET_S = 1.0
 RUNS = 5
@@ -131,9 +131,9 @@ def main() -> None:
 
 def steps() -> None:
     """The two text steps on their own, over about 2,000 date-dense lines (what once were timed tests)."""
-    from posts.plan.extract import extract_facts
-    from posts.plan.model import PlanLine, PlanText
-    from posts.plan.periods import find_dates, find_periods, find_plan_date
+    from loa.posts.plan.extract import extract_facts
+    from loa.posts.plan.model import PlanLine, PlanText
+    from loa.posts.plan.periods import find_dates, find_periods, find_plan_date
 
     lines = [
         "Căn cứ Công văn số 4043/UBND-KGVX ngày 19 tháng 9 năm 2024 của Ủy ban nhân dân thành phố về việc tổ chức.",

@@ -66,7 +66,7 @@ LOA_NOTING_CPU = ("import atexit, resource, sys\n"
                   "    used = resource.getrusage(resource.RUSAGE_SELF)\n"
                   "    open(path, 'w').write(str(used.ru_utime + used.ru_stime))\n"
                   "atexit.register(note)\n"
-                  "from scheduler.cli import main\n"
+                  "from loa.scheduler.cli import main\n"
                   "sys.argv[0] = 'loa'\n"
                   "main()\n")
 

@@ -64,7 +64,7 @@ def ts(moment: dt.datetime) -> str:
 def build(folder: Path, entries: int) -> Path:
     """The database with ``entries`` log entries (rows written with raw SQL: ORM inserts would take minutes)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from posts.db import open_database
+    from loa.posts.db import open_database
 
     db = folder / "loa.db"
     open_database(f"sqlite:///{db}", create=True).dispose()
@@ -140,11 +140,11 @@ def naive_xlsx(config: Path, target: Path) -> None:
     from openpyxl.styles import Font
     from sqlalchemy import select
 
-    from posts.db import open_database
-    from posts.models import Campaign, OutreachEntry
-    from posts.outreach_export import headers
-    from posts.times import zone
-    from scheduler.config import load_config
+    from loa.posts.db import open_database
+    from loa.posts.models import Campaign, OutreachEntry
+    from loa.posts.outreach_export import headers
+    from loa.posts.times import zone
+    from loa.scheduler.config import load_config
 
     db = open_database(load_config(config).database_url)
     with db.session() as session:
@@ -174,12 +174,12 @@ def library_xlsx(config: Path, target: Path, library: str) -> None:
     bold frozen header, column widths, an autofilter, text never a formula, dates as dates."""
     from contextlib import closing
 
-    from posts.db import open_database
-    from posts.i18n import t
-    from posts.outreach_export import COLUMNS, DATE_FORMAT, flat_row, headers
-    from posts.outreach_log import LogFilter, iter_entries
-    from posts.spreadsheet import xlsx_text
-    from scheduler.config import load_config
+    from loa.posts.db import open_database
+    from loa.posts.i18n import t
+    from loa.posts.outreach_export import COLUMNS, DATE_FORMAT, flat_row, headers
+    from loa.posts.outreach_log import LogFilter, iter_entries
+    from loa.posts.spreadsheet import xlsx_text
+    from loa.scheduler.config import load_config
 
     loaded = load_config(config)
     db = open_database(loaded.database_url)
@@ -250,7 +250,7 @@ def library_xlsx(config: Path, target: Path, library: str) -> None:
 def child(mode: str, config: Path, target: Path) -> None:
     """One measurement in this (fresh) process; prints seconds and peak RSS as JSON."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    import scheduler.cli  # noqa: F401 - start-up imports are part of every mode, the idle one included
+    import loa.scheduler.cli  # noqa: F401 - start-up imports are part of every mode, the idle one included
 
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu_before = usage.ru_utime + usage.ru_stime
@@ -260,7 +260,7 @@ def child(mode: str, config: Path, target: Path) -> None:
     elif mode in ("openpyxl-xlsx", "xlsxwriter-xlsx"):
         library_xlsx(config, target, mode.split("-")[0])
     elif mode != "idle":
-        from scheduler.cli import cli
+        from loa.scheduler.cli import cli
 
         try:
             cli.main(args=["--config", str(config), "log", "export", "--format", mode, "-o", str(target)])

@@ -27,9 +27,9 @@ from pathlib import Path
 import build_db
 from measure import StatementCapture, explain, repeat
 
-from posts.db import open_database
-from scheduler import metrics
-from scheduler.config import load_config
+from loa.posts.db import open_database
+from loa.scheduler import metrics
+from loa.scheduler.config import load_config
 
 BENCH = Path(__file__).resolve().parent
 TARGET_S = 0.5

@@ -40,8 +40,8 @@ BASELINE = r"""
 import resource, sys, time
 from collections import Counter
 from sqlalchemy import select
-from posts.db import open_database
-from posts.models import OutreachEntry, Campaign
+from loa.posts.db import open_database
+from loa.posts.models import OutreachEntry, Campaign
 start = time.perf_counter()
 db = open_database(sys.argv[1])
 with db.session() as session:
@@ -60,8 +60,8 @@ def build(db_path: Path) -> str:
     """The campaign and its log, inserted with plain SQL (the benchmark is of the report, not of the inserts)."""
     from sqlalchemy import insert
 
-    from posts.db import open_database
-    from posts.models import Campaign, Delivery, OutreachEntry, Post
+    from loa.posts.db import open_database
+    from loa.posts.models import Campaign, Delivery, OutreachEntry, Post
 
     url = f"sqlite:///{db_path}"
     database = open_database(url, create=True)

@@ -27,11 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from support.wordpress import WordPressServer, available  # noqa: E402
 
-from posts.campaign_file import load_campaign_file  # noqa: E402
-from posts.campaigns import import_campaign  # noqa: E402
-from posts.db import Database, open_database  # noqa: E402
-from scheduler.cli.common import App  # noqa: E402
-from scheduler.dispatch import publish_post, publisher_for  # noqa: E402
+from loa.posts.campaign_file import load_campaign_file  # noqa: E402
+from loa.posts.campaigns import import_campaign  # noqa: E402
+from loa.posts.db import Database, open_database  # noqa: E402
+from loa.scheduler.cli.common import App  # noqa: E402
+from loa.scheduler.dispatch import publish_post, publisher_for  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from table import save_row  # noqa: E402

@@ -27,15 +27,15 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 from table import save_row
 
-from posts.campaign_file import load_campaign_file
-from posts.render.banner import BannerText, draw_banner, encode, render_banner
-from posts.render.draw_png import draw_png
-from posts.render.glyphs import _face
-from posts.render.layout import layout_banner
-from posts.render.fonts import font_path
-from posts.render.sizes import parse_size
-from posts.render.text import channel_kinds
-from posts.render.themes import load_theme
+from loa.posts.campaign_file import load_campaign_file
+from loa.posts.render.banner import BannerText, draw_banner, encode, render_banner
+from loa.posts.render.draw_png import draw_png
+from loa.posts.render.glyphs import _face
+from loa.posts.render.layout import layout_banner
+from loa.posts.render.fonts import font_path
+from loa.posts.render.sizes import parse_size
+from loa.posts.render.text import channel_kinds
+from loa.posts.render.themes import load_theme
 
 TARGET_ONE_MS = 12.0  # issue 17, row 2: layout + encode of one 1200x630 banner
 TARGET_SAMPLE_S = 1.0
@@ -83,8 +83,8 @@ def naive_fit(draw: ImageDraw.ImageDraw, text: str, font_file: str, box: tuple[i
 def naive_banner() -> bytes:
     """Baseline: the same four texts on the same theme, drawn the usual way: the background and decor drawn
     afresh, each text fitted by shrinking one point at a time, fonts reloaded at every size."""
-    from posts.render.decor import background, decor
-    from posts.render.draw_png import _draw
+    from loa.posts.render.decor import background, decor
+    from loa.posts.render.draw_png import _draw
 
     theme, size = load_theme("khuyen-hoc"), parse_size("facebook")
     image = _draw(Image.new("RGBA", (1200, 630), (255, 255, 255, 255)),
@@ -110,10 +110,10 @@ def pillow_default_banner(theme, size) -> bytes:
 
 def sample_import_renders(media: Path) -> tuple[int, float]:
     """What `loa campaign import` of the sample does: every post's banners drawn (on every CPU), then texts."""
-    from posts.campaigns import _render_all, schedule_campaign
-    from posts.render.artefacts import Renderer, RenderSettings
+    from loa.posts.campaigns import _render_all, schedule_campaign
+    from loa.posts.render.artefacts import Renderer, RenderSettings
 
-    sample = Path(str(resources.files("assets") / "campaigns" / "hoc-tap-suot-doi-2024.toml"))
+    sample = Path(str(resources.files("loa.assets") / "campaigns" / "hoc-tap-suot-doi-2024.toml"))
     campaign = load_campaign_file(sample, default_timezone="Asia/Ho_Chi_Minh", known_channels=["portal", "facebook"])
     first, last, moments = schedule_campaign(campaign, start=None, pace=None, now=dt.datetime.now(dt.timezone.utc))
     renderer = Renderer(RenderSettings(kinds={"portal": "portal", "facebook": "facebook"}, media_dir=media,
@@ -125,7 +125,7 @@ def sample_import_renders(media: Path) -> tuple[int, float]:
 
 
 def sample_banners() -> list[tuple[BannerText, str, str]]:
-    sample = Path(str(resources.files("assets") / "campaigns" / "hoc-tap-suot-doi-2024.toml"))
+    sample = Path(str(resources.files("loa.assets") / "campaigns" / "hoc-tap-suot-doi-2024.toml"))
     campaign = load_campaign_file(sample, default_timezone="Asia/Ho_Chi_Minh", known_channels=["portal", "facebook"])
     kinds = channel_kinds()
     jobs = []

@@ -31,13 +31,13 @@ import import_speed
 from campaign_gen import write_campaign
 from measure import StatementCapture, Timing, explain, repeat, time_command
 from report import Figure, console, print_plan, print_summary, seconds
-from posts.campaign_file import load_campaign_file
-from posts.campaigns import import_campaign
-from posts.db import Database, open_database
-from posts.listing import due_deliveries, list_queue
-from posts.times import week_range, zone
-from scheduler.cli.common import App, json_text
-from scheduler.config import load_config
+from loa.posts.campaign_file import load_campaign_file
+from loa.posts.campaigns import import_campaign
+from loa.posts.db import Database, open_database
+from loa.posts.listing import due_deliveries, list_queue
+from loa.posts.times import week_range, zone
+from loa.scheduler.cli.common import App, json_text
+from loa.scheduler.config import load_config
 
 BENCH = Path(__file__).resolve().parent
 OUT = BENCH / "out"

@@ -65,7 +65,7 @@ banner = {{ headline = "Học tập suốt đời" }}
 
 def loa(config: Path, *args: str, stdin: str | None = None) -> str:
     config.parent.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run([sys.executable, "-c", "from scheduler.cli import main; main()", "--config", str(config),
+    result = subprocess.run([sys.executable, "-c", "from loa.scheduler.cli import main; main()", "--config", str(config),
                              *args], input=stdin, capture_output=True, text=True, cwd=config.parent,
                             env={**os.environ, "LOA_LANG": "en"})
     if result.returncode != 0:
@@ -132,8 +132,8 @@ def build(folder: Path, posts: int, *, say=print) -> Path:
 
 def signed_in(config: Path):
     """A Flask test client of the project's app, signed in through the login form."""
-    from scheduler.config import load_config
-    from scheduler.web import create_app
+    from loa.scheduler.config import load_config
+    from loa.scheduler.web import create_app
 
     app = create_app(load_config(config))
     client = app.test_client()
@@ -193,10 +193,10 @@ def preview(app, client, config: Path, runs: int) -> tuple[str, list[float]]:
                 headlines)]}, headers={"X-CSRF-Token": token, "HX-Request": "true"})
             assert response.status_code in (200, 422), response.status_code
         return "POST /posts/preview (texts + banner)", timed(call, runs)
-    from posts.models import Campaign
-    from posts.render.artefacts import PostContent
-    from scheduler.project import build_renderer
-    from scheduler.config import load_config
+    from loa.posts.models import Campaign
+    from loa.posts.render.artefacts import PostContent
+    from loa.scheduler.project import build_renderer
+    from loa.scheduler.config import load_config
 
     loaded = load_config(config)
     renderer = build_renderer(loaded)
@@ -220,7 +220,7 @@ def idle_cpu(config: Path, seconds: float = 10.0) -> float:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-c", "from scheduler.cli import main; main()", "--config",
+    process = subprocess.Popen([sys.executable, "-c", "from loa.scheduler.cli import main; main()", "--config",
                                 str(config), "web", "--host", "127.0.0.1", "--port", str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=config.parent)
     try:
@@ -278,8 +278,8 @@ def main() -> None:
         line("week page, attention panel computed per request", timed(lambda: uncached("/"), options.runs),
              WEEK_TARGET_MS)
         line("baseline: week page, empty queue", timed(lambda: get(empty_client, "/"), options.runs))
-        from posts.listing import list_queue
-        from posts.times import week_range, zone
+        from loa.posts.listing import list_queue
+        from loa.posts.times import week_range, zone
 
         tz = zone("Asia/Ho_Chi_Minh")
         monday, sunday = week_range(dt.datetime.now(tz).date())
@@ -294,14 +294,14 @@ def main() -> None:
         line("month page, 10,000 posts", timed(lambda: get(client, "/month"), options.runs))
         line("month page, attention panel computed per request", timed(lambda: uncached("/month"), options.runs))
         # where the week page's time goes: the needs-attention panel (scheduler.status, on every page) vs the rest
-        from scheduler.status import daemon_status
+        from loa.scheduler.status import daemon_status
 
         ws = app.extensions["loa"]
         line("of which: the attention panel (daemon_status)", timed(lambda: daemon_status(ws.database, ws.config),
                                                                     options.runs))
         with app.test_request_context():
-            from scheduler.web.layout import attention
-            from scheduler.web.auth import g
+            from loa.scheduler.web.layout import attention
+            from loa.scheduler.web.auth import g
 
             g.signed_in = None
             ready = attention()

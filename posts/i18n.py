@@ -34,7 +34,7 @@ def _locales() -> Path:
         return folder
     from importlib import resources
 
-    return Path(str(resources.files("assets") / "locales"))
+    return Path(str(resources.files("loa.assets") / "locales"))
 
 
 @cache

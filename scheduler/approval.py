@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from posts.i18n import t
-from posts.models import Campaign, Delivery, Post
-from posts.times import iso, zone
+from loa.posts.i18n import t
+from loa.posts.models import Campaign, Delivery, Post
+from loa.posts.times import iso, zone
 
 from .events import emit
 from .spoken import local_moment

@@ -27,11 +27,11 @@ from typing import Any
 
 from sqlalchemy.engine import URL
 
-from posts.db import SECRET_QUERY, Database, display_url
-from posts.errors import UserError
-from posts.files import TEMP_PREFIX, writable_target
-from posts.i18n import t
-from posts.os_errors import os_error_text
+from loa.posts.db import SECRET_QUERY, Database, display_url
+from loa.posts.errors import UserError
+from loa.posts.files import TEMP_PREFIX, writable_target
+from loa.posts.i18n import t
+from loa.posts.os_errors import os_error_text
 
 ARCHIVE_FORMAT = 1
 MANIFEST = "manifest.json"

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from posts.db import Database
+from loa.posts.db import Database
 
 from .config import Config
 

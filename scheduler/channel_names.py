@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from posts.i18n import catalogue, t
+from loa.posts.i18n import catalogue, t
 
 if TYPE_CHECKING:
     from .config import ChannelSettings, Config

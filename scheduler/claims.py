@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Row, Select, bindparam, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from posts.db import Database
-from posts.models import ChannelState, Daemon, Delivery, Post, utcnow
+from loa.posts.db import Database
+from loa.posts.models import ChannelState, Daemon, Delivery, Post, utcnow
 
 DUE_STATUSES = ("pending", "retry_wait")
 T = TypeVar("T")

@@ -14,14 +14,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from posts.errors import UserError
-from posts.files import write_new_file
-from posts.i18n import t
-from posts.plain_text import check_document
-from posts.times import zone
-from posts.suggest import unknown_name
-from posts.wording import field_label
-from posts.tomlfile import located_error, place_of, read_toml, validate
+from loa.posts.errors import UserError
+from loa.posts.files import write_new_file
+from loa.posts.i18n import t
+from loa.posts.plain_text import check_document
+from loa.posts.times import zone
+from loa.posts.suggest import unknown_name
+from loa.posts.wording import field_label
+from loa.posts.tomlfile import located_error, place_of, read_toml, validate
 
 from .config_summary import find_config, not_a_folder, resolved_database_url  # noqa: F401 - find_config: re-exported
 
@@ -47,7 +47,7 @@ class DatabaseSection(_Section):
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError
 
-        from posts.db import secret_parts
+        from loa.posts.db import secret_parts
 
         if re.match(r"^[a-z0-9+]+://[^/@]*:[^/@]*@", value):
             raise ValueError(t("err.password_in_url"))
@@ -240,7 +240,7 @@ class DraftSection(_Section):
     @classmethod
     def clock_times(cls, value: list[str]) -> list[str]:
         """Written as people write them ("8h30"); kept as "08:30", the form a campaign file's ``time`` takes."""
-        from posts.times import parse_clock
+        from loa.posts.times import parse_clock
 
         try:
             return [f"{parse_clock(text):%H:%M}" for text in value]
@@ -303,7 +303,7 @@ class Config:
 
 
 def config_template() -> str:
-    return (resources.files("assets") / "config.toml").read_text(encoding="utf-8")
+    return (resources.files("loa.assets") / "config.toml").read_text(encoding="utf-8")
 
 
 def write_default_config(path: Path) -> None:

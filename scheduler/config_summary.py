@@ -98,8 +98,8 @@ def _cache_file(path: Path) -> Path:
 
 def read_config_text(path: Path) -> str | None:
     """The text of config.toml, or None when it cannot be read as such (the full load says why)."""
-    from posts.errors import UserError
-    from posts.files import read_regular
+    from loa.posts.errors import UserError
+    from loa.posts.files import read_regular
 
     try:
         return read_regular(path, limit=MAX_CONFIG_BYTES).decode("utf-8")
@@ -131,7 +131,7 @@ def remember(path: Path, text: str, config: Config) -> None:
     the cache folder cannot be written, or a channel's settings come from a plugin)."""
     from .config import ChannelSettings
 
-    if any(type(channel) is ChannelSettings or not type(channel).__module__.startswith("scheduler.")
+    if any(type(channel) is ChannelSettings or not type(channel).__module__.startswith("loa.scheduler.")
            for channel in config.channels.values()):
         return  # a plugin's channel: validated each time (the plugin may be upgraded or removed)
     try:

@@ -18,8 +18,8 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from posts.db import Database
-from posts.models import DeliveryStep, utcnow
+from loa.posts.db import Database
+from loa.posts.models import DeliveryStep, utcnow
 
 
 class Coordination:

@@ -30,11 +30,11 @@ from typing import Any
 
 from sqlalchemy import update
 
-from posts.db import Database
-from posts.files import clean_stale_temporaries
-from posts.i18n import t
-from posts.models import Daemon as DaemonRow, utcnow
-from posts.render.artefacts import Renderer
+from loa.posts.db import Database
+from loa.posts.files import clean_stale_temporaries
+from loa.posts.i18n import t
+from loa.posts.models import Daemon as DaemonRow, utcnow
+from loa.posts.render.artefacts import Renderer
 
 from .claims import CHECKED_PAUSES, next_due_at, nothing_to_send, other_live_daemons, owner_name, paused_channels
 from .config import Config

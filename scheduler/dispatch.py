@@ -13,12 +13,12 @@ from functools import partial
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
-from posts.db import Database
-from posts.errors import UserError
-from posts.i18n import t
-from posts.models import Delivery, Post, utcnow
-from posts.outreach import record
-from posts.render.artefacts import Renderer
+from loa.posts.db import Database
+from loa.posts.errors import UserError
+from loa.posts.i18n import t
+from loa.posts.models import Delivery, Post, utcnow
+from loa.posts.outreach import record
+from loa.posts.render.artefacts import Renderer
 
 from .claims import release_claim
 from .coordination import Coordination

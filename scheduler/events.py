@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from posts.i18n import t
+from loa.posts.i18n import t
 
 from .spoken import local_moment
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.text import Text
 
-from posts.i18n import t
+from loa.posts.i18n import t
 
 from . import tables
 from .tables import Column
@@ -15,7 +15,7 @@ from .views import STATUS_STYLES, _local, kind_label
 
 
 def _entry_summary(entry: dict[str, Any]) -> str:
-    from posts.outreach_export import metrics_summary
+    from loa.posts.outreach_export import metrics_summary
 
     detail = entry["detail"] if isinstance(entry["detail"], dict) else {}
     parts = []

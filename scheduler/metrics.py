@@ -22,11 +22,11 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
 
-from posts.db import Database
-from posts.lookup import get_campaign
-from posts.models import Campaign, Delivery, OutreachEntry, Post, utcnow
-from posts.outreach import record
-from posts.times import iso_utc
+from loa.posts.db import Database
+from loa.posts.lookup import get_campaign
+from loa.posts.models import Campaign, Delivery, OutreachEntry, Post, utcnow
+from loa.posts.outreach import record
+from loa.posts.times import iso_utc
 
 from .config import Config
 from .dispatch import publisher_for

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from posts.i18n import t
+from loa.posts.i18n import t
 
 from .events import emit, fault_text
 

@@ -18,10 +18,10 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 
-from posts.db import Database
-from posts.i18n import t
-from posts.models import FINISHED_DELIVERY_STATUSES, ChannelState, Delivery, OutreachEntry, Post, utcnow
-from posts.outreach import record
+from loa.posts.db import Database
+from loa.posts.i18n import t
+from loa.posts.models import FINISHED_DELIVERY_STATUSES, ChannelState, Delivery, OutreachEntry, Post, utcnow
+from loa.posts.outreach import record
 
 from .config import Config
 from .publishers import AuthError, ChannelUnavailable, PermanentError, Published, PublishError, TransientError

@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from posts.errors import UserError
-from posts.i18n import t
-from posts.models import Campaign, Delivery, Post, Render
-from posts.render.links import fill_links, has_links
-from posts.render.text import ChannelKind, channel_kinds, check_limits
+from loa.posts.errors import UserError
+from loa.posts.i18n import t
+from loa.posts.models import Campaign, Delivery, Post, Render
+from loa.posts.render.links import fill_links, has_links
+from loa.posts.render.text import ChannelKind, channel_kinds, check_limits
 
 from .config import Config
 from .publishers import Banner, Outgoing

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from posts.i18n import t
+from loa.posts.i18n import t
 
 # the order of the sections: what needs a person first
 SECTIONS = ("conflict", "published", "add", "change", "cancel", "keep")

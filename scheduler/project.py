@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from posts.db import Database, open_database
+from loa.posts.db import Database, open_database
 
 from .config import Config
 from .config_summary import DATABASE_URL_ENV
 
 if TYPE_CHECKING:  # rendering pulls in Jinja2 and Pillow: imported only when a renderer is built
-    from posts.render.artefacts import Renderer
+    from loa.posts.render.artefacts import Renderer
 
 
 def _where_and_patience(config: Config) -> tuple[str, int]:
@@ -38,7 +38,7 @@ def running_daemons(database: Database, *, heartbeat_seconds: float) -> list[tup
     machine): ``loa db upgrade`` and ``loa restore`` wait for them to stop. None before the daemons table exists."""
     from sqlalchemy.exc import DatabaseError
 
-    from scheduler.claims import other_live_daemons
+    from loa.scheduler.claims import other_live_daemons
 
     if database.schema_revision() is None:
         return []
@@ -50,10 +50,10 @@ def running_daemons(database: Database, *, heartbeat_seconds: float) -> list[tup
 
 def build_renderer(config: Config) -> Renderer:
     """The renderer of this config's channels, themes and templates."""
-    from posts.render.artefacts import RenderSettings, Renderer
+    from loa.posts.render.artefacts import RenderSettings, Renderer
 
     render = config.document.render
-    from posts.organization import printable_organization
+    from loa.posts.organization import printable_organization
 
     # placeholders ("TÊN CƠ QUAN") never reach a banner; a campaign's own organisation comes on top (artefacts.py)
     organization = printable_organization(config.document.organization.model_dump())

@@ -14,10 +14,10 @@ from collections.abc import Collection, Iterable
 
 from sqlalchemy import select, update
 
-from posts.db import Database
-from posts.i18n import t
-from posts.models import Delivery, utcnow
-from posts.outreach import record
+from loa.posts.db import Database
+from loa.posts.i18n import t
+from loa.posts.models import Delivery, utcnow
+from loa.posts.outreach import record
 
 from .claims import claimable, owner_is_dead, paused_channels
 from .config import Config

@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 
-from posts.db import Database
-from posts.errors import UserError
-from posts.i18n import t
-from posts.models import Delivery, Post
+from loa.posts.db import Database
+from loa.posts.errors import UserError
+from loa.posts.i18n import t
+from loa.posts.models import Delivery, Post
 
 from .claims import DUE_STATUSES, _prerequisite
 from .config import Config

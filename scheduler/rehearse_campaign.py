@@ -21,14 +21,14 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from posts.campaign_file import load_campaign_file
-from posts.db import Database
-from posts.errors import UserError
-from posts.files import copy_atomically
-from posts.i18n import t
-from posts.lookup import get_campaign
-from posts.models import Campaign, Delivery, Post, Render
-from posts.render.artefacts import Renderer
+from loa.posts.campaign_file import load_campaign_file
+from loa.posts.db import Database
+from loa.posts.errors import UserError
+from loa.posts.files import copy_atomically
+from loa.posts.i18n import t
+from loa.posts.lookup import get_campaign
+from loa.posts.models import Campaign, Delivery, Post, Render
+from loa.posts.render.artefacts import Renderer
 
 from .config import Config
 from .rehearsal import Rehearsal, Rehearsed, dry_run_adapters
@@ -78,7 +78,7 @@ def rehearse_campaign(config: Config, renderer: Renderer, *, file: Path | None =
             media = folder / "media"
             local = Renderer(dataclasses.replace(renderer.settings, media_dir=media))
             if campaign is not None:
-                from posts.campaigns import import_campaign
+                from loa.posts.campaigns import import_campaign
 
                 import_campaign(db, campaign, approve=True, allow_past=True, renderer=local, now=now)
             else:

@@ -22,12 +22,12 @@ from typing import Any
 
 from sqlalchemy import inspect
 
-from posts.db import Database, display_url, schema_state
-from posts.errors import UserError
-from posts.files import TEMP_PREFIX
-from posts.i18n import t
-from posts.os_errors import os_error_text
-from scheduler.project import running_daemons
+from loa.posts.db import Database, display_url, schema_state
+from loa.posts.errors import UserError
+from loa.posts.files import TEMP_PREFIX
+from loa.posts.i18n import t
+from loa.posts.os_errors import os_error_text
+from loa.scheduler.project import running_daemons
 
 from .backup import (ARCHIVE_FORMAT, DATABASE_MEMBERS, MANIFEST, MEDIA, SUMS, Manifest, database_kind, libpq_call,
                      run_client, sha256_of)
@@ -186,7 +186,7 @@ def restore_backup(archive: Path, database: Database, media_dir: Path, *, force:
         manifest = unpack(archive, staging / "archive")
         state = schema_state(manifest.schema_revision)
         if state == "newer":
-            from posts.db import SCHEMA_HEAD
+            from loa.posts.db import SCHEMA_HEAD
 
             raise UserError(t("backup.newer", revision=manifest.schema_revision, head=SCHEMA_HEAD),
                             where=str(archive))

@@ -22,8 +22,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from posts.i18n import t
-from posts.models import Delivery, utcnow
+from loa.posts.i18n import t
+from loa.posts.models import Delivery, utcnow
 
 from .claims import claim_due, release_claim
 from .dispatch import NotRecorded, Outcome, send_claimed

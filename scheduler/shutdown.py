@@ -20,10 +20,10 @@ from collections.abc import Mapping
 
 from sqlalchemy import update
 
-from posts.db import Database
-from posts.i18n import t
-from posts.models import Delivery, utcnow
-from posts.outreach import record
+from loa.posts.db import Database
+from loa.posts.i18n import t
+from loa.posts.models import Delivery, utcnow
+from loa.posts.outreach import record
 
 from .config import Config
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from posts.i18n import t
-from posts.times import zone
+from loa.posts.i18n import t
+from loa.posts.times import zone
 
 
 def duration_text(seconds: float) -> str:

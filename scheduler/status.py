@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from posts.db import Database
-from posts.i18n import t
-from posts.models import DELIVERY_STATUSES, Campaign, Daemon, Delivery, Post, utcnow
-from posts.times import iso, zone
+from loa.posts.db import Database
+from loa.posts.i18n import t
+from loa.posts.models import DELIVERY_STATUSES, Campaign, Daemon, Delivery, Post, utcnow
+from loa.posts.times import iso, zone
 
 from .claims import DUE_STATUSES, claimable, owner_is_dead, paused_channels
 from .config import Config

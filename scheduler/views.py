@@ -9,9 +9,9 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
-from posts.i18n import t
-from posts.times import day_label
-from posts.vocabulary import label
+from loa.posts.i18n import t
+from loa.posts.times import day_label
+from loa.posts.vocabulary import label
 
 from . import tables
 from .tables import Column, Section

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from scheduler.cli import cli
+from loa.scheduler.cli import cli
 
-SAMPLE = resources.files("assets") / "campaigns" / "hoc-tap-suot-doi-2024.toml"
+SAMPLE = resources.files("loa.assets") / "campaigns" / "hoc-tap-suot-doi-2024.toml"
 
 
 @dataclass
@@ -96,7 +96,7 @@ def english(monkeypatch: pytest.MonkeyPatch, cache_home: Path) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
     for name in ("LOA_CONFIG", "LOA_DATABASE_URL", "LOA_DEBUG", "LOA_USER"):
         monkeypatch.delenv(name, raising=False)
-    from posts import i18n
+    from loa.posts import i18n
 
     monkeypatch.setattr(i18n, "_language", None)
 
@@ -331,8 +331,8 @@ def two_facebook_posts(project: Project) -> list[int]:
 @pytest.fixture(scope="session")
 def web_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An initialised project with one account per role, made once (argon2 hashing is slow on purpose)."""
-    from posts.accounts import add_user
-    from posts.db import open_database
+    from loa.posts.accounts import add_user
+    from loa.posts.db import open_database
     from support.web import ACCOUNTS, PASSWORDS
 
     root = tmp_path_factory.mktemp("web-template")
@@ -353,8 +353,8 @@ def web(bare: Project, web_template: Path):
     a ``support.web.Web`` (``.project``, ``.app``, ``.client``, ``.login(name)`` → CSRF token)."""
     import shutil
 
-    from scheduler.config import load_config
-    from scheduler.web import create_app
+    from loa.scheduler.config import load_config
+    from loa.scheduler.web import create_app
     from support.web import Web
 
     shutil.copytree(web_template, bare.root, dirs_exist_ok=True)

@@ -81,9 +81,9 @@ class Collected(logging.Handler):
 
 
 def test_the_daemon_warns_once_per_post_and_revision(project):
-    from posts.db import open_database
-    from scheduler.config import load_config
-    from scheduler.daemon import PublishingDaemon
+    from loa.posts.db import open_database
+    from loa.scheduler.config import load_config
+    from loa.scheduler.daemon import PublishingDaemon
 
     first, second, _ = queued_drafts(project)
     make_due(project, first, ago=HOUR)

@@ -22,8 +22,8 @@ import pytest
 from sqlalchemy import create_engine
 
 from conftest import Project, campaign_toml, fast_daemon, spawn_loa
-from posts.db import SCHEMA_HEAD
-from scheduler.config import config_template
+from loa.posts.db import SCHEMA_HEAD
+from loa.scheduler.config import config_template
 
 
 def media_hashes(project: Project) -> dict[str, str]:
@@ -286,8 +286,8 @@ def test_postgresql_round_trip(postgres, tmp_path):
 
 
 def test_postgresql_password_goes_in_pgpassword_never_on_the_command_line(monkeypatch):
-    from posts.db import Database
-    from scheduler.backup import libpq_call
+    from loa.posts.db import Database
+    from loa.scheduler.backup import libpq_call
 
     database = Database("postgresql+psycopg://loa:s3cret-Pass@127.0.0.1:5433/loa?sslmode=prefer")
     try:

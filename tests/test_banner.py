@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from posts.errors import UserError
-from posts.i18n import t
-from posts.render.banner import BannerText, draw_banner
-from posts.render.sizes import parse_size
-from posts.render.themes import list_themes, load_theme
+from loa.posts.errors import UserError
+from loa.posts.i18n import t
+from loa.posts.render.banner import BannerText, draw_banner
+from loa.posts.render.sizes import parse_size
+from loa.posts.render.themes import list_themes, load_theme
 
 SIZES = {"facebook": (1200, 630), "square": (1080, 1080), "story": (1080, 1920), "portal": (1600, 900)}
 
@@ -138,7 +138,7 @@ def test_any_headline_fits_inside_the_safe_area_or_is_refused(own_assets, headli
 def test_every_shipped_theme_renders_every_size_under_4_mb():
     themes = list_themes()
     assert {"khuyen-hoc", "hanh-chinh", "khoa-hoc"} <= {theme.slug for theme in themes}
-    from posts.render.banner import render_banner
+    from loa.posts.render.banner import render_banner
 
     text = BannerText("Phát động Tuần lễ hưởng ứng học tập suốt đời năm 2024",
                       "Phát triển văn hóa đọc thúc đẩy học tập suốt đời", "SỞ KHOA HỌC VÀ CÔNG NGHỆ",

@@ -16,11 +16,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
-from posts.render import banner as banner_module
-from posts.render.banner import BannerText, draw_banner, encode, render_banner
-from posts.render.png_encode import encode_png
-from posts.render.sizes import parse_size
-from posts.render.themes import load_theme
+from loa.posts.render import banner as banner_module
+from loa.posts.render.banner import BannerText, draw_banner, encode, render_banner
+from loa.posts.render.png_encode import encode_png
+from loa.posts.render.sizes import parse_size
+from loa.posts.render.themes import load_theme
 
 TEXT = BannerText("Phát động Tuần lễ hưởng ứng học tập suốt đời năm 2024",
                   "Phát triển văn hóa đọc thúc đẩy học tập suốt đời", "SỞ KHOA HỌC VÀ CÔNG NGHỆ",
@@ -72,8 +72,8 @@ def test_same_banner_same_bytes_in_this_and_another_process():
     theme, size = load_theme("khuyen-hoc"), parse_size("facebook")
     first = render_banner(TEXT, theme, size)
     assert render_banner(TEXT, theme, size) == first
-    script = ("import hashlib, sys; from posts.render.banner import BannerText, render_banner; "
-              "from posts.render.sizes import parse_size; from posts.render.themes import load_theme; "
+    script = ("import hashlib, sys; from loa.posts.render.banner import BannerText, render_banner; "
+              "from loa.posts.render.sizes import parse_size; from loa.posts.render.themes import load_theme; "
               "data = render_banner(BannerText(*sys.argv[1:5]), load_theme('khuyen-hoc'), parse_size('facebook')); "
               "print(hashlib.sha256(data).hexdigest())")
     other = subprocess.run([sys.executable, "-c", script, TEXT.headline, TEXT.subline, TEXT.kicker, TEXT.footer],
@@ -91,7 +91,7 @@ def test_odd_sizes_and_modes_decode_exactly(mode, size):
 
 
 def test_a_large_raster_is_encoded_in_bands_and_decodes_exactly(monkeypatch):
-    import posts.render.png_encode as png_encode
+    import loa.posts.render.png_encode as png_encode
 
     monkeypatch.setattr(png_encode, "WHOLE_BYTES", 1000)  # as a print raster: copied out band by band
     image = draw_banner(TEXT, load_theme("hanh-chinh"), parse_size("portal"))

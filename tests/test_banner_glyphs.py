@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw, ImageFont
 
-from posts.render.fonts import FONTS, load_font
-from posts.render.glyphs import draw_line, text_box, text_length
+from loa.posts.render.fonts import FONTS, load_font
+from loa.posts.render.glyphs import draw_line, text_box, text_length
 
 VIETNAMESE = ("aăâbcdđeêghiklmnoôơpqrstuưvxyAĂÂBCDĐEÊGHIKLMNOÔƠPQRSTUƯVXY"
               "áàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ"
@@ -77,11 +77,11 @@ def test_a_font_with_pair_kerning_is_left_to_pillow(tmp_path):
 
 @pytest.mark.parametrize("theme", ["khuyen-hoc", "hanh-chinh", "khoa-hoc"])
 def test_a_whole_banner_has_the_pixels_of_pillows_text_drawing(theme, monkeypatch):
-    from posts.render import draw_png as drawer
-    from posts.render.banner import BannerText
-    from posts.render.layout import layout_banner
-    from posts.render.sizes import parse_size
-    from posts.render.themes import load_theme
+    from loa.posts.render import draw_png as drawer
+    from loa.posts.render.banner import BannerText
+    from loa.posts.render.layout import layout_banner
+    from loa.posts.render.sizes import parse_size
+    from loa.posts.render.themes import load_theme
 
     text = BannerText("Ể gỵ – Tuần lễ hưởng ứng học tập suốt đời năm 2024", "Phát triển văn hóa đọc",
                       "SỞ KHOA HỌC VÀ CÔNG NGHỆ", "01–07/10/2024 · #HocTapSuotDoi", "https://example.gov.vn/tuan-le")

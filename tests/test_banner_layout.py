@@ -6,12 +6,12 @@ import re
 
 import pytest
 
-from posts.errors import UserError
-from posts.i18n import t
-from posts.render.banner import BannerText, layout_banner
-from posts.render.layout import QR_QUIET, QRCode, TextLine
-from posts.render.sizes import MM_PER_INCH, parse_size
-from posts.render.themes import load_theme
+from loa.posts.errors import UserError
+from loa.posts.i18n import t
+from loa.posts.render.banner import BannerText, layout_banner
+from loa.posts.render.layout import QR_QUIET, QRCode, TextLine
+from loa.posts.render.sizes import MM_PER_INCH, parse_size
+from loa.posts.render.themes import load_theme
 
 STREET = "Nhiệt liệt hưởng ứng Tháng hành động vì an toàn thực phẩm năm 2026"
 LINK = "https://soyte.cantho.gov.vn/attp"
@@ -33,7 +33,7 @@ def test_street_banner_two_balanced_lines_full_width_centred_agency_above():
     assert len(head) == 2
     assert head[-1].text.split() != ["2026"] and len(head[-1].text.split()) >= 3  # no lone word on a line
     font = head[0]
-    from posts.render.fonts import load_font
+    from loa.posts.render.fonts import load_font
     widths = [load_font(line.font, line.size).getlength(line.text) for line in head]
     assert min(widths) > 0.7 * max(widths)  # balanced: neither line is a stub
     margin = round(theme.spec.safe_margin * size.height)
@@ -50,7 +50,7 @@ def test_street_banner_two_balanced_lines_full_width_centred_agency_above():
 def test_without_qr_the_text_uses_the_full_safe_width_and_centred_themes_centre_every_line(size_name):
     theme, size = load_theme("hanh-chinh"), parse_size(size_name)
     layout = layout_banner(BannerText(STREET, "Sở Y tế thành phố Cần Thơ", "UBND THÀNH PHỐ CẦN THƠ"), theme, size)
-    from posts.render.fonts import load_font
+    from loa.posts.render.fonts import load_font
     for line in lines_of(layout) + [i for i in layout.backdrop if isinstance(i, TextLine)]:
         width = load_font(line.font, line.size).getlength(line.text)
         assert abs(line.x + width / 2 - size.width / 2) < 0.02 * size.width, (size_name, line.text)

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import campaign_toml
 
-from scheduler.cli import cli
+from loa.scheduler.cli import cli
 
 LONG = "Sáng 01/10, Sở tổ chức lễ khai mạc.\n\n" + "Người dân được mời tham gia các hoạt động đọc sách. " * 200
 

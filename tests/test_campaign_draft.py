@@ -12,13 +12,13 @@ from conftest import SAMPLE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from posts.campaign_file import load_campaign_file
-from posts.errors import UserError
-from posts.plan.draft import draft_from_facts
-from posts.plan.draft_file import campaign_name, hashtags, plan_ref, slug_of
-from posts.plan.model import Found, Period, PlanDate, PlanFacts, PlanLine, PlanText
-from posts.plan.week import post_time
-from posts.plan.week_fit import BannerRoom
+from loa.posts.campaign_file import load_campaign_file
+from loa.posts.errors import UserError
+from loa.posts.plan.draft import draft_from_facts
+from loa.posts.plan.draft_file import campaign_name, hashtags, plan_ref, slug_of
+from loa.posts.plan.model import Found, Period, PlanDate, PlanFacts, PlanLine, PlanText
+from loa.posts.plan.week import post_time
+from loa.posts.plan.week_fit import BannerRoom
 from support.plan_files import scanned_pdf
 
 PLANS = Path(__file__).parent / "plans"

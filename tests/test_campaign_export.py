@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import campaign_toml
-from posts.campaign_export import export_campaign
-from posts.campaign_file import load_campaign_file
-from posts.campaigns import import_campaign
-from posts.db import open_database
-from posts.models import Post
+from loa.posts.campaign_export import export_campaign
+from loa.posts.campaign_file import load_campaign_file
+from loa.posts.campaigns import import_campaign
+from loa.posts.db import open_database
+from loa.posts.models import Post
 
 START = dt.date(2031, 10, 1)
 LONG_BODY = "Sáng 01/10, Sở tổ chức lễ khai mạc.\n\nĐại biểu dự: \"Ban Tuyên giáo\", Sở GD&ĐT.\nHết."
@@ -107,8 +107,8 @@ def campaign_file(data: dict, slug: str) -> str:
 def queue_of(database, slug: str) -> list[tuple]:
     from sqlalchemy import select
 
-    from posts.lookup import get_campaign
-    from posts.merge import queue_fields
+    from loa.posts.lookup import get_campaign
+    from loa.posts.merge import queue_fields
 
     with database.session() as session:
         campaign = get_campaign(session, slug)

@@ -112,7 +112,7 @@ def test_import_is_atomic_when_the_database_refuses_midway(project, monkeypatch)
 
     Patched on purpose: a real full disk is in test_real_faults.py; this one fails exactly after the first chunk
     was written, a moment a disk cannot be aimed at."""
-    from posts import campaigns
+    from loa.posts import campaigns
 
     path = project.write("c.toml", campaign_toml(posts=2500))
     calls = []
@@ -186,7 +186,7 @@ def test_import_writes_queued_entries(project):
 
 def test_sample_file_is_a_faithful_week(tmp_path):
     """The shipped sample covers the seven days of the 2024 plan, with Ngày Khuyến học on 02/10."""
-    from posts.campaign_file import load_campaign_file
+    from loa.posts.campaign_file import load_campaign_file
 
     copy = tmp_path / "sample.toml"
     shutil.copy(SAMPLE, copy)

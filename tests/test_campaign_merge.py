@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from conftest import Project, campaign_toml
-from scheduler.config import config_template
+from loa.scheduler.config import config_template
 
 START = dt.date(2031, 10, 1)
 _names = itertools.count()

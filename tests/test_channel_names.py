@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from support.organization import fill_organization
 from support.outreach_log import seed
 
-from scheduler.channel_names import display_name, display_names
-from scheduler.config import load_config
+from loa.scheduler.channel_names import display_name, display_names
+from loa.scheduler.config import load_config
 
 PORTAL_NAME = "Cổng thông tin điện tử Sở Khoa học và Công nghệ"
 FACEBOOK_NAME = "Trang Facebook Sở KH&CN"
@@ -34,7 +34,7 @@ def name_channels(project, portal: str | None = PORTAL_NAME, facebook: str | Non
 def test_defaults_are_vietnamese_names_per_kind(project):
     config = load_config(project.config)
     project.ok("status")  # the language is chosen by the CLI; the defaults follow it
-    from posts import i18n
+    from loa.posts import i18n
 
     i18n.set_language("vi")
     assert display_names(config) == {"portal": "Cổng thông tin điện tử", "facebook": "Trang Facebook"}
@@ -44,7 +44,7 @@ def test_defaults_are_vietnamese_names_per_kind(project):
 
 
 def test_two_channels_of_one_kind_without_names_stay_distinct(project):
-    from posts import i18n
+    from loa.posts import i18n
 
     text = project.config.read_text(encoding="utf-8")
     project.config.write_text(text + '\n[channels.telegram-so]\nadapter = "dry-run"\nkind = "telegram"\n'
@@ -167,7 +167,7 @@ def test_the_static_site_without_a_name_is_titled_in_vietnamese(project):
 
 
 def test_the_workspace_shows_display_names(web):
-    from scheduler.web import create_app
+    from loa.scheduler.web import create_app
     from support.web import login
 
     name_channels(web.project)

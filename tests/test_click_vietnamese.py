@@ -9,7 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from scheduler.cli import cli
+from loa.scheduler.cli import cli
 from support.commands import subcommands
 
 VI = {"LOA_LANG": ""}  # no language asked for: loa's default, Vietnamese
@@ -192,7 +192,7 @@ def test_config_after_the_command_name(bare):
 
 
 def test_a_value_that_reads_like_a_global_option_stays_a_value():
-    from scheduler.cli.global_options import hoisted
+    from loa.scheduler.cli.global_options import hoisted
 
     assert hoisted(cli, ["post", "add", "--title", "--lang", "--campaign", "x"]) == \
         (["post", "add", "--title", "--lang", "--campaign", "x"], None)
@@ -212,8 +212,8 @@ ERRNOS = [errno.ENOENT, errno.EISDIR, errno.ENOTDIR, errno.EACCES, errno.EPERM, 
 @pytest.mark.parametrize("code", ERRNOS, ids=lambda code: errno.errorcode[code])
 @pytest.mark.parametrize("writing", [False, True])
 def test_every_system_error_has_vietnamese_words(monkeypatch, code, writing):
-    from posts import i18n
-    from posts.os_errors import os_error_text
+    from loa.posts import i18n
+    from loa.posts.os_errors import os_error_text
 
     monkeypatch.setattr(i18n, "_language", "vi")
     text = os_error_text(OSError(code, "English words from the C library", "/x"), writing=writing)
@@ -221,8 +221,8 @@ def test_every_system_error_has_vietnamese_words(monkeypatch, code, writing):
 
 
 def test_disk_full_and_not_found_read_as_an_officer_reads_them(monkeypatch):
-    from posts import i18n
-    from posts.os_errors import os_error_text
+    from loa.posts import i18n
+    from loa.posts.os_errors import os_error_text
 
     monkeypatch.setattr(i18n, "_language", "vi")
     assert os_error_text(OSError(errno.ENOSPC, "No space left on device")) == "ổ đĩa đã đầy"
@@ -232,8 +232,8 @@ def test_disk_full_and_not_found_read_as_an_officer_reads_them(monkeypatch):
 
 
 def test_file_helpers_reword_the_system_error_and_keep_its_errno(monkeypatch, tmp_path):
-    from posts import i18n
-    from posts.files import read_regular, write_atomically
+    from loa.posts import i18n
+    from loa.posts.files import read_regular, write_atomically
 
     monkeypatch.setattr(i18n, "_language", "vi")
     with pytest.raises(FileNotFoundError) as missing:
@@ -256,7 +256,7 @@ def test_missing_and_folder_inputs_in_vietnamese(project):
 
 
 def test_a_full_disk_at_the_top_level_is_worded_and_exit_1(project, monkeypatch):
-    from scheduler.cli import _runtime_failure
+    from loa.scheduler.cli import _runtime_failure
 
     monkeypatch.setenv("LOA_LANG", "vi")
     line = _runtime_failure(OSError(errno.ENOSPC, "No space left on device", "/var/loa/x.png"))
@@ -265,9 +265,9 @@ def test_a_full_disk_at_the_top_level_is_worded_and_exit_1(project, monkeypatch)
 
 def test_every_key_of_the_tables_exists_in_every_language():
     """The keys these tables hold reach t() through a variable, where the scan of tests/test_i18n.py cannot see."""
-    from posts.i18n import available_languages, catalogue
-    from posts.os_errors import _KEYS
-    from scheduler.cli.click_text import ARGUMENT_HELP, PLACEHOLDERS
+    from loa.posts.i18n import available_languages, catalogue
+    from loa.posts.os_errors import _KEYS
+    from loa.scheduler.cli.click_text import ARGUMENT_HELP, PLACEHOLDERS
 
     keys = {*PLACEHOLDERS.values(), *ARGUMENT_HELP.values(), "oserr.other"}
     keys |= {key for pair in _KEYS.values() for key in pair if key}

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scheduler.cli import cli
-from scheduler.config import config_template, load_config
+from loa.scheduler.cli import cli
+from loa.scheduler.config import config_template, load_config
 
 SHIPPED = Path(__file__).resolve().parent.parent / "config.toml"
 

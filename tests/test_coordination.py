@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from posts.db import Database, open_database
-from posts.models import Campaign, Delivery, Post
-from scheduler.coordination import Coordination
+from loa.posts.db import Database, open_database
+from loa.posts.models import Campaign, Delivery, Post
+from loa.scheduler.coordination import Coordination
 
 HOLD_SECONDS = 0.4
 

@@ -152,7 +152,7 @@ def test_a_correction_is_refused_while_a_send_is_unsettled(published):
 
 
 def test_a_correction_on_a_channel_that_cannot_is_refused_naming_it(published, monkeypatch):
-    from scheduler.publishers.dry_run import DryRunPublisher
+    from loa.scheduler.publishers.dry_run import DryRunPublisher
 
     project, ids = published
     monkeypatch.setattr(DryRunPublisher, "supports", frozenset())
@@ -192,8 +192,8 @@ def test_the_report_counts_and_lists_corrections_and_take_downs(published):
     assert sorted((row[2], row[-1]) for row in listed) == [  # channels by their names (tests/test_channel_names.py)
         ("Cổng thông tin điện tử", "đính chính"), ("Trang Facebook", "gỡ bài"), ("Trang Facebook", "đính chính")]
     # publications are still counted once each: a correction is not a second post
-    from posts.db import open_database
-    from scheduler.report.figures import compute_figures
+    from loa.posts.db import open_database
+    from loa.scheduler.report.figures import compute_figures
 
     db = open_database(f"sqlite:///{project.db_path}")
     with db.session() as session:

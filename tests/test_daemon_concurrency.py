@@ -15,7 +15,7 @@ from pathlib import Path
 from conftest import Project, facebook_channel, fast_daemon, spawn_loa
 from sqlalchemy import create_engine, text
 
-from scheduler.config import config_template
+from loa.scheduler.config import config_template
 from support.facebook import GraphDouble
 
 TOKEN = "EAAB-many-daemons"

@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
 from conftest import Project, campaign_toml
-from posts.db import SCHEMA_HEAD, alembic_config
+from loa.posts.db import SCHEMA_HEAD, alembic_config
 
 PREVIOUS = ScriptDirectory.from_config(alembic_config()).get_revision(SCHEMA_HEAD).down_revision
 

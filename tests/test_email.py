@@ -223,7 +223,7 @@ def test_bad_settings_are_refused_in_one_line(project, setting, words):
 
 
 def test_metrics_are_unavailable_with_the_reason(project, tmp_path):
-    from scheduler.publishers.staff_email import EmailChannel, EmailPublisher
+    from loa.scheduler.publishers.staff_email import EmailChannel, EmailPublisher
 
     settings = EmailChannel.model_validate({"adapter": "email", "smtp_host": "127.0.0.1", "from": USER,
                                             "to": ["a@so.gov.vn"]})

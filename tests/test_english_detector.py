@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from posts.i18n import catalogue
+from loa.posts.i18n import catalogue
 from support.documents import document_text
 from support.english import ALLOWED_WORDS, blank_allowed, english_lines, english_vocabulary, english_words, is_english, is_english_cell
 

@@ -7,8 +7,8 @@ from conftest import PLAIN_THEME, campaign_toml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from posts.suggest import closest
-from posts.wording import post_label
+from loa.posts.suggest import closest
+from loa.posts.wording import post_label
 
 GOOD = campaign_toml(posts=2).replace('title = "Bài số 2"', 'title = "Phát động Tuần lễ hưởng ứng học tập suốt đời năm 2024"')
 VI = {"LOA_LANG": ""}  # the default language
@@ -136,7 +136,7 @@ def test_an_unknown_theme_option_and_campaign_and_channel(project):
 def test_an_unknown_user_lists_the_accounts(project):
     from click.testing import CliRunner
 
-    from scheduler.cli import cli
+    from loa.scheduler.cli import cli
 
     added = CliRunner().invoke(cli, ["--config", str(project.config), "users", "add", "nguyen.lan", "--role",
                                      "editor", "--password-stdin"], input="mat-khau-rat-dai-1234\n")

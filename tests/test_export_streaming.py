@@ -19,12 +19,12 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from posts.errors import UserError
-from posts.i18n import t
-from posts.models import Campaign, OutreachEntry
-from posts.outreach_export import COLUMNS, DATE_FORMAT, export_log, flat_row, headers
-from posts.outreach_log import LogFilter, iter_entries
-from posts.spreadsheet import xlsx_text
+from loa.posts.errors import UserError
+from loa.posts.i18n import t
+from loa.posts.models import Campaign, OutreachEntry
+from loa.posts.outreach_export import COLUMNS, DATE_FORMAT, export_log, flat_row, headers
+from loa.posts.outreach_log import LogFilter, iter_entries
+from loa.posts.spreadsheet import xlsx_text
 
 UTC = dt.timezone.utc
 FORMULA = '=HYPERLINK("http://evil.example", "bấm vào đây")'
@@ -47,7 +47,7 @@ ROWS = [
 
 @pytest.fixture
 def database(tmp_path):
-    from posts.db import open_database
+    from loa.posts.db import open_database
 
     db = open_database(f"sqlite:///{tmp_path / 'loa.db'}", create=True)
     with db.transaction() as session:
@@ -179,9 +179,9 @@ def test_libreoffice_opens_it_as_an_office_would(database, tmp_path):
 
 
 def test_more_rows_than_a_sheet_holds_is_refused_and_leaves_nothing(database, tmp_path, monkeypatch):
-    import posts.xlsx_stream
+    import loa.posts.xlsx_stream
 
-    monkeypatch.setattr(posts.xlsx_stream, "MAX_ROWS", 4)  # a header and three rows
+    monkeypatch.setattr(loa.posts.xlsx_stream, "MAX_ROWS", 4)  # a header and three rows
     target = tmp_path / "nhat-ky.xlsx"
     with pytest.raises(UserError) as refused:
         export(database, target)

@@ -90,11 +90,11 @@ def test_a_post_created_before_an_error_is_found_not_posted_again(page, code):
 def test_slows_down_before_the_usage_limit(page):
     """One publisher (as the daemon keeps one per channel): after an answer at 95% usage it sends nothing more."""
     project, graph, ids = page
-    from posts.db import open_database
-    from scheduler.config import load_config
-    from scheduler.dispatch import publisher_for
-    from scheduler.outgoing import load_outgoing
-    from scheduler.publishers import TransientError
+    from loa.posts.db import open_database
+    from loa.scheduler.config import load_config
+    from loa.scheduler.dispatch import publisher_for
+    from loa.scheduler.outgoing import load_outgoing
+    from loa.scheduler.publishers import TransientError
 
     config = load_config(project.config)
     publisher = publisher_for(config, "facebook")

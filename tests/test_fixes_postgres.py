@@ -8,7 +8,7 @@ import itertools
 import pytest
 
 from conftest import Project, campaign_toml, fast_daemon
-from scheduler.config import config_template
+from loa.scheduler.config import config_template
 
 _names = itertools.count()
 

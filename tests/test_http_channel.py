@@ -316,8 +316,8 @@ def test_the_token_appears_nowhere(portal, monkeypatch):
 
 def test_metrics_are_unavailable_with_the_reason(portal):
     project, api = portal
-    from scheduler.config import load_config
-    from scheduler.dispatch import publisher_for
+    from loa.scheduler.config import load_config
+    from loa.scheduler.dispatch import publisher_for
 
     figures = publisher_for(load_config(project.config), "portal").metrics("101")
     assert figures.values == {} and set(figures.unavailable.values()) == {"this portal's API gives no figures"}
@@ -350,7 +350,7 @@ def path_text(steps) -> str:
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 @given(STEPS, st.integers() | st.text(max_size=5))
 def test_a_json_path_finds_what_sits_there(steps, leaf):
-    from scheduler.publishers.http_templates import get_path, parse_path
+    from loa.scheduler.publishers.http_templates import get_path, parse_path
 
     path = path_text(steps)
     assert parse_path(path) == tuple(steps)
@@ -362,7 +362,7 @@ def test_a_json_path_finds_what_sits_there(steps, leaf):
                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner, max_size=3),
                     max_leaves=8), st.text(max_size=12))
 def test_a_json_path_on_any_answer_gives_a_value_or_missing(answer, path):
-    from scheduler.publishers.http_templates import get_path, parse_path
+    from loa.scheduler.publishers.http_templates import get_path, parse_path
 
     try:
         parse_path(path)
@@ -372,7 +372,7 @@ def test_a_json_path_on_any_answer_gives_a_value_or_missing(answer, path):
 
 
 def test_json_paths_read_what_they_say():
-    from scheduler.publishers.http_templates import MISSING, get_path
+    from loa.scheduler.publishers.http_templates import MISSING, get_path
 
     answer = {"data": {"id": 7, "items": [{"link": "a"}, {"link": "b"}]}}
     assert get_path(answer, "data.id") == 7 and get_path(answer, "data.items[1].link") == "b"

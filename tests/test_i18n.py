@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from posts.i18n import available_languages, catalogue
+from loa.posts.i18n import available_languages, catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,7 +26,7 @@ def test_every_key_the_code_uses_exists():
         used |= set(re.findall(r'help="(help\.[a-z_]+)"', text))
     assert used, "the scan found nothing: the pattern is wrong"
     assert used - keys == set()
-    from posts.models import DELIVERY_STATUSES, POST_STATUSES
+    from loa.posts.models import DELIVERY_STATUSES, POST_STATUSES
 
     assert {f"status.{s}" for s in POST_STATUSES + DELIVERY_STATUSES} <= keys
 
@@ -60,14 +60,14 @@ def test_unknown_loa_lang_falls_back_to_vietnamese(project):
 def _dynamic_values() -> dict[str, set[str]]:
     """The values an f-string key can take when the scan cannot read them from a literal loop: taken from the
     code's own constants, so a new status or metric is checked too."""
-    from posts.models import DELIVERY_STATUSES, POST_STATUSES
-    from posts.tomlfile import _EXPECTED, _TYPE_NAMES
-    from scheduler.cli.metrics import COLUMNS as METRIC_COLUMNS
-    from posts.accounts import ROLES
-    from posts.wording import FIELD_LABELS
-    from scheduler.report.figures import METRICS
-    from scheduler.events import LEVELS, OUTCOME_EVENTS
-    from scheduler.status import HINT_STATUSES
+    from loa.posts.models import DELIVERY_STATUSES, POST_STATUSES
+    from loa.posts.tomlfile import _EXPECTED, _TYPE_NAMES
+    from loa.scheduler.cli.metrics import COLUMNS as METRIC_COLUMNS
+    from loa.posts.accounts import ROLES
+    from loa.posts.wording import FIELD_LABELS
+    from loa.scheduler.report.figures import METRICS
+    from loa.scheduler.events import LEVELS, OUTCOME_EVENTS
+    from loa.scheduler.status import HINT_STATUSES
 
     return {
         "metrics.col_": set(METRIC_COLUMNS),
@@ -211,8 +211,8 @@ def test_every_key_the_web_templates_use_exists_in_every_locale():
     dynamic = _dynamic_values()
     assert set(prefixes) <= set(dynamic), f"template keys with unknown values: {set(prefixes) - set(dynamic)}"
     used = literal | {prefix + value for prefix in prefixes for value in dynamic[prefix]}
-    from scheduler.web.errors import TITLES
-    from scheduler.web.layout import ACTIONS
+    from loa.scheduler.web.errors import TITLES
+    from loa.scheduler.web.layout import ACTIONS
 
     used |= {*TITLES.values(), *ACTIONS.values(), "web.error_other"}
     for language in available_languages():

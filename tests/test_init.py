@@ -9,9 +9,9 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
-from posts.db import SCHEMA_HEAD, alembic_config
-from posts.models import Base
-from scheduler.config import config_template
+from loa.posts.db import SCHEMA_HEAD, alembic_config
+from loa.posts.models import Base
+from loa.scheduler.config import config_template
 
 
 def test_init_writes_config_from_template_and_creates_database(bare):
@@ -57,7 +57,7 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(project):
     connection = sqlite3.connect(project.db_path)
     assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     connection.close()
-    from posts.db import open_database
+    from loa.posts.db import open_database
 
     database = open_database(f"sqlite:///{project.db_path}")
     with database.engine.connect() as conn:

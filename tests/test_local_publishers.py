@@ -9,11 +9,11 @@ from dataclasses import replace
 from sqlalchemy import text
 
 from conftest import SAMPLE
-from posts.db import open_database
-from scheduler.config import load_config
-from scheduler.outgoing import load_outgoing
-from scheduler.publishers import Publisher, publishers
-from scheduler.publishers.static_site import StaticSitePublisher
+from loa.posts.db import open_database
+from loa.scheduler.config import load_config
+from loa.scheduler.outgoing import load_outgoing
+from loa.scheduler.publishers import Publisher, publishers
+from loa.scheduler.publishers.static_site import StaticSitePublisher
 
 
 def site(project) -> tuple[StaticSitePublisher, list]:

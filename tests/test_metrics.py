@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from conftest import campaign_toml, facebook_channel, two_facebook_posts, wordpress_channel
 
-from posts.db import open_database
-from scheduler.config import load_config
-from scheduler.metrics import collect_due_metrics
+from loa.posts.db import open_database
+from loa.scheduler.config import load_config
+from loa.scheduler.metrics import collect_due_metrics
 from support.facebook import GraphDouble
 
 TOKEN = "EAAB-test-token"
@@ -348,7 +348,7 @@ def test_whenever_the_daemon_runs_each_stage_is_read_at_most_once_and_never_earl
 
 def test_stages_on_postgresql(bare, postgres):
     """The same due-work lookup (JSON keys read in SQL) and the row lock of the recheck, on PostgreSQL."""
-    from scheduler.config import config_template
+    from loa.scheduler.config import config_template
 
     url = postgres.create_database("loa_test_metrics")
     bare.config.write_text(config_template().replace('url = "sqlite:///var/loa.db"', f'url = "{url}"'),

@@ -126,9 +126,9 @@ UNITS = st.sampled_from([None, "băng rôn", "Băng rôn", "tờ rơi", "ngườ
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(activities=st.lists(st.tuples(UNITS, st.integers(0, 10_000)), max_size=8))
 def test_per_unit_sums_match_the_log(campaign, activities):
-    from posts.db import open_database
-    from posts.outreach_manual import add_manual_entry
-    from scheduler.report.figures import compute_figures
+    from loa.posts.db import open_database
+    from loa.posts.outreach_manual import add_manual_entry
+    from loa.scheduler.report.figures import compute_figures
 
     campaign.sql("DELETE FROM outreach_entries WHERE kind = 'offline'")
     db = open_database(f"sqlite:///{campaign.db_path}")

@@ -18,9 +18,9 @@ from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import func, select
 
-from posts.errors import UserError
-from posts.models import OutreachEntry
-from posts.vocabulary import label
+from loa.posts.errors import UserError
+from loa.posts.models import OutreachEntry
+from loa.posts.vocabulary import label
 
 HEADERS = ["ID", "Time", "Time (UTC)", "Kind", "Campaign", "Channel", "Post", "Delivery", "Title", "Count", "Unit",
            "Place", "Remote id", "Link", "Error", "Engagement", "By", "Detail (JSON)", "Kind code"]
@@ -269,8 +269,8 @@ TITLES = st.text(alphabet=st.sampled_from(VIETNAMESE + VIETNAMESE.upper() + " 01
 
 @pytest.fixture
 def database(tmp_path):
-    from posts.db import open_database
-    from posts.models import Campaign
+    from loa.posts.db import open_database
+    from loa.posts.models import Campaign
 
     db = open_database(f"sqlite:///{tmp_path / 'loa.db'}", create=True)
     with db.transaction() as session:
@@ -286,9 +286,9 @@ def database(tmp_path):
 @example(title="\x01\x02")  # nothing left for the spreadsheet
 @example(title="=1+1 & <b> \r\n  x")
 def test_vietnamese_titles_round_trip_through_every_format(database, tmp_path, title):
-    from posts.outreach_export import export_log
-    from posts.outreach_log import LogFilter, iter_entries
-    from posts.outreach_manual import add_manual_entry
+    from loa.posts.outreach_export import export_log
+    from loa.posts.outreach_log import LogFilter, iter_entries
+    from loa.posts.outreach_manual import add_manual_entry
 
     expected = unicodedata.normalize("NFC", title.strip())
     if not expected:  # nothing but blanks: refused, naming the option, and nothing recorded
@@ -301,7 +301,7 @@ def test_vietnamese_titles_round_trip_through_every_format(database, tmp_path, t
         with database.session() as session:
             assert session.scalar(select(func.count()).select_from(OutreachEntry)) == before
         return
-    from posts.plain_text import problem
+    from loa.posts.plain_text import problem
 
     def add() -> dict:
         return add_manual_entry(database, campaign="tuan-le", kind="note", title=title, day="2031-10-02",
@@ -346,7 +346,7 @@ def test_log_streams_from_postgresql_in_partitions(bare, postgres):
     """On PostgreSQL the entries come through a server-side cursor, a partition at a time; all of them arrive."""
     from sqlalchemy import create_engine
 
-    from scheduler.config import config_template
+    from loa.scheduler.config import config_template
 
     url = postgres.create_database("loa_test_outreach_log")
     bare.config.write_text(config_template().replace('url = "sqlite:///var/loa.db"', f'url = "{url}"'),

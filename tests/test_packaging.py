@@ -1,21 +1,35 @@
-"""The wheel carries everything loa reads at run time: locales, fonts, themes, templates, the sample, migrations."""
+"""The wheel installs loa under one namespace (loa.posts, loa.scheduler, loa.assets), so it never collides with PyPI's
+unrelated `posts` and `scheduler` distributions, and the installed copy works on its own: no file from the checkout. The wheel carries everything loa reads at run time:
+locales, fonts, themes, templates, the sample, migrations."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import sysconfig
+import tomllib
 import zipfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+TOP_FOLDERS = ("posts", "scheduler", "assets")
 
 
-def test_wheel_contains_the_data_files(tmp_path):
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
-                    str(tmp_path), str(ROOT)], check=True, timeout=300)
-    wheel = next(tmp_path.glob("loa-*.whl"))
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out),
+                    str(ROOT)], check=True, capture_output=True, timeout=300)
+    found, = out.glob("loa-*.whl")
+    return found
+
+
+def test_wheel_contains_the_data_files(wheel):
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
-        template = archive.read("assets/config.toml").decode("utf-8")
+        template = archive.read("loa/assets/config.toml").decode("utf-8")
     for required in ("assets/locales/vi.toml", "assets/locales/en.toml",
                      "assets/campaigns/hoc-tap-suot-doi-2024.toml", "posts/migrations/env.py",
                      "posts/migrations/script.py.mako", "posts/migrations/versions/0001_initial.py",
@@ -27,9 +41,60 @@ def test_wheel_contains_the_data_files(tmp_path):
                      "assets/templates/facebook/post.txt.j2", "assets/web/templates/base.html",
                      "assets/web/static/loa.css", "assets/web/static/htmx.min.js", "assets/web/static/htmx.LICENSE",
                      "scheduler/web/__init__.py"):
-        assert required in names, required
+        assert "loa/" + required in names, required
     assert template == (ROOT / "config.toml").read_text(encoding="utf-8")  # the file itself, not a symlink
-    assert not any(name.startswith(("tests/", "bench/")) for name in names)
+    assert not any(name.startswith(("tests/", "bench/", "loa/tests/")) for name in names)
+
+
+def test_the_package_list_names_every_package_folder():
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    folders = {"loa." + ".".join(init.parent.relative_to(ROOT).parts)
+               for top in TOP_FOLDERS for init in (ROOT / top).rglob("__init__.py")}
+    assert folders == listed
+
+
+def test_the_wheel_installs_only_the_loa_namespace(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {name.split("/", 1)[0] for name in names}
+    assert tops == {"loa", wheel.name.split("-")[0] + "-" + wheel.name.split("-")[1] + ".dist-info"}
+    assert "loa/__init__.py" not in names  # a namespace: a plug-in package may add loa.something of its own
+    for needed in ("loa/posts/migrations/env.py", "loa/assets/locales/vi.toml", "loa/assets/config.toml",
+                   "loa/scheduler/cli/__init__.py"):
+        assert needed in names
+    assert any(name.startswith("loa/posts/migrations/versions/0001") for name in names)
+    assert any(name.startswith("loa/assets/fonts/") for name in names)
+    entry_points = next(zipfile.ZipFile(wheel).read(n).decode() for n in names if n.endswith("entry_points.txt"))
+    assert "loa = loa.scheduler.cli:main" in entry_points
+    assert "wordpress = loa.scheduler.publishers.wordpress:WordPressPublisher" in entry_points
+
+
+def test_the_installed_wheel_works_without_the_checkout(wheel, tmp_path):
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+                   check=True, capture_output=True, timeout=300)
+    # the installed copy plus the venv's libraries, without the .pth files that point back at the checkout
+    path = [str(target), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
+    script = ("import sys; sys.path[:0] = %r; from loa.scheduler.cli import main; "
+              "import loa.posts.db as db; assert db.__file__.startswith(%r), db.__file__; "
+              "sys.argv = ['loa'] + sys.argv[1:]; main()") % (path, str(target))
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOA_")} | {"LOA_LANG": "en"}
+
+    def loa(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-I", "-c", script, *args], cwd=work, env=env, capture_output=True,
+                              text=True, timeout=120)
+
+    assert loa("--version").stdout.startswith("loa, version ")
+    done = loa("--config", str(work / "config.toml"), "init")
+    assert done.returncode == 0, done.stderr
+    assert (work / "config.toml").is_file()
+    status = loa("--config", str(work / "config.toml"), "db", "status")
+    assert status.returncode == 0, status.stdout + status.stderr
+    # neither generic name is importable from the installed copy
+    probe = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path[:0] = {path!r}; import posts"],
+                           cwd=work, capture_output=True, text=True, timeout=60)
+    assert "No module named 'posts'" in probe.stderr
 
 
 def test_the_systemd_unit_runs_the_daemon_and_restarts_it_on_failure():
@@ -41,7 +106,7 @@ def test_the_systemd_unit_runs_the_daemon_and_restarts_it_on_failure():
     service = unit["Service"]
     assert service["ExecStart"].split()[-1] == "run" and "--config" in service["ExecStart"]
     assert service["Restart"] == "on-failure" and service["KillSignal"] == "SIGTERM"
-    from scheduler.config import DaemonSection
+    from loa.scheduler.config import DaemonSection
 
     # systemd must wait longer than loa lets in-flight sends finish, or it kills them mid-send
     assert float(service["TimeoutStopSec"]) > DaemonSection().shutdown_seconds

@@ -77,8 +77,8 @@ def test_large_photos_are_scaled_to_each_channel_kind_and_the_same_file_is_kept_
 
 
 def test_a_copy_over_its_kind_byte_limit_is_made_smaller_until_it_fits(tmp_path):
-    from posts.render.photos import PhotoSource, PhotoStore
-    from posts.render.text import ChannelKind
+    from loa.posts.render.photos import PhotoSource, PhotoStore
+    from loa.posts.render.text import ChannelKind
 
     store = PhotoStore(tmp_path / "m")
     (image,) = store.store([PhotoSource(noisy_photo(tmp_path / "n.jpg", (1200, 900)), "x")])
@@ -91,7 +91,7 @@ def test_a_copy_over_its_kind_byte_limit_is_made_smaller_until_it_fits(tmp_path)
 
 @pytest.mark.parametrize("hide", ["APP3 segment", "after the end", "comment"])
 def test_a_jpeg_hiding_data_elsewhere_is_rebuilt_from_its_pixels(tmp_path, hide):
-    from posts.render.photos import PhotoSource, PhotoStore
+    from loa.posts.render.photos import PhotoSource, PhotoStore
 
     plain = io.BytesIO()
     Image.new("RGB", (64, 48), (90, 30, 30)).save(plain, "JPEG", comment=b"nha rieng" if hide == "comment" else None)
@@ -110,7 +110,7 @@ def test_a_jpeg_hiding_data_elsewhere_is_rebuilt_from_its_pixels(tmp_path, hide)
 
 
 def test_cleaning_is_deterministic(project, tmp_path):
-    from posts.render.photos import PhotoSource, PhotoStore
+    from loa.posts.render.photos import PhotoSource, PhotoStore
 
     source = phone_photo(tmp_path / "p.jpg")
     first = PhotoStore(tmp_path / "m1").store([PhotoSource(source, "x")])
@@ -233,8 +233,8 @@ SEEDS = _seed_images()
                                                    max_size=6), cut=st.integers(0, 10_000), junk=st.binary(max_size=64))
 def test_any_damaged_file_is_a_clean_photo_or_one_line(tmp_path, seed, flips, cut, junk):
     """Whatever the bytes, a photo is kept clean or refused with a one-line error: never a traceback."""
-    from posts.errors import UserError
-    from posts.render.photos import PhotoSource, PhotoStore
+    from loa.posts.errors import UserError
+    from loa.posts.render.photos import PhotoSource, PhotoStore
 
     data = bytearray(seed)
     for position, value in flips:
@@ -255,7 +255,7 @@ def test_a_photo_is_scaled_once_and_found_again_by_later_commands(project, monke
     project.ok("campaign", "import", str(import_with(project, "c.toml", ["lon.jpg"])))
     post_id = project.json("queue")["posts"][0]["id"]
     before = photo_renders(project, post_id)
-    from posts.render import photos
+    from loa.posts.render import photos
 
     scale = photos._fit
 

@@ -151,7 +151,7 @@ def test_wordpress_uploads_each_photo_once_features_the_first_and_shows_every_ph
 
 
 def test_photos_on_postgresql(bare, postgres):
-    from scheduler.config import config_template
+    from loa.scheduler.config import config_template
 
     url = postgres.create_database(f"loa_photos_{random.Random().randrange(1 << 30)}")
     bare.config.write_text(config_template().replace('url = "sqlite:///var/loa.db"', f'url = "{url}"'),

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from posts.plan.clean import clean_text, is_syllable
+from loa.posts.plan.clean import clean_text, is_syllable
 
 CODES = ["KH-SKHCN", "4043/UBND-KGVX", "02/10", "COVID-19", "5G", "H5N1", "IPv6", "Số: 15/KH-UBND", "#NgàySách",
          "tuan-le-2024", "ngay@soyte.gov.vn", "https://hoctap.vn/nam2024"]

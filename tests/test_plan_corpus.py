@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from support.plan_docs import docx_from_txt, pdfs_from_docx
 
-from posts.plan.model import Found, PlanFacts
+from loa.posts.plan.model import Found, PlanFacts
 
 PLANS = Path(__file__).parent / "plans"
 NAMES = sorted(path.stem for path in PLANS.glob("*.txt"))
@@ -101,8 +101,8 @@ def _want(name: str) -> dict[str, Any]:
 @pytest.mark.parametrize("name", NAMES)
 def test_plan_facts(name: str, kind: str, corpus_files: dict[tuple[str, str], Path]) -> None:
     """Every fact of every plan, in every format; one failure message lists every fact that differs."""
-    from posts.plan.extract import extract_facts
-    from posts.plan.reading import read_plan
+    from loa.posts.plan.extract import extract_facts
+    from loa.posts.plan.reading import read_plan
 
     plan = read_plan(corpus_files[(name, kind)])
     got = observed(extract_facts(plan))
@@ -121,8 +121,8 @@ def test_plan_facts(name: str, kind: str, corpus_files: dict[tuple[str, str], Pa
 @pytest.mark.parametrize("name", NAMES)
 def test_found_facts_quote_their_line(name: str, corpus_files: dict[tuple[str, str], Path]) -> None:
     """"dòng N: …" must be true: each fact's quote is the text of the line it names."""
-    from posts.plan.extract import extract_facts
-    from posts.plan.reading import read_plan
+    from loa.posts.plan.extract import extract_facts
+    from loa.posts.plan.reading import read_plan
 
     plan = read_plan(corpus_files[(name, "docx")])
     lines = {line.number: line.text for line in plan.lines}
@@ -152,7 +152,7 @@ def test_every_draft_of_the_corpus_imports_and_renders(project, name: str) -> No
 
 @pytest.mark.parametrize("name", NAMES)
 def test_a_plan_drafts_the_same_campaign_from_txt_docx_and_pdf(corpus_files, name: str) -> None:
-    from posts.plan.draft import draft_plan
+    from loa.posts.plan.draft import draft_plan
 
     drafts = {kind: draft_plan(corpus_files[(name, kind)], channels=["portal", "facebook"]) for kind in KINDS}
     tables = {kind: tomllib.loads(draft.toml)["campaign"] for kind, draft in drafts.items()}

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from posts.plan.model import Period, PlanDate
-from posts.plan.periods import find_dates, find_periods, find_plan_date
+from loa.posts.plan.model import Period, PlanDate
+from loa.posts.plan.periods import find_dates, find_periods, find_plan_date
 
 D = dt.date
 

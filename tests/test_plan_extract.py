@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from posts.plan.clean import clean_text
-from posts.plan.extract import extract_facts
-from posts.plan.model import Found, Period, PlanDate, PlanFacts, PlanLine, PlanText
+from loa.posts.plan.clean import clean_text
+from loa.posts.plan.extract import extract_facts
+from loa.posts.plan.model import Found, Period, PlanDate, PlanFacts, PlanLine, PlanText
 
 SAMPLE = Path(__file__).parent / "plans" / "ke-hoach-tuan-le-hoc-tap-suot-doi-2024.txt"
 

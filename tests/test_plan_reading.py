@@ -14,9 +14,9 @@ from docx import Document
 from pypdf import PdfReader, PdfWriter
 from support.plan_files import HEADER_LEFT, HEADER_RIGHT, docx_to_pdf, scanned_pdf, write_docx
 
-from posts.errors import UserError
-from posts.i18n import set_language
-from posts.plan.reading import read_plan
+from loa.posts.errors import UserError
+from loa.posts.i18n import set_language
+from loa.posts.plan.reading import read_plan
 
 BODY = [
     "KẾ HOẠCH",
@@ -191,7 +191,7 @@ def test_scanned_pdf_is_refused(tmp_path):
 
 
 def test_page_numbers_alone_are_dropped(tmp_path):
-    from posts.plan.pdf_reading import _paragraphs, _without_page_numbers
+    from loa.posts.plan.pdf_reading import _paragraphs, _without_page_numbers
 
     pages = [_without_page_numbers(["1", "Nội dung trang một."]), _without_page_numbers(["- 2 -", "Trang hai.", "2"])]
     assert [(line.text, line.page) for line in _paragraphs(pages)] == [("Nội dung trang một.", 1), ("Trang hai.", 2)]

@@ -29,8 +29,8 @@ PLUGIN = {
         """Publishes by writing the text into a folder: the smallest possible loa publisher."""
         from typing import Literal
 
-        from scheduler.config import ChannelSettings
-        from scheduler.publishers import ChannelHealth, Published, Publisher
+        from loa.scheduler.config import ChannelSettings
+        from loa.scheduler.publishers import ChannelHealth, Published, Publisher
 
 
         class EchoSettings(ChannelSettings):

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import create_engine
 
 from conftest import SAMPLE, Project, campaign_toml
-from posts.db import SCHEMA_HEAD
-from scheduler.config import config_template
+from loa.posts.db import SCHEMA_HEAD
+from loa.scheduler.config import config_template
 
 _names = itertools.count()
 

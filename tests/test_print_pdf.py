@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from posts.render.banner import BannerText, draw_banner, render_banner
-from posts.render.sizes import parse_size
-from posts.render.themes import load_theme
+from loa.posts.render.banner import BannerText, draw_banner, render_banner
+from loa.posts.render.sizes import parse_size
+from loa.posts.render.themes import load_theme
 
 HEADLINE = "Nhiệt liệt hưởng ứng Tháng hành động vì an toàn thực phẩm năm 2026"
 TEXT = BannerText(HEADLINE, "Sở Y tế thành phố Cần Thơ", "UBND THÀNH PHỐ CẦN THƠ", "01–30/04/2026")

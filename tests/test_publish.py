@@ -6,10 +6,10 @@ import datetime as dt
 import pytest
 from conftest import campaign_toml
 
-from posts.db import open_database
-from scheduler.dispatch import claim_post_deliveries
-from scheduler.publishers import PermanentError, TransientError
-from scheduler.publishers.static_site import StaticSitePublisher
+from loa.posts.db import open_database
+from loa.scheduler.dispatch import claim_post_deliveries
+from loa.scheduler.publishers import PermanentError, TransientError
+from loa.scheduler.publishers.static_site import StaticSitePublisher
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from conftest import SAMPLE, campaign_toml
 from docx import Document
 from docx.oxml.ns import qn
 
-from posts.i18n import t
+from loa.posts.i18n import t
 from support.organization import fill_organization
 
 
@@ -59,9 +59,9 @@ def test_the_report_caps_its_lists_at_200_and_goes_per_week_for_a_long_campaign(
     from openpyxl import load_workbook
     from sqlalchemy import select
 
-    from posts.db import open_database
-    from posts.models import Delivery
-    from posts.outreach import record
+    from loa.posts.db import open_database
+    from loa.posts.models import Delivery
+    from loa.posts.outreach import record
 
     posts = 205
     text = campaign_toml("dai-han", start=dt.date(2031, 10, 1), days=92, posts=0)

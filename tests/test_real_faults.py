@@ -12,7 +12,7 @@ import pytest
 from conftest import campaign_toml
 from support.servers import require_server
 
-from scheduler.config import config_template
+from loa.scheduler.config import config_template
 from support.organization import fill_organization
 
 

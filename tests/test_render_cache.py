@@ -36,7 +36,7 @@ def campaign_file(project: Project, slug: str = "doc-sach", *, headlines: tuple[
 
 def new_process() -> None:
     """What a new `loa` process would not remember: loaded themes and fonts, and their fingerprints."""
-    from posts.render import cache, fonts, themes
+    from loa.posts.render import cache, fonts, themes
 
     for cached in (themes.load_theme, fonts.font_path, fonts.load_font, fonts.covered_codepoints,
                    cache.theme_fingerprint, cache.code_fingerprint):
@@ -64,8 +64,8 @@ def own_theme(project: Project, *, font_from: str | None = None) -> Path:
     """A copy of the shipped theme khuyen-hoc as the office's theme "mine" ([render] themes = "themes"), with its
     headline font in its own folder (BeVietnamPro-ExtraBold.ttf, or the bytes of ``font_from`` under that name)."""
     folder = project.root / "themes" / "mine"
-    shutil.copytree(Path(str(resources.files("assets") / "themes" / "khuyen-hoc")), folder)
-    fonts = Path(str(resources.files("assets") / "fonts"))
+    shutil.copytree(Path(str(resources.files("loa.assets") / "themes" / "khuyen-hoc")), folder)
+    fonts = Path(str(resources.files("loa.assets") / "fonts"))
     shutil.copyfile(fonts / (font_from or "BeVietnamPro-ExtraBold.ttf"), folder / "BeVietnamPro-ExtraBold.ttf")
     text = project.config.read_text(encoding="utf-8")
     project.config.write_text(text.replace("[render]\n", '[render]\nthemes = "themes"\n', 1), encoding="utf-8")
@@ -118,7 +118,7 @@ def test_a_changed_font_file_draws_again_the_banners_that_use_it(project):
     mine = {2: "mine"}
     assert imported(project, campaign_file(project, theme_of=mine)) == {"drawn": 8, "reused": 0}
     # the theme's headline font replaced by other glyphs under the same file name
-    shutil.copyfile(Path(str(resources.files("assets") / "fonts" / "BeVietnamPro-Regular.ttf")),
+    shutil.copyfile(Path(str(resources.files("loa.assets") / "fonts" / "BeVietnamPro-Regular.ttf")),
                     folder / "BeVietnamPro-ExtraBold.ttf")
     assert imported(project, campaign_file(project, "doc-sach-2", theme_of=mine)) == {"drawn": 2, "reused": 6}
     before, after = banner_rows(project, "doc-sach"), banner_rows(project, "doc-sach-2")
@@ -170,7 +170,7 @@ def test_a_process_with_other_threads_draws_in_clean_workers_and_gets_the_same_b
     """`loa web` serves requests on threads: forking then could copy a lock some thread holds into a worker."""
     import threading
 
-    from posts.render import banner_pool
+    from loa.posts.render import banner_pool
 
     methods = []
     real_context = banner_pool.multiprocessing.get_context
@@ -201,7 +201,7 @@ def test_a_process_with_other_threads_draws_in_clean_workers_and_gets_the_same_b
 def test_moved_dates_draw_every_banner_again_once_before_the_write(project, monkeypatch):
     """The footer shows the campaign's dates: a --replace that moves them draws every banner anew, in worker
     processes, before the write transaction (apply_plan, post by post, then finds them drawn)."""
-    from posts.render import banner_pool
+    from loa.posts.render import banner_pool
 
     path = campaign_file(project)
     imported(project, path)

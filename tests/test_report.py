@@ -20,12 +20,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from posts.db import open_database
-from posts.models import Campaign, Delivery, Post
-from posts.outreach import record
-from posts.times import iso_utc
-from scheduler.config import config_template
-from scheduler.report.figures import METRICS, compute_figures
+from loa.posts.db import open_database
+from loa.posts.models import Campaign, Delivery, Post
+from loa.posts.outreach import record
+from loa.posts.times import iso_utc
+from loa.scheduler.config import config_template
+from loa.scheduler.report.figures import METRICS, compute_figures
 
 SLUG = "tuan-le"
 START = dt.date(2031, 10, 1)
@@ -298,7 +298,7 @@ def test_an_unwritable_output_leaves_the_old_file(campaign, monkeypatch):
 
     # patched: root (as in CI) writes through any permission bits; a real read-only file system is in
     # test_real_faults.py, this keeps the EACCES path covered where no mount is possible
-    monkeypatch.setattr("scheduler.report.write_atomically", refuse)
+    monkeypatch.setattr("loa.scheduler.report.write_atomically", refuse)
     message = campaign.fails("report", "--campaign", SLUG, "-o", str(path))
     assert message.startswith("error: -o:") and "no permission to write here" in message
     assert path.read_bytes() == b"old" and not list(campaign.root.glob(".loa-tmp-*"))
@@ -359,7 +359,7 @@ def test_demo_reports_exist_and_open(tmp_path):
 
 def test_the_command_line_starts_without_the_report_libraries():
     code = ("import sys, scheduler.cli; "
-            "print(sorted(m for m in ('matplotlib', 'docx', 'openpyxl', 'scheduler.report') if m in sys.modules))")
+            "print(sorted(m for m in ('matplotlib', 'docx', 'openpyxl', 'loa.scheduler.report') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
 

@@ -16,8 +16,8 @@ from docx import Document
 from hypothesis import given
 from hypothesis import strategies as st
 
-from posts.organization import PLACEHOLDERS, is_placeholder
-from scheduler.config import config_template
+from loa.posts.organization import PLACEHOLDERS, is_placeholder
+from loa.scheduler.config import config_template
 from support.organization import CAN_THO, fill_organization, inline_organization
 
 SLUG = "tuan-le"
@@ -206,10 +206,10 @@ def test_a_reimport_carries_the_change_and_export_writes_it_back(project):
 
 
 def test_texts_and_banners_carry_the_campaign_agency_and_never_a_placeholder(own_assets):
-    from posts.models import Campaign
-    from posts.render.artefacts import PostContent
-    from scheduler.config import load_config
-    from scheduler.project import build_renderer
+    from loa.posts.models import Campaign
+    from loa.posts.render.artefacts import PostContent
+    from loa.scheduler.config import load_config
+    from loa.scheduler.project import build_renderer
 
     project = own_assets
     (project.root / "templates" / "facebook").mkdir()

@@ -13,8 +13,8 @@ from pathlib import Path
 import click
 import pytest
 
-from scheduler.cli import cli
-from scheduler.cli.lazy import COMMANDS
+from loa.scheduler.cli import cli
+from loa.scheduler.cli.lazy import COMMANDS
 
 LOA = str(Path(sys.executable).with_name("loa"))
 CLI_FOLDER = Path(__file__).resolve().parent.parent / "scheduler" / "cli"
@@ -45,10 +45,10 @@ def test_help_imports_no_heavy_library(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "queue" in result.stdout and "report" in result.stdout
     modules = imported_modules(result.stderr)
-    assert "click" in modules and "posts.i18n" in modules  # the walk sees the imports at all
+    assert "click" in modules and "loa.posts.i18n" in modules  # the walk sees the imports at all
     assert sorted(name for name in modules if name.split(".")[0] in HEAVY) == []
     # nor any command's module: `--help` lists them from the table
-    assert sorted(name for name in modules if name.startswith("scheduler.cli.") and name.split(".")[2] in
+    assert sorted(name for name in modules if name.startswith("loa.scheduler.cli.") and name.split(".")[3] in
                   {entry.module.rsplit(".", 1)[-1] for entry in COMMANDS.values()}) == []
 
 
@@ -63,7 +63,7 @@ def decorated_commands() -> dict[str, tuple[str, str, str]]:
     help key), read from the source, so a module nobody imports is seen too."""
     found: dict[str, tuple[str, str, str]] = {}
     for path in sorted(CLI_FOLDER.glob("*.py")):
-        module = "scheduler.cli" if path.stem == "__init__" else f"scheduler.cli.{path.stem}"
+        module = "loa.scheduler.cli" if path.stem == "__init__" else f"loa.scheduler.cli.{path.stem}"
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.FunctionDef):
                 continue
@@ -96,7 +96,7 @@ def test_every_command_of_the_table_loads_as_itself():
 # every command's module loaded first, then the help of the root and of each command, one after the other
 LOADED = """
 import click, sys
-from scheduler.cli import cli
+from loa.scheduler.cli import cli
 context = click.Context(cli)
 for name in ["", *cli.list_commands(context)]:
     cli.get_command(context, name)
@@ -210,9 +210,9 @@ FILTERS = [{}, {"archived": True}, {"campaign": "cu"}, {"campaign": "hoc-tap-suo
 def test_the_light_listing_is_list_queue(varied, filters):
     import datetime as dt
 
-    from posts.db import open_database
-    from posts.listing import list_queue
-    from posts.queue_sqlite import list_queue_sqlite
+    from loa.posts.db import open_database
+    from loa.posts.listing import list_queue
+    from loa.posts.queue_sqlite import list_queue_sqlite
 
     database = open_database(f"sqlite:///{varied.db_path}")
     ranges = [{}, {"since": dt.datetime(2031, 10, 1, 0, 3, tzinfo=dt.timezone(dt.timedelta(hours=7)))},
@@ -230,7 +230,7 @@ def test_the_light_listing_is_list_queue(varied, filters):
 
 def full_path_only(monkeypatch):
     """`loa queue` as before: SQLAlchemy whatever the database (the light read is never tried)."""
-    from scheduler.cli import queue
+    from loa.scheduler.cli import queue
 
     monkeypatch.setattr(queue, "sqlite_file", lambda url: None)
 
@@ -238,7 +238,7 @@ def full_path_only(monkeypatch):
 @pytest.mark.parametrize("args", [(), ("--json",), ("--archived",), ("--status", "published", "--channel", "portal"),
                                   ("--campaign", "tuan-le", "--json"), ("--from", "1/10/2031", "--to", "2/10/2031")])
 def test_queue_prints_the_same_on_both_paths(varied, monkeypatch, args):
-    from scheduler.cli import queue
+    from loa.scheduler.cli import queue
 
     answers = []
     light_read = queue.list_queue_sqlite
@@ -263,7 +263,7 @@ def test_queue_in_a_process_imports_neither_sqlalchemy_nor_pydantic(varied):
     assert result.returncode == 0, result.stderr
     assert "\n20 posts.\n" in result.stdout and "hoc-tap-suot-doi-2024" in result.stdout
     modules = imported_modules(result.stderr)
-    assert "posts.queue_sqlite" in modules
+    assert "loa.posts.queue_sqlite" in modules
     assert sorted(name for name in modules if name.split(".")[0] in ("sqlalchemy", "pydantic", "alembic")) == []
 
 
@@ -291,7 +291,7 @@ def test_an_older_database_is_refused_as_before(varied, monkeypatch):
     from alembic import command
     from sqlalchemy import create_engine
 
-    from posts.db import SCHEMA_HEAD, alembic_config
+    from loa.posts.db import SCHEMA_HEAD, alembic_config
 
     engine = create_engine(f"sqlite:///{varied.db_path}")
     with engine.begin() as connection:  # one migration back, with Alembic
@@ -309,8 +309,8 @@ def test_a_plugin_channel_is_validated_every_time(project):
     """A plugin's settings may change with the plugin: a config.toml with such a channel is never summarised."""
     from typing import Literal
 
-    from scheduler.config import ChannelSettings, load_config
-    from scheduler.config_summary import _cache_file, cached_summary, read_config_text, remember
+    from loa.scheduler.config import ChannelSettings, load_config
+    from loa.scheduler.config_summary import _cache_file, cached_summary, read_config_text, remember
 
     class EchoSettings(ChannelSettings):
         adapter: Literal["echo"]

@@ -10,9 +10,9 @@ import itertools
 from conftest import Project, facebook_channel
 from sqlalchemy import text
 
-from posts.db import open_database
-from scheduler.config import config_template, load_config
-from scheduler.daemon import PublishingDaemon
+from loa.posts.db import open_database
+from loa.scheduler.config import config_template, load_config
+from loa.scheduler.daemon import PublishingDaemon
 from support.facebook import GraphDouble
 from support.statements import counted
 

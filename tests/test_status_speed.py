@@ -36,9 +36,9 @@ def big_queue(project) -> list[int]:
 
 def steps(project) -> int:
     """SQLite virtual-machine steps one ``daemon_status`` takes (counted by a progress handler)."""
-    from posts.db import open_database
-    from scheduler.config import load_config
-    from scheduler.status import daemon_status
+    from loa.posts.db import open_database
+    from loa.scheduler.config import load_config
+    from loa.scheduler.status import daemon_status
 
     config = load_config(project.config)
     database = open_database(config.database_url, where="database.url")

@@ -70,8 +70,8 @@ def spoken_minutes(text: str, units: dict[str, int]) -> int:
 
 @given(st.floats(min_value=0, max_value=90 * 24 * 3600, allow_nan=False))
 def test_durations_are_said_in_the_largest_units(seconds):
-    from posts import i18n
-    from scheduler.spoken import duration_text
+    from loa.posts import i18n
+    from loa.scheduler.spoken import duration_text
 
     minutes = max(0, round(seconds / 60))
     for language, units in (("vi", {"phút": 1, "tiếng": 60, "ngày": 1440}),
@@ -99,8 +99,8 @@ def test_durations_are_said_in_the_largest_units(seconds):
     (requests.TooManyRedirects("x"), "chuyển hướng quá nhiều"),
 ])
 def test_network_failures_are_sentences(error, sentence):
-    from posts import i18n
-    from scheduler.publishers import network_problem
+    from loa.posts import i18n
+    from loa.scheduler.publishers import network_problem
 
     i18n.set_language("vi")
     try:

@@ -7,9 +7,9 @@ import threading
 from sqlalchemy import event
 
 from conftest import campaign_toml
-from posts.db import open_database
-from posts.listing import due_deliveries, list_queue
-from posts.queue import add_post
+from loa.posts.db import open_database
+from loa.posts.listing import due_deliveries, list_queue
+from loa.posts.queue import add_post
 
 
 def test_concurrent_writers_neither_fail_nor_interleave(project):
@@ -93,7 +93,7 @@ def test_due_deliveries_are_approved_pending_and_due(project):
 def test_the_daemon_polls_through_the_partial_due_index(project):
     """Every second the daemon asks what is due next and claims what is due: both walk the (status, available_at)
     index in time order, with no sort of the queue, whatever the size of the history."""
-    from scheduler.claims import claim_due_deliveries, next_due_at
+    from loa.scheduler.claims import claim_due_deliveries, next_due_at
 
     project.ok("campaign", "import", str(project.write("c.toml", campaign_toml(posts=50))), "--approve")
     database = open_database(f"sqlite:///{project.db_path}")

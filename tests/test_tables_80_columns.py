@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.text import Text
 
 from conftest import campaign_toml
-from scheduler import tables
+from loa.scheduler import tables
 
 LONG_SLUG = "tuan-le-huong-ung-hoc-tap-suot-doi-nam-2031-ky-niem-ngay-khuyen-hoc"  # 67 characters
 SHORT_SLUG = "ngan"

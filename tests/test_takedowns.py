@@ -119,7 +119,7 @@ def test_a_facebook_correction_after_a_500_is_sent_again_and_lands_once(on_page)
 
 
 def test_a_take_down_on_a_channel_that_cannot_is_refused_naming_it(on_page, monkeypatch):
-    from scheduler.publishers.facebook import FacebookPublisher
+    from loa.scheduler.publishers.facebook import FacebookPublisher
 
     project, graph, ids = on_page
     monkeypatch.setattr(FacebookPublisher, "supports", frozenset({"update"}))
@@ -147,10 +147,10 @@ def test_a_take_down_cancels_what_has_not_gone_out_on_that_channel(project):
 
 def test_an_interrupted_take_down_is_sent_again_by_recovery(on_page):
     """A daemon killed mid-send leaves a take-down "sending": it is idempotent, so recovery sends it again."""
-    from posts.db import open_database
-    from scheduler.config import load_config
-    from scheduler.dispatch import send_claimed
-    from scheduler.recovery import reconcile_abandoned
+    from loa.posts.db import open_database
+    from loa.scheduler.config import load_config
+    from loa.scheduler.dispatch import send_claimed
+    from loa.scheduler.recovery import reconcile_abandoned
 
     project, graph, ids = on_page
     project.ok("post", "unpublish", str(ids[0]), "--channel", "facebook")

@@ -241,8 +241,8 @@ def test_check_gives_one_line_for_each_state_of_the_bot_and_the_chat(bot, monkey
 
 def test_metrics_are_unavailable_with_the_reason(bot):
     project, _ = bot
-    from scheduler.config import load_config
-    from scheduler.dispatch import publisher_for
+    from loa.scheduler.config import load_config
+    from loa.scheduler.dispatch import publisher_for
 
     metrics = publisher_for(load_config(project.config), "telegram").metrics("-1001234567890:38")
     assert metrics.values == {} and set(metrics.unavailable) >= {"views", "reactions", "shares"}

@@ -11,9 +11,9 @@ from conftest import campaign_toml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from posts.errors import UserError
-from posts.i18n import set_language
-from posts.times import explain_bad_date, parse_clock, parse_date, parse_moment, parse_when
+from loa.posts.errors import UserError
+from loa.posts.i18n import set_language
+from loa.posts.times import explain_bad_date, parse_clock, parse_date, parse_moment, parse_when
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 

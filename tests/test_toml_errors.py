@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_click_vietnamese import english_words
 
-from posts.errors import UserError
-from posts.toml_errors import explain_impossible_date, toml_error
+from loa.posts.errors import UserError
+from loa.posts.toml_errors import explain_impossible_date, toml_error
 
 GOOD = campaign_toml(posts=2)
 START = GOOD.split("start = ")[1].split("\n")[0]
@@ -90,7 +90,7 @@ def test_config_toml_errors_are_worded_too(bare):
     (2024, 2, 29, None), (2026, 12, 31, None),
 ])
 def test_impossible_dates_say_why(monkeypatch, year, month, day, says):
-    from posts import i18n
+    from loa.posts import i18n
 
     monkeypatch.setattr(i18n, "_language", "vi")
     assert explain_impossible_date(year, month, day) == says
@@ -105,7 +105,7 @@ PIECES = st.sampled_from(['a = 1', 'b = "x', "c = 'y", '[t', '[[p]', 'd = 2024-0
 @settings(max_examples=300, deadline=None)
 @given(st.lists(PIECES, min_size=1, max_size=8))
 def test_any_parse_error_is_one_vietnamese_line_with_its_position(lines):
-    from posts import i18n
+    from loa.posts import i18n
 
     text = "\n".join(lines) + "\n"
     try:
@@ -130,7 +130,7 @@ def test_every_tomllib_message_has_an_explanation():
     """The table covers every message Python's tomllib can give (read from its source), so none falls back."""
     import inspect
 
-    from posts.toml_errors import _EXPLAINERS
+    from loa.posts.toml_errors import _EXPLAINERS
 
     source = inspect.getsource(tomllib._parser)
     messages = re.findall(r'suffixed_err\(\s*src,\s*\w+,\s*f?"([^"]*)"', source)
@@ -140,8 +140,8 @@ def test_every_tomllib_message_has_an_explanation():
 
 
 def test_reading_a_missing_toml_file_names_it(tmp_path: Path, monkeypatch):
-    from posts import i18n
-    from posts.tomlfile import read_toml
+    from loa.posts import i18n
+    from loa.posts.tomlfile import read_toml
 
     monkeypatch.setattr(i18n, "_language", "vi")
     with pytest.raises(UserError) as missing:

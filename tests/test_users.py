@@ -5,7 +5,7 @@ import json
 
 from click.testing import CliRunner
 
-from scheduler.cli import cli
+from loa.scheduler.cli import cli
 
 SECRET = "mot-mat-khau-rat-dai"
 

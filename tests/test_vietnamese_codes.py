@@ -12,10 +12,10 @@ from conftest import campaign_toml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from posts.errors import UserError
-from posts.i18n import available_languages, catalogue, set_language
-from posts.vocabulary import VOCABULARIES, _words, code_for, codes, fold, yes_no
-from scheduler.cli import cli
+from loa.posts.errors import UserError
+from loa.posts.i18n import available_languages, catalogue, set_language
+from loa.posts.vocabulary import VOCABULARIES, _words, code_for, codes, fold, yes_no
+from loa.scheduler.cli import cli
 
 
 @pytest.fixture

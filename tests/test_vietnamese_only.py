@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from conftest import SAMPLE, campaign_toml
-from scheduler.cli import cli
+from loa.scheduler.cli import cli
 from support.commands import subcommands
 from support.documents import document_text
 from support.english import Leak, english_lines

@@ -36,7 +36,7 @@ def test_logout_ends_the_session(web):
 
 
 def test_the_attention_list_is_reused_briefly_and_recomputed_after_a_change(web, monkeypatch):
-    from scheduler.web import layout
+    from loa.scheduler.web import layout
 
     calls = []
     real = layout.AttentionCache.get

@@ -91,8 +91,8 @@ def test_the_report_downloads_in_three_formats_and_the_docx_opens(web):
 def test_the_channels_page_never_shows_a_secret(web, monkeypatch):
     secret = "EAAB-bi-mat-tuyet-doi-123456"
     web.project.set_channel("facebook", 'adapter = "facebook"\npage_id = "123456789"\ntoken_env = "LOA_FACEBOOK_TOKEN"')
-    from scheduler.config import load_config
-    from scheduler.web import create_app
+    from loa.scheduler.config import load_config
+    from loa.scheduler.web import create_app
 
     config = load_config(web.project.config)
     variables = config.channels["facebook"].secret_variables()

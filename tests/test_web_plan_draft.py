@@ -177,7 +177,7 @@ def test_a_bad_upload_gets_the_page_again_with_one_message(web, data, name):
 
 
 def test_too_big_and_missing_uploads_and_a_forged_address_are_refused(web, monkeypatch):
-    from scheduler.web import plan_draft
+    from loa.scheduler.web import plan_draft
 
     web.login("bien-tap")
     monkeypatch.setattr(plan_draft, "MAX_PLAN_BYTES", 1024)
@@ -191,7 +191,7 @@ def test_too_big_and_missing_uploads_and_a_forged_address_are_refused(web, monke
 
 
 def test_the_uploaded_name_is_shown_escaped_and_the_text_is_size_limited(web, monkeypatch):
-    from scheduler.web import plan_draft
+    from loa.scheduler.web import plan_draft
 
     web.login("bien-tap")
     address, page = _drafted(web, name='<img src=x onerror=alert(1)>.txt')

@@ -87,8 +87,8 @@ def test_approver_must_differ_refuses_with_the_clis_words(web):
     text = web.project.config.read_text(encoding="utf-8")
     web.project.config.write_text(text.replace("\n[web]\n", "\n[web]\napprover_must_differ = true\n", 1),
                                   encoding="utf-8")
-    from scheduler.config import load_config
-    from scheduler.web import create_app
+    from loa.scheduler.config import load_config
+    from loa.scheduler.web import create_app
 
     _campaign(web)
     app = create_app(load_config(web.project.config), testing=True)

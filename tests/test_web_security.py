@@ -6,7 +6,7 @@ import pytest
 from flask import Blueprint
 from werkzeug.routing import BaseConverter
 
-from scheduler.web.auth import COOKIE, require_role
+from loa.scheduler.web.auth import COOKIE, require_role
 from support.web import PASSWORDS, campaign_today, csrf, login
 
 OPEN = {"auth.login", "static"}
@@ -68,8 +68,8 @@ def test_session_cookie_is_httponly_samesite_lax_and_not_secure_over_http(web):
 
 
 def test_session_cookie_is_secure_when_the_base_url_is_https(web):
-    from scheduler.config import load_config
-    from scheduler.web import create_app
+    from loa.scheduler.config import load_config
+    from loa.scheduler.web import create_app
 
     text = web.project.config.read_text(encoding="utf-8")
     assert "\n[web]\n" in text

@@ -32,7 +32,7 @@ def test_a_port_in_use_is_one_line_and_exit_2(web):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = subprocess.run([sys.executable, "-c", "from scheduler.cli import main; main()", "--config",
+        done = subprocess.run([sys.executable, "-c", "from loa.scheduler.cli import main; main()", "--config",
                                str(web.project.config), "web", "--port", str(port)],
                               capture_output=True, text=True, timeout=60)
     assert done.returncode == 2, done.stderr
@@ -40,8 +40,8 @@ def test_a_port_in_use_is_one_line_and_exit_2(web):
 
 
 def test_the_secret_key_is_made_once_with_mode_0600(bare):
-    from scheduler.config import load_config
-    from scheduler.web import create_app
+    from loa.scheduler.config import load_config
+    from loa.scheduler.web import create_app
 
     bare.ok("init")
     first = create_app(load_config(bare.config)).secret_key

@@ -30,7 +30,7 @@ def test_an_admin_adds_an_account_which_signs_in_then_disables_it(web):
     message = html.unescape(short.get_data(as_text=True)).split('class="field-error">')[1].split("<")[0]
     from click.testing import CliRunner
 
-    from scheduler.cli import cli as loa
+    from loa.scheduler.cli import cli as loa
 
     cli = CliRunner().invoke(loa, ["--config", str(web.project.config), "users", "add", "pho-phong", "--role",
                                    "approver", "--password-stdin"], input="ngan\n")

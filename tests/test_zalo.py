@@ -93,8 +93,8 @@ def test_loa_run_publishes_an_article_with_the_banner_as_its_cover(oa):
 def test_a_png_within_the_limit_goes_as_it_is_and_a_larger_one_as_a_jpeg_under_1_mb(tmp_path, monkeypatch):
     from PIL import Image
 
-    from scheduler.publishers import Banner, Outgoing
-    from scheduler.publishers.zalo import ZaloPublisher, ZaloSettings
+    from loa.scheduler.publishers import Banner, Outgoing
+    from loa.scheduler.publishers.zalo import ZaloPublisher, ZaloSettings
 
     small, large = tmp_path / "banner-zalo.png", tmp_path / "photo-01-zalo.png"
     Image.new("RGB", (1200, 630), "#336699").save(small)
@@ -244,9 +244,9 @@ def test_metrics_give_views_and_shares_and_say_why_the_rest_is_unavailable(oa):
     post, = queue_zalo(project)
     project.ok("publish", str(post))
     zalo.articles[0].total_view, zalo.articles[0].total_share = 321, 7
-    from posts.db import open_database
-    from scheduler.config import load_config
-    from scheduler.dispatch import publisher_for
+    from loa.posts.db import open_database
+    from loa.scheduler.config import load_config
+    from loa.scheduler.dispatch import publisher_for
 
     config = load_config(project.config)
     database = open_database(config.database_url)

@@ -15,9 +15,9 @@ def refresh_in_a_process(config_path: str, with_database: bool, start, results) 
     """One loa process asking for an access token while another one does the same."""
     from pathlib import Path
 
-    from posts.db import open_database
-    from scheduler.config import load_config
-    from scheduler.dispatch import publisher_for
+    from loa.posts.db import open_database
+    from loa.scheduler.config import load_config
+    from loa.scheduler.dispatch import publisher_for
 
     database = None
     try:
@@ -85,8 +85,8 @@ def test_a_refresh_token_used_twice_is_refused_by_the_double(oa):
 def test_a_refusal_after_another_process_refreshed_uses_its_pair(oa):
     """Zalo refused our access token because another process refreshed meanwhile: its pair is used, not burnt."""
     project, zalo = oa
-    from scheduler.config import load_config
-    from scheduler.dispatch import publisher_for
+    from loa.scheduler.config import load_config
+    from loa.scheduler.dispatch import publisher_for
 
     publisher = publisher_for(load_config(project.config), "zalo")
     expired_pair(project, zalo)

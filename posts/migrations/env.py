@@ -2,7 +2,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from posts.models import Base
+from loa.posts.models import Base
 
 config = context.config
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 
-from posts.plan.model import Found, Period, PlanLine
-from posts.plan.periods import find_periods
-from posts.plan.sections import RANK, Outline, is_short_heading, split_marker
+from loa.posts.plan.model import Found, Period, PlanLine
+from loa.posts.plan.periods import find_periods
+from loa.posts.plan.sections import RANK, Outline, is_short_heading, split_marker
 
 _QUOTES = "\"“”«»"
 # "Chủ đề: …", "Chủ đề của Tuần lễ năm 2023 là : …", "Chủ đề năm 2025: …", "Chủ đề là "…""

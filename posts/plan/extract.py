@@ -6,9 +6,9 @@ plan's outline. Pure and fast: regular expressions over the lines, no network, n
 """
 from __future__ import annotations
 
-from posts.plan import content, header, report
-from posts.plan.model import PlanFacts, PlanText
-from posts.plan.sections import Outline
+from loa.posts.plan import content, header, report
+from loa.posts.plan.model import PlanFacts, PlanText
+from loa.posts.plan.sections import Outline
 
 
 def extract_facts(plan: PlanText) -> PlanFacts:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from posts.plan.model import Found, PlanDate, PlanLine
-from posts.plan.periods import find_plan_date
-from posts.plan.sections import CAPITAL, is_upper_text
+from loa.posts.plan.model import Found, PlanDate, PlanLine
+from loa.posts.plan.periods import find_plan_date
+from loa.posts.plan.sections import CAPITAL, is_upper_text
 
 # "Số: 15/KH-SKHCN", "Số: /KH-SKHCN", "Số 120/KH-UBND", "Số: .../KH-UBND", the Party/Youth Union's "Số: 45-KH/HĐTN"
 _NUMBER = re.compile(

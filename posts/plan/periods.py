@@ -37,7 +37,7 @@ import re
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from posts.plan.model import Period, PlanDate
+from loa.posts.plan.model import Period, PlanDate
 
 T = TypeVar("T")
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from posts.plan.model import Found, PlanLine
-from posts.plan.periods import find_dates
-from posts.plan.sections import CAPITAL, RANK, Outline, is_upper_text
+from loa.posts.plan.model import Found, PlanLine
+from loa.posts.plan.periods import find_dates
+from loa.posts.plan.sections import CAPITAL, RANK, Outline, is_upper_text
 
 _REPORT = re.compile(r"\bbáo cáo\b(?!\s+viên)", re.IGNORECASE)
 _DEADLINE = re.compile(r"\b(?:trước|chậm nhất(?:\s+là)?|không muộn hơn|hạn chót(?:\s+là)?)\s+(?:ngày\s+)?(?=\d)",

@@ -11,7 +11,7 @@ from PIL import ImageFont
 from ..errors import UserError
 from ..i18n import t
 
-FONTS = resources.files("assets") / "fonts"
+FONTS = resources.files("loa.assets") / "fonts"
 
 
 @cache

@@ -27,7 +27,7 @@ from ..i18n import t
 from .links import measured_length
 from .sandbox import BoundedSandbox, RootedLoader, TemplateLimitError, TemplateOutsideError, stream_bounded
 
-BUILTIN_TEMPLATES = resources.files("assets") / "templates"
+BUILTIN_TEMPLATES = resources.files("loa.assets") / "templates"
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
 
 
@@ -47,7 +47,7 @@ class ChannelKind:
 
 @cache
 def channel_kinds() -> dict[str, ChannelKind]:
-    data = tomllib.loads((resources.files("assets") / "channel_kinds.toml").read_text(encoding="utf-8"))
+    data = tomllib.loads((resources.files("loa.assets") / "channel_kinds.toml").read_text(encoding="utf-8"))
     return {name: ChannelKind(name=name, **spec) for name, spec in data.items()}
 
 

@@ -17,7 +17,7 @@ from ..i18n import t
 from ..suggest import unknown_name
 from ..tomlfile import read_toml, validate
 
-BUILTIN = resources.files("assets") / "themes"
+BUILTIN = resources.files("loa.assets") / "themes"
 Colour = Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}$")]
 Fraction = Annotated[float, Field(ge=0, le=1)]
 Box = Annotated[list[Fraction], Field(min_length=4, max_length=4)]  # x, y, width, height of the safe area

@@ -7,10 +7,10 @@ from typing import Any
 
 import click
 
-from posts.errors import UserError
-from posts.i18n import available_languages, set_language, t
-from posts.os_errors import DISK_ERRNOS, os_error_text, os_error_where
-from posts.plain_text import check_text, problem
+from loa.posts.errors import UserError
+from loa.posts.i18n import available_languages, set_language, t
+from loa.posts.os_errors import DISK_ERRNOS, os_error_text, os_error_where
+from loa.posts.plain_text import check_text, problem
 
 from . import click_text, common, global_options
 from .common import App, pass_app
@@ -55,7 +55,7 @@ class RootGroup(LazyGroup):
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
         args = list(sys.argv[1:] if args is None else args)
         common.opened_database = None
-        from scheduler.events import wants_json_log
+        from loa.scheduler.events import wants_json_log
 
         say = _JsonErrors() if wants_json_log(args) else _TextErrors()
         try:
@@ -107,7 +107,7 @@ class _JsonErrors(_TextErrors):
     def error(self, message: str, *, event: str, error: Exception | None = None) -> None:
         from sqlalchemy.exc import DatabaseError
 
-        from scheduler.events import json_line
+        from loa.scheduler.events import json_line
 
         # the database's or the disk's fault is said in full by the message; loa's own carries where it happened
         ours = error is not None and not isinstance(error, (OSError, DatabaseError))
@@ -146,8 +146,8 @@ def cli(ctx: click.Context, config_option: str | None, lang: str | None) -> None
 @cli.command("init", help="help.init")
 @pass_app
 def init_command(app: App) -> None:
-    from posts.db import display_url
-    from scheduler.config import write_default_config
+    from loa.posts.db import display_url
+    from loa.scheduler.config import write_default_config
 
     path = app.config_path
     if not path.exists():

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from posts.i18n import t
+from loa.posts.i18n import t
 
 from . import cli
 from .common import App, pass_app
@@ -17,8 +17,8 @@ from .common import App, pass_app
 @click.option("--force", is_flag=True, help="backup.help_force")
 @pass_app
 def backup_command(app: App, output: str, force: bool) -> None:
-    from scheduler.backup import write_backup
-    from scheduler.project import project_database
+    from loa.scheduler.backup import write_backup
+    from loa.scheduler.project import project_database
 
     config = app.config
     database = project_database(config)
@@ -35,9 +35,9 @@ def backup_command(app: App, output: str, force: bool) -> None:
 @click.option("--force", is_flag=True, help="backup.help_restore_force")
 @pass_app
 def restore_command(app: App, archive: str, force: bool) -> None:
-    from posts.db import SCHEMA_HEAD
-    from scheduler.project import project_database
-    from scheduler.restore import restore_backup
+    from loa.posts.db import SCHEMA_HEAD
+    from loa.scheduler.project import project_database
+    from loa.scheduler.restore import restore_backup
 
     config = app.config
     database = project_database(config)

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import click
 
-from posts.campaign_file import load_campaign_file
-from posts.campaign_export import export_campaign, write_export
-from posts.campaigns import MergeConflicts, diff_campaign, import_campaign
-from posts.i18n import t
-from posts.listing import show_campaign
-from posts.times import parse_date
+from loa.posts.campaign_file import load_campaign_file
+from loa.posts.campaign_export import export_campaign, write_export
+from loa.posts.campaigns import MergeConflicts, diff_campaign, import_campaign
+from loa.posts.i18n import t
+from loa.posts.listing import show_campaign
+from loa.posts.times import parse_date
 
-from scheduler import plan_view
+from loa.scheduler import plan_view
 
 from . import cli
 from .choices import WordChoice
@@ -131,7 +131,7 @@ def show_command(app: App, slug: str, as_json: bool) -> None:
     if as_json:
         echo_json(record)
     else:
-        from scheduler import views
+        from loa.scheduler import views
 
         views.print_campaign(record)
 

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import click
 
-from posts.i18n import t
-from posts.plan.draft import (check_channels, draft_as_json, draft_plan, fact_label, found_facts, shown_value,
+from loa.posts.i18n import t
+from loa.posts.plan.draft import (check_channels, draft_as_json, draft_plan, fact_label, found_facts, shown_value,
                               write_draft)
-from posts.plan.model import PlanDraft
+from loa.posts.plan.model import PlanDraft
 
 from .campaign import campaign_group
 from .common import App, echo_json, json_option, pass_app, split_list

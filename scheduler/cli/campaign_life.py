@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
-from posts.i18n import t
-from posts.times import iso, zone
+from loa.posts.i18n import t
+from loa.posts.times import iso, zone
 
 from .campaign import campaign_group
 from .common import App, by_option, echo_json, json_option, pass_app, who
@@ -19,7 +19,7 @@ from .common import App, by_option, echo_json, json_option, pass_app, who
 @by_option
 @pass_app
 def cancel_command(app: App, slug: str, by: str | None) -> None:
-    from posts.campaign_life import cancel_campaign_posts
+    from loa.posts.campaign_life import cancel_campaign_posts
 
     result = cancel_campaign_posts(app.database(), slug, mark_campaign=True, by=who(by))
     show_cancellation(result.cancelled, result.maybe_live)
@@ -39,7 +39,7 @@ def show_cancellation(cancelled: list[int], maybe_live: dict[int, list[str]]) ->
 @click.option("--undo", is_flag=True, help="campaign_life.help_undo")
 @pass_app
 def archive_command(app: App, slug: str, undo: bool) -> None:
-    from posts.campaign_life import archive_campaign
+    from loa.posts.campaign_life import archive_campaign
 
     changed = archive_campaign(app.database(), slug, undo=undo)
     key = ("unarchived" if changed else "not_archived") if undo else ("archived" if changed else "already_archived")
@@ -53,14 +53,14 @@ def archive_command(app: App, slug: str, undo: bool) -> None:
 @json_option
 @pass_app
 def list_command(app: App, archived: bool, as_json: bool) -> None:
-    from posts.listing import list_campaigns
+    from loa.posts.listing import list_campaigns
 
     with app.database().session() as session:
         campaigns = list_campaigns(session, archived=archived)
     if as_json:
         echo_json({"campaigns": campaigns})
     else:
-        from scheduler import views
+        from loa.scheduler import views
 
         views.print_campaigns(campaigns)
 
@@ -71,7 +71,7 @@ def list_command(app: App, archived: bool, as_json: bool) -> None:
 @json_option
 @pass_app
 def rehearse_command(app: App, source: str, pace: float | None, as_json: bool) -> None:
-    from scheduler.rehearse_campaign import rehearse_campaign
+    from loa.scheduler.rehearse_campaign import rehearse_campaign
 
     is_file = source.endswith(".toml") or Path(source).is_file()
     result = rehearse_campaign(app.config, app.renderer, file=Path(source) if is_file else None,
@@ -94,7 +94,7 @@ def rehearse_command(app: App, source: str, pace: float | None, as_json: bool) -
 def _print_timeline(lines: list[dict[str, Any]]) -> None:
     """One row per rehearsed delivery, fitting the terminal (80 columns when piped): the title is cut, never the
     time, channel or post number; the outcome wraps between words."""
-    from scheduler import tables
+    from loa.scheduler import tables
 
     columns = [tables.Column(t("col.time")), tables.Column(t("col.channel")), tables.Column(t("col.id"), "number"),
                tables.Column(t("col.title"), "cut"), tables.Column(t("col.status"), "wrap")]

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from posts.vocabulary import code_for
+from loa.posts.vocabulary import code_for
 
 
 class WordChoice(click.ParamType):

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from posts.i18n import t
+from loa.posts.i18n import t
 
 # Placeholders in usage lines and option help ("--campaign SLUG"), by the word click or loa's commands use
 PLACEHOLDERS = {
@@ -108,7 +108,7 @@ def help_extras(param: click.Option, ctx: click.Context) -> list[str]:
             shown = ", ".join(map(str, default)) if isinstance(default, (list, tuple)) else str(default)
             vocabulary = getattr(param.type, "vocabulary", None)  # a WordChoice: its default in words
             if vocabulary is not None and isinstance(default, str):
-                from posts.vocabulary import label
+                from loa.posts.vocabulary import label
 
                 shown = label(vocabulary, default)
             extras.append(t("click.default", value=shown))

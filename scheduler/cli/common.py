@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from posts.errors import UserError
-from posts.i18n import t
+from loa.posts.errors import UserError
+from loa.posts.i18n import t
 
 from . import click_text
 from .click_text import CLICK_HELP, tr
@@ -23,10 +23,10 @@ from .click_text import CLICK_HELP, tr
 # `loa --help` imports none of these: SQLAlchemy and pydantic load with the first command that opens the config or
 # the database, Jinja2 and Pillow only for the commands that render (tests/test_startup.py)
 if TYPE_CHECKING:
-    from posts.db import Database
-    from posts.render.artefacts import Renderer
-    from scheduler.config import Config
-    from scheduler.config_summary import ConfigSummary
+    from loa.posts.db import Database
+    from loa.posts.render.artefacts import Renderer
+    from loa.scheduler.config import Config
+    from loa.scheduler.config_summary import ConfigSummary
 
 REFRESH_S = 0.1  # progress bars: redrawn at most ten times a second
 POST_ID = click.IntRange(1, 2**63 - 1)  # database ids: a larger number is a typo, not an overflow
@@ -169,15 +169,15 @@ class App:
 
     @property
     def config_path(self) -> Path:
-        from scheduler.config_summary import find_config
+        from loa.scheduler.config_summary import find_config
 
         return find_config(self.config_option)
 
     @cached_property
     def config(self) -> Config:
         """config.toml loaded and validated whole (pydantic); its summary is kept for ``settings``."""
-        from scheduler.config import load_config
-        from scheduler.config_summary import read_config_text, remember
+        from loa.scheduler.config import load_config
+        from loa.scheduler.config_summary import read_config_text, remember
 
         path = self.config_path
         text = read_config_text(path)
@@ -190,13 +190,13 @@ class App:
     def settings(self) -> ConfigSummary:
         """What read-only commands use of config.toml: its summary when the file is as it was last found valid
         (no pydantic to import), else from loading it whole (which reports any error as ever)."""
-        from scheduler.config_summary import cached_summary, summary_of
+        from loa.scheduler.config_summary import cached_summary, summary_of
 
         return cached_summary(self.config_path) or summary_of(self.config)
 
     @cached_property
     def renderer(self) -> Renderer:
-        from scheduler.project import build_renderer
+        from loa.scheduler.project import build_renderer
 
         return build_renderer(self.config)
 
@@ -204,8 +204,8 @@ class App:
         """The project's database at this code's schema: an older one is refused in one line (``loa db upgrade``
         migrates it, ``loa init`` too), a newer one as well."""
         if self._database is None:
-            from posts.db import display_url
-            from scheduler.project import open_project_database
+            from loa.posts.db import display_url
+            from loa.scheduler.project import open_project_database
 
             global opened_database
             opened_database = display_url(self.config.database_url)  # named by an error while opening, too
@@ -315,7 +315,7 @@ def image_list(images: tuple[str, ...], no_images: bool = False) -> list[str] | 
 
 def body_text(body: str | None, body_file: str | None, *, required: bool = False) -> str | None:
     """The post's text from ``--body`` or ``--body-file`` (``-``: standard input); one of them when ``required``."""
-    from posts.files import read_text
+    from loa.posts.files import read_text
 
     if body is not None and body_file is not None:
         raise UserError(t("err.body_twice"), where="--body-file")

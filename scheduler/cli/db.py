@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from posts.i18n import t
+from loa.posts.i18n import t
 
 from . import cli
 from .common import App, echo_json, json_option, pass_app
@@ -23,9 +23,9 @@ def db_group() -> None:
 @json_option
 @pass_app
 def status_command(app: App, as_json: bool) -> int:
-    from posts.db import SCHEMA_HEAD, check_schema, display_url, schema_state
-    from scheduler.backup import database_kind
-    from scheduler.project import project_database
+    from loa.posts.db import SCHEMA_HEAD, check_schema, display_url, schema_state
+    from loa.scheduler.backup import database_kind
+    from loa.scheduler.project import project_database
 
     database = project_database(app.config)
     try:
@@ -48,9 +48,9 @@ def status_command(app: App, as_json: bool) -> int:
 @db_group.command("upgrade", help="db.help_upgrade")
 @pass_app
 def upgrade_command(app: App) -> None:
-    from posts.db import SCHEMA_HEAD, display_url
-    from posts.errors import UserError
-    from scheduler.project import project_database, running_daemons
+    from loa.posts.db import SCHEMA_HEAD, display_url
+    from loa.posts.errors import UserError
+    from loa.scheduler.project import project_database, running_daemons
 
     config = app.config
     probe = project_database(config)

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import click
 
-from posts.i18n import t
+from loa.posts.i18n import t
 
 from .common import POST_ID, App, body_file_option, body_text, by_option, image_list, image_option, pass_app, who
 from .post import post_group
 
 
 def _capability(app: App):  # noqa: ANN202 - posts.corrections.Capability
-    from scheduler.dispatch import channel_supports
+    from loa.scheduler.dispatch import channel_supports
 
     return lambda channel, action: channel_supports(app.config, channel, action)
 
@@ -29,7 +29,7 @@ def _capability(app: App):  # noqa: ANN202 - posts.corrections.Capability
 def correct_command(app: App, post_id: int, title: str | None, body: str | None, body_file: str | None,
                     banner_headline: str | None, banner_subline: str | None, images: tuple[str, ...],
                     no_images: bool, by: str | None) -> None:
-    from posts.corrections import correct_post
+    from loa.posts.corrections import correct_post
 
     request = correct_post(app.database(), post_id, can=_capability(app), title=title,
                            body=body_text(body, body_file), banner_headline=banner_headline,
@@ -45,7 +45,7 @@ def correct_command(app: App, post_id: int, title: str | None, body: str | None,
 @by_option
 @pass_app
 def unpublish_command(app: App, post_id: int, channel: str | None, by: str | None) -> None:
-    from posts.corrections import unpublish_post
+    from loa.posts.corrections import unpublish_post
 
     request = unpublish_post(app.database(), post_id, can=_capability(app), channel=channel, by=who(by))
     click.echo(t("fix.taken_down", id=post_id, channels=", ".join(request.channels)))

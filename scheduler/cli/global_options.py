@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import click
 
-from posts.errors import UserError
-from posts.i18n import available_languages, t
+from loa.posts.errors import UserError
+from loa.posts.i18n import available_languages, t
 
 GLOBAL_OPTIONS = ("--config", "--lang")
 

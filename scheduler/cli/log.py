@@ -9,9 +9,9 @@ from typing import Any
 
 import click
 
-from posts.i18n import t
-from posts.outreach_log import LogFilter, iter_entries, parse_filter
-from posts.vocabulary import label
+from loa.posts.i18n import t
+from loa.posts.outreach_log import LogFilter, iter_entries, parse_filter
+from loa.posts.vocabulary import label
 
 from . import cli
 from .choices import WordChoice
@@ -62,7 +62,7 @@ def log_command(ctx: click.Context, app: App, campaign: str | None, channel: str
         if as_json:
             _echo_entries(entries)
         else:
-            from scheduler.log_view import print_log
+            from loa.scheduler.log_view import print_log
 
             print_log(entries, show_campaign=campaign is None, long=long_form)
 
@@ -81,7 +81,7 @@ def log_command(ctx: click.Context, app: App, campaign: str | None, channel: str
 @pass_app
 def add_command(app: App, campaign: str, kind: str, title: str, count: str | None, unit: str | None,
                 place: str | None, day: str | None, photo: Path | None, as_json: bool) -> None:
-    from posts.outreach_manual import add_manual_entry
+    from loa.posts.outreach_manual import add_manual_entry
 
     media = app.config.path_of(app.config.document.render.media)
     assert media is not None  # the setting has a default
@@ -101,7 +101,7 @@ def add_command(app: App, campaign: str, kind: str, title: str, count: str | Non
 @pass_app
 def export_command(app: App, fmt: str, output: Path, campaign: str | None, channel: str | None,
                    date_from: str | None, date_to: str | None, kind: str | None) -> None:
-    from posts.outreach_export import export_log
+    from loa.posts.outreach_export import export_log
 
     chosen = parse_filter(campaign=campaign, channel=channel, date_from=date_from, date_to=date_to, kind=kind)
     with app.database().session() as session, closing(_entries(app, session, chosen)) as entries:

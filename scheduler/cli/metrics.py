@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from posts.i18n import t
+from loa.posts.i18n import t
 
 from . import cli
 from .common import App, echo_json, json_option, pass_app
@@ -23,7 +23,7 @@ ADAPTER_REASON = re.compile(r"the (?P<adapter>[\w-]+) adapter reports no engagem
 
 def reason_text(reason: str) -> str:
     """Why a figure is missing, in the current language."""
-    from scheduler.publishers import LOCAL_CHANNEL  # here: `loa --help` imports no publisher code
+    from loa.scheduler.publishers import LOCAL_CHANNEL  # here: `loa --help` imports no publisher code
 
     if reason == LOCAL_CHANNEL:
         return t("leaks.metrics_local_channel")
@@ -45,7 +45,7 @@ def metrics_group() -> None:
 @json_option
 @pass_app
 def refresh_command(app: App, campaign: str | None, as_json: bool) -> None:
-    from scheduler.metrics import refresh_metrics
+    from loa.scheduler.metrics import refresh_metrics
 
     rows = refresh_metrics(app.database(), app.config, campaign=campaign)
     if as_json:
@@ -57,7 +57,7 @@ def refresh_command(app: App, campaign: str | None, as_json: bool) -> None:
 def print_readings(rows: list[dict[str, Any]]) -> None:
     from rich.text import Text
 
-    from scheduler import tables
+    from loa.scheduler import tables
 
     console = tables.console()
     if not rows:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import click
 
-from posts.i18n import t
-from posts.listing import post_record
-from posts.queue import add_post, approve_posts, cancel_posts, edit_post, reschedule_post
-from posts.wording import changed_fields
+from loa.posts.i18n import t
+from loa.posts.listing import post_record
+from loa.posts.queue import add_post, approve_posts, cancel_posts, edit_post, reschedule_post
+from loa.posts.wording import changed_fields
 
 from . import cli
 from .common import (POST_ID, App, body_file_option, body_text, by_option, echo_json, image_list, image_option,
@@ -65,7 +65,7 @@ def show_command(app: App, post_id: int, as_json: bool) -> None:
     if as_json:
         echo_json(record)
     else:
-        from scheduler import views
+        from loa.scheduler import views
 
         views.print_post(record)
 
@@ -122,7 +122,7 @@ def reschedule_command(app: App, post_id: int, when: str, allow_past: bool, by: 
 @pass_app
 def approve_command(app: App, post_ids: tuple[int, ...], campaign: str | None, by: str | None) -> None:
     if campaign and post_ids:
-        from posts.errors import UserError
+        from loa.posts.errors import UserError
 
         raise UserError(t("err.ids_and_campaign"), where="--campaign")
     approved, already = approve_posts(app.database(), post_ids, campaign=campaign, by=who(by),
@@ -139,8 +139,8 @@ def approve_command(app: App, post_ids: tuple[int, ...], campaign: str | None, b
 @pass_app
 def cancel_command(app: App, post_ids: tuple[int, ...], campaign: str | None, by: str | None) -> None:
     if campaign is not None:  # every post of the campaign not yet sent (the campaign itself stays open)
-        from posts.campaign_life import cancel_campaign_posts
-        from posts.errors import UserError
+        from loa.posts.campaign_life import cancel_campaign_posts
+        from loa.posts.errors import UserError
 
         if post_ids:
             raise UserError(t("err.ids_and_campaign"), where="--campaign")
@@ -161,7 +161,7 @@ def cancel_command(app: App, post_ids: tuple[int, ...], campaign: str | None, by
 @by_option
 @pass_app
 def send_back_command(app: App, post_id: int, comment: str, by: str | None) -> None:
-    from posts.review import send_back
+    from loa.posts.review import send_back
 
     send_back(app.database(), post_id, comment=comment, by=who(by))
     click.echo(t("review.sent_back", id=post_id))
@@ -170,7 +170,7 @@ def send_back_command(app: App, post_id: int, comment: str, by: str | None) -> N
 def _check_theme(app: App, banner_theme: str | None) -> None:
     """An unknown --banner-theme is named as the option, with the themes there are, before anything changes."""
     if banner_theme:
-        from posts.render.themes import named_theme
+        from loa.posts.render.themes import named_theme
 
         named_theme(banner_theme, app.renderer.settings.themes_dir, where="--banner-theme")
 

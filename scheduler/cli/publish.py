@@ -5,8 +5,8 @@ import sys
 
 import click
 
-from posts.errors import UserError
-from posts.i18n import t
+from loa.posts.errors import UserError
+from loa.posts.i18n import t
 
 from . import cli
 from .common import POST_ID, App, echo_json, json_option, pass_app
@@ -17,8 +17,8 @@ from .common import POST_ID, App, echo_json, json_option, pass_app
 @click.option("--channel", metavar="NAME", help="help.publish_channel")
 @pass_app
 def publish_command(app: App, post_id: int, channel: str | None) -> None:
-    from scheduler.dispatch import publish_post
-    from scheduler.outcomes import outcome_text
+    from loa.scheduler.dispatch import publish_post
+    from loa.scheduler.outcomes import outcome_text
 
     outcomes = publish_post(app.database(), app.config, post_id, channel=channel)
     for outcome in outcomes:
@@ -38,13 +38,13 @@ def channels_group() -> None:
 @json_option
 @pass_app
 def channels_list_command(app: App, as_json: bool) -> None:
-    from scheduler.channel_health import channel_rows
+    from loa.scheduler.channel_health import channel_rows
 
     rows = channel_rows(app.config)
     if as_json:
         echo_json({"channels": rows})
         return
-    from scheduler import tables
+    from loa.scheduler import tables
 
     # names, adapters and targets (paths, addresses) whole; the credentials line wraps between its words
     columns = [tables.Column(t("col.channel")), tables.Column(t("col.adapter")), tables.Column(t("col.kind")),
@@ -59,7 +59,7 @@ def channels_list_command(app: App, as_json: bool) -> None:
 @click.argument("names", metavar="[NAME...]", nargs=-1)
 @pass_app
 def channels_check_command(app: App, names: tuple[str, ...]) -> None:
-    from scheduler.channel_health import check_channel
+    from loa.scheduler.channel_health import check_channel
 
     failed = []
     for name in names or app.config.channel_names:

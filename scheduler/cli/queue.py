@@ -5,10 +5,10 @@ import datetime as dt
 
 import click
 
-from posts.errors import UserError
-from posts.i18n import t
-from posts.queue_sqlite import list_queue_sqlite, sqlite_file
-from posts.times import parse_date, week_range, zone
+from loa.posts.errors import UserError
+from loa.posts.i18n import t
+from loa.posts.queue_sqlite import list_queue_sqlite, sqlite_file
+from loa.posts.times import parse_date, week_range, zone
 
 from . import cli
 from .choices import WordChoice
@@ -50,13 +50,13 @@ def queue_command(app: App, campaign: str | None, date_from: str | None, date_to
     path = sqlite_file(config.database_url)
     rows = None if path is None else list_queue_sqlite(path, busy_timeout_s=config.busy_timeout_seconds, **filters)
     if rows is None:
-        from posts.listing import list_queue
+        from loa.posts.listing import list_queue
 
         with app.database().session() as session:
             rows = list_queue(session, **filters)
     if as_json:
         echo_json({"posts": rows})
     else:
-        from scheduler import views
+        from loa.scheduler import views
 
         views.print_queue(rows, channel_order=config.channel_names)

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import click
 
-from posts.errors import UserError
-from posts.files import writable_target, write_atomically
-from posts.i18n import t
+from loa.posts.errors import UserError
+from loa.posts.files import writable_target, write_atomically
+from loa.posts.i18n import t
 
 from . import cli
 from .common import POST_ID, App, echo_json, json_option, pass_app, progress_bar
@@ -18,7 +18,7 @@ from .common import POST_ID, App, echo_json, json_option, pass_app, progress_bar
 @click.option("--out", "out", type=click.Path(path_type=Path, file_okay=False), help="help.out")
 @pass_app
 def preview_command(app: App, post_id: int, out: Path | None) -> None:
-    from posts.render.stored import export_preview
+    from loa.posts.render.stored import export_preview
 
     paths = export_preview(app.database(), post_id, out or Path(f"loa-preview-{post_id}"), app.renderer)
     click.echo(t("msg.preview_written", count=len(paths), id=post_id))
@@ -31,7 +31,7 @@ def preview_command(app: App, post_id: int, out: Path | None) -> None:
 @click.option("--campaign", metavar="SLUG", help="help.render_campaign")
 @pass_app
 def render_command(app: App, post_ids: tuple[int, ...], campaign: str | None) -> None:
-    from posts.render.stored import rerender_posts
+    from loa.posts.render.stored import rerender_posts
 
     with progress_bar(t("help.render")) as progress:
         result = rerender_posts(app.database(), app.renderer, post_ids, campaign=campaign, on_progress=progress)
@@ -51,9 +51,9 @@ def render_command(app: App, post_ids: tuple[int, ...], campaign: str | None) ->
 @pass_app
 def banner_command(app: App, headline: str, subline: str | None, kicker: str | None, footer: str | None,
                    theme: str | None, size_spec: str, dpi: int | None, qr: str | None, output: Path) -> None:
-    from posts.render.banner import BannerText, render_banner
-    from posts.render.sizes import parse_size
-    from posts.render.themes import named_theme
+    from loa.posts.render.banner import BannerText, render_banner
+    from loa.posts.render.sizes import parse_size
+    from loa.posts.render.themes import named_theme
 
     fmt = output.suffix.lower().lstrip(".")
     if fmt not in ("png", "pdf"):
@@ -87,13 +87,13 @@ def themes_group() -> None:
 @json_option
 @pass_app
 def themes_list_command(app: App, as_json: bool) -> None:
-    from posts.render.themes import list_themes
+    from loa.posts.render.themes import list_themes
 
     themes = [{"slug": th.slug, "name": th.spec.name, "description": th.spec.description, "decor": th.spec.decor,
                "folder": str(th.folder)} for th in list_themes(app.renderer.settings.themes_dir)]
     if as_json:
         echo_json({"themes": themes})
     else:
-        from scheduler import views
+        from loa.scheduler import views
 
         views.print_themes(themes)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import click
 
-from posts.i18n import t
-from posts.times import parse_date
+from loa.posts.i18n import t
+from loa.posts.times import parse_date
 
 from . import cli
 from .choices import WordChoice
@@ -22,7 +22,7 @@ FORMATS = ("docx", "xlsx", "html")  # scheduler.report.FORMATS, repeated so `loa
 @click.option("--date", "report_date", metavar="DATE", help="help.report.date")
 @pass_app
 def report_command(app: App, slug: str, fmt: str | None, output: str | None, report_date: str | None) -> None:
-    from scheduler.report import default_output, write_report
+    from loa.scheduler.report import default_output, write_report
 
     day = parse_date(report_date, where="--date") if report_date else None
     if fmt is None:  # from the file's extension, else the official document

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from posts.i18n import t
+from loa.posts.i18n import t
 
 from . import cli
 from .common import POST_ID, App, by_option, echo_json, json_option, pass_app, who
@@ -20,10 +20,10 @@ from .common import POST_ID, App, by_option, echo_json, json_option, pass_app, w
               help="help.log_format")
 @pass_app
 def run_command(app: App, once: bool, until_idle: bool, dry_run: bool, log_format: str) -> None:
-    from posts.errors import UserError
-    from scheduler.daemon import PublishingDaemon
-    from scheduler.dispatch import publisher_for, require_secrets
-    from scheduler.events import daemon_logging
+    from loa.posts.errors import UserError
+    from loa.scheduler.daemon import PublishingDaemon
+    from loa.scheduler.dispatch import publisher_for, require_secrets
+    from loa.scheduler.events import daemon_logging
 
     if once and until_idle:
         raise UserError(t("err.once_and_until_idle"), where="--once")
@@ -47,9 +47,9 @@ def run_command(app: App, once: bool, until_idle: bool, dry_run: bool, log_forma
 @json_option
 @pass_app
 def status_command(app: App, archived: bool, as_json: bool) -> None:
-    from scheduler.channel_names import display_names
-    from scheduler.status import daemon_status
-    from scheduler.views import print_status
+    from loa.scheduler.channel_names import display_names
+    from loa.scheduler.status import daemon_status
+    from loa.scheduler.views import print_status
 
     report = daemon_status(app.database(), app.config, archived=archived)
     if as_json:
@@ -64,7 +64,7 @@ def status_command(app: App, archived: bool, as_json: bool) -> None:
 @by_option
 @pass_app
 def retry_command(app: App, post_id: int, channel: str | None, by: str | None) -> None:
-    from posts.queue import retry_deliveries
+    from loa.posts.queue import retry_deliveries
 
     channels = retry_deliveries(app.database(), post_id, channel=channel, by=who(by))
     click.echo(t("msg.retry_queued", id=post_id, channels=", ".join(channels)))

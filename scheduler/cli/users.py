@@ -5,9 +5,9 @@ import sys
 
 import click
 
-from posts.errors import UserError
-from posts.i18n import t
-from posts.vocabulary import label
+from loa.posts.errors import UserError
+from loa.posts.i18n import t
+from loa.posts.vocabulary import label
 
 from . import cli
 from .choices import WordChoice
@@ -40,7 +40,7 @@ def _password(from_stdin: bool) -> str:
 @click.option("--password-stdin", is_flag=True, help="users.help_password_stdin")
 @pass_app
 def add_command(app: App, name: str, role: str, display_name: str | None, password_stdin: bool) -> None:
-    from posts.accounts import add_user, check_name, check_role
+    from loa.posts.accounts import add_user, check_name, check_role
 
     check_name(name)  # before asking for a password
     check_role(role)
@@ -53,8 +53,8 @@ def add_command(app: App, name: str, role: str, display_name: str | None, passwo
 @json_option
 @pass_app
 def list_command(app: App, as_json: bool) -> None:
-    from posts.accounts import list_users
-    from scheduler import tables
+    from loa.posts.accounts import list_users
+    from loa.scheduler import tables
 
     users = list_users(app.database())
     if as_json:
@@ -77,12 +77,12 @@ def list_command(app: App, as_json: bool) -> None:
 @click.option("--password-stdin", is_flag=True, help="users.help_password_stdin")
 @pass_app
 def passwd_command(app: App, name: str, password_stdin: bool) -> None:
-    from posts.accounts import find_user, set_password
+    from loa.posts.accounts import find_user, set_password
 
     database = app.database()
     with database.session() as session:  # an unknown name is told before the password is asked
         if find_user(session, name) is None:
-            from posts.lookup import unknown_user
+            from loa.posts.lookup import unknown_user
 
             raise unknown_user(session, name)
     set_password(database, name, _password(password_stdin))
@@ -93,7 +93,7 @@ def passwd_command(app: App, name: str, password_stdin: bool) -> None:
 @click.argument("name", metavar="NAME")
 @pass_app
 def disable_command(app: App, name: str) -> None:
-    from posts.accounts import disable_user
+    from loa.posts.accounts import disable_user
 
     changed = disable_user(app.database(), name)
     click.echo(t("users.disabled" if changed else "users.already_disabled", name=name))

@@ -6,8 +6,8 @@ from types import FrameType
 
 import click
 
-from posts.errors import UserError
-from posts.i18n import t
+from loa.posts.errors import UserError
+from loa.posts.i18n import t
 
 from . import cli
 from .common import App, pass_app
@@ -22,7 +22,7 @@ THREADS = 4
 def web_command(app: App, host: str | None, port: int | None) -> None:
     from waitress.server import create_server
 
-    from scheduler.web import create_app
+    from loa.scheduler.web import create_app
 
     settings = app.config.document.web
     host, port = host or settings.host, port or settings.port

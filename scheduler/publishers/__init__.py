@@ -103,7 +103,7 @@ def network_problem(exc: BaseException) -> str:
     """Why a request failed, as a sentence for a person (never the exception's class name): the address could not
     be found, the server refused or did not answer, the connection broke, the certificate was refused..."""
     import requests
-    from posts.i18n import t
+    from loa.posts.i18n import t
 
     def caused_by(*kinds: type[BaseException]) -> bool:
         seen: list[BaseException] = [exc]
@@ -156,8 +156,8 @@ def target_unavailable(exc: OSError, folder: Path) -> ChannelUnavailable | None:
     """The channel pause for an OSError writing into a local channel's ``folder`` (full, read-only, forbidden), or
     None when the error is something else: a banner missing from loa's own media folder is a fault of loa
     (the delivery becomes ``unknown``), not of the target."""
-    from posts.i18n import t
-    from posts.os_errors import os_error_text
+    from loa.posts.i18n import t
+    from loa.posts.os_errors import os_error_text
 
     error = os_error_text(exc, writing=True)  # in the officer's words, not the system's English
     if exc.errno in _FULL:
@@ -179,10 +179,10 @@ MIN_FREE_BYTES = 4 * 1024 * 1024
 
 def folder_problem(folder: Path, *, min_free: int = MIN_FREE_BYTES) -> str | None:
     """Why a local channel's ``folder`` cannot take a delivery now (read-only, forbidden, full), or None."""
-    from posts.errors import UserError
-    from posts.files import write_atomically
-    from posts.i18n import t
-    from posts.os_errors import os_error_text
+    from loa.posts.errors import UserError
+    from loa.posts.files import write_atomically
+    from loa.posts.i18n import t
+    from loa.posts.os_errors import os_error_text
 
     probe = folder / ".loa-check"
     try:
@@ -308,7 +308,7 @@ class Publisher(ABC):
     def text_is_html(self) -> bool:
         """Whether this channel's texts are HTML (a portal-kind render, escaped by loa's sandbox). Any other kind is
         plain text, which an adapter that writes HTML escapes, whatever it contains."""
-        from posts.render.text import channel_kinds
+        from loa.posts.render.text import channel_kinds
 
         return channel_kinds()[self.settings.channel_kind()].format == "html"
 
@@ -331,13 +331,13 @@ class Publisher(ABC):
 
         Must be idempotent (sending the same correction twice leaves one post with the new text): an update whose
         answer was lost is simply sent again."""
-        from posts.i18n import t
+        from loa.posts.i18n import t
 
         raise PermanentError(t("check.cannot_correct", adapter=self.adapter))
 
     def delete(self, outgoing: Outgoing, remote_id: str) -> None:
         """Take the post ``remote_id`` down. A post that is already gone counts as done (idempotent)."""
-        from posts.i18n import t
+        from loa.posts.i18n import t
 
         raise PermanentError(t("check.cannot_take_down", adapter=self.adapter))
 

@@ -9,9 +9,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from posts.errors import UserError
-from posts.files import clean_stale_temporaries, write_atomically
-from posts.i18n import t
+from loa.posts.errors import UserError
+from loa.posts.files import clean_stale_temporaries, write_atomically
+from loa.posts.i18n import t
 
 from . import LOCAL_CHANNEL, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher, folder_problem, \
     target_unavailable

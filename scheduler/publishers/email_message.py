@@ -16,8 +16,8 @@ from email.message import EmailMessage
 from html.parser import HTMLParser
 from pathlib import Path
 
-from posts.errors import UserError
-from posts.i18n import t
+from loa.posts.errors import UserError
+from loa.posts.i18n import t
 
 from . import Outgoing
 
@@ -51,7 +51,7 @@ def read_recipients(path: Path, *, shown_as: str) -> list[str]:
             raise UserError(t("email.err_file_too_large", most=f"{MAX_FILE_BYTES // 1_000_000} MB"), where=shown_as)
         raw = path.read_bytes()
     except OSError as exc:
-        from posts.os_errors import os_error_text
+        from loa.posts.os_errors import os_error_text
 
         raise UserError(t("email.err_file_unreadable", error=os_error_text(exc)), where=shown_as) from None
     try:
@@ -170,7 +170,7 @@ def _document(title: str, body_html: str, cids: list[str], list_unsubscribe: str
 
 def _text_as_html(text: str) -> str:
     """A plain-text render (a channel given another kind) as escaped paragraphs."""
-    from posts.render.text import text_as_html
+    from loa.posts.render.text import text_as_html
 
     return str(text_as_html(text))
 

@@ -8,7 +8,7 @@ import smtplib
 import socket
 import ssl
 
-from posts.i18n import t
+from loa.posts.i18n import t
 
 from . import PermanentError, TransientError
 from .email_message import valid_address

@@ -16,7 +16,7 @@ from typing import Any
 
 import requests
 
-from posts.i18n import t
+from loa.posts.i18n import t
 
 from .http_session import PlatformSession
 from . import (LONGEST_WAIT, AuthError, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher,

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from posts.i18n import t
+from loa.posts.i18n import t
 
 from .http_session import PlatformSession
 from . import (AuthError, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher, PublishError,
@@ -64,7 +64,7 @@ class HttpPublisher(Publisher):
         return templates.redact(text, self._secret_values())
 
     def _context(self, outgoing: Outgoing, **more: Any) -> dict[str, Any]:
-        from posts.times import zone
+        from loa.posts.times import zone
 
         when = outgoing.publish_at.astimezone(zone(outgoing.timezone))
         post = {"id": outgoing.post_id, "title": outgoing.title, "text": outgoing.text, "slug": outgoing.slug,

@@ -11,8 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from posts.i18n import t
-from scheduler.config import ChannelSettings, EnvName, _Section
+from loa.posts.i18n import t
+from loa.scheduler.config import ChannelSettings, EnvName, _Section
 
 from . import http_templates as templates
 

@@ -17,8 +17,8 @@ from typing import Any
 from jinja2 import StrictUndefined, Template, Undefined, pass_eval_context
 from jinja2.exceptions import SecurityError, TemplateError
 
-from posts.i18n import t
-from posts.render.sandbox import BoundedSandbox, stream_bounded
+from loa.posts.i18n import t
+from loa.posts.render.sandbox import BoundedSandbox, stream_bounded
 
 REDACTED = "***"
 # A sample post for checking templates: quotes, a backslash, <, & and Vietnamese, so a JSON body that inserts a value
@@ -35,7 +35,7 @@ class RequestTemplateError(ValueError):
 @cache
 def environment() -> BoundedSandbox:
     """One sandbox for every request template, with the filters posts' templates have (ngay, gio...)."""
-    from posts.render.text import ddmmyyyy, gio, ngay, paragraphs, thu
+    from loa.posts.render.text import ddmmyyyy, gio, ngay, paragraphs, thu
 
     env = BoundedSandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
     env.filters.update(ngay=ngay, thu=thu, ddmmyyyy=ddmmyyyy, gio=gio, paragraphs=paragraphs)

@@ -14,9 +14,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from posts.errors import UserError
-from posts.i18n import t
-from scheduler.config import ENV_NAME, ChannelSettings
+from loa.posts.errors import UserError
+from loa.posts.i18n import t
+from loa.scheduler.config import ENV_NAME, ChannelSettings
 
 from . import (AuthError, CannotTell, ChannelHealth, ChannelUnavailable, Metrics, Outgoing, PermanentError, Published,
                Publisher, TransientError)

@@ -21,18 +21,18 @@ from typing import Any
 from jinja2 import Environment
 from markupsafe import Markup
 
-from posts.errors import UserError
-from posts.files import clean_stale_temporaries, copy_atomically, holds, write_atomically
-from posts.i18n import t
-from posts.os_errors import os_error_text
-from posts.render.text import ngay, text_as_html, thu
-from posts.times import zone
+from loa.posts.errors import UserError
+from loa.posts.files import clean_stale_temporaries, copy_atomically, holds, write_atomically
+from loa.posts.i18n import t
+from loa.posts.os_errors import os_error_text
+from loa.posts.render.text import ngay, text_as_html, thu
+from loa.posts.times import zone
 
 from . import LOCAL_CHANNEL, Banner, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher, folder_problem, \
     target_unavailable
 
 MANIFEST = "loa-site.json"
-SITE_ASSETS = resources.files("assets") / "site"
+SITE_ASSETS = resources.files("loa.assets") / "site"
 
 
 @cache
@@ -65,7 +65,7 @@ class StaticSitePublisher(Publisher):
 
     @property
     def title(self) -> str:
-        from scheduler.channel_names import settings_name
+        from loa.scheduler.channel_names import settings_name
 
         # the site's own title, else the channel's name as people read it; Vietnamese like the rest of the site,
         # whatever language loa's messages are in

@@ -26,8 +26,8 @@ from typing import Annotated, Any, Literal
 import requests
 from pydantic import Field
 
-from posts.i18n import t
-from scheduler.config import ChannelSettings, EnvName, SiteUrl
+from loa.posts.i18n import t
+from loa.scheduler.config import ChannelSettings, EnvName, SiteUrl
 
 from .http_session import PlatformSession
 from . import (AuthError, Banner, CannotTell, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher,

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from posts.i18n import t
+from loa.posts.i18n import t
 
 from .http_session import PlatformSession
 from . import (AuthError, Banner, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher,
@@ -158,7 +158,7 @@ class WordPressPublisher(Publisher):
         into paragraphs (an administrator's posts are not filtered by WordPress: no script gets through us). Then
         every photo of the post as a figure, uploaded first (once: found again by its name on a retry or in
         another post). A correction calls this too, so its photos follow the same path."""
-        from posts.render.text import text_as_html
+        from loa.posts.render.text import text_as_html
 
         text = outgoing.text if self.text_is_html else str(text_as_html(outgoing.text))
         return text + "".join(self._figure(photo, outgoing.title) for photo in outgoing.photos)

@@ -21,8 +21,8 @@ from typing import Annotated, Any, Literal
 import requests
 from pydantic import Field
 
-from posts.i18n import t
-from scheduler.config import ChannelSettings, EnvName, SiteUrl
+from loa.posts.i18n import t
+from loa.scheduler.config import ChannelSettings, EnvName, SiteUrl
 
 from .http_session import PlatformSession
 from . import (AuthError, Banner, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher,

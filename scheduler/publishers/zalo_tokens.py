@@ -20,7 +20,7 @@ from typing import Any
 
 import requests
 
-from posts.i18n import t
+from loa.posts.i18n import t
 
 from . import AuthError, TransientError, network_problem
 

@@ -10,18 +10,18 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from posts.db import Database
-from posts.errors import UserError
-from posts.files import writable_target, write_atomically
-from posts.i18n import t
-from posts.lookup import get_campaign
-from posts.os_errors import os_error_text
-from posts.times import zone
+from loa.posts.db import Database
+from loa.posts.errors import UserError
+from loa.posts.files import writable_target, write_atomically
+from loa.posts.i18n import t
+from loa.posts.lookup import get_campaign
+from loa.posts.os_errors import os_error_text
+from loa.posts.times import zone
 
 from .organization import report_organization
 
 if TYPE_CHECKING:
-    from scheduler.config import Config
+    from loa.scheduler.config import Config
 
 FORMATS = ("docx", "xlsx", "html")
 DEFAULT_FOLDER = "var/reports"  # relative to the config file, like the database and the media folder
@@ -113,7 +113,7 @@ def write_report(db: Database, slug: str, fmt: str, output: Path, config: Config
         campaign = get_campaign(session, slug)
         organization = report_organization(config.document.organization.model_dump(), config.path, campaign)
     check_output(output, create_parent=create_parent)
-    from scheduler.channel_names import display_names
+    from loa.scheduler.channel_names import display_names
 
     media_dir = config.path_of(config.document.render.media)
     data = report_bytes(db, slug, fmt, organization, report_date, display_names(config), media_dir)

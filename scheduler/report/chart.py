@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from posts.i18n import t
+from loa.posts.i18n import t
 
 from .figures import Period
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from posts.i18n import t
+from loa.posts.i18n import t
 
 
 @dataclass

@@ -20,7 +20,7 @@ from docx.table import _Cell
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph as DocxParagraph
 
-from posts.i18n import t
+from loa.posts.i18n import t
 
 from .document import Chart, Closing, Header, Paragraph, ReportDocument, Table
 from .docx_parts import (AGENCY_PT, BODY_PT, CONTROL, FONT, HEADER_PT, MOTTO_PT, PARAGRAPH_GAP_PT, RECIPIENTS_PT,

@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from posts.lookup import get_campaign
-from posts.models import OutreachEntry
-from posts.times import zone
+from loa.posts.lookup import get_campaign
+from loa.posts.models import OutreachEntry
+from loa.posts.times import zone
 
 METRICS = ("reactions", "comments", "shares", "views", "reach", "clicks")
 INTERACTIONS = ("reactions", "comments", "shares")  # what the report calls "lượt tương tác"
@@ -295,7 +295,7 @@ def _periods(start: dt.date, end: dt.date, per_day: dict[dt.date, Counter[str]],
 
 def _week_label(week: dt.date, start: dt.date, end: dt.date) -> str:
     """"Tuần 2 (08/10–14/10)": the campaign's own weeks, the last one cut at its end day."""
-    from posts.i18n import t
+    from loa.posts.i18n import t
 
     last = min(week + dt.timedelta(days=6), end) if week <= end else week + dt.timedelta(days=6)
     span = f"{week:%d/%m}–{last:%d/%m}"

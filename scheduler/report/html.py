@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 from html import escape
 
-from posts.i18n import current_language, t
+from loa.posts.i18n import current_language, t
 
 from .document import Appendix, Chart, Paragraph, ReportDocument, Table
 from .wording import number

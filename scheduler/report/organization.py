@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from posts.errors import UserError
-from posts.i18n import t
-from posts.models import Campaign
-from posts.organization import ORGANIZATION_KEYS, effective_organization, is_placeholder
-from posts.tomlfile import line_of
+from loa.posts.errors import UserError
+from loa.posts.i18n import t
+from loa.posts.models import Campaign
+from loa.posts.organization import ORGANIZATION_KEYS, effective_organization, is_placeholder
+from loa.posts.tomlfile import line_of
 
 # Printed as they are; an empty one would leave a hole in the header or the signature. Recipients may be empty:
 # the report then names the agency's leadership (wording.py).

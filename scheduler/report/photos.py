@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from posts.i18n import t
+from loa.posts.i18n import t
 
 from .figures import Photo, ReportFigures
 from .document import Appendix, AppendixPhoto

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
-from posts.models import Delivery, OutreachEntry, Post
-from posts.times import zone
+from loa.posts.models import Delivery, OutreachEntry, Post
+from loa.posts.times import zone
 
 from .figures import INTERACTIONS, LINKS_CAP, METRICS, ON_TIME_S, MetricTotal, Published, ReportFigures
 

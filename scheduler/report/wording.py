@@ -7,8 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from posts.i18n import current_language, t
-from posts.render.text import ngay
+from loa.posts.i18n import current_language, t
+from loa.posts.render.text import ngay
 
 from .document import (Block, Chart, Closing, Header, Paragraph, ReportDocument, Segment, Table,
                        period_column)

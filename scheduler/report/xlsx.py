@@ -16,8 +16,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from posts.i18n import t
-from posts.spreadsheet import xlsx_cell, xlsx_row
+from loa.posts.i18n import t
+from loa.posts.spreadsheet import xlsx_cell, xlsx_row
 
 from .figures import METRICS, MetricTotal, Published, ReportFigures
 

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
 
-from posts.db import Database
-from scheduler.config import Config
-from scheduler.project import build_renderer, open_project_database
+from loa.posts.db import Database
+from loa.scheduler.config import Config
+from loa.scheduler.project import build_renderer, open_project_database
 
 if TYPE_CHECKING:
-    from posts.render.artefacts import Renderer
+    from loa.posts.render.artefacts import Renderer
 
-WEB_ASSETS = resources.files("assets") / "web"
+WEB_ASSETS = resources.files("loa.assets") / "web"
 
 
 class Workspace:
@@ -78,7 +78,11 @@ def secret_key(config: Config) -> bytes:
 def create_app(config: Config, *, testing: bool = False) -> Flask:
     templates = Path(str(WEB_ASSETS / "templates"))
     static = Path(str(WEB_ASSETS / "static"))
-    app = Flask("loa", template_folder=str(templates), static_folder=str(static), static_url_path="/static")
+    # paths given, not found: Flask cannot locate a namespace package's root (loa.scheduler.web under `loa`); loa
+    # keeps nothing in an instance folder, and Flask never creates one
+    here = Path(__file__).resolve().parent
+    app = Flask("loa", template_folder=str(templates), static_folder=str(static), static_url_path="/static",
+                root_path=str(here), instance_path=str(here / "instance"))
     ws = Workspace(config)
     ws.database  # noqa: B018 - opened now, not by two threads at once on the first requests
     app.extensions["loa"] = ws
@@ -111,8 +115,8 @@ def _register(app: Flask) -> None:
 
 
 def app_from_config_path(path: str | None) -> Flask:
-    """For WSGI servers of one's own (gunicorn 'scheduler.web:wsgi()'): the app of the config loa would find."""
-    from scheduler.config import find_config, load_config
+    """For WSGI servers of one's own (gunicorn 'loa.scheduler.web:wsgi()'): the app of the config loa would find."""
+    from loa.scheduler.config import find_config, load_config
 
     return create_app(load_config(find_config(path)))
 

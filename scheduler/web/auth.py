@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 from flask import (Blueprint, Flask, Response, abort, g, make_response, redirect, render_template, request,
                    session, url_for)
 
-from posts.accounts import Account
-from posts.i18n import available_languages, request_language, t
-from posts.web_sessions import SignedIn, session_of, sign_in, sign_out
+from loa.posts.accounts import Account
+from loa.posts.i18n import available_languages, request_language, t
+from loa.posts.web_sessions import SignedIn, session_of, sign_in, sign_out
 
 from . import workspace
 

@@ -9,13 +9,13 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from posts.campaign_file import load_campaign_file
-from posts.campaign_new import campaign_text
-from posts.campaigns import MergeConflicts, diff_campaign, import_campaign
-from posts.errors import UserError
-from posts.files import write_content_addressed
-from posts.i18n import t
-from posts.listing import list_campaigns
+from loa.posts.campaign_file import load_campaign_file
+from loa.posts.campaign_new import campaign_text
+from loa.posts.campaigns import MergeConflicts, diff_campaign, import_campaign
+from loa.posts.errors import UserError
+from loa.posts.files import write_content_addressed
+from loa.posts.i18n import t
+from loa.posts.listing import list_campaigns
 
 from . import workspace
 from .post_page import by
@@ -79,7 +79,7 @@ def new() -> Any:
 
 
 def _review(path: Path, prefer: str | None, name: str) -> tuple[dict[str, Any], Any]:
-    from scheduler.plan_view import plan_lines
+    from loa.scheduler.plan_view import plan_lines
 
     campaign = _load(path)
     plan = diff_campaign(workspace().database, campaign, prefer=prefer,  # type: ignore[arg-type]
@@ -128,7 +128,7 @@ def apply() -> Any:
                                  renderer=workspace().renderer, by=by(),
                                  must_differ=workspace().config.document.web.approver_must_differ)
     except MergeConflicts as refused:
-        from scheduler.plan_view import plan_lines
+        from loa.scheduler.plan_view import plan_lines
 
         plan = {**refused.plan.as_json(), "file": _name()}
         return render_template("campaign_review.html", plan=plan, lines=plan_lines(plan), digest=digest,

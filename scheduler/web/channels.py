@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, abort, render_template
 
-from posts.errors import UserError
+from loa.posts.errors import UserError
 
 from . import workspace
 from .auth import require_role
@@ -15,8 +15,8 @@ blueprint = Blueprint("channels", __name__)
 
 
 def _page(checked: Any = None, status: int = 200) -> Any:
-    from scheduler.channel_health import channel_rows
-    from scheduler.status import daemon_status
+    from loa.scheduler.channel_health import channel_rows
+    from loa.scheduler.status import daemon_status
 
     ws = workspace()
     paused = {p["channel"]: p for p in daemon_status(ws.database, ws.config)["paused"]}
@@ -34,7 +34,7 @@ def index() -> Any:
 @blueprint.route("/channels/<name>/check", methods=["POST"])
 @require_role("approver")
 def check(name: str) -> Any:
-    from scheduler.channel_health import check_channel
+    from loa.scheduler.channel_health import check_channel
 
     ws = workspace()
     if name not in ws.config.channels:
@@ -42,7 +42,7 @@ def check(name: str) -> Any:
     try:
         result = check_channel(ws.config, name, ws.database)
     except UserError as exc:  # a setting the adapter refuses: shown like a failed check
-        from scheduler.channel_health import CheckResult
+        from loa.scheduler.channel_health import CheckResult
 
         result = CheckResult(name, False, str(exc))
     return _page(checked=result, status=200 if result.ok else 422)

@@ -12,14 +12,14 @@ from typing import Any
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from posts.errors import UserError
-from posts.lookup import get_post
-from posts.models import Campaign, Post
-from posts.queue import add_post, edit_post
-from posts.render.artefacts import PostContent
-from posts.render.sizes import PRINT, SCREEN
-from posts.render.preview import cached_banner, digest, message, preview_post
-from posts.times import parse_when, zone
+from loa.posts.errors import UserError
+from loa.posts.lookup import get_post
+from loa.posts.models import Campaign, Post
+from loa.posts.queue import add_post, edit_post
+from loa.posts.render.artefacts import PostContent
+from loa.posts.render.sizes import PRINT, SCREEN
+from loa.posts.render.preview import cached_banner, digest, message, preview_post
+from loa.posts.times import parse_when, zone
 
 from . import workspace
 from .auth import current_user
@@ -48,7 +48,7 @@ def _templates() -> list[str]:
 
 
 def _themes() -> list[tuple[str, str]]:
-    from posts.render.themes import list_themes
+    from loa.posts.render.themes import list_themes
 
     return [(th.slug, th.spec.name) for th in list_themes(workspace().renderer.settings.themes_dir)]
 

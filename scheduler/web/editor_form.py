@@ -14,12 +14,12 @@ from typing import Any
 from flask import request
 from werkzeug.utils import secure_filename
 
-from posts.errors import UserError
-from posts.i18n import t
-from posts.models import Campaign, Post
-from posts.render.photos import PhotoSource
-from posts.render.preview import message
-from posts.times import zone
+from loa.posts.errors import UserError
+from loa.posts.i18n import t
+from loa.posts.models import Campaign, Post
+from loa.posts.render.photos import PhotoSource
+from loa.posts.render.preview import message
+from loa.posts.times import zone
 
 FIELDS = {"--title": "title", "--body": "body", "--at": "at", "--channels": "channels", "--template": "template",
           "--banner-headline": "banner_headline", "--banner-subline": "banner_subline", "--campaign": "campaign",

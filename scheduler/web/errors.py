@@ -6,8 +6,8 @@ from typing import Any
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from posts.errors import UserError
-from posts.i18n import t
+from loa.posts.errors import UserError
+from loa.posts.i18n import t
 
 TITLES = {400: "web.error_400", 401: "web.error_401", 403: "web.error_403", 404: "web.error_404",
           405: "web.error_405", 413: "web.error_413", 422: "web.error_400"}

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, request, url_for
 
-from posts.i18n import available_languages, current_language, t
+from loa.posts.i18n import available_languages, current_language, t
 
 from . import workspace
 from .auth import csrf_token, current_user
@@ -31,7 +31,7 @@ class AttentionCache:
         self.reports: dict[str, tuple[float, dict[str, Any]]] = {}
 
     def get(self, language: str) -> dict[str, Any]:
-        from scheduler.status import daemon_status
+        from loa.scheduler.status import daemon_status
 
         with self.lock:
             found = self.reports.get(language)
@@ -80,7 +80,7 @@ def channel_name(key: str | None) -> str | None:
     if not key:
         return key
     if "loa_channel_names" not in g:  # once per request: the names follow the request's language
-        from scheduler.channel_names import display_names
+        from loa.scheduler.channel_names import display_names
 
         g.loa_channel_names = display_names(workspace().config)
     return g.loa_channel_names.get(key, key)

@@ -13,10 +13,10 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 
-from posts.errors import UserError
-from posts.i18n import t
-from posts.listing import list_campaigns
-from posts.outreach_log import KNOWN_KINDS, MANUAL_KINDS, LogFilter, iter_entries, parse_filter
+from loa.posts.errors import UserError
+from loa.posts.i18n import t
+from loa.posts.listing import list_campaigns
+from loa.posts.outreach_log import KNOWN_KINDS, MANUAL_KINDS, LogFilter, iter_entries, parse_filter
 
 from . import workspace
 from .stored_uploads import keep_upload
@@ -42,7 +42,7 @@ def _entries(session: Any, chosen: LogFilter) -> Any:
 
 def _page(*, error: str | None = None, where: str | None = None, status: int = 200,
           form: dict[str, str] | None = None) -> Any:
-    from scheduler.views import kind_label
+    from loa.scheduler.views import kind_label
 
     entries: list[dict[str, Any]] = []
     more = False
@@ -71,7 +71,7 @@ def index() -> Any:
 
 @blueprint.route("/log/activity", methods=["POST"])
 def activity() -> Any:
-    from posts.outreach_manual import MAX_PHOTO_BYTES, add_manual_entry
+    from loa.posts.outreach_manual import MAX_PHOTO_BYTES, add_manual_entry
 
     form = {key: request.form.get(key, "") for key in ("campaign", "kind", "title", "count", "place", "date")}
     config = workspace().config
@@ -97,7 +97,7 @@ def _download(path: Path, name: str, fmt: str) -> Any:
 
 @blueprint.route("/log/export.<fmt>")
 def export(fmt: str) -> Any:
-    from posts.outreach_export import export_log
+    from loa.posts.outreach_export import export_log
 
     if fmt not in ("csv", "xlsx"):
         abort(404)
@@ -114,7 +114,7 @@ def export(fmt: str) -> Any:
 
 @blueprint.route("/reports/<slug>.<fmt>")
 def report(slug: str, fmt: str) -> Any:
-    from scheduler.report import write_report
+    from loa.scheduler.report import write_report
 
     if fmt not in REPORT_FORMATS:
         abort(404)

@@ -16,9 +16,9 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.datastructures import FileStorage
 
-from posts.errors import UserError
-from posts.files import write_content_addressed
-from posts.i18n import t
+from loa.posts.errors import UserError
+from loa.posts.files import write_content_addressed
+from loa.posts.i18n import t
 
 from . import workspace
 from .campaigns import _review, _shown

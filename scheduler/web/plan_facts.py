@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from posts.plan.draft import NEEDED, draft_plan, fact_label, found_facts, shown_value
-from posts.plan.model import PlanDraft
-from posts.plan.placeholders import placeholder_pattern
+from loa.posts.plan.draft import NEEDED, draft_plan, fact_label, found_facts, shown_value
+from loa.posts.plan.model import PlanDraft
+from loa.posts.plan.placeholders import placeholder_pattern
 
 from . import workspace
 

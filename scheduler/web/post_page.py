@@ -11,11 +11,11 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, send_file, url_for
 
-from posts.errors import UserError
-from posts.i18n import t
-from posts.listing import post_record
-from posts.models import Render
-from posts.render.stored import preview_files
+from loa.posts.errors import UserError
+from loa.posts.i18n import t
+from loa.posts.listing import post_record
+from loa.posts.models import Render
+from loa.posts.render.stored import preview_files
 
 from . import workspace
 from .auth import current_user, require_role
@@ -31,7 +31,7 @@ def by() -> str | None:
 
 
 def _capability() -> Callable[[str, str], bool]:
-    from scheduler.dispatch import channel_supports
+    from loa.scheduler.dispatch import channel_supports
 
     config = workspace().config
     return lambda channel, action: channel_supports(config, channel, action)
@@ -42,7 +42,7 @@ def _moment(text: str | None) -> str:
 
 
 def _record(post_id: int) -> dict[str, Any]:
-    from scheduler.views import kind_label
+    from loa.scheduler.views import kind_label
 
     with workspace().database.session() as session:
         record = post_record(session, post_id)
@@ -126,7 +126,7 @@ def media(post_id: int, name: str) -> Any:
 @blueprint.route("/posts/<int:post_id>/approve", methods=["POST"])
 @require_role("approver")
 def approve(post_id: int) -> Any:
-    from posts.queue import approve_posts
+    from loa.posts.queue import approve_posts
 
     def action() -> str:
         approved, already = approve_posts(workspace().database, [post_id], by=by(),
@@ -140,7 +140,7 @@ def approve(post_id: int) -> Any:
 @blueprint.route("/posts/<int:post_id>/send-back", methods=["POST"])
 @require_role("approver")
 def send_back(post_id: int) -> Any:
-    from posts.review import send_back as core
+    from loa.posts.review import send_back as core
 
     def action() -> str:
         core(workspace().database, post_id, comment=request.form.get("comment"), by=by())
@@ -150,7 +150,7 @@ def send_back(post_id: int) -> Any:
 
 @blueprint.route("/posts/<int:post_id>/cancel", methods=["POST"])
 def cancel(post_id: int) -> Any:
-    from posts.queue import cancel_posts
+    from loa.posts.queue import cancel_posts
 
     def action() -> str:
         result = cancel_posts(workspace().database, [post_id], by=by())
@@ -169,7 +169,7 @@ def _channel() -> str | None:
 @blueprint.route("/posts/<int:post_id>/retry", methods=["POST"])
 @require_role("approver")
 def retry(post_id: int) -> Any:
-    from posts.queue import retry_deliveries
+    from loa.posts.queue import retry_deliveries
 
     def action() -> str:
         channels = retry_deliveries(workspace().database, post_id, channel=_channel(), by=by())
@@ -180,10 +180,10 @@ def retry(post_id: int) -> Any:
 @blueprint.route("/posts/<int:post_id>/publish", methods=["POST"])
 @require_role("approver")
 def publish(post_id: int) -> Any:
-    from scheduler.dispatch import publish_post
+    from loa.scheduler.dispatch import publish_post
 
     def action() -> str:
-        from scheduler.outcomes import outcome_text
+        from loa.scheduler.outcomes import outcome_text
 
         outcomes = publish_post(workspace().database, workspace().config, post_id, channel=_channel())
         return " ".join(outcome_text(workspace().database, outcome) for outcome in outcomes)
@@ -193,7 +193,7 @@ def publish(post_id: int) -> Any:
 @blueprint.route("/posts/<int:post_id>/unpublish", methods=["POST"])
 @require_role("approver")
 def unpublish(post_id: int) -> Any:
-    from posts.corrections import unpublish_post
+    from loa.posts.corrections import unpublish_post
 
     def action() -> str:
         result = unpublish_post(workspace().database, post_id, can=_capability(), channel=_channel(), by=by())
@@ -210,7 +210,7 @@ CORRECT_FIELDS = ("title", "body", "banner_headline", "banner_subline")
 @blueprint.route("/posts/<int:post_id>/correct", methods=["GET", "POST"])
 @require_role("approver")
 def correct(post_id: int) -> Any:
-    from posts.corrections import correct_post
+    from loa.posts.corrections import correct_post
 
     if request.method == "GET":
         record = _record(post_id)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from werkzeug.datastructures import FileStorage
 
-from posts.errors import UserError
-from posts.files import write_content_addressed
-from posts.i18n import t
+from loa.posts.errors import UserError
+from loa.posts.files import write_content_addressed
+from loa.posts.i18n import t
 
 from . import workspace
 

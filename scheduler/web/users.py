@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from posts.accounts import ROLES, add_user, disable_user, list_users, set_password
-from posts.errors import UserError
-from posts.i18n import t
+from loa.posts.accounts import ROLES, add_user, disable_user, list_users, set_password
+from loa.posts.errors import UserError
+from loa.posts.i18n import t
 
 from . import workspace
 from .auth import require_role

@@ -12,11 +12,11 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, redirect, render_template, request, send_file
 
-from posts.calendar_view import campaign_choices, day_counts, post_thumb, range_posts
-from posts.errors import UserError
-from posts.i18n import t
-from posts.queue import reschedule_post
-from posts.times import parse_date, week_range, zone
+from loa.posts.calendar_view import campaign_choices, day_counts, post_thumb, range_posts
+from loa.posts.errors import UserError
+from loa.posts.i18n import t
+from loa.posts.queue import reschedule_post
+from loa.posts.times import parse_date, week_range, zone
 
 from . import workspace
 from .auth import current_user
@@ -64,7 +64,7 @@ def _card(row: dict[str, Any]) -> dict[str, Any]:
 
 def card_words() -> dict[str, Any]:
     """What every card says the same way, looked up once per page rather than once per card."""
-    from posts.models import POST_STATUSES
+    from loa.posts.models import POST_STATUSES
 
     from .auth import csrf_token
 
@@ -153,7 +153,7 @@ def month() -> Any:
 
 def _one_card(post_id: int) -> dict[str, Any] | None:
     """The card of one post as the week shows it (None: cancelled, or not there)."""
-    from posts.models import Post
+    from loa.posts.models import Post
 
     ws = workspace()
     with ws.database.session() as session:

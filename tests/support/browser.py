@@ -62,7 +62,7 @@ class WebServer:
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "LOA_LANG": self.language}
         with self.log.open("w", encoding="utf-8") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-c", "from scheduler.cli import main; main()", "--config", str(self.config),
+                [sys.executable, "-c", "from loa.scheduler.cli import main; main()", "--config", str(self.config),
                  "web", "--host", "127.0.0.1", "--port", str(self.port)],
                 stdout=log, stderr=subprocess.STDOUT, text=True, env=env)
         wait_for(self._answers, seconds=20, what=f"loa web on {self.url} (log: {self.log})")

@@ -116,7 +116,7 @@ def _cli_names() -> tuple[frozenset[str], frozenset[str]]:
     command or option is known without editing this file."""
     import click
 
-    from scheduler.cli import cli
+    from loa.scheduler.cli import cli
 
     names: set[str] = set()
     placeholders: set[str] = set()
@@ -136,8 +136,8 @@ def _cli_names() -> tuple[frozenset[str], frozenset[str]]:
 @cache
 def program_codes() -> frozenset[str]:
     """Names the officer types as they are, taken from the code: banner sizes (square, story), account roles."""
-    from posts.accounts import ROLES
-    from posts.render.sizes import PRINT, SCREEN
+    from loa.posts.accounts import ROLES
+    from loa.posts.render.sizes import PRINT, SCREEN
 
     return frozenset(word.lower() for name in (*SCREEN, *PRINT, *ROLES) for word in WORD.findall(name))
 

@@ -5,10 +5,10 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from posts.db import open_database
-from posts.models import Delivery, OutreachEntry, Post
-from posts.outreach import record
-from posts.times import iso_utc
+from loa.posts.db import open_database
+from loa.posts.models import Delivery, OutreachEntry, Post
+from loa.posts.outreach import record
+from loa.posts.times import iso_utc
 
 
 def seed(project, url: str | None = None) -> None:

@@ -78,6 +78,7 @@ class ZaloDouble:
         self.oa_name = "Sở Khoa học và Công nghệ Cần Thơ"
         self.processing_polls = processing_polls  # verify answers −214 this many times per article
         self.processing_seconds = processing_seconds  # ... or until this long after creation
+        self.latency = 0.0  # seconds every answer takes (the network and Zalo's own work: the benchmark sets it)
         self.refresh_token = "rt-" + secrets.token_urlsafe(12)
         self.valid_refresh = {self.refresh_token}
         self.used_refresh: set[str] = set()
@@ -130,6 +131,9 @@ class ZaloDouble:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # headers and body go out as two writes: without this, Nagle holds the body until the client's delayed
+            # ACK (40 ms), and every call costs 44 ms that no real Zalo server adds (bench/publish_zalo.py)
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -172,6 +176,8 @@ class ZaloDouble:
         if stall:
             self.created.set()
             self.release.wait(seconds)
+        if self.latency:
+            time.sleep(self.latency)
         raw = json.dumps(payload).encode()
         try:
             handler.send_response(200)  # contract: errors too come as HTTP 200
