@@ -23,7 +23,6 @@ import socket
 import os
 import sys
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import version
 from typing import Any
@@ -40,20 +39,20 @@ from .claims import CHECKED_PAUSES, next_due_at, nothing_to_send, other_live_dae
 from .config import Config
 from .dispatch import NotRecorded, Outcome, publisher_for, resume_channel
 from .events import emit, emit_outcome, event_label, fault_text
-from .outages import Conditions, is_database_fault, seconds_text
+from .outages import Conditions, is_database_fault
 from .publishers import Publisher
 from .recovery import OVERDUE_AFTER, pace_overdue, reconcile_abandoned
 from .approval import DraftWarnings
 from .rehearsal import Rehearsal, dry_run_adapters
 from .sending import SendingRounds
-from .shutdown import hold_lookups, leave_unfinished, longest_wait
+from .shutdown import Stopping
 from .spoken import duration_text, local_moment
 
 BATCH = 20  # deliveries claimed per round: few enough that a lease never waits long behind a slow send
 SWITCH_SECONDS = 0.0002  # how long a thread may hold the interpreter while another waits (Python's default: 5 ms)
 
 
-class PublishingDaemon(SendingRounds):
+class PublishingDaemon(SendingRounds, Stopping):
     def __init__(self, db: Database, config: Config, *, renderer: Renderer | None = None,
                  dry_run: bool = False) -> None:
         self.db, self.config, self.renderer, self.dry_run = db, config, renderer, dry_run
@@ -137,56 +136,6 @@ class PublishingDaemon(SendingRounds):
         self._scheduler = scheduler
         scheduler.start()
 
-    def stop(self) -> bool:
-        """Stop claiming; wait for in-flight sends (shutdown.py). True when everything finished in time."""
-        self.stopping.set()
-        with self._state:
-            sending = dict(self._sending_now)
-        waiting = longest_wait(self.config, sending)
-        deadline = time.monotonic() + waiting
-        if sending and not self.dry_run:
-            emit("stopping", t("daemonlog.waiting_for_sends", count=len(sending), duration=seconds_text(waiting)),
-                 count=len(sending))
-            self._database_step(lambda: hold_lookups(self.db, self.owner, self.config, sending, waiting=waiting))
-        finished = self._sweeping.acquire(blocking=False)
-        while not finished and not self._hurry.is_set() and time.monotonic() < deadline:
-            finished = self._sweeping.acquire(timeout=min(0.1, max(0.0, deadline - time.monotonic())))
-        if finished:
-            self._sweeping.release()
-            self._senders.shutdown(wait=True)
-            self._recorder.shutdown(wait=True)
-        elif not self.dry_run:
-            with self._state:
-                sending = dict(self._sending_now)
-            for delivery_id, channel, post_id, not_before in self._database_step(
-                    lambda: leave_unfinished(self.db, self.owner, self.config, sending)) or []:
-                emit("interrupted", t("daemonlog.interrupted"), post=post_id, channel=channel,
-                     next_at=not_before.isoformat(timespec="seconds"), level=logging.WARNING)
-        if self._scheduler is not None:  # its other jobs (reconcile, metrics) get what is left of the bound
-            closing = threading.Thread(target=self._scheduler.shutdown, kwargs={"wait": True}, daemon=True)
-            closing.start()
-            closing.join(timeout=max(0.0, deadline - time.monotonic()) if finished else 0.0)
-            finished = finished and not closing.is_alive()
-        if not self.dry_run:
-            self._database_step(self._unregister)
-        emit("stopped", t("daemonlog.stopped" if finished else "daemonlog.stopped_in_flight"))
-        sys.setswitchinterval(self._switch_interval)
-        return finished
-
-    def _unregister(self) -> None:
-        with self.db.transaction() as session:
-            row = session.get(DaemonRow, self.owner)
-            if row is not None:
-                row.stopped_at = utcnow()
-
-    def _database_step(self, step: Any) -> Any:
-        """A write while stopping: a database out of reach is told (one line) and the daemon stops all the same."""
-        try:
-            return step()
-        except Exception as exc:  # noqa: BLE001 - stopping goes on: what was not written, recovery settles
-            self.faults.fault(exc, job="stop")
-            return None
-
     def run(self, *, once: bool = False, until_idle: bool = False) -> bool:
         """Run in the foreground until a signal (or, with ``once``/``until_idle``, until there is nothing to do)."""
         previous = {signum: signal.signal(signum, self._on_signal) for signum in (signal.SIGTERM, signal.SIGINT)}
@@ -205,20 +154,6 @@ class PublishingDaemon(SendingRounds):
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
-
-    def _on_signal(self, signum: int, frame: Any) -> None:
-        name = signal.Signals(signum).name
-        if not self.stopping.is_set():
-            emit("stopping", t("daemonlog.stopping", signal=name))
-        elif not self._hurry.is_set():
-            emit("stopping", t("daemonlog.stopping_now", signal=name), level=logging.WARNING)
-            self._hurry.set()
-        self.stopping.set()
-
-    def _on_hangup(self, signum: int, frame: Any) -> None:
-        """SIGHUP: config.toml and the channels are read once, at start; a reload half-way through a send would
-        change what a claimed delivery goes out with. Said, and ignored: a restart applies a change."""
-        emit("hangup", t("daemonlog.hangup"), level=logging.WARNING)
 
     # -- jobs -----------------------------------------------------------------------------------------------------
     def sweep(self) -> None:
@@ -245,6 +180,8 @@ class PublishingDaemon(SendingRounds):
                 cutoff = self.overdue_cutoff(now)
                 when = next_due_at(self.db, after=self.config.after)
                 self._active_at = utcnow()
+                if self.faults.failing():  # said before what the sweep then sends
+                    self.faults.working()
                 if when is not None and when < cutoff and not paced:
                     paced = True  # once per sweep: what stays overdue is not ours to send (a channel elsewhere)
                     self._pace_overdue(now, cutoff)

@@ -41,10 +41,11 @@ def take_over_abandoned(db: Database, owner: str, *, lease: dt.timedelta, now: d
     now = now or utcnow()
     with db.session() as session:
         rows = session.execute(select(Delivery.id, Delivery.lease_owner, Delivery.lease_expires_at,
-                                      Delivery.available_at).where(Delivery.status == "sending")).all()
+                                      Delivery.available_at, Delivery.maybe_sent)
+                               .where(Delivery.status == "sending")).all()
     taken = []
     for row in rows:
-        if row.available_at is not None and row.available_at > now:
+        if row.maybe_sent and row.available_at is not None and row.available_at > now:
             # a daemon stopped with this send in flight: its platform may still be creating the post, so nobody
             # looks it up before then, even if that daemon is gone (shutdown.py)
             continue

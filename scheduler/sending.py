@@ -119,12 +119,11 @@ class SendingRounds:
                 if self.stopping.is_set():  # claimed but not started: given back, no attempt spent
                     self._release(ids[index:])
                     return
-                with self._state:  # what a stopping daemon waits for, or leaves as "may have gone out"
-                    self._sending_now[delivery_id] = channel
                 try:
                     outcome = self._settle(delivery_id, lambda: send_claimed(
                         self.db, self.config, delivery_id, self.owner, self.adapters, self.renderer,
-                        prepared=prepared.get(delivery_id), claimed_at=claimed_at, record_later=record_later))
+                        prepared=prepared.get(delivery_id), claimed_at=claimed_at, record_later=record_later,
+                        on_start=lambda: self._started(delivery_id, channel)))
                 finally:
                     with self._state:
                         self._sending_now.pop(delivery_id, None)
@@ -133,6 +132,11 @@ class SendingRounds:
                     return
         finally:
             settled(previous)
+
+    def _started(self, delivery_id: int, channel: str) -> None:
+        """The adapter is about to be called: what a stopping daemon waits for, or leaves as "may have gone out"."""
+        with self._state:
+            self._sending_now[delivery_id] = channel
 
     def _settle(self, delivery_id: int, send: Callable[[], Outcome]) -> Outcome | None:
         """Run a send or a record and report its outcome; a fault is told and settled, never raised."""

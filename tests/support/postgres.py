@@ -50,9 +50,16 @@ class PostgresServer:
     def start(self) -> PostgresServer:
         data = self.root / "data"
         self._run("initdb", "-D", str(data), "-A", "trust", "-U", "loa", "--no-sync", "-E", "UTF8")
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run("pg_ctl", "-D", str(data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
+        self.resume()
         return self
+
+    def halt(self) -> None:
+        """Stop the server but keep its cluster: an outage, ended by ``resume()`` (same port, same data)."""
+        self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run("pg_ctl", "-D", str(self.root / "data"), "-o", options, "-l", str(self.root / "log"), "-w", "start")
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://loa@127.0.0.1:{self.port}/{database}"
