@@ -15,10 +15,11 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .errors import UserError
+from .files import check_writable_file
 from .i18n import t
 from .schema_head import SCHEMA_HEAD
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -189,7 +190,15 @@ def open_database(url: str, *, create: bool = False, upgrade: bool = False, wher
     errors (``LOA_DATABASE_URL`` when the environment gives it)."""
     database = Database(url, where=where, busy_timeout_ms=busy_timeout_ms)
     try:
-        revision = database.schema_revision()
+        path = database.sqlite_path
+        if path is not None and (create or upgrade):  # before a file or folder is made: one line naming the path
+            check_writable_file(path)
+        try:
+            revision = database.schema_revision()
+        except OperationalError:
+            if path is not None:  # "unable to open database file" names nothing: say which path and why
+                check_writable_file(path)
+            raise
         if revision == SCHEMA_HEAD:
             return database
         state = schema_state(revision)

@@ -256,3 +256,31 @@ def read_text(path: str, *, where: str, limit: int = MAX_TEXT_BYTES) -> str:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise UserError(t("err.not_utf8"), where=f"{where} {path}:{line}") from None
+
+
+def check_writable_folder(folder: Path, *, where: str | None = None) -> None:
+    """Make sure loa can create files in ``folder`` (made, with its parents, when missing), before anything is
+    written: one line naming the folder otherwise (a read-only /etc/loa, a state folder owned by another user)."""
+    blocked: OSError | None = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:  # a file where the folder should be
+        blocked = OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder))
+    except OSError as exc:
+        blocked = exc
+    else:
+        if not os.access(folder, os.W_OK | os.X_OK):
+            read_only = os.statvfs(folder).f_flag & os.ST_RDONLY
+            code = errno.EROFS if read_only else errno.EACCES
+            blocked = OSError(code, os.strerror(code), str(folder))
+    if blocked is not None:
+        path = blocked.filename if blocked.filename is not None else folder
+        raise UserError(t("paths.cannot_write", path=path, error=os_error_text(blocked, writing=True)), where=where)
+
+
+def check_writable_file(path: Path, *, where: str | None = None) -> None:
+    """``check_writable_folder`` of the file's folder, and the file itself writable when it exists."""
+    check_writable_folder(path.parent, where=where)
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        blocked = OSError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        raise UserError(t("paths.cannot_write", path=path, error=os_error_text(blocked, writing=True)), where=where)

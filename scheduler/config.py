@@ -5,6 +5,7 @@ Secrets are never in this file: channels name the environment variable that hold
 """
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -23,7 +24,8 @@ from loa.posts.suggest import unknown_name
 from loa.posts.wording import field_label
 from loa.posts.tomlfile import located_error, place_of, read_toml, validate
 
-from .config_summary import find_config, not_a_folder, resolved_database_url  # noqa: F401 - find_config: re-exported
+from .config_summary import find_config  # noqa: F401 - re-exported
+from .config_summary import STATE_DIR_ENV, STATE_FOLDERS, data_folder, not_a_folder, resolved_database_url, state_folder
 
 SECRET_KEYS = {"token", "password", "secret", "app_password", "access_token", "api_key", "key"}
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -33,6 +35,12 @@ CHANNEL_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,49}$")
 class _Section(BaseModel):
     # strict: "600" is not a number and true is not 1; no inf or nan (a timedelta of inf seconds crashes later)
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+class PathsSection(_Section):
+    # where loa keeps what it writes (database, media, site, dry-run): relative paths of those resolve against it,
+    # not against this file's folder (on a server: /var/lib/loa, writable, while /etc/loa is not)
+    state: Annotated[str, Field(min_length=1)] | None = None
 
 
 class DatabaseSection(_Section):
@@ -191,7 +199,7 @@ class RenderSection(_Section):
     theme: str = "khuyen-hoc"  # banner theme of campaigns that name none
     themes: str | None = None  # a folder of your own themes (NAME/theme.toml), relative to this file
     templates: str | None = None  # a folder of your own text templates (KIND/NAME.txt.j2), relative to this file
-    media: str = "var/media"  # where banner and photo files are kept, relative to this file
+    media: str = "var/media"  # where banner and photo files are kept, relative to [paths] state, else this file
     # a post's photo file as given (--image, images = [...]): larger ones are refused before anything is read
     max_image_mb: Annotated[float, Field(gt=0, le=200)] = 15
 
@@ -249,6 +257,7 @@ class DraftSection(_Section):
 
 
 class ConfigDocument(_Section):
+    paths: PathsSection = PathsSection()
     database: DatabaseSection = DatabaseSection()
     web: WebSection = WebSection()
     daemon: DaemonSection = DaemonSection()
@@ -265,8 +274,20 @@ class Config:
     document: ConfigDocument
 
     @property
-    def base_dir(self) -> Path:
+    def config_dir(self) -> Path:
+        """The config file's folder: its own inputs (themes, templates, a recipient list) are relative to it."""
         return self.path.parent
+
+    @property
+    def state_dir(self) -> Path | None:
+        """``$LOA_STATE_DIR``, else ``[paths] state``, else None."""
+        return state_folder(self.config_dir, self.document.paths.state)
+
+    @property
+    def base_dir(self) -> Path:
+        """Where relative paths of what loa writes resolve (database, media, site, dry-run, reports): the state
+        folder when there is one, else the config file's folder."""
+        return data_folder(self.config_dir, self.document.paths.state)
 
     @property
     def timezone(self) -> str:
@@ -293,12 +314,17 @@ class Config:
         return f"{where}: {subject}" if subject else where
 
     def path_of(self, value: str | None) -> Path | None:
-        """A path from the config, relative to the config file."""
+        """A path of something loa writes, from the config: relative to the state folder, else the config file."""
         return None if value is None else (self.base_dir / value).resolve()
+
+    def input_path_of(self, value: str | None) -> Path | None:
+        """A path of something loa only reads (themes, templates), from the config: relative to the config file."""
+        return None if value is None else (self.config_dir / value).resolve()
 
     @property
     def database_url(self) -> str:
-        """The database URL; a relative SQLite path is taken relative to the config file, not the cwd."""
+        """The database URL; a relative SQLite path is taken relative to the state folder, else the config file,
+        never the working folder."""
         return resolved_database_url(self.base_dir, self.document.database.url)
 
 
@@ -356,10 +382,16 @@ def load_config(path: Path) -> Config:
     _check_draft(path, text, document.draft, channels)
     # loa's own folders; a channel's target folder is the channel's problem (it fails or pauses when sending),
     # so one broken channel does not stop every command
-    folders = [(("render", key), getattr(document.render, key)) for key in ("media", "themes", "templates")]
-    for loc, value in folders:
-        if isinstance(value, str) and (blocker := not_a_folder(path.parent / value)) is not None:
-            raise located_error(path, text, loc, t("input.not_a_folder", path=blocker))
+    state = state_folder(path.parent, document.paths.state)
+    if state is not None and (blocker := not_a_folder(state)) is not None:
+        if os.environ.get(STATE_DIR_ENV):
+            raise UserError(t("input.not_a_folder", path=blocker), where=STATE_DIR_ENV)
+        raise located_error(path, text, ("paths", "state"), t("input.not_a_folder", path=blocker))
+    for key in ("media", "themes", "templates"):
+        value = getattr(document.render, key)
+        base = (state or path.parent) if key in STATE_FOLDERS else path.parent
+        if isinstance(value, str) and (blocker := not_a_folder(base / value)) is not None:
+            raise located_error(path, text, ("render", key), t("input.not_a_folder", path=blocker))
     return Config(path=path.resolve(), document=document, channels=channels)
 
 

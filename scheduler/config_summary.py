@@ -20,9 +20,11 @@ if TYPE_CHECKING:
 
 CONFIG_ENV = "LOA_CONFIG"
 DATABASE_URL_ENV = "LOA_DATABASE_URL"  # overrides [database] url, so a PostgreSQL password stays out of the file
+STATE_DIR_ENV = "LOA_STATE_DIR"  # overrides [paths] state: where loa keeps what it writes (a server's /var/lib/loa)
 MAX_CONFIG_BYTES = 1024 * 1024  # a larger config.toml is not summarised (the full load judges it)
 KEPT_SUMMARIES = 50  # one per project folder; the oldest go first
 RENDER_FOLDERS = ("media", "themes", "templates")
+STATE_FOLDERS = ("media",)  # of RENDER_FOLDERS, what loa writes: under the state folder when there is one
 # the code that decides what a valid config.toml is (with loa's own publishers' settings, scheduler/publishers):
 # another version of any of them validates again
 RULES = ("scheduler/config.py", "scheduler/config_summary.py", "posts/tomlfile.py", "posts/plain_text.py")
@@ -30,7 +32,8 @@ RULES = ("scheduler/config.py", "scheduler/config_summary.py", "posts/tomlfile.p
 
 @dataclass(frozen=True)
 class ConfigSummary:
-    base_dir: str
+    config_dir: str  # the config file's folder
+    configured_state: str | None  # [paths] state as written
     configured_url: str  # [database] url as written
     busy_timeout_seconds: float
     timezone: str
@@ -38,8 +41,16 @@ class ConfigSummary:
     render_folders: dict[str, str]  # [render] media/themes/templates as written, relative to the file
 
     @property
+    def base_dir(self) -> Path:
+        """Where loa's own files resolve: the state folder (``$LOA_STATE_DIR`` read now, not when kept)."""
+        return data_folder(Path(self.config_dir), self.configured_state)
+
+    @property
     def database_url(self) -> str:
-        return resolved_database_url(Path(self.base_dir), self.configured_url)
+        return resolved_database_url(self.base_dir, self.configured_url)
+
+    def render_folder(self, key: str) -> Path:
+        return (self.base_dir if key in STATE_FOLDERS else Path(self.config_dir)) / self.render_folders[key]
 
 
 def find_config(explicit: str | None) -> Path:
@@ -51,8 +62,25 @@ def find_config(explicit: str | None) -> Path:
     return Path("config.toml")
 
 
+def state_folder(config_dir: Path, configured: str | None) -> Path | None:
+    """The state folder: ``$LOA_STATE_DIR`` (relative to the working folder), else ``[paths] state`` (relative to
+    the config file), else None."""
+    if os.environ.get(STATE_DIR_ENV):
+        return Path(os.environ[STATE_DIR_ENV]).absolute()
+    if configured is not None:
+        return config_dir / configured
+    return None
+
+
+def data_folder(config_dir: Path, configured_state: str | None) -> Path:
+    """Where relative paths of what loa writes (database, media, site, dry-run) resolve: the state folder when there
+    is one (a server: /etc/loa is read-only, /var/lib/loa is not), else the config file's folder."""
+    return state_folder(config_dir, configured_state) or config_dir
+
+
 def resolved_database_url(base_dir: Path, configured: str) -> str:
-    """``$LOA_DATABASE_URL`` or the configured URL; a relative SQLite path is taken relative to the config file."""
+    """``$LOA_DATABASE_URL`` or the configured URL; a relative SQLite path is taken relative to ``base_dir`` (the
+    state folder, else the config file's), not the working folder."""
     url = os.environ.get(DATABASE_URL_ENV) or configured
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
@@ -64,18 +92,22 @@ def not_a_folder(folder: Path) -> Path | None:
     """What stands where ``folder`` (or one of its parents) should be a folder: a file, a device (/dev/null),
     a FIFO. Missing folders are fine (they are made when needed)."""
     for candidate in (folder, *folder.parents):
-        if candidate.exists():
-            return None if candidate.is_dir() else candidate
-        if candidate.is_symlink():  # a dangling link: nothing can be made through it
-            return candidate
+        try:
+            if candidate.exists():
+                return None if candidate.is_dir() else candidate
+            if candidate.is_symlink():  # a dangling link: nothing can be made through it
+                return candidate
+        except PermissionError:  # a folder above it this user cannot enter: said when loa writes there
+            return None
     return None
 
 
 def summary_of(config: Config) -> ConfigSummary:
     document = config.document
     return ConfigSummary(
-        base_dir=str(config.base_dir), configured_url=document.database.url,
-        busy_timeout_seconds=document.database.busy_timeout_seconds, timezone=document.defaults.timezone,
+        config_dir=str(config.config_dir), configured_state=document.paths.state,
+        configured_url=document.database.url, busy_timeout_seconds=document.database.busy_timeout_seconds,
+        timezone=document.defaults.timezone,
         channel_names=list(config.channels),
         render_folders={key: value for key in RENDER_FOLDERS if (value := getattr(document.render, key)) is not None})
 
@@ -120,8 +152,10 @@ def cached_summary(path: Path) -> ConfigSummary | None:
         summary = ConfigSummary(**entry["summary"])
     except (OSError, RuntimeError, ValueError, TypeError, KeyError, AttributeError):
         return None
-    base = Path(summary.base_dir)
-    if any(not_a_folder(base / value) is not None for value in summary.render_folders.values()):
+    state = state_folder(Path(summary.config_dir), summary.configured_state)
+    if state is not None and not_a_folder(state) is not None:
+        return None
+    if any(not_a_folder(summary.render_folder(key)) is not None for key in summary.render_folders):
         return None  # the full load says which, and where in the file
     return summary
 

@@ -43,6 +43,7 @@ def publisher_for(config: Config, channel: str, *, db: Database | None = None) -
     if adapter is None:
         raise UserError(t("err.adapter_missing", adapter=settings.adapter, channel=channel))
     publisher = adapter(channel, settings, base_dir=config.base_dir)
+    publisher.config_dir = config.config_dir
     if db is not None:
         publisher.coordination = Coordination(db)
     return publisher

@@ -60,5 +60,5 @@ def build_renderer(config: Config) -> Renderer:
     return Renderer(RenderSettings(
         kinds={name: channel.channel_kind() for name, channel in config.channels.items()},
         media_dir=config.path_of(render.media), organization=organization, theme=render.theme,
-        themes_dir=config.path_of(render.themes), templates_dir=config.path_of(render.templates),
+        themes_dir=config.input_path_of(render.themes), templates_dir=config.input_path_of(render.templates),
         after=config.after, max_image_bytes=round(render.max_image_mb * 1024 * 1024)))

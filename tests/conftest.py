@@ -94,7 +94,7 @@ def english(monkeypatch: pytest.MonkeyPatch, cache_home: Path) -> None:
     """Tests read English messages unless they test the language; the environment must not leak in."""
     monkeypatch.setenv("LOA_LANG", "en")
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
-    for name in ("LOA_CONFIG", "LOA_DATABASE_URL", "LOA_DEBUG", "LOA_USER"):
+    for name in ("LOA_CONFIG", "LOA_DATABASE_URL", "LOA_DEBUG", "LOA_USER", "LOA_STATE_DIR"):
         monkeypatch.delenv(name, raising=False)
     from loa.posts import i18n
 

@@ -46,6 +46,17 @@ def test_wheel_contains_the_data_files(wheel):
     assert not any(name.startswith(("tests/", "bench/", "loa/tests/")) for name in names)
 
 
+def test_the_readme_is_installed_where_the_units_documentation_points(wheel):
+    """<venv>/share/doc/loa/README.md: the page the systemd units' Documentation= names, in the venv they run."""
+    with zipfile.ZipFile(wheel) as archive:
+        readme = next(name for name in archive.namelist() if name.endswith(".data/data/share/doc/loa/README.md"))
+        assert archive.read(readme).decode("utf-8") == (ROOT / "README.md").read_text(encoding="utf-8")
+    for unit in ("loa.service", "loa-web.service"):
+        text = (ROOT / "assets" / "systemd" / unit).read_text(encoding="utf-8")
+        assert "\nDocumentation=file:/opt/loa/.venv/share/doc/loa/README.md\n" in text
+        assert "\nExecStart=/opt/loa/.venv/bin/loa " in text  # the same venv
+
+
 def test_the_package_list_names_every_package_folder():
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
     folders = {"loa." + ".".join(init.parent.relative_to(ROOT).parts)
@@ -56,7 +67,9 @@ def test_the_package_list_names_every_package_folder():
 def test_the_wheel_installs_only_the_loa_namespace(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     tops = {name.split("/", 1)[0] for name in names}
-    assert tops == {"loa", wheel.name.split("-")[0] + "-" + wheel.name.split("-")[1] + ".dist-info"}
+    stem = wheel.name.split("-")[0] + "-" + wheel.name.split("-")[1]
+    # .data: files installed beside the venv, not importable (the README, share/doc/loa)
+    assert tops == {"loa", stem + ".dist-info", stem + ".data"}
     assert "loa/__init__.py" not in names  # a namespace: a plug-in package may add loa.something of its own
     for needed in ("loa/posts/migrations/env.py", "loa/assets/locales/vi.toml", "loa/assets/config.toml",
                    "loa/scheduler/cli/__init__.py"):
@@ -122,4 +135,5 @@ def test_the_workspace_unit_serves_loa_web_beside_the_daemon():
     service = unit["Service"]
     assert service["ExecStart"].split()[-1] == "web" and "--config" in service["ExecStart"]
     assert service["Restart"] == "on-failure" and service["KillSignal"] == "SIGTERM"
-    assert "/var/lib/loa" in service["ReadWritePaths"] and unit["Install"]["WantedBy"] == "multi-user.target"
+    # its one writable folder: the state folder systemd makes for user loa (tests/test_deploy.py checks the rest)
+    assert service["StateDirectory"] == "loa" and unit["Install"]["WantedBy"] == "multi-user.target"

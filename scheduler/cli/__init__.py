@@ -51,10 +51,26 @@ def _runtime_failure(exc: Exception) -> str:
     return f"{t('msg.internal_error')}: {first_line}"
 
 
+# What loa creates is private to its user and group whatever the caller's umask: files 0640, folders 0750 (the
+# database and its -wal/-shm, media, banners, the site, exports, reports). One umask for the process rather than a
+# mode at each place: SQLite makes its -wal/-shm, Pillow, openpyxl and python-docx their files, each with the
+# process's umask, and a place added later cannot forget it. Group-readable so the workspace and a web server
+# serving the static site can read them (README "Deploy on a server"); files that hold secrets stay 0600 (a backup,
+# the workspace's key, Zalo's tokens: set explicitly where they are made).
+PRIVATE_UMASK = 0o027
+
+
 class RootGroup(LazyGroup):
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
         args = list(sys.argv[1:] if args is None else args)
         common.opened_database = None
+        caller_umask = os.umask(PRIVATE_UMASK)
+        try:
+            return self._main(args, prog_name, **extra)
+        finally:
+            os.umask(caller_umask)  # a caller in the same process (tests, a script) keeps its own
+
+    def _main(self, args: list[str], prog_name: str | None, **extra: Any) -> Any:
         from loa.scheduler.events import wants_json_log
 
         say = _JsonErrors() if wants_json_log(args) else _TextErrors()
@@ -153,6 +169,10 @@ def init_command(app: App) -> None:
     if not path.exists():
         write_default_config(path)
         click.echo(t("msg.config_created", path=path))
+    if app.config.state_dir is not None:  # made now, or refused in one line, whatever the database (PostgreSQL too)
+        from loa.posts.files import check_writable_folder
+
+        check_writable_folder(app.config.state_dir)
     database = app.database(create=True)
     click.echo(t("msg.database_ready", url=display_url(database.url),
                  revision=database.schema_revision()))

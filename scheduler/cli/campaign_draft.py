@@ -31,7 +31,7 @@ def draft_command(app: App, plan: Path, out: Path | None, channels: str | None, 
     where = "--channels" if channels is not None else "[draft] channels"
     chosen = check_channels(chosen or [], config.channel_names, where=where)
     kinds = {name: settings_.channel_kind() for name, settings_ in config.channels.items()}
-    themes = config.path_of(config.document.render.themes)
+    themes = config.input_path_of(config.document.render.themes)
     draft = draft_plan(plan, channels=chosen, times=settings.times, per_day=settings.per_day,
                        timezone=config.timezone, known_channels=config.channel_names, channel_kinds=kinds,
                        theme=config.document.render.theme, themes_dir=themes)

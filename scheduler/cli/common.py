@@ -196,8 +196,11 @@ class App:
 
     @cached_property
     def renderer(self) -> Renderer:
+        from loa.posts.files import check_writable_folder
         from loa.scheduler.project import build_renderer
 
+        # banners and photos are written there: an unwritable folder is one line before anything is done
+        check_writable_folder(self.config.path_of(self.config.document.render.media))  # type: ignore[arg-type]
         return build_renderer(self.config)
 
     def database(self, *, create: bool = False, upgrade: bool = False) -> Database:

@@ -298,11 +298,21 @@ class Publisher(ABC):
     # scheduler.coordination.Coordination: a cross-process lock and a delivery's recorded steps, when the adapter
     # runs against a database (set by dispatch.publisher_for); None in a check or rehearsal without one
     coordination: Any = None
+    # the config file's folder, for settings naming a file the adapter only reads (a recipient list, a CA
+    # certificate); None: base_dir (set by dispatch.publisher_for)
+    config_dir: Path | None = None
 
     def __init__(self, channel: str, settings: Any, *, base_dir: Path) -> None:
         self.channel = channel
         self.settings = settings
-        self.base_dir = base_dir  # the config file's folder: relative paths in settings are relative to it
+        # where what the adapter writes goes (a site, a dry run's records, a token file): [paths] state, else the
+        # config file's folder; relative paths in settings are relative to it
+        self.base_dir = base_dir
+
+    @property
+    def inputs_dir(self) -> Path:
+        """Where files the settings name for reading are (relative to the config file)."""
+        return self.config_dir if self.config_dir is not None else self.base_dir
 
     @property
     def text_is_html(self) -> bool:

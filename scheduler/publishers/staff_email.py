@@ -109,7 +109,7 @@ class EmailPublisher(Publisher):
         found = list(self.settings.to)
         if self.settings.to_file:
             try:
-                found += read_recipients(self.base_dir / self.settings.to_file, shown_as=self.settings.to_file)
+                found += read_recipients(self.inputs_dir / self.settings.to_file, shown_as=self.settings.to_file)
             except UserError as exc:
                 raise ChannelUnavailable(str(exc)) from None
         return unique(found)
@@ -134,7 +134,7 @@ class EmailPublisher(Publisher):
         """Made once per publisher (the daemon keeps one per channel): loading the system's certificate authorities
         takes tens of milliseconds, more than a batch's SMTP commands."""
         if self._tls is None:
-            cafile = str(self.base_dir / self.settings.ca_file) if self.settings.ca_file else None
+            cafile = str(self.inputs_dir / self.settings.ca_file) if self.settings.ca_file else None
             try:
                 self._tls = ssl.create_default_context(cafile=cafile)
             except (OSError, ssl.SSLError) as exc:

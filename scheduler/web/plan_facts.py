@@ -27,7 +27,7 @@ def draft_of_plan(path: Path, *, channels: list[str]) -> PlanDraft:
     return draft_plan(path, channels=channels, times=settings.times, per_day=settings.per_day,
                       timezone=config.timezone, known_channels=config.channel_names,
                       channel_kinds={name: channel.channel_kind() for name, channel in config.channels.items()},
-                      theme=config.document.render.theme, themes_dir=config.path_of(config.document.render.themes))
+                      theme=config.document.render.theme, themes_dir=config.input_path_of(config.document.render.themes))
 
 
 def fact_rows(draft: PlanDraft) -> list[dict[str, Any]]:
