@@ -108,7 +108,7 @@ class PublishingDaemon(SendingRounds, Stopping):
             self._tell_paced(*pace_overdue(self.db, self.config))
         emit("started", t("daemonlog.started_dry_run" if self.dry_run else "daemonlog.started", owner=self.owner),
              owner=self.owner)
-        self.warn_drafts()
+        self._guarded("drafts", self.warn_drafts)()  # from here on, a database outage is told, never fatal
         if not schedule:
             return
         from apscheduler.schedulers.background import BackgroundScheduler
