@@ -20,6 +20,7 @@ from .events import emit, fault_text
 DATABASE = "database"
 FIRST_GAP = 2.0  # seconds between the first line of a condition and its second; doubled each time
 LONGEST_GAP = 600.0  # a condition that lasts is still told every ten minutes
+ORDINALS = {1: "daemonlog.ordinal_1", 2: "daemonlog.ordinal_2", 3: "daemonlog.ordinal_3"}  # 1st, 2nd, 3rd
 
 
 def is_database_fault(error: BaseException) -> bool:
@@ -43,9 +44,9 @@ def seconds_text(seconds: float) -> str:
 
 def ordinal(count: int) -> str:
     """``3rd`` / ``lần thứ 3``: the locale says it; English picks its suffix by the last digits."""
-    if count % 100 in (11, 12, 13) or count % 10 not in (1, 2, 3):
+    if count % 100 in (11, 12, 13) or count % 10 not in ORDINALS:
         return t("daemonlog.ordinal_other", count=count)
-    return t(f"daemonlog.ordinal_{count % 10}", count=count)
+    return t(ORDINALS[count % 10], count=count)
 
 
 @dataclass
