@@ -235,6 +235,8 @@ class WebSection(_Section):
     base_url: SiteUrl | None = None  # the address people use (https://… makes the session cookie Secure)
     secret_key_file: str = "var/web-secret.key"  # created 0600 on first start, relative to this file
     approver_must_differ: bool = False  # true: nobody approves a post they wrote or last changed
+    # the environment variable holding the bearer token a Prometheus scraper sends to /metrics (else: signed in only)
+    metrics_token_env: EnvName | None = None
 
 
 class DraftSection(_Section):
