@@ -84,30 +84,43 @@ class _Scrape:
 
 
 def _seconds_late(is_sqlite: bool) -> Any:
-    if is_sqlite:  # timestamps are stored as text there: julianday() reads them, in days
-        return (func.julianday(Delivery.published_at) - func.julianday(Delivery.due_at)) * 86400.0
-    return func.extract("epoch", Delivery.published_at - Delivery.due_at)
+    """Seconds from the scheduled time to the publication, computed once per row; a publication made early (a
+    person's "publish now") is on time, not negatively late."""
+    if is_sqlite:  # timestamps are stored as text there: julianday() reads them, in days; max() of two is scalar
+        return func.max((func.julianday(Delivery.published_at) - func.julianday(Delivery.due_at)) * 86400.0, 0.0)
+    return func.greatest(func.extract("epoch", Delivery.published_at - Delivery.due_at), 0.0)
 
 
-def _lateness(session: Any, is_sqlite: bool) -> list[Any]:
-    """Per channel: publications counted into each bucket (cumulative, as Prometheus's ``le``), their count and the
-    sum of their lateness; one pass over the published ones (the (status, published_at) index finds them)."""
-    late = _seconds_late(is_sqlite)
-    # a publication made early (a person's "publish now") is on time, not negatively late
-    late = case((late < 0, 0.0), else_=late)
-    buckets = [func.sum(case((late <= bound, 1), else_=0)) for bound in LATENESS_BUCKETS]
-    return session.execute(
-        select(Delivery.channel, func.count(), func.coalesce(func.sum(late), 0.0), *buckets)
-        .where(Delivery.status == "published", Delivery.action == "publish", Delivery.published_at.is_not(None))
-        .group_by(Delivery.channel).order_by(Delivery.channel)).all()
+def _lateness(session: Any, is_sqlite: bool) -> dict[str, tuple[list[int], int, float]]:
+    """Per channel: publications per bucket (cumulative, as Prometheus's ``le``), their count and the sum of their
+    lateness. One pass over the published ones (the status index finds them), each lateness computed once and put
+    in one bucket: on SQLite the CTE is MATERIALIZED, else the planner inlines it and computes it once per bucket
+    compared (half again the time on 100,000 publications)."""
+    lateness = (select(Delivery.channel.label("channel"), _seconds_late(is_sqlite).label("seconds"))
+                .where(Delivery.status == "published", Delivery.action == "publish",
+                       Delivery.published_at.is_not(None)).cte("lateness"))
+    if is_sqlite:
+        lateness = lateness.prefix_with("MATERIALIZED")
+    bucket = case(*((lateness.c.seconds <= bound, index) for index, bound in enumerate(LATENESS_BUCKETS)),
+                  else_=len(LATENESS_BUCKETS)).label("bucket")
+    found: dict[str, tuple[list[int], int, float]] = {}
+    for channel, index, count, total in session.execute(
+            select(lateness.c.channel, bucket, func.count(), func.sum(lateness.c.seconds))
+            .group_by(lateness.c.channel, bucket)):
+        buckets, so_far, seconds = found.get(channel, ([0] * len(LATENESS_BUCKETS), 0, 0.0))
+        for position in range(index, len(LATENESS_BUCKETS)):  # cumulative: counted in its bucket and every later
+            buckets[position] += count
+        found[channel] = (buckets, so_far + count, seconds + float(total or 0.0))
+    return found
 
 
-def _lateness_histogram(rows: list[Any]) -> Any:
+def _lateness_histogram(found: dict[str, tuple[list[int], int, float]]) -> Any:
     from prometheus_client.core import HistogramMetricFamily
 
     family = HistogramMetricFamily("loa_lateness_seconds", "Seconds between a publication's scheduled time and "
                                    "its publication, over every publication made.", labels=["channel"])
-    for channel, count, total, *cumulative in rows:
-        buckets = [(str(bound), int(n or 0)) for bound, n in zip(LATENESS_BUCKETS, cumulative, strict=True)]
-        family.add_metric([channel], [*buckets, ("+Inf", int(count))], sum_value=float(total))
+    for channel in sorted(found):
+        buckets, count, total = found[channel]
+        family.add_metric([channel], [*((str(bound), n) for bound, n in zip(LATENESS_BUCKETS, buckets, strict=True)),
+                                      ("+Inf", count)], sum_value=total)
     return family

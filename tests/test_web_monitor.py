@@ -9,6 +9,7 @@ import pytest
 import requests
 from conftest import fast_daemon, queue_now, spawn_loa
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import create_engine
 
 from support.browser import WebServer, wait_for
 from support.web import PASSWORDS, TOKEN
@@ -105,8 +106,14 @@ def test_metrics_need_the_token_or_a_session_and_count_what_loa_status_counts(se
     assert signed.status_code == 200
     assert samples(person.get(server.url + "/metrics", timeout=10).text) == found
 
+    project.sql("ALTER TABLE deliveries RENAME TO deliveries_away")  # a database that fails the queries
+    broken = requests.get(server.url + "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=10)
+    assert (broken.status_code, broken.text) == (503, "unavailable\n")
+    project.sql("ALTER TABLE deliveries_away RENAME TO deliveries")
+
     assert server.stop() == 0
-    assert METRICS_TOKEN not in server.log.read_text(encoding="utf-8")
+    log = server.log.read_text(encoding="utf-8")
+    assert METRICS_TOKEN not in log and "Traceback" not in log
 
 
 def test_a_token_variable_that_is_not_set_is_said_at_start_and_opens_nothing(served, monkeypatch):
@@ -117,3 +124,34 @@ def test_a_token_variable_that_is_not_set_is_said_at_start_and_opens_nothing(ser
     server.stop()
     log = server.log.read_text(encoding="utf-8")
     assert "metrics_token_env names LOA_METRICS_TOKEN, which is not set in the environment" in log
+
+
+def test_metrics_and_status_on_postgresql(bare, postgres, monkeypatch):
+    from loa.scheduler.config import config_template, load_config
+    from loa.scheduler.web import create_app
+
+    url = postgres.create_database("loa_monitor")
+    bare.config.write_text(config_template().replace('url = "sqlite:///var/loa.db"', f'url = "{url}"'),
+                           encoding="utf-8")
+    bare.ok("init")
+    fast_daemon(bare)
+    use_token(bare, monkeypatch)
+    posts = queue_now(bare, 2, pace=0.2)
+    assert bare.run("run", "--until-idle").exit_code == 0
+    assert bare.run("status", "--check").stdout.startswith("LOA OK - 0 queued, daemon down |")
+    engine = create_engine(url)
+    with engine.begin() as connection:  # one publication a minute and a half late, one made early
+        connection.exec_driver_sql("UPDATE deliveries SET published_at = due_at + interval '90 seconds' "
+                                   f"WHERE post_id = {posts[1]} AND channel = 'portal'")
+        connection.exec_driver_sql("UPDATE deliveries SET published_at = due_at - interval '1 hour' "
+                                   f"WHERE post_id = {posts[0]} AND channel = 'portal'")
+    engine.dispose()
+    client = create_app(load_config(bare.config)).test_client()
+    answer = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    assert answer.status_code == 200
+    found = samples(answer.get_data(as_text=True))
+    assert found[("loa_deliveries", (("channel", "portal"), ("status", "published")))] == 2
+    assert found[("loa_lateness_seconds_bucket", (("channel", "portal"), ("le", "1.0")))] == 1  # early: on time
+    assert found[("loa_lateness_seconds_bucket", (("channel", "portal"), ("le", "300.0")))] == 2
+    assert found[("loa_lateness_seconds_sum", (("channel", "portal"),))] == pytest.approx(90, abs=0.01)
+    assert found[("loa_attention", (("reason", "stopped"),))] == 0

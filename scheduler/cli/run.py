@@ -22,9 +22,10 @@ from .common import POST_ID, App, by_option, echo_json, json_option, pass_app, w
 @pass_app
 def run_command(app: App, once: bool, until_idle: bool, dry_run: bool, log_format: str) -> int:
     from loa.posts.errors import UserError
+    from loa.scheduler.channel_health import channel_warnings
     from loa.scheduler.daemon import PublishingDaemon
     from loa.scheduler.dispatch import publisher_for, require_secrets
-    from loa.scheduler.events import daemon_logging
+    from loa.scheduler.events import LOGGER, daemon_logging
 
     if once and until_idle:
         raise UserError(t("err.once_and_until_idle"), where="--once")
@@ -35,6 +36,8 @@ def run_command(app: App, once: bool, until_idle: bool, dry_run: bool, log_forma
             require_secrets(config, name)
     # the text log in local time, like everything else; every line of the process in the log's format
     with daemon_logging(log_format, timezone=config.timezone):
+        for message in channel_warnings(config):  # once, at start: the log says it as a warning, in its format
+            logging.getLogger(LOGGER).warning(message)
         daemon = PublishingDaemon(app.database(), config, renderer=app.renderer, dry_run=dry_run)
         finished = daemon.run(once=once, until_idle=until_idle)
         if not finished:

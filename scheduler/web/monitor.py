@@ -69,5 +69,8 @@ def metrics() -> Response:
     if not _bearer_allowed() and session_of(ws.database, request.cookies.get(COOKIE)) is None:
         return Response(t("web.signed_out") + "\n", 401, mimetype="text/plain",
                         headers={"WWW-Authenticate": 'Bearer realm="loa"', **NO_STORE})
-    return Response(metrics_text(ws.database, ws.config), 200, headers={"Content-Type": CONTENT_TYPE_LATEST,
-                                                                         **NO_STORE})
+    try:
+        text = metrics_text(ws.database, ws.config)
+    except (SQLAlchemyError, OSError):  # the scrape fails (Prometheus's `up` says so), without a traceback a scrape
+        return Response("unavailable\n", 503, mimetype="text/plain", headers=NO_STORE)  # would log every 15 s
+    return Response(text, 200, headers={"Content-Type": CONTENT_TYPE_LATEST, **NO_STORE})
