@@ -24,8 +24,8 @@ from loa.posts.suggest import unknown_name
 from loa.posts.wording import field_label
 from loa.posts.tomlfile import located_error, place_of, read_toml, validate
 
-from .config_summary import STATE_DIR_ENV, STATE_FOLDERS, data_folder, find_config, not_a_folder, \
-    resolved_database_url, state_folder  # noqa: F401 - find_config: re-exported
+from .config_summary import find_config  # noqa: F401 - re-exported
+from .config_summary import STATE_DIR_ENV, STATE_FOLDERS, data_folder, not_a_folder, resolved_database_url, state_folder
 
 SECRET_KEYS = {"token", "password", "secret", "app_password", "access_token", "api_key", "key"}
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -235,6 +235,8 @@ class WebSection(_Section):
     base_url: SiteUrl | None = None  # the address people use (https://… makes the session cookie Secure)
     secret_key_file: str = "var/web-secret.key"  # created 0600 on first start, relative to this file
     approver_must_differ: bool = False  # true: nobody approves a post they wrote or last changed
+    # the environment variable holding the bearer token a Prometheus scraper sends to /metrics (else: signed in only)
+    metrics_token_env: EnvName | None = None
 
 
 class DraftSection(_Section):
@@ -323,7 +325,8 @@ class Config:
 
     @property
     def database_url(self) -> str:
-        """The database URL; a relative SQLite path is taken relative to the config file, not the cwd."""
+        """The database URL; a relative SQLite path is taken relative to the state folder, else the config file,
+        never the working folder."""
         return resolved_database_url(self.base_dir, self.document.database.url)
 
 

@@ -105,8 +105,9 @@ def not_a_folder(folder: Path) -> Path | None:
 def summary_of(config: Config) -> ConfigSummary:
     document = config.document
     return ConfigSummary(
-        config_dir=str(config.config_dir), configured_state=document.paths.state, configured_url=document.database.url,
-        busy_timeout_seconds=document.database.busy_timeout_seconds, timezone=document.defaults.timezone,
+        config_dir=str(config.config_dir), configured_state=document.paths.state,
+        configured_url=document.database.url, busy_timeout_seconds=document.database.busy_timeout_seconds,
+        timezone=document.defaults.timezone,
         channel_names=list(config.channels),
         render_folders={key: value for key in RENDER_FOLDERS if (value := getattr(document.render, key)) is not None})
 

@@ -34,22 +34,17 @@ def _when(moment: dt.datetime | None, tz: str) -> str | None:
 def daemon_status(db: Database, config: Config, *, now: dt.datetime | None = None,
                   archived: bool = False) -> dict[str, Any]:
     """``archived``: archived campaigns' deliveries are counted and listed too (by default they are left out)."""
+    from .health import health
+
     now = now or utcnow()
-    stale_after = dt.timedelta(seconds=3 * config.document.daemon.heartbeat_seconds + 5)
     with db.session() as session:
-        # alive: a fresh heartbeat, and, for a process of this machine, the process itself (a kill -9 is seen at
-        # once, not after the heartbeat goes stale)
-        daemons = [{"owner": d.owner, "host": d.host, "pid": d.pid, "version": d.version,
-                    "started_at": iso(d.started_at), "heartbeat_at": iso(d.heartbeat_at),
-                    "alive": d.stopped_at is None and now - d.heartbeat_at <= stale_after
-                    and not owner_is_dead(d.owner)}
-                   for d in session.scalars(select(Daemon).where(Daemon.stopped_at.is_(None))
-                                            .order_by(Daemon.heartbeat_at.desc()).limit(20))]
+        daemons = running_daemons(session, config, now=now)
         counts = _publish_counts(session, archived=archived)
         paused = paused_channels(session, now)
         next_row = _next(session, config, paused)
-        attention = _attention(session, config, archived=archived)
-        _add_drafts_due(session, attention, now=now, hours=config.document.daemon.approval_warning_hours)
+        attention, needing = _attention(session, config, archived=archived)
+        needing["draft"] = _add_drafts_due(session, attention, now=now,
+                                           hours=config.document.daemon.approval_warning_hours)
         alive = any(d["alive"] for d in daemons)
         _add_system_items(session, attention, paused=paused, daemons=daemons, alive=alive,
                           waiting=next_row is not None, now=now, timezone=config.timezone)
@@ -62,7 +57,20 @@ def daemon_status(db: Database, config: Config, *, now: dt.datetime | None = Non
         "paused": [{"channel": s.channel, "kind": s.pause_kind, "reason": s.paused_reason,
                     "since": iso(s.paused_at), "until": iso(s.resume_at)} for s in paused.values()],
         "attention": attention,
+        "health": health(attention["items"], needing),
     }
+
+
+def running_daemons(session: Any, config: Config, *, now: dt.datetime) -> list[dict[str, Any]]:
+    """The ``loa run`` processes not stopped cleanly, the latest heartbeat first, each with ``alive``: a fresh
+    heartbeat, and, for a process of this machine, the process itself (a kill -9 is seen at once, not after the
+    heartbeat goes stale)."""
+    stale_after = dt.timedelta(seconds=3 * config.document.daemon.heartbeat_seconds + 5)
+    return [{"owner": d.owner, "host": d.host, "pid": d.pid, "version": d.version,
+             "started_at": iso(d.started_at), "heartbeat_at": iso(d.heartbeat_at),
+             "alive": d.stopped_at is None and now - d.heartbeat_at <= stale_after and not owner_is_dead(d.owner)}
+            for d in session.scalars(select(Daemon).where(Daemon.stopped_at.is_(None))
+                                     .order_by(Daemon.heartbeat_at.desc()).limit(20))]
 
 
 def _publish_counts(session: Any, *, archived: bool) -> dict[str, int]:
@@ -147,37 +155,54 @@ def _add_system_items(session: Any, attention: dict[str, Any], *, paused: dict[s
     attention["total"] += len(items)
 
 
-def _add_drafts_due(session: Any, attention: dict[str, Any], *, now: dt.datetime, hours: float) -> None:
-    """Drafts that will miss their time unless approved, after what needs a person on a channel."""
+def _add_drafts_due(session: Any, attention: dict[str, Any], *, now: dt.datetime, hours: float) -> int:
+    """Drafts that will miss their time unless approved, after what needs a person on a channel: how many."""
     from .approval import drafts_due
 
     total, items = drafts_due(session, now=now, hours=hours, limit=ATTENTION_LIMIT)
     attention["items"].extend(items[:max(0, ATTENTION_LIMIT - len(attention["items"]))])
     attention["total"] += total
+    return total
 
 
-def _attention(session, config: Config, *, archived: bool = False) -> dict[str, Any]:
-    """Deliveries no daemon will move without a person: failed, unknown, missed, and those waiting on one."""
+def _base(archived: bool) -> Any:
     columns = (Delivery.id, Delivery.channel, Delivery.status, Delivery.last_error, Delivery.due_at, Delivery.action,
                Post.id.label("post_id"), Post.title, Campaign.slug, Campaign.timezone)
     base = select(*columns).join(Post, Post.id == Delivery.post_id).join(Campaign, Campaign.id == Post.campaign_id)
-    if not archived:
-        base = base.where(Campaign.archived_at.is_(None))
+    return base if archived else base.where(Campaign.archived_at.is_(None))
+
+
+def _needing_a_person(base: Any) -> Any:
     # an unknown send of a cancelled post may still be live on the platform: it is shown all the same
     # (a take-down of a cancelled post too: the post is still out there)
-    stuck = base.where(Delivery.status.in_(NEEDS_A_PERSON), or_(Post.status != "cancelled",
-                                                                Delivery.status == "unknown",
-                                                                Delivery.action == "delete"))
-    total = session.scalar(select(func.count()).select_from(stuck.subquery()))
+    return base.where(Delivery.status.in_(NEEDS_A_PERSON), or_(Post.status != "cancelled",
+                                                               Delivery.status == "unknown",
+                                                               Delivery.action == "delete"))
+
+
+def needing_a_person(session: Any, *, archived: bool = False) -> dict[str, int]:
+    """How many deliveries wait for a person, per status (failed, unknown, missed), as ``loa status`` lists them."""
+    stuck = _needing_a_person(_base(archived)).subquery()
+    return dict(session.execute(select(stuck.c.status, func.count()).group_by(stuck.c.status)).all())
+
+
+def _attention(session, config: Config, *, archived: bool = False) -> tuple[dict[str, Any], dict[str, int]]:
+    """Deliveries no daemon will move without a person: failed, unknown, missed, and those waiting on one; and how
+    many of each."""
+    base = _base(archived)
+    stuck = _needing_a_person(base)
+    needing = needing_a_person(session, archived=archived)
+    total = sum(needing.values())
     rows = [_item(r, r.status, r.last_error) for r in
             session.execute(stuck.order_by(Delivery.due_at, Delivery.id).limit(ATTENTION_LIMIT))]
     # a delivery waiting for a channel of its post that failed (or is unknown, missed) waits for a person too
+    waiting = 0
     for r, first, first_status in _waiting(session, base, config):
         if len(rows) < ATTENTION_LIMIT:
             rows.append(_item(r, "waiting", t("attention.waiting", first=first, status=status_label(first_status)),
                               first=first, first_status=status_label(first_status)))
-            total += 1
-    return {"total": total, "items": rows}
+            waiting += 1
+    return {"total": total + waiting, "items": rows}, {**needing, "waiting": waiting}
 
 
 def _waiting(session: Any, base: Any, config: Config) -> list[tuple[Any, str, str]]:

@@ -41,8 +41,22 @@ class Project:
         assert result.exit_code == 0, f"loa {' '.join(args)} -> {result.exit_code}\n{result.output}"
         return result
 
+    def needs_a_person(self, *args: str, env: dict[str, str] | None = None) -> Result:
+        """``loa status`` or ``loa run --until-idle`` when something is left for a person: exit 3, output complete."""
+        result = self.run(*args, env=env)
+        assert result.exit_code == 3, f"loa {' '.join(args)} -> {result.exit_code}, expected 3\n{result.output}"
+        return result
+
     def json(self, *args: str) -> Any:
-        return json.loads(self.ok(*args, "--json").stdout)
+        """The command's --json output; it must exit 0, but ``loa status`` exits 3 when something needs a person:
+        its exit code must then be the one its report gives (``health.exit``)."""
+        if args[:1] != ("status",):
+            return json.loads(self.ok(*args, "--json").stdout)
+        result = self.run(*args, "--json")
+        assert result.exit_code in (0, 3), f"loa {' '.join(args)} --json -> {result.exit_code}\n{result.output}"
+        report = json.loads(result.stdout)
+        assert result.exit_code == report["health"]["exit"], report["health"]
+        return report
 
     def fails(self, *args: str, code: int = 2) -> str:
         """Run a command that must fail with ``code``; returns its one-line error message."""

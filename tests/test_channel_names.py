@@ -139,9 +139,9 @@ def test_status_shows_display_names_and_keeps_keys_for_commands(project):
     project.set_channel("portal", f'adapter = "static-site"\npath = "blocked"\ndisplay_name = "{PORTAL_NAME}"')
     failing, = queue_now(project, 1)
     make_due(project, failing)
-    project.ok("run", "--until-idle")
+    project.needs_a_person("run", "--until-idle")
     assert delivery_states(project)[(failing, "portal")] == "failed"
-    shown = project.ok("--lang", "vi", "status", env={"COLUMNS": "200"}).stdout
+    shown = project.needs_a_person("--lang", "vi", "status", env={"COLUMNS": "200"}).stdout
     assert PORTAL_NAME in shown
     report = project.json("status")
     assert {item["channel"] for item in report["attention"]["items"]} >= {"portal"}  # JSON: the key

@@ -76,7 +76,7 @@ def test_when_the_first_channel_fails_the_next_waits_and_status_says_why(project
     project.set_channel("facebook", 'adapter = "dry-run"\nkind = "facebook"\npath = "var/dry-run/facebook"\n'
                                     'after = "portal"')  # the order from config.toml this time
     post, = queue_now(project, 1)
-    project.ok("run", "--until-idle")  # idle: nothing left that can go without a person
+    project.needs_a_person("run", "--until-idle")  # idle: nothing left that can go without a person
     assert delivery_states(project) == {(post, "portal"): "failed", (post, "facebook"): "pending"}
     status = project.json("status")
     reasons = {(i["channel"], i["status"]): i for i in status["attention"]["items"]}
@@ -144,7 +144,7 @@ def test_edits_and_cancellations_made_while_it_runs_are_honoured(project):
 def test_status_tells_a_newcomer_what_is_going_on(project):
     fast_daemon(project)
     queue_now(project, 2, pace=3600)
-    shown = project.ok("status").stdout
+    shown = project.needs_a_person("status").stdout
     # posts are waiting and nothing publishes them: that needs a person, and says what to do
     assert "No daemon is running" in shown and "Nothing needs your attention" not in shown and "Bài số 1" in shown
     report = project.json("status")
@@ -169,7 +169,7 @@ def test_retry_resends_only_what_is_not_published(project):
     (project.root / "blocked").write_text("not a folder")
     project.set_channel("facebook", 'adapter = "static-site"\nkind = "facebook"\npath = "blocked"')
     post, = queue_now(project, 1)
-    project.ok("run", "--until-idle")
+    project.needs_a_person("run", "--until-idle")
     assert delivery_states(project) == {(post, "portal"): "published", (post, "facebook"): "failed"}
     item, = project.json("status")["attention"]["items"]
     assert item["hint"] == f"loa retry {post}" and item["channel"] == "facebook"
@@ -217,7 +217,7 @@ def test_a_fault_of_loa_mid_send_leaves_the_delivery_unknown_not_stuck(project):
     post, = queue_now(project, 1, post_lines='banner = { headline = "Đọc sách mỗi ngày" }')
     for banner in (project.root / "var" / "media").rglob("*.png"):
         banner.unlink()
-    result = project.ok("run", "--until-idle")
+    result = project.needs_a_person("run", "--until-idle")
     assert "FileNotFoundError" in result.stderr
     assert set(delivery_states(project).values()) == {"unknown"}
     items = project.json("status")["attention"]["items"]

@@ -107,7 +107,7 @@ def test_status_names_the_daemon_that_stopped_its_stuck_send_and_a_paused_channe
     assert "systemctl start loa" in by_status["stopped"]["hint"]
     assert by_status["stuck"]["post"] == post and by_status["stuck"]["channel"] == "facebook"
     assert "loa run" in by_status["stuck"]["hint"]
-    shown = project.ok("status").stdout
+    shown = project.needs_a_person("status").stdout
     assert "Nothing needs your attention" not in shown
 
 
@@ -123,7 +123,7 @@ def test_a_channel_paused_for_refused_credentials_needs_attention(page, monkeypa
     paused, = [i for i in report["attention"]["items"] if i["status"] == "paused"]
     assert paused["channel"] == "facebook" and "loa channels check facebook" in paused["hint"]
     assert "token" in paused["reason"]
-    assert "Nothing needs your attention" not in project.ok("status").stdout
+    assert "Nothing needs your attention" not in project.needs_a_person("status").stdout
 
 
 def test_a_rate_limit_pause_is_not_for_a_person(page):

@@ -279,6 +279,11 @@ def test_an_unwritable_state_or_media_folder_is_one_line(service_user, server_ro
     assert f"loa cannot write in {server.state} (no permission to write here)" in line, line
     assert _snapshot(server_root) == before
 
+    postgres_env = {**env, "LOA_DATABASE_URL": "postgresql+psycopg://loa@127.0.0.1:9/loa"}  # never reached
+    line = _one_line(server.loa("init", env=postgres_env, code=2))  # the state folder is checked first
+    assert f"loa cannot write in {server.state} (no permission to write here)" in line, line
+    assert _snapshot(server_root) == before
+
     shutil.chown(server.state, service_user, service_user)
     server.loa("init", env=env)
     media = server.state / "media"
@@ -287,3 +292,10 @@ def test_an_unwritable_state_or_media_folder_is_one_line(service_user, server_ro
     line = _one_line(server.loa("campaign", "import", str(SAMPLE), "--approve", env=env, code=2))
     assert f"loa cannot write in {media} (no permission to write here)" in line, line
     assert _snapshot(server_root) == before  # no post, no banner: the database file untouched too
+
+    database = server.state / "loa.db"
+    shutil.chown(database, "root", "root")  # root's `loa init` made it (issue 19 point 2): SQLite's bare
+    before = _snapshot(server_root)         # "unable to open database file" named nothing
+    line = _one_line(server.loa("status", env=env, code=2))
+    assert f"loa cannot write in {database} (no permission to write here)" in line, line
+    assert _snapshot(server_root) == before

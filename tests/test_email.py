@@ -110,7 +110,7 @@ def test_kill_9_mid_list_never_resends_a_batch_and_the_rest_still_goes(mail):
     daemon.wait(timeout=30)
     assert steps_of(project) == {"list": "sent", "batch-1": "sent", "batch-2": "sending"}
     server.release.set()
-    result = project.ok("run", "--until-idle")
+    result = project.needs_a_person("run", "--until-idle")
     assert delivery_states(project)[(post, "email")] == "unknown", result.output
     assert steps_of(project) == {"list": "sent", "batch-1": "sent", "batch-2": "unknown", "batch-3": "sent"}
     assert [r.rcpt_tos for r in server.received] == [staff(5)[0:2], staff(5)[2:4], staff(5)[4:5]]
@@ -133,7 +133,7 @@ def test_a_connection_cut_after_data_makes_only_that_batch_unknown(mail):
     assert "batch 2 of 3" in result.output and f"loa retry {post} --channel email" in result.output
     assert steps_of(project) == {"list": "sent", "batch-1": "sent", "batch-2": "unknown", "batch-3": "sent"}
     assert len(server.received) == 3  # the server had all three; loa knows of two
-    project.ok("run", "--until-idle")  # nothing is sent again on its own
+    project.needs_a_person("run", "--until-idle")  # nothing is sent again on its own
     assert len(server.received) == 3 and delivery_states(project)[(post, "email")] == "unknown"
 
 

@@ -67,6 +67,7 @@ def _dynamic_values() -> dict[str, set[str]]:
     from loa.posts.wording import FIELD_LABELS
     from loa.scheduler.report.figures import METRICS
     from loa.scheduler.events import LEVELS, OUTCOME_EVENTS
+    from loa.scheduler.health import COUNTED
     from loa.scheduler.status import HINT_STATUSES
 
     return {
@@ -79,6 +80,7 @@ def _dynamic_values() -> dict[str, set[str]]:
         "daemonlog.": set(OUTCOME_EVENTS),
         "daemonlog.level_": set(LEVELS),
         "attention.hint_": set(HINT_STATUSES),
+        "monitor.reason_": set(COUNTED),  # `loa status --check`'s counted reasons (scheduler/health.py)
         "err.post_": {"cancelled", "done"},  # approve_posts: the statuses it refuses
         "type.": {*_EXPECTED.values(), *_TYPE_NAMES.values()},
         "val.": {"greater_than_equal", "greater_than", "less_than_equal", "less_than"},

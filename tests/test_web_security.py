@@ -9,7 +9,8 @@ from werkzeug.routing import BaseConverter
 from loa.scheduler.web.auth import COOKIE, require_role
 from support.web import PASSWORDS, campaign_today, csrf, login
 
-OPEN = {"auth.login", "static"}
+# /healthz answers anyone, by design, and says only "ok" or "unavailable" (tests/test_web_monitor.py)
+OPEN = {"auth.login", "static", "monitor.healthz"}
 SAMPLES = {"int": "1", "integer": "1", "path": "a/b", "default": "x"}
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -21,16 +21,18 @@ from ..i18n import t
 from ..models import Campaign, Post, Render, utcnow
 from ..organization import effective_organization, printable_organization
 from ..times import zone
-from .banner import BannerText
-from .banner_pool import obtain_all
 from .cache import BannerFile, banner_key
 from .items import dates_and_tags
 from .links import link_placeholder
-from .photos import DEFAULT_MAX_BYTES, PhotoStore
-from .sizes import Size, parse_size
+from .sizes import DEFAULT_PHOTO_MAX_BYTES as DEFAULT_MAX_BYTES, Size, parse_size
 from .text import ChannelKind, TextRenderer, channel_kinds, check_limits
 from .themes import load_theme
 from ..suggest import unknown_name
+
+if TYPE_CHECKING:  # drawing and photos (Pillow, fonts, a process pool) load when a post first needs them: a daemon
+    # that only sends what is already rendered stays small (bench/daemon.py's idle RSS)
+    from .layout import BannerText
+    from .photos import PhotoStore
 
 DEFAULT_THEME = "khuyen-hoc"
 
@@ -112,7 +114,15 @@ class Renderer:
         # banners this renderer already has: the same text, theme and size give the same file
         self._drawn: dict[tuple[Any, ...], BannerFile] = {}
         self.banners = BannerCount()
-        self.photos = PhotoStore(settings.media_dir, settings.max_image_bytes)
+        self._photo_store: PhotoStore | None = None
+
+    @property
+    def photos(self) -> PhotoStore:
+        if self._photo_store is None:
+            from .photos import PhotoStore
+
+            self._photo_store = PhotoStore(self.settings.media_dir, self.settings.max_image_bytes)
+        return self._photo_store
 
     def kind(self, channel: str) -> ChannelKind:
         name = self.settings.kinds.get(channel)
@@ -209,6 +219,8 @@ class Renderer:
         theme = load_theme(banner.get("theme") or campaign.banner_theme or self.settings.theme,
                            self.settings.themes_dir)
         names = banner.get("sizes") or list(dict.fromkeys(self.kind(c).banner_size for c in post.channels))
+        from .layout import BannerText
+
         text = BannerText(headline=banner["headline"], subline=banner.get("subline"),
                           kicker=self.organization_of(campaign).get("agency") or None,
                           footer=campaign_footer(campaign))
@@ -225,6 +237,8 @@ class Renderer:
     def _obtain(self, jobs: list[BannerJob], on_progress: Callable[[int, int], None] | None = None) -> None:
         todo = list({job.key: job for job in jobs if job.key not in self._drawn}.values())
         keyed = [(job, banner_key(job)) for job in todo]
+        from .banner_pool import obtain_all
+
         with closing(obtain_all(keyed, self.settings.media_dir, on_progress)) as outcomes:
             for job, outcome in zip(todo, outcomes):
                 if outcome.error is not None:

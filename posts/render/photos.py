@@ -25,10 +25,11 @@ from PIL import Image, ImageCms, ImageOps
 from ..errors import UserError
 from ..files import holds, read_regular, write_atomically, write_content_addressed
 from ..i18n import t
+from .sizes import DEFAULT_PHOTO_MAX_BYTES
 from .text import ChannelKind
 
 MiB = 1024 * 1024
-DEFAULT_MAX_BYTES = 15 * MiB
+DEFAULT_MAX_BYTES = DEFAULT_PHOTO_MAX_BYTES
 MAX_PIXELS = 50_000_000  # a 50 Mpx phone photo is the largest an office needs; beyond it, memory is at risk
 MAX_PHOTOS = 20  # per post: a Facebook post shows a few; twenty is an album, not a post
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}

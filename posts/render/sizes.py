@@ -8,6 +8,9 @@ from ..errors import UserError
 from ..i18n import t
 
 MM_PER_INCH = 25.4
+# a post's photo file, as given ([render] max_image_mb's default); here, not in photos.py, so that reading the setting
+# does not load Pillow
+DEFAULT_PHOTO_MAX_BYTES = 15 * 1024 * 1024
 MAX_PIXELS = 64_000_000  # a print banner at an absurd DPI would exhaust memory; Pillow's bomb limit is 89 Mpx
 
 

@@ -140,6 +140,10 @@ def init_command(app: App) -> None:
     if not path.exists():
         write_default_config(path)
         click.echo(t("msg.config_created", path=path))
+    if app.config.state_dir is not None:  # made now, or refused in one line, whatever the database (PostgreSQL too)
+        from loa.posts.files import check_writable_folder
+
+        check_writable_folder(app.config.state_dir)
     database = app.database(create=True)
     click.echo(t("msg.database_ready", url=display_url(database.url),
                  revision=database.schema_revision()))

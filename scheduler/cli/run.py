@@ -19,7 +19,7 @@ from .common import POST_ID, App, by_option, echo_json, json_option, pass_app, w
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="help.log_format")
 @pass_app
-def run_command(app: App, once: bool, until_idle: bool, dry_run: bool, log_format: str) -> None:
+def run_command(app: App, once: bool, until_idle: bool, dry_run: bool, log_format: str) -> int:
     from loa.posts.errors import UserError
     from loa.scheduler.daemon import PublishingDaemon
     from loa.scheduler.dispatch import publisher_for, require_secrets
@@ -38,22 +38,68 @@ def run_command(app: App, once: bool, until_idle: bool, dry_run: bool, log_forma
     if not finished:
         sys.stderr.flush()
         os._exit(0)  # sends still in flight past the bound: their leases are settled by the next start
+    return _left_for_a_person(app) if until_idle else 0
+
+
+def _left_for_a_person(app: App) -> int:
+    """``run --until-idle``'s exit code: 3 (one line on stderr) when deliveries it leaves need a person (failed,
+    unknown, missed: what ``loa status`` lists), so a script or CI notices; else 0."""
+    from loa.scheduler.health import EXIT_HEALTHY, EXIT_NEEDS_A_PERSON, reason_text
+    from loa.scheduler.status import needing_a_person
+
+    with app.database().session() as session:
+        needing = needing_a_person(session)
+    if not needing:
+        return EXIT_HEALTHY
+    counts = ", ".join(reason_text({"status": status, "count": needing[status]})
+                       for status in ("failed", "unknown", "missed") if needing.get(status))
+    click.echo(t("monitor.until_idle_left", counts=counts), err=True)
+    return EXIT_NEEDS_A_PERSON
 
 
 @cli.command("status", help="help.status_command")
 @click.option("--archived", is_flag=True, help="campaign_life.help_archived")
+@click.option("--check", is_flag=True, help="monitor.help_check")
 @json_option
 @pass_app
-def status_command(app: App, archived: bool, as_json: bool) -> None:
+def status_command(app: App, archived: bool, check: bool, as_json: bool) -> int:
+    """Exit 0 when nothing needs a person, 3 when something does (``health`` in --json says what); --check: one
+    line and Nagios's codes (scheduler/health.py)."""
+    from loa.posts.errors import UserError
     from loa.scheduler.channel_names import display_names
     from loa.scheduler.status import daemon_status
     from loa.scheduler.views import print_status
 
+    if check:
+        if as_json:
+            raise UserError(t("monitor.check_and_json"), where="--check")
+        return _check(app, archived)
     report = daemon_status(app.database(), app.config, archived=archived)
     if as_json:
         echo_json(report)
     else:
         print_status(report, display_names(app.config))
+    return int(report["health"]["exit"])
+
+
+def _check(app: App, archived: bool) -> int:
+    """``loa status --check``: whatever goes wrong is UNKNOWN on the same one line (a monitor reads stdout only)."""
+    from loa.posts.errors import UserError
+    from loa.scheduler.health import NAGIOS_UNKNOWN, check_line, unknown_line
+    from loa.scheduler.status import daemon_status
+
+    from . import _runtime_failure
+
+    try:
+        line, code = check_line(daemon_status(app.database(), app.config, archived=archived))
+    except UserError as exc:
+        line, code = unknown_line(str(exc)), NAGIOS_UNKNOWN
+    except Exception as exc:  # the database does not answer, a disk error: the message the CLI would give
+        if os.environ.get("LOA_DEBUG"):
+            raise
+        line, code = unknown_line(_runtime_failure(exc)), NAGIOS_UNKNOWN
+    click.echo(line)
+    return code
 
 
 @cli.command("retry", help="help.retry")

@@ -26,6 +26,9 @@ from . import workspace
 COOKIE = "loa_session"
 LANGUAGE_COOKIE = "loa_lang"
 OPEN_ENDPOINTS = {"auth.login", "static"}
+# they see to who may ask themselves, before any session is looked up: /healthz must answer while the database does
+# not, /metrics takes a bearer token too (scheduler/web/monitor.py)
+SELF_GUARDED = {"monitor.healthz", "monitor.metrics"}
 CHANGES = {"POST", "PUT", "PATCH", "DELETE"}
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -71,7 +74,7 @@ def _language() -> str | None:
 
 def _before() -> Any:
     g.language_token = request_language.set(_language())
-    if request.endpoint == "static":
+    if request.endpoint == "static" or request.endpoint in SELF_GUARDED:
         return None
     g.signed_in = session_of(workspace().database, request.cookies.get(COOKIE))
     if request.endpoint in OPEN_ENDPOINTS:
