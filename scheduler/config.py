@@ -258,9 +258,16 @@ class DraftSection(_Section):
             raise ValueError(str(exc)) from None
 
 
+class SecretsSection(_Section):
+    """The service's environment file (KEY=VALUE lines), read by commands that need a secret: scheduler/secrets_file.py."""
+
+    file: Annotated[str, Field(min_length=1)] | None = None  # relative to this file; e.g. "/etc/loa/secrets.env"
+
+
 class ConfigDocument(_Section):
     paths: PathsSection = PathsSection()
     database: DatabaseSection = DatabaseSection()
+    secrets: SecretsSection = SecretsSection()
     web: WebSection = WebSection()
     daemon: DaemonSection = DaemonSection()
     render: RenderSection = RenderSection()
@@ -296,6 +303,12 @@ class Config:
         return self.document.defaults.timezone
 
     channels: dict[str, ChannelSettings] = field(default_factory=dict)
+    secrets_read: bool = field(default=False, repr=False, compare=False)  # the secrets file was read (once)
+
+    @property
+    def secrets_file(self) -> Path | None:
+        """``[secrets] file``, relative to this file's folder (never the state folder); None when none is named."""
+        return self.input_path_of(self.document.secrets.file)
 
     @property
     def channel_names(self) -> list[str]:

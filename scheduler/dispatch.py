@@ -27,6 +27,7 @@ from .outcomes import (NotRecorded, Outcome, mark_unknown, record_failure, recor
                        owned_delivery, write_outcome)
 from .outgoing import is_first_send, outgoing_for
 from .publishers import Outgoing, PermanentError, Published, Publisher, PublishError, publishers
+from .secrets_file import load_secrets
 
 __all__ = ["NotRecorded", "Outcome", "channel_supports", "claim_post_deliveries", "publish_post", "publisher_for",
            "require_secrets", "resume_channel", "send_claimed", "send_to"]
@@ -35,7 +36,9 @@ LOAD_FOR_SENDING = [joinedload(Delivery.post).joinedload(Post.campaign)]  # in o
 
 
 def publisher_for(config: Config, channel: str, *, db: Database | None = None) -> Publisher:
-    """The channel's adapter; with ``db``, it may lock and record steps in it (``coordination``)."""
+    """The channel's adapter; with ``db``, it may lock and record steps in it (``coordination``). The secrets file
+    is read first: an adapter (a plugin's too) finds its secrets in the environment."""
+    load_secrets(config)
     settings = config.channels.get(channel)
     if settings is None:
         raise UserError(t("err.unknown_channel", channel=channel, known=", ".join(config.channel_names)))
@@ -64,6 +67,7 @@ def channel_supports(config: Config, channel: str, action: str) -> bool:
 
 def require_secrets(config: Config, channel: str) -> None:
     """Every ``*_env`` setting of the channel names a variable that is set: else a one-line error, before any claim."""
+    load_secrets(config)
     for name in config.channels[channel].secret_variables():
         if not os.environ.get(name):
             raise UserError(t("err.secret_missing", variable=name, channel=channel), where=f"channels.{channel}")

@@ -19,9 +19,27 @@ def _where_and_patience(config: Config) -> tuple[str, int]:
     return where, round(config.document.database.busy_timeout_seconds * 1000)
 
 
+def prepare_state(config: Config) -> None:
+    """Before the database is opened: root is refused in another user's state (run_as.py), and a PostgreSQL
+    connection gets its password (PGPASSWORD) from the secrets file. SQLite needs no secret: the file is not read,
+    so a person who cannot read it still works on a SQLite project."""
+    from loa.posts.queue_sqlite import sqlite_file
+
+    from .run_as import check_state_owner
+    from .secrets_file import load_secrets
+
+    url = config.database_url
+    database_file = sqlite_file(url)
+    check_state_owner([database_file, config.path_of(config.document.render.media), config.state_dir],
+                      config.path)
+    if not url.startswith("sqlite"):
+        load_secrets(config)
+
+
 def project_database(config: Config) -> Database:
     """The config's database (or ``$LOA_DATABASE_URL``'s) as it is, whatever its schema: for ``loa db status``,
     ``loa backup`` and ``loa restore``, which look at the schema themselves. Nothing is connected yet."""
+    prepare_state(config)
     where, patience = _where_and_patience(config)
     return Database(config.database_url, where=where, busy_timeout_ms=patience)
 
@@ -29,6 +47,7 @@ def project_database(config: Config) -> Database:
 def open_project_database(config: Config, *, create: bool = False, upgrade: bool = False) -> Database:
     """The config's database at the schema this code needs (see ``open_database``: an older one is refused unless
     ``create``/``upgrade`` say to migrate it); an error names where the URL came from."""
+    prepare_state(config)
     where, patience = _where_and_patience(config)
     return open_database(config.database_url, create=create, upgrade=upgrade, where=where, busy_timeout_ms=patience)
 
@@ -50,6 +69,9 @@ def running_daemons(database: Database, *, heartbeat_seconds: float) -> list[tup
 
 def build_renderer(config: Config) -> Renderer:
     """The renderer of this config's channels, themes and templates."""
+    from .run_as import check_state_owner
+
+    check_state_owner([config.path_of(config.document.render.media)], config.path)
     from loa.posts.render.artefacts import RenderSettings, Renderer
 
     render = config.document.render

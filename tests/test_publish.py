@@ -95,6 +95,52 @@ def test_channels_list_shows_whether_secrets_are_set_never_their_value(project, 
     assert "EAAB-secret-value" not in out and "LOA_TEST_TOKEN" in out
 
 
+MORE_CHANNELS = """
+[channels.page]
+adapter = "facebook"
+page_id = "123"
+token_env = "LOA_TEST_TOKEN"
+
+[channels.mail]
+adapter = "email"
+smtp_host = "mail.so.gov.vn"
+from = "Sở KH&CN <tin@so.gov.vn>"
+to = ["canbo@so.gov.vn"]
+
+[channels.bot]
+adapter = "telegram"
+token_env = "LOA_TG_TOKEN"
+chat_id = "@sokhcn_tin"
+
+[channels.oa]
+adapter = "zalo"
+app_id = "42"
+secret_key_env = "LOA_ZALO_KEY"
+token_file = "zalo.json"
+
+[channels.web]
+adapter = "wordpress"
+url = "https://portal.so.gov.vn/tin"
+username = "tt"
+password_env = "LOA_PORTAL_PASSWORD"
+"""
+
+
+def test_channels_list_shows_targets_resolved(project, tmp_path_factory, monkeypatch):
+    """Issue 19 point 9: "var/site" reads differently from every folder; the list says where loa really writes and
+    what it calls — the same from any working folder."""
+    project.config.write_text(project.config.read_text() + MORE_CHANNELS, encoding="utf-8")
+    monkeypatch.chdir(tmp_path_factory.mktemp("elsewhere"))
+    targets = {c["name"]: c["target"] for c in project.json("channels", "list")["channels"]}
+    assert targets == {"portal": str(project.root / "var" / "site"),
+                       "facebook": str(project.root / "var" / "dry-run" / "facebook"),
+                       "page": "https://graph.facebook.com/v25.0/123", "mail": "smtp://mail.so.gov.vn:587",
+                       "bot": "https://api.telegram.org (chat @sokhcn_tin)",
+                       "oa": "https://openapi.zalo.me (app 42)", "web": "https://portal.so.gov.vn/tin"}
+    table = project.ok("channels", "list", env={"COLUMNS": "200"}).stdout
+    assert str(project.root / "var" / "site") in table and " var/site " not in table
+
+
 def test_channels_check(project):
     result = project.ok("channels", "check")
     assert "portal: OK" in result.stdout + result.stderr

@@ -90,7 +90,10 @@ def test_check_names_a_missing_secret_and_a_site_that_is_not_wordpress(portal, m
     project, wordpress, post_id = portal
     assert "OK:" in project.ok("channels", "check", "portal").stdout
     monkeypatch.delenv("LOA_PORTAL_PASSWORD")
-    assert "LOA_PORTAL_PASSWORD" in project.run("channels", "check", "portal").stderr
+    unset = project.run("channels", "check", "portal").stderr
+    # a variable to set, not a password to renew at the site (issue 19 point 9)
+    assert ("portal: LOA_PORTAL_PASSWORD is not set in the environment (or the secrets file): the WordPress "
+            "application password\n") in unset and "create a new" not in unset
     before = project.sql("SELECT status, attempts FROM deliveries WHERE post_id=?", post_id)
     assert "LOA_PORTAL_PASSWORD" in project.fails("publish", str(post_id))  # exit 2, nothing claimed
     assert project.sql("SELECT status, attempts FROM deliveries WHERE post_id=?", post_id) == before
@@ -105,6 +108,39 @@ def test_check_names_a_missing_secret_and_a_site_that_is_not_wordpress(portal, m
     assert published.exit_code == 2 and "WordPress" in published.stderr
     assert next(d for d in project.json("post", "show", str(post_id))["deliveries"]
                 if d["channel"] == "portal")["status"] == "retry_wait"  # waits for the setting, not failed
+
+
+def test_a_password_over_plain_http_is_warned_about_once_per_command(project, monkeypatch, tmp_path):
+    """Basic auth over http:// to another machine sends the application password readable on the way: each command
+    that may send it says so once, and still works (issue 19 point 9). No packet leaves: the site's name goes to a
+    proxy on 127.0.0.1 that is not there."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{closed}")
+    monkeypatch.setenv("LOA_PORTAL_PASSWORD", "abcd efgh ijkl mnop qrst uvwx")
+    project.set_channel("portal", 'adapter = "wordpress"\nurl = "http://portal.so.gov.vn/tin"\nusername = "tt"\n'
+                                  'password_env = "LOA_PORTAL_PASSWORD"')
+    warning = ("warning: channel portal: http://portal.so.gov.vn/tin is plain http, so the password travels "
+               "unencrypted; use https://")
+    listed = project.ok("channels", "list")
+    assert listed.stderr.count(warning) == 1 and "portal.so.gov.vn" in listed.stdout
+    checked = project.run("channels", "check")
+    assert checked.stderr.count(warning) == 1 and "portal: " in checked.stderr  # the check itself still ran
+    assert "plain http" not in project.ok("channels", "check", "facebook").stderr  # not a channel it checks
+    project.ok("campaign", "import", str(project.write("c.toml", campaign_toml(posts=1))), "--approve")
+    post_id = project.json("queue")["posts"][0]["id"]
+    published = project.run("publish", str(post_id), "--channel", "portal")
+    assert published.stderr.count(warning) == 1 and "abcd" not in published.output
+    assert project.sql("SELECT status FROM deliveries WHERE channel = 'portal'") == [("retry_wait",)]  # it tried
+    for url in ("http://127.0.0.1:8080", "http://localhost/wp", "https://portal.so.gov.vn"):
+        project.set_channel("portal", f'adapter = "wordpress"\nurl = "{url}"\nusername = "tt"\n'
+                                      'password_env = "LOA_PORTAL_PASSWORD"')
+        assert "plain http" not in project.ok("channels", "list").stderr, url
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from loa.posts.errors import UserError
 from loa.posts.i18n import available_languages, set_language, t
 from loa.posts.os_errors import DISK_ERRNOS, os_error_text, os_error_where
 from loa.posts.plain_text import check_text, problem
+from loa.scheduler import run_as
 
 from . import click_text, common, global_options
 from .common import App, pass_app
@@ -64,6 +65,7 @@ class RootGroup(LazyGroup):
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
         args = list(sys.argv[1:] if args is None else args)
         common.opened_database = None
+        run_as.invocation_args = None
         caller_umask = os.umask(PRIVATE_UMASK)
         try:
             return self._main(args, prog_name, **extra)
@@ -78,6 +80,7 @@ class RootGroup(LazyGroup):
             # --config and --lang anywhere: moved before the command name, and the language known before parsing,
             # so the help and the errors are already in it
             args, language = global_options.hoisted(self, args)
+            run_as.invocation_args = args  # what "run it as USER: sudo -u USER loa …" repeats
             set_language(language if language in available_languages() else None)  # else: --lang's own error
             result = super().main(args=args, prog_name=prog_name or "loa", standalone_mode=False, **extra)
         except UserError as exc:
@@ -138,6 +141,7 @@ def init_command(app: App) -> None:
 
     path = app.config_path
     if not path.exists():
+        run_as.check_state_owner([path], path)  # root makes no config.toml in another user's folder
         write_default_config(path)
         click.echo(t("msg.config_created", path=path))
     if app.config.state_dir is not None:  # made now, or refused in one line, whatever the database (PostgreSQL too)

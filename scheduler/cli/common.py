@@ -166,6 +166,7 @@ class App:
     def __init__(self, config_option: str | None) -> None:
         self.config_option = config_option
         self._database: Database | None = None
+        self._warned: set[str] = set()
 
     @property
     def config_path(self) -> Path:
@@ -222,6 +223,16 @@ class App:
         except UserError:
             return False
         return True
+
+    def warn_about_channels(self, names: list[str] | None = None) -> None:
+        """Once per command, on stderr: what these channels' settings (default: all) deserve a warning for, though
+        they work (a WordPress password over plain http)."""
+        from loa.scheduler.channel_health import channel_warnings
+
+        for message in channel_warnings(self.config, names):
+            if message not in self._warned:
+                self._warned.add(message)
+                warn(message)
 
     def close(self) -> None:
         if self._database is not None:

@@ -48,6 +48,10 @@ def queue_command(app: App, campaign: str | None, date_from: str | None, date_to
     # SQLite through the standard library (no SQLAlchemy to import); PostgreSQL, or anything that light read
     # does not answer (an older schema, an unknown campaign, a damaged file), through the full path
     path = sqlite_file(config.database_url)
+    if path is not None:  # as when the database is opened (project.py): root stays out of another user's state
+        from loa.scheduler.run_as import check_state_owner
+
+        check_state_owner([path], app.config_path)
     rows = None if path is None else list_queue_sqlite(path, busy_timeout_s=config.busy_timeout_seconds, **filters)
     if rows is None:
         from loa.posts.listing import list_queue

@@ -1,6 +1,7 @@
 """``loa run`` (the daemon), ``loa status`` (what needs attention) and ``loa retry`` (send again what did not go)."""
 from __future__ import annotations
 
+import logging
 import os
 import sys
 
@@ -21,9 +22,10 @@ from .common import POST_ID, App, by_option, echo_json, json_option, pass_app, w
 @pass_app
 def run_command(app: App, once: bool, until_idle: bool, dry_run: bool, log_format: str) -> int:
     from loa.posts.errors import UserError
+    from loa.scheduler.channel_health import channel_warnings
     from loa.scheduler.daemon import PublishingDaemon
     from loa.scheduler.dispatch import publisher_for, require_secrets
-    from loa.scheduler.events import setup_logging
+    from loa.scheduler.events import LOGGER, setup_logging
 
     if once and until_idle:
         raise UserError(t("err.once_and_until_idle"), where="--once")
@@ -33,6 +35,8 @@ def run_command(app: App, once: bool, until_idle: bool, dry_run: bool, log_forma
             publisher_for(config, name)
             require_secrets(config, name)
     setup_logging(log_format, timezone=config.timezone)  # the text log in local time, like everything else
+    for message in channel_warnings(config):  # once, at start: the log says it as a warning, in its format
+        logging.getLogger(LOGGER).warning(message)
     daemon = PublishingDaemon(app.database(), config, renderer=app.renderer, dry_run=dry_run)
     finished = daemon.run(once=once, until_idle=until_idle)
     if not finished:

@@ -52,6 +52,11 @@ class AuthError(PublishError):
     """Credentials are missing, expired or lack a permission: every delivery of the channel waits."""
 
 
+class SecretUnset(AuthError):
+    """The variable holding a secret is not set (in the environment, nor in the secrets file): nothing to renew at
+    the platform, only a setting to make here."""
+
+
 # Retry-After and usage headers are the platform's words: a wait longer than this is a broken header, not a plan.
 LONGEST_WAIT = dt.timedelta(days=1)
 

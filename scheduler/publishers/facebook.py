@@ -20,7 +20,7 @@ from loa.posts.i18n import t
 
 from .http_session import PlatformSession
 from . import (LONGEST_WAIT, AuthError, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher,
-               PublishError, TransientError, network_problem, request_went_out, retry_after)
+               PublishError, SecretUnset, TransientError, network_problem, request_went_out, retry_after)
 
 CONNECT_TIMEOUT = 5  # seconds; the read timeout is the channel's ``timeout`` setting
 SLOW_DOWN_AT = 90  # percent of any usage figure: stop sending before the platform throttles at 100
@@ -49,7 +49,7 @@ class FacebookPublisher(Publisher):
     def _token(self) -> str:
         token = os.environ.get(self.settings.token_env, "")
         if not token:
-            raise AuthError(t("check.fb_token_unset", variable=self.settings.token_env))
+            raise SecretUnset(t("check.fb_token_unset", variable=self.settings.token_env))
         return token
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:

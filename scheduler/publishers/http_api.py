@@ -21,7 +21,7 @@ from loa.posts.i18n import t
 
 from .http_session import PlatformSession
 from . import (AuthError, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher, PublishError,
-               TransientError, network_problem, request_went_out, retry_after)
+               SecretUnset, TransientError, network_problem, request_went_out, retry_after)
 from . import http_templates as templates
 from .http_settings import HttpChannel, LookupSettings, RequestSettings, UploadSettings
 
@@ -54,7 +54,7 @@ class HttpPublisher(Publisher):
         for name, variable in self.settings.secrets.items():
             values[name] = os.environ.get(variable, "")
             if not values[name]:
-                raise AuthError(t("http_channel.secret_unset", variable=variable, name=name))
+                raise SecretUnset(t("http_channel.secret_unset", variable=variable, name=name))
         return values
 
     def _secret_values(self) -> list[str]:

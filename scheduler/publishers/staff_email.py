@@ -18,8 +18,8 @@ from loa.posts.errors import UserError
 from loa.posts.i18n import t
 from loa.scheduler.config import ENV_NAME, ChannelSettings
 
-from . import (AuthError, CannotTell, ChannelHealth, ChannelUnavailable, Metrics, Outgoing, PermanentError, Published,
-               Publisher, TransientError)
+from . import (AuthError, CannotTell, ChannelHealth, ChannelUnavailable, Metrics, Outgoing, PermanentError,
+               Published, Publisher, SecretUnset, TransientError)
 from .email_message import batches, build_message, message_id, read_recipients, sender_address, unique, \
     valid_address
 from .email_smtp import (answer_line, close, dot_stuffed, login, network_words, rcpt, refusal, server_name,
@@ -127,7 +127,7 @@ class EmailPublisher(Publisher):
             return None
         password = os.environ.get(self.settings.password_env, "")
         if not password:
-            raise AuthError(t("email.password_unset", variable=self.settings.password_env))
+            raise SecretUnset(t("email.password_unset", variable=self.settings.password_env))
         return password
 
     def _tls_context(self) -> ssl.SSLContext:

@@ -31,7 +31,7 @@ from loa.scheduler.config import ChannelSettings, EnvName, SiteUrl
 
 from .http_session import PlatformSession
 from . import (AuthError, Banner, CannotTell, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher,
-               PublishError, TransientError, network_problem, request_went_out, retry_after)
+               PublishError, SecretUnset, TransientError, network_problem, request_went_out, retry_after)
 
 CONNECT_TIMEOUT = 5  # seconds; the read timeout is the channel's ``timeout`` setting
 MAX_CAPTION = 1024  # Bot API: caption length after entity parsing
@@ -73,7 +73,7 @@ class TelegramPublisher(Publisher):
     def _token(self) -> str:
         token = os.environ.get(self.settings.token_env, "").strip()
         if not token:
-            raise AuthError(t("telegram.token_unset", variable=self.settings.token_env))
+            raise SecretUnset(t("telegram.token_unset", variable=self.settings.token_env))
         if not TOKEN_SHAPE.match(token):
             raise AuthError(t("telegram.token_malformed", variable=self.settings.token_env))
         return token

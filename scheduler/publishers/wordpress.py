@@ -19,7 +19,7 @@ from loa.posts.i18n import t
 
 from .http_session import PlatformSession
 from . import (AuthError, Banner, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher,
-               PublishError, TransientError, network_problem, request_went_out, retry_after)
+               PublishError, SecretUnset, TransientError, network_problem, request_went_out, retry_after)
 
 CONNECT_TIMEOUT = 5  # seconds; the read timeout is the channel's ``timeout`` setting
 ME = "/wp/v2/users/me"
@@ -42,7 +42,7 @@ class WordPressPublisher(Publisher):
     def _auth(self) -> tuple[str, str]:
         password = os.environ.get(self.settings.password_env, "")
         if not password:
-            raise AuthError(t("check.wp_password_unset", variable=self.settings.password_env))
+            raise SecretUnset(t("check.wp_password_unset", variable=self.settings.password_env))
         return self.settings.username, password.replace(" ", "")
 
     def _url(self, route: str, params: dict[str, Any] | None = None) -> str:
@@ -210,7 +210,7 @@ class WordPressPublisher(Publisher):
     def check(self) -> ChannelHealth:
         try:
             me = self._call("GET", ME, params={"context": "edit"})
-        except NotWordPress as exc:
+        except (NotWordPress, SecretUnset) as exc:  # a setting to fix here, not a password to renew
             return ChannelHealth(False, str(exc))
         except AuthError as exc:
             return ChannelHealth(False, t("check.wp_new_password", error=exc, user=self.settings.username))

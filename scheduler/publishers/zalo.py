@@ -26,7 +26,7 @@ from loa.scheduler.config import ChannelSettings, EnvName, SiteUrl
 
 from .http_session import PlatformSession
 from . import (AuthError, Banner, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher,
-               PublishError, TransientError, network_problem, request_went_out)
+               PublishError, SecretUnset, TransientError, network_problem, request_went_out)
 from .zalo_tokens import FIRST_TOKEN_ENV, TokenStore
 
 CONNECT_TIMEOUT = 5
@@ -85,7 +85,7 @@ class ZaloPublisher(Publisher):
     def _secret_key(self) -> str:
         key = os.environ.get(self.settings.secret_key_env, "")
         if not key:
-            raise AuthError(t("zalo.secret_unset", variable=self.settings.secret_key_env))
+            raise SecretUnset(t("zalo.secret_unset", variable=self.settings.secret_key_env))
         return key
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
