@@ -66,6 +66,20 @@ def test_posts_queued_with_no_daemon_are_critical_until_one_runs(project):
     assert health(project)[0] == 3  # stopped cleanly, but the posts still wait for one
 
 
+def test_a_daemon_killed_without_stopping_is_critical_even_with_nothing_queued(project):
+    fast_daemon(project)
+    daemon = spawn_loa(project, "run")
+    try:
+        wait_for(lambda: project.json("status")["daemon"]["alive"], seconds=30, what="the daemon's heartbeat")
+        assert health(project)[0] == 0  # nothing queued, a daemon up
+    finally:
+        daemon.send_signal(signal.SIGKILL)
+        daemon.wait(timeout=30)
+    assert health(project) == (3, {"state": "critical", "exit": 3, "reasons": [{"status": "stopped"}]})
+    code, line = check(project)
+    assert code == 2 and line.startswith("LOA CRITICAL - no daemon running, 0 queued |")
+
+
 def test_a_failed_delivery_needs_a_person_and_until_idle_says_so(project):
     fast_daemon(project)
     (project.root / "blocked").write_text("a file where the site folder should be")
