@@ -125,6 +125,12 @@ class Server:
         self.config = self.etc / "config.toml"
         self.config.write_text(config_text, encoding="utf-8")
         self.config.chmod(0o444)
+        # the secrets file the config and the units name, as the README makes it: the service user's, 0600
+        secrets_file = self.etc / "secrets.env"
+        secrets_file.write_text("# what EnvironmentFile= gives the units\nLOA_FACEBOOK_TOKEN=EAAB-unused\n",
+                                encoding="utf-8")
+        shutil.chown(secrets_file, user, user)
+        secrets_file.chmod(0o600)
         self.etc.chmod(0o555)  # owned by root and read-only, as ProtectSystem=strict leaves /etc
         self.state = root / "var" / "lib" / "loa"
         self.state.mkdir(parents=True)
@@ -244,7 +250,7 @@ def test_the_units_and_the_server_config_work_together():
         assert service["User"] == service["Group"] == "loa" and service["ProtectSystem"] == "strict"
         assert int(service["UMask"], 8) == PRIVATE_UMASK
         # a missing secrets file stops the start (no "-": it would be ignored silently)
-        assert service["EnvironmentFile"] == "/etc/loa/secrets.env"
+        assert service["EnvironmentFile"] == "/etc/loa/secrets.env" == f"/etc/loa/{config['secrets']['file']}"
         assert service["ExecStart"].startswith(f"{INSTALLED_LOA} --config /etc/loa/config.toml ")
         assert "ReadWritePaths" not in service  # StateDirectory= is the only writable place
         assert service["RestartPreventExitStatus"] == "2"  # bad input: restarting cannot fix it

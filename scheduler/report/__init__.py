@@ -10,20 +10,19 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from loa.posts.db import Database
 from loa.posts.errors import UserError
 from loa.posts.files import writable_target, write_atomically
 from loa.posts.i18n import t
-from loa.posts.lookup import get_campaign
 from loa.posts.os_errors import os_error_text
-from loa.posts.times import zone
 
-from .organization import report_organization
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: the chart worker (chart_worker.py) starts from this package, without them
+    from loa.posts.db import Database
     from loa.scheduler.config import Config
 
+    from .chart_worker import ChartWorker
+
 FORMATS = ("docx", "xlsx", "html")
+CHART_FORMATS = ("docx", "html")  # the XLSX has no chart
 DEFAULT_FOLDER = "var/reports"  # relative to the config file, like the database and the media folder
 
 
@@ -52,15 +51,17 @@ def check_output(path: Path, *, create_parent: bool) -> None:
 
 def report_bytes(db: Database, slug: str, fmt: str, organization: dict[str, object],
                  report_date: dt.date | None, channel_names: dict[str, str] | None = None,
-                 media_dir: Path | None = None) -> bytes:
+                 media_dir: Path | None = None, charts: ChartWorker | None = None) -> bytes:
     """The report of campaign ``slug`` in ``fmt``; the date defaults to today in the campaign's timezone.
     ``channel_names``: channel key -> the name the report gives it (scheduler/channel_names.py); the photos of the
-    log's entries are read from ``media_dir`` for the appendix."""
+    log's entries are read from ``media_dir`` for the appendix; ``charts``, a started chart worker, draws the charts
+    while the document is built (without one they are drawn here)."""
+    from loa.posts.lookup import get_campaign
+    from loa.posts.times import zone
+
     from .figures import compute_figures
     from .published import published_rows
 
-    if fmt != "xlsx":  # the charts' library loads while the database computes the figures
-        preload_chart_library()
     with db.session() as session:
         figures = compute_figures(session, slug)
         figures.channel_names = dict(channel_names or {})
@@ -70,37 +71,19 @@ def report_bytes(db: Database, slug: str, fmt: str, organization: dict[str, obje
 
             campaign_id = get_campaign(session, slug).id
             return xlsx_bytes(figures, published_rows(session, campaign_id, figures.timezone))
-    from .wording import build_document
+    from .wording import build_document, grain
 
-    document = build_document(figures, organization, day, media_dir=media_dir)
+    draw = None
+    if charts is not None and figures.published:  # build_document draws the charts when anything was published
+        charts.request(figures.periods, figures.channels, grain=grain(figures), names=figures.channel_names)
+        draw = charts.images
     if fmt == "docx":
-        from .docx import docx_bytes
+        from .docx import docx_bytes  # python-docx and lxml load while the worker draws
 
-        return docx_bytes(document)
+        return docx_bytes(build_document(figures, organization, day, media_dir=media_dir, draw_charts=draw))
     from .html import html_bytes
 
-    return html_bytes(document)
-
-
-def _import_chart_library() -> None:
-    try:
-        from .chart import load_library
-
-        load_library()
-    except Exception:  # noqa: BLE001 - said where the chart is drawn, on the main thread, by the same import
-        pass
-
-
-def preload_chart_library() -> None:
-    """Import matplotlib (about 0.4 s of a report's 2 s) on a second thread while the main one waits on SQL.
-
-    SQLite and PostgreSQL's drivers let go of Python's lock while a query runs, so on a machine with two cores the
-    import mostly costs nothing. Importing is thread-safe: the first chart waits for it if it is not done yet, and
-    an import that fails here fails again, with its error, where the chart is drawn.
-    """
-    import threading
-
-    threading.Thread(target=_import_chart_library, name="loa-report-preload", daemon=True).start()
+    return html_bytes(build_document(figures, organization, day, media_dir=media_dir, draw_charts=draw))
 
 
 def write_report(db: Database, slug: str, fmt: str, output: Path, config: Config,
@@ -109,14 +92,23 @@ def write_report(db: Database, slug: str, fmt: str, output: Path, config: Config
     ("TÊN CƠ QUAN") is refused before any folder is created or anything computed."""
     if fmt not in FORMATS:
         raise UserError(t("report.err_format", value=fmt, known=", ".join(FORMATS)), where="--format")
-    with db.session() as session:
-        campaign = get_campaign(session, slug)
-        organization = report_organization(config.document.organization.model_dump(), config.path, campaign)
-    check_output(output, create_parent=create_parent)
-    from loa.scheduler.channel_names import display_names
+    from contextlib import nullcontext
 
-    media_dir = config.path_of(config.document.render.media)
-    data = report_bytes(db, slug, fmt, organization, report_date, display_names(config), media_dir)
+    from loa.posts.lookup import get_campaign
+
+    from .chart_worker import ChartWorker
+    from .organization import report_organization
+
+    # started first, so matplotlib's import overlaps all the reading; stopped and reaped whatever happens
+    with ChartWorker.start() if fmt in CHART_FORMATS else nullcontext() as charts:
+        with db.session() as session:
+            campaign = get_campaign(session, slug)
+            organization = report_organization(config.document.organization.model_dump(), config.path, campaign)
+        check_output(output, create_parent=create_parent)
+        from loa.scheduler.channel_names import display_names
+
+        media_dir = config.path_of(config.document.render.media)
+        data = report_bytes(db, slug, fmt, organization, report_date, display_names(config), media_dir, charts)
     try:
         write_atomically(output, data, where="-o")
     except OSError as exc:

@@ -8,19 +8,22 @@ The same figures give the same bytes: no timestamp or version in the PNG metadat
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loa.posts.i18n import t
 
-from .figures import Period
+if TYPE_CHECKING:  # the chart worker (chart_worker.py) draws from plain attributes, without figures.py's SQLAlchemy
+    from .figures import Period
 
 WIDTH_IN, HEIGHT_IN, DPI = 6.3, 2.6, 150
 CHANNEL_COLOURS = ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#843c0c", "#595959")
 INTERACTIONS_COLOUR, REACH_COLOUR = "#c00000", "#2e75b6"
+# the posts chart, then the engagement chart with which of interactions and reach it draws (None: no figures)
+ChartImages = tuple[bytes, "tuple[bytes, bool, bool] | None"]
 
 
 def load_library() -> Any:
-    """matplotlib's Figure on the Agg backend (scheduler/report/__init__.py starts this early, on a thread)."""
+    """matplotlib's Figure on the Agg backend (the chart worker imports it while the report reads the database)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -119,3 +122,10 @@ def engagement_chart_png(periods: list[Period], *, grain: str) -> tuple[bytes, b
                     fontsize=8, frameon=False)
         return _png(figure, axes, legend=False), with_interactions, with_reach
     return _png(figure, axes), with_interactions, with_reach
+
+
+def draw_charts(periods: list[Period], channels: list[str], *, grain: str,
+                names: dict[str, str] | None = None) -> ChartImages:
+    """Both charts of the report, as the chart worker (chart_worker.py) and the in-process fallback draw them."""
+    return (posts_chart_png(periods, channels, grain=grain, names=names),
+            engagement_chart_png(periods, grain=grain))

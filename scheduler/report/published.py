@@ -3,6 +3,12 @@ largest part of the report's reading (figures.py), and the detail sheet of its X
 
 One query joins what is needed in SQL (the few JSON fields extracted by the database: json_extract on SQLite, ->> on
 PostgreSQL), streamed (``yield_per``) so 100,000 entries are read in bounded memory.
+
+The fifteen json_extract calls per row stay: SQLite (3.40) keeps the last documents it parsed, so the second to
+fifteenth calls on the same detail only walk a path (about 0.2 µs each); taking ``$.metrics`` and ``$.unavailable``
+as two sub-documents and decoding them in Python cost more (0.24 s of CPU against 0.19 s for 18,799 rows).
+The two timestamps are read as the database gives them (text on SQLite) and parsed here: SQLAlchemy's per-value
+conversion through UTCDateTime cost a third of the query's time.
 """
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import String, and_, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from loa.posts.models import Delivery, OutreachEntry, Post
@@ -21,7 +27,8 @@ from .figures import INTERACTIONS, LINKS_CAP, METRICS, ON_TIME_S, MetricTotal, P
 
 
 def _utc(value: Any) -> dt.datetime | None:
-    """A ``due_at`` from an entry's detail (ISO text) or from the deliveries table (aware datetime)."""
+    """A ``due_at`` from an entry's detail (ISO text) or from the deliveries table (read raw: text on SQLite, a naive
+    datetime in UTC on PostgreSQL); None when there is none or it does not parse."""
     if isinstance(value, dt.datetime):
         return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
     if isinstance(value, str):
@@ -33,21 +40,29 @@ def _utc(value: Any) -> dt.datetime | None:
     return None
 
 
+def _utc_at(value: Any) -> dt.datetime:
+    """A timestamp column read raw: ISO text on SQLite, a naive datetime on PostgreSQL; both in UTC."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
 def _published_query(campaign_id: int) -> Any:
     """The campaign's published entries, oldest first, each with its due time and its delivery's latest metrics.
 
     The few JSON fields needed are extracted by the database (json_extract on SQLite, ->> on PostgreSQL), so
-    no detail document is decoded in Python. Columns: at, channel, title, permalink, remote_id, due_at (text, from
-    the entry), due_at (the delivery's), approved_by, then each of METRICS, then each one's "unavailable" reason.
+    no detail document is decoded in Python. Columns: at (raw, see _utc_at), channel, title, permalink, remote_id,
+    due_at (text, from the entry), due_at (the delivery's, raw), approved_by, then each of METRICS, then each one's
+    "unavailable" reason.
     """
     latest = (select(func.max(OutreachEntry.id).label("id"), OutreachEntry.delivery_id)
               .where(OutreachEntry.campaign_id == campaign_id, OutreachEntry.kind == "metrics")
               .group_by(OutreachEntry.delivery_id).subquery())
     snapshot = aliased(OutreachEntry)
     detail = OutreachEntry.detail
-    return (select(OutreachEntry.at, OutreachEntry.channel, OutreachEntry.title,
+    return (select(type_coerce(OutreachEntry.at, String), OutreachEntry.channel, OutreachEntry.title,
                    detail["permalink"].as_string(), detail["remote_id"].as_string(), detail["due_at"].as_string(),
-                   Delivery.due_at, Post.approved_by,
+                   type_coerce(Delivery.due_at, String), Post.approved_by,
                    *(snapshot.detail[("metrics", name)].as_integer() for name in METRICS),
                    *(snapshot.detail[("unavailable", name)].as_string() for name in METRICS))
             # by post and channel (unique), so entries written before they carried a delivery id still join
@@ -69,7 +84,7 @@ def _published(row: Any, tz: Any) -> Published:
     metrics = {name: value if type(value) is int and name not in unavailable else None  # noqa: E721 (not bool)
                for name, value in zip(METRICS, values)}
     due = _utc(due_text) or _utc(delivery_due)
-    return Published(at=at.astimezone(tz), channel=channel or "-", title=title or "", permalink=permalink,
+    return Published(at=_utc_at(at).astimezone(tz), channel=channel or "-", title=title or "", permalink=permalink,
                      remote_id=remote_id, due_at=due.astimezone(tz) if due else None, metrics=metrics,
                      unavailable=unavailable, approved_by=approver)
 
@@ -95,7 +110,7 @@ def tally_published(session: Session, cid: int, tz: Any, figures: ReportFigures,
         rows += 1
         if len(figures.links) < LINKS_CAP:
             figures.links.append(_published(row, tz))
-        at = row[0]
+        at = _utc_at(row[0])
         day = at.astimezone(tz).date()
         per_day[day][row[1] or "-"] += 1
         if row[7]:

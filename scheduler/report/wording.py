@@ -5,7 +5,9 @@ The blocks carry no layout: docx.py sets Decree 30's fonts, sizes and indents, h
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from loa.posts.i18n import current_language, t
 from loa.posts.render.text import ngay
@@ -13,6 +15,9 @@ from loa.posts.render.text import ngay
 from .document import (Block, Chart, Closing, Header, Paragraph, ReportDocument, Segment, Table,
                        period_column)
 from .figures import METRICS, MetricTotal, ReportFigures
+
+if TYPE_CHECKING:
+    from .chart import ChartImages
 
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
              "November", "December")
@@ -58,8 +63,10 @@ def _placeholder(text: str) -> Paragraph:
 
 
 def build_document(figures: ReportFigures, organization: dict[str, object], report_date: dt.date, *,
-                   media_dir: Path | None = None, charts: bool = True) -> ReportDocument:
-    """The report's blocks; ``charts`` False skips drawing them; ``media_dir`` is where the log's photos are."""
+                   media_dir: Path | None = None, charts: bool = True,
+                   draw_charts: Callable[[], ChartImages] | None = None) -> ReportDocument:
+    """The report's blocks; ``charts`` False skips drawing them, ``draw_charts`` gives them (the chart worker's
+    images) instead of drawing them here; ``media_dir`` is where the log's photos are."""
     code = str(organization.get("document_code") or "")
     header = Header(
         parent_agency=str(organization.get("parent_agency") or "").upper(),
@@ -86,7 +93,7 @@ def build_document(figures: ReportFigures, organization: dict[str, object], repo
                               channels=number(len(figures.published_per_channel)), per_channel=per_channel)))
         blocks += _period_table(figures)
         if charts:
-            blocks += _charts(figures)
+            blocks += _charts(figures, draw_charts)
         blocks += _links_table(figures)
     blocks += _changes(figures)
 
@@ -128,18 +135,19 @@ def grain(figures: ReportFigures) -> str:
     return "month" if figures.by_month else "week" if figures.by_week else "day"
 
 
-def _charts(figures: ReportFigures) -> list[Block]:
+def _charts(figures: ReportFigures, drawn: Callable[[], ChartImages] | None) -> list[Block]:
     """Chart 1: publications per period and channel; chart 2, only when some channel reported figures: interactions
     and reach. Each caption names what is drawn."""
-    from .chart import engagement_chart_png, posts_chart_png
-
     unit = grain(figures)
+    if drawn is None:
+        from .chart import draw_charts
+
+        posts, engagement = draw_charts(figures.periods, figures.channels, grain=unit, names=figures.channel_names)
+    else:
+        posts, engagement = drawn()
     words = {"day": t("report14.grain_day"), "week": t("report14.grain_week"),
              "month": t("report14.grain_month")}[unit]
-    blocks: list[Block] = [Chart(posts_chart_png(figures.periods, figures.channels, grain=unit,
-                                                 names=figures.channel_names),
-                                 t("report14.chart_posts_caption", n=1, grain=words))]
-    engagement = engagement_chart_png(figures.periods, grain=unit)
+    blocks: list[Block] = [Chart(posts, t("report14.chart_posts_caption", n=1, grain=words))]
     if engagement:
         png, interactions, reach = engagement
         if interactions and reach:
