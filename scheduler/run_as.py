@@ -22,6 +22,10 @@ from loa.posts.i18n import t
 invocation_args: list[str] | None = None
 
 
+class OtherUsersState(UserError):
+    """root in a state that belongs to another user."""
+
+
 def check_state_owner(paths: Iterable[Path | None], config_path: Path) -> None:
     """Refuse root in a state that belongs to another user (see the module's rule); nothing for other users."""
     if os.geteuid() != 0:
@@ -35,7 +39,7 @@ def check_state_owner(paths: Iterable[Path | None], config_path: Path) -> None:
         owner = found.stat().st_uid
         if owner != 0:
             user = user_name(owner)
-            raise UserError(t("secrets.run_as", path=found, user=user, command=command_as(user, config_path)))
+            raise OtherUsersState(t("secrets.run_as", path=found, user=user, command=command_as(user, config_path)))
 
 
 def existing(path: Path) -> Path | None:
