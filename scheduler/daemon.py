@@ -9,7 +9,10 @@ which several processes share):
 * ``reconcile``: leases whose owner died mid-send are settled through the adapters (recovery.py);
 * ``heartbeat`` for ``loa status``; ``health``: a paused channel resumes once its check passes again.
 
-SIGTERM or SIGINT: stop claiming, let in-flight sends finish (at most ``shutdown_seconds``), exit 0.
+SIGTERM or SIGINT: stop claiming, let in-flight sends finish (up to the longest channel timeout among them, at
+least ``shutdown_seconds``), exit 0; a second signal leaves what is still in flight as "may have gone out", looked
+up only once its platform must have finished (shutdown.py). SIGHUP is logged and ignored (config.toml is read at
+start). A failing database or job is told with back-off (outages.py), and the daemon carries on.
 """
 from __future__ import annotations
 
@@ -20,7 +23,6 @@ import socket
 import os
 import sys
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import version
 from typing import Any
@@ -37,18 +39,20 @@ from .claims import CHECKED_PAUSES, next_due_at, nothing_to_send, other_live_dae
 from .config import Config
 from .dispatch import NotRecorded, Outcome, publisher_for, resume_channel
 from .events import emit, emit_outcome, event_label, fault_text
+from .outages import Conditions, is_database_fault
 from .publishers import Publisher
 from .recovery import OVERDUE_AFTER, pace_overdue, reconcile_abandoned
 from .approval import DraftWarnings
 from .rehearsal import Rehearsal, dry_run_adapters
 from .sending import SendingRounds
+from .shutdown import Stopping
 from .spoken import duration_text, local_moment
 
 BATCH = 20  # deliveries claimed per round: few enough that a lease never waits long behind a slow send
 SWITCH_SECONDS = 0.0002  # how long a thread may hold the interpreter while another waits (Python's default: 5 ms)
 
 
-class PublishingDaemon(SendingRounds):
+class PublishingDaemon(SendingRounds, Stopping):
     def __init__(self, db: Database, config: Config, *, renderer: Renderer | None = None,
                  dry_run: bool = False) -> None:
         self.db, self.config, self.renderer, self.dry_run = db, config, renderer, dry_run
@@ -63,6 +67,8 @@ class PublishingDaemon(SendingRounds):
             self.rehearsal = Rehearsal(db, config, self.adapters)
         self._metric_adapters: dict[str, Publisher] = {}  # not the senders': an HTTP session is for one thread
         self.stopping = threading.Event()
+        self._hurry = threading.Event()  # a second SIGTERM/SIGINT: leave what is in flight, go now
+        self.faults = Conditions()
         self._sweeping = threading.Lock()
         self._again = threading.Event()
         senders = sum(channel.concurrency for channel in config.channels.values())
@@ -77,6 +83,7 @@ class PublishingDaemon(SendingRounds):
         # sends in flight in this process (their leases are ours and live), and outcomes the database would not
         # take yet: ``reconcile`` writes those, and settles any other lease of ours that no send holds
         self._in_flight: set[int] = set()
+        self._sending_now: dict[int, str] = {}  # the subset a sender is sending now: its channel
         self._unrecorded: dict[int, NotRecorded] = {}
         self._state = threading.Lock()
         # the last time nothing was due (everything due until then was claimed), and the last time this process
@@ -101,24 +108,27 @@ class PublishingDaemon(SendingRounds):
             self._tell_paced(*pace_overdue(self.db, self.config))
         emit("started", t("daemonlog.started_dry_run" if self.dry_run else "daemonlog.started", owner=self.owner),
              owner=self.owner)
-        self.warn_drafts()
+        self._guarded("drafts", self.warn_drafts)()  # from here on, a database outage is told, never fatal
         if not schedule:
             return
         from apscheduler.schedulers.background import BackgroundScheduler
 
         scheduler = BackgroundScheduler(timezone="UTC", job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": None})
-        scheduler.add_job(self.sweep, "interval", seconds=self.settings.sweep_seconds, id="sweep",
+        job = self._guarded
+        scheduler.add_job(job("sweep", self.sweep), "interval", seconds=self.settings.sweep_seconds, id="sweep",
                           next_run_time=dt.datetime.now(dt.timezone.utc))
-        scheduler.add_job(self.warn_drafts, "interval", seconds=max(self.settings.sweep_seconds, 60), id="drafts")
+        scheduler.add_job(job("drafts", self.warn_drafts), "interval", seconds=max(self.settings.sweep_seconds, 60),
+                          id="drafts")
         if not self.dry_run:
-            scheduler.add_job(self.reconcile, "interval", seconds=min(30.0, self.settings.lease_seconds / 2),
-                              id="reconcile")
-            scheduler.add_job(self.heartbeat, "interval", seconds=self.settings.heartbeat_seconds, id="heartbeat")
-            scheduler.add_job(self.check_paused_channels, "interval", minutes=self.settings.health_minutes,
-                              id="health")
-            scheduler.add_job(self.collect_metrics, "interval", minutes=self.settings.metrics_minutes, id="metrics",
-                              next_run_time=dt.datetime.now(dt.timezone.utc) + dt.timedelta(
+            scheduler.add_job(job("reconcile", self.reconcile), "interval",
+                              seconds=min(30.0, self.settings.lease_seconds / 2), id="reconcile")
+            scheduler.add_job(job("heartbeat", self.heartbeat), "interval", seconds=self.settings.heartbeat_seconds,
+                              id="heartbeat")
+            scheduler.add_job(job("health", self.check_paused_channels), "interval",
+                              minutes=self.settings.health_minutes, id="health")
+            scheduler.add_job(job("metrics", self.collect_metrics), "interval", minutes=self.settings.metrics_minutes,
+                              id="metrics", next_run_time=dt.datetime.now(dt.timezone.utc) + dt.timedelta(
                                   seconds=min(30.0, self.settings.metrics_minutes * 60)))
         from apscheduler.events import EVENT_JOB_ERROR
 
@@ -126,32 +136,10 @@ class PublishingDaemon(SendingRounds):
         self._scheduler = scheduler
         scheduler.start()
 
-    def stop(self) -> bool:
-        """Stop claiming; wait (bounded) for in-flight sends. True when everything finished in time."""
-        self.stopping.set()
-        deadline = time.monotonic() + self.settings.shutdown_seconds
-        finished = self._sweeping.acquire(timeout=self.settings.shutdown_seconds)
-        if finished:
-            self._sweeping.release()
-            self._senders.shutdown(wait=True)
-            self._recorder.shutdown(wait=True)
-        if self._scheduler is not None:  # its other jobs (reconcile, metrics) get what is left of the bound
-            closing = threading.Thread(target=self._scheduler.shutdown, kwargs={"wait": True}, daemon=True)
-            closing.start()
-            closing.join(timeout=max(0.0, deadline - time.monotonic()))
-            finished = finished and not closing.is_alive()
-        if not self.dry_run:
-            with self.db.transaction() as session:
-                row = session.get(DaemonRow, self.owner)
-                if row is not None:
-                    row.stopped_at = utcnow()
-        emit("stopped", t("daemonlog.stopped" if finished else "daemonlog.stopped_in_flight"))
-        sys.setswitchinterval(self._switch_interval)
-        return finished
-
     def run(self, *, once: bool = False, until_idle: bool = False) -> bool:
         """Run in the foreground until a signal (or, with ``once``/``until_idle``, until there is nothing to do)."""
         previous = {signum: signal.signal(signum, self._on_signal) for signum in (signal.SIGTERM, signal.SIGINT)}
+        previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, self._on_hangup)
         try:
             if once:
                 self.start(schedule=False)
@@ -159,18 +147,13 @@ class PublishingDaemon(SendingRounds):
                 return self.stop()
             self.start()
             while not self.stopping.wait(1.0):
-                if until_idle and self._idle_now():
+                if until_idle and not self.faults.failing() and self._idle_now():
                     emit("idle", t("daemonlog.idle"))
                     break
             return self.stop()
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
-
-    def _on_signal(self, signum: int, frame: Any) -> None:
-        if not self.stopping.is_set():
-            emit("stopping", t("daemonlog.stopping", signal=signal.Signals(signum).name))
-        self.stopping.set()
 
     # -- jobs -----------------------------------------------------------------------------------------------------
     def sweep(self) -> None:
@@ -197,6 +180,8 @@ class PublishingDaemon(SendingRounds):
                 cutoff = self.overdue_cutoff(now)
                 when = next_due_at(self.db, after=self.config.after)
                 self._active_at = utcnow()
+                if self.faults.failing():  # said before what the sweep then sends
+                    self.faults.working()
                 if when is not None and when < cutoff and not paced:
                     paced = True  # once per sweep: what stays overdue is not ours to send (a channel elsewhere)
                     self._pace_overdue(now, cutoff)
@@ -257,7 +242,8 @@ class PublishingDaemon(SendingRounds):
         """A one-off job at the next due time: the post goes out then, not at the next 1 s sweep."""
         if self._scheduler is None or when is None or when == self._armed_for:
             return  # already armed for it: re-adding the job every second would cost more than the sweep
-        self._scheduler.add_job(self.sweep, "date", run_date=when, id="wake", replace_existing=True)
+        self._scheduler.add_job(self._guarded("wake", self.sweep), "date", run_date=when, id="wake",
+                                replace_existing=True)
         self._armed_for = when
 
     def reconcile(self) -> None:
@@ -269,8 +255,11 @@ class PublishingDaemon(SendingRounds):
             try:
                 outcome = pending.record()
             except Exception as exc:  # noqa: BLE001 - still out of reach: the next run tries again
-                emit("unrecorded", t("daemonlog.still_unrecorded", delivery=delivery_id, error=fault_text(exc)),
-                     level=logging.WARNING)
+                if is_database_fault(exc):
+                    self.faults.fault(exc, job="reconcile")
+                else:
+                    emit("unrecorded", t("daemonlog.still_unrecorded", delivery=delivery_id, error=fault_text(exc)),
+                         level=logging.WARNING)
                 continue
             with self._state:
                 self._unrecorded.pop(delivery_id, None)
@@ -279,6 +268,19 @@ class PublishingDaemon(SendingRounds):
             busy = set(self._in_flight) | set(self._unrecorded)
         for outcome in reconcile_abandoned(self.db, self.config, self.owner, self.adapters, own_busy=busy):
             self._report(outcome)
+
+    def _guarded(self, job: str, run: Any) -> Any:
+        """A job that never raises: a fault is told through ``faults`` (back-off, one line per condition), and a run
+        that goes through says a failing database (or this job) works again."""
+        def guarded() -> None:
+            try:
+                run()
+            except Exception as exc:  # noqa: BLE001 - the daemon survives; the job runs again at its next time
+                self.faults.fault(exc, job=job)
+                return
+            self.faults.working(job=job)
+
+        return guarded
 
     def _job_failed(self, event: Any) -> None:
         """A job that raised (the database locked past its timeout, say): one line, and the job runs again."""
@@ -290,7 +292,7 @@ class PublishingDaemon(SendingRounds):
         try:
             return self.idle()
         except Exception as exc:  # noqa: BLE001 - a locked database is no reason to stop, nor to claim idleness
-            emit("job-error", t("daemonlog.idle_check_error", error=fault_text(exc)), level=logging.WARNING)
+            self.faults.fault(exc, job="idle")
             return False
 
     def warn_drafts(self, now: dt.datetime | None = None) -> int:

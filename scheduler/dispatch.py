@@ -114,7 +114,8 @@ def _renew_lease(db: Database, delivery_id: int, owner: str, lease: dt.timedelta
 def send_claimed(db: Database, config: Config, delivery_id: int, owner: str,
                  adapters: dict[str, Publisher] | None = None, renderer: Renderer | None = None, *,
                  prepared: Outgoing | None = None, claimed_at: dt.datetime | None = None,
-                 record_later: Callable[[int, Callable[[], Outcome]], Outcome] | None = None) -> Outcome:
+                 record_later: Callable[[int, Callable[[], Outcome]], Outcome] | None = None,
+                 on_start: Callable[[], None] | None = None) -> Outcome:
     """Publish one claimed delivery through its channel's adapter and record what happened.
 
     ``adapters`` keeps one publisher per channel across sends (its HTTP session, what it learnt of the site).
@@ -124,6 +125,7 @@ def send_claimed(db: Database, config: Config, delivery_id: int, owner: str,
     less than half its lease is spent (a sending delivery's post cannot change); else it is read again here.
     ``record_later``: given, a publication's record is handed to it instead of written here (the daemon writes it
     while the next send goes out: scheduler/sending.py); what it returns is returned.
+    ``on_start``: called once the delivery is sure to go to its adapter (a stopping daemon waits for it then).
     Raises ``NotRecorded`` when the outcome could not be written.
     """
     try:
@@ -143,6 +145,8 @@ def send_claimed(db: Database, config: Config, delivery_id: int, owner: str,
     adapter = adapters[outgoing.channel]
     unsettled = bool(outgoing.extra.get("maybe_sent"))
     action = outgoing.extra.get("action", "publish")
+    if on_start is not None:
+        on_start()
     try:
         if action != "publish":
             # A correction or a take-down is idempotent (the same text again, a post already gone is done): after

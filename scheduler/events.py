@@ -12,15 +12,18 @@ import datetime as dt
 import json
 import logging
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from loa.posts.i18n import t
 
 from .spoken import local_moment
 
-FIELDS = ("post", "channel", "action", "link", "error", "next_at", "count", "owner", "until")
+FIELDS = ("post", "channel", "action", "link", "error", "next_at", "count", "owner", "until", "seconds")
 # said by the message itself in the text format (a bare number or an owner id means nothing on its own)
-IN_MESSAGE = ("count", "owner")
+IN_MESSAGE = ("count", "owner", "seconds")
 LOGGER = "loa"
 LEVELS = ("debug", "info", "warning", "error", "critical")  # a line without an event is labelled by its level
 # outcomes whose message is daemonlog.<event> (emit_outcome)
@@ -44,7 +47,7 @@ class TextFormatter(logging.Formatter):
         when = local_moment(dt.datetime.fromtimestamp(record.created, dt.timezone.utc), self.timezone)
         event = getattr(record, "event", None)
         label = event_label(event) if event else t(f"daemonlog.level_{record.levelname.lower()}")
-        message = record.getMessage()
+        message = one_line(record.getMessage())
         parts = [message] if message != label else []  # "đã đăng" once, not as label and message both
         parts += [t(f"daemonlog.field_{name}", value=self._value(name, value)) for name in FIELDS
                   if name not in IN_MESSAGE and (value := getattr(record, name, None)) is not None]
@@ -72,7 +75,16 @@ class JsonFormatter(logging.Formatter):
             "time": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(), "event": getattr(record, "event", None), "message": record.getMessage()}
         data.update({name: getattr(record, name) for name in FIELDS if getattr(record, name, None) is not None})
+        if record.exc_info:  # a fault of loa: its traceback as a field, so the line stays one JSON object
+            data["traceback"] = self.formatException(record.exc_info)
+        if record.name != LOGGER and record.name:  # a library's own warning (SQLAlchemy's pool, APScheduler)
+            data["logger"] = record.name
         return json.dumps(data, ensure_ascii=False, default=str)
+
+
+def one_line(text: str) -> str:
+    """A library's message may span lines (SQLAlchemy quotes the statement): the text log keeps one per event."""
+    return " ⏎ ".join(line.strip() for line in text.splitlines() if line.strip()) if "\n" in text else text
 
 
 def setup_logging(log_format: str = "text", level: int = logging.INFO, *, timezone: str = "UTC") -> logging.Logger:
@@ -85,11 +97,50 @@ def setup_logging(log_format: str = "text", level: int = logging.INFO, *, timezo
     logger.addHandler(handler)
     logger.setLevel(level)
     logger.propagate = False
-    # APScheduler narrates every job run at INFO: only its warnings belong in our log
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # APScheduler narrates every job run at INFO, and warns of every interval skipped while a sweep is still
+    # sending (by design: one sweep at a time, which goes round again): only its errors belong in our log
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
     # a job that raises is told in one line by the daemon's own listener, not as APScheduler's traceback
     logging.getLogger("apscheduler.executors").setLevel(logging.CRITICAL)
     return logger
+
+
+@contextmanager
+def daemon_logging(log_format: str = "text", *, timezone: str = "UTC") -> Iterator[logging.Logger]:
+    """``setup_logging`` for the whole process while the daemon runs: libraries' warnings (the root logger,
+    Python's ``warnings``) and an exception no code caught, in any thread, go through the same handler, as one
+    line of text without a traceback or one JSON object with it as a field. Restored on the way out (tests run
+    ``loa run`` in-process)."""
+    logger = setup_logging(log_format, timezone=timezone)
+    handler, root = logger.handlers[0], logging.getLogger()
+    saved = sys.excepthook, threading.excepthook, root.level
+    root.addHandler(handler)
+    if root.level == logging.NOTSET or root.level > logging.WARNING:
+        root.setLevel(logging.WARNING)
+    logging.captureWarnings(True)
+    sys.excepthook = _uncaught
+    threading.excepthook = _uncaught_in_thread
+    try:
+        yield logger
+    finally:
+        root.removeHandler(handler)
+        sys.excepthook, threading.excepthook, level = saved
+        root.setLevel(level)
+        logging.captureWarnings(False)
+
+
+def _uncaught_in_thread(hook: Any) -> None:
+    _uncaught(hook.exc_type, hook.exc_value, hook.exc_traceback, thread=hook.thread.name if hook.thread else None)
+
+
+def _uncaught(kind: type[BaseException], value: BaseException | None, trace: Any, *, thread: str | None = None) -> None:
+    """An exception nobody caught: one ``error`` event (its traceback a field in JSON), never a bare traceback."""
+    if issubclass(kind, KeyboardInterrupt):
+        return
+    error = value if value is not None else kind()
+    where = f"{thread}: " if thread else ""
+    logging.getLogger(LOGGER).error(f"{where}{fault_text(error)}", exc_info=(kind, error, trace),
+                                    extra={"event": "error"})
 
 
 def fault_text(error: BaseException) -> str:
@@ -130,4 +181,23 @@ def emit_outcome(outcome: Any) -> bool:
         emit(outcome.status, t(f"daemonlog.{outcome.status}"), error=outcome.error, level=logging.ERROR, **fields)
     elif outcome.status == "released":
         emit("released", t("daemonlog.released"), **fields)
+    return False
+
+
+def json_line(message: str, *, event: str, level: int = logging.ERROR, error: BaseException | None = None) -> str:
+    """One line as ``--log-format json`` writes it, outside the daemon's logger: what ``loa run`` says when it
+    cannot start or stops on a fault (``error``: its traceback goes in a field)."""
+    exc_info = (type(error), error, error.__traceback__) if error is not None else None
+    record = logging.LogRecord(LOGGER, level, __file__, 0, message, None, exc_info)
+    record.event = event
+    return JsonFormatter().format(record)
+
+
+def wants_json_log(args: list[str]) -> bool:
+    """``loa run --log-format json`` (in any spelling click accepts): its errors are JSON lines too."""
+    if "run" not in args:
+        return False
+    for index, arg in enumerate(args):
+        if arg == "--log-format=json" or (arg == "--log-format" and args[index + 1:index + 2] == ["json"]):
+            return True
     return False

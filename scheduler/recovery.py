@@ -40,10 +40,15 @@ def take_over_abandoned(db: Database, owner: str, *, lease: dt.timedelta, now: d
     """
     now = now or utcnow()
     with db.session() as session:
-        rows = session.execute(select(Delivery.id, Delivery.lease_owner, Delivery.lease_expires_at)
+        rows = session.execute(select(Delivery.id, Delivery.lease_owner, Delivery.lease_expires_at,
+                                      Delivery.available_at, Delivery.maybe_sent)
                                .where(Delivery.status == "sending")).all()
     taken = []
     for row in rows:
+        if row.maybe_sent and row.available_at is not None and row.available_at > now:
+            # a daemon stopped with this send in flight: its platform may still be creating the post, so nobody
+            # looks it up before then, even if that daemon is gone (shutdown.py)
+            continue
         if row.lease_owner == owner:
             # our own: settled only when no thread of ours holds it (claimed, queued or sending) and it was claimed
             # a while ago, so a claim that has just committed is never mistaken for an abandoned one

@@ -10,7 +10,6 @@ root gets no such check: the system refuses what they may not write, and they ca
 from __future__ import annotations
 
 import os
-import shlex
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -20,6 +19,10 @@ from loa.posts.i18n import t
 # the arguments of this invocation (after --config/--lang were moved first), set by the command line: the
 # suggested command is the one that was typed
 invocation_args: list[str] | None = None
+
+
+class OtherUsersState(UserError):
+    """root in a state that belongs to another user."""
 
 
 def check_state_owner(paths: Iterable[Path | None], config_path: Path) -> None:
@@ -35,7 +38,7 @@ def check_state_owner(paths: Iterable[Path | None], config_path: Path) -> None:
         owner = found.stat().st_uid
         if owner != 0:
             user = user_name(owner)
-            raise UserError(t("secrets.run_as", path=found, user=user, command=command_as(user, config_path)))
+            raise OtherUsersState(t("secrets.run_as", path=found, user=user, command=command_as(user, config_path)))
 
 
 def existing(path: Path) -> Path | None:
@@ -62,6 +65,8 @@ def user_name(uid: int) -> str:
 def command_as(user: str, config_path: Path) -> str:
     """``sudo -u USER loa --config FILE …``: the typed command as ``user``; the config named outright, since sudo
     drops LOA_CONFIG from the environment and may start in another folder."""
+    import shlex  # only when a command is refused: `loa --help` does not import it
+
     args = invocation_args
     if args is None:
         return f"sudo -u {shlex.quote(user)} loa …"

@@ -50,6 +50,7 @@ class SendingRounds:
     _senders: Any
     _recorder: Any
     _in_flight: set[int]
+    _sending_now: dict[int, str]
     _unrecorded: dict[int, NotRecorded]
     _state: Any
     _active_at: dt.datetime
@@ -78,8 +79,8 @@ class SendingRounds:
                     senders = settings.concurrency if settings else 1
                     by_sender[(row.channel, dealt[row.channel] % senders)].append(row.id)
                     dealt[row.channel] += 1
-                sends = [self._senders.submit(self._send_channel, share, prepared or {}, claimed_at)
-                         for share in by_sender.values()]
+                sends = [self._senders.submit(self._send_channel, share, prepared or {}, claimed_at, channel)
+                         for (channel, _), share in by_sender.items()]
                 if len(claimed) == self.batch and not self.stopping.is_set():  # more is probably due
                     now = utcnow()
                     following = self._claim_batch(due_since=self.overdue_cutoff(now), now=now)
@@ -104,7 +105,8 @@ class SendingRounds:
             self._in_flight.update(row.id for row in claimed)
         return claimed, prepared, claimed_at
 
-    def _send_channel(self, ids: list[int], prepared: dict[int, Outgoing], claimed_at: dt.datetime) -> None:
+    def _send_channel(self, ids: list[int], prepared: dict[int, Outgoing], claimed_at: dt.datetime,
+                      channel: str) -> None:
         previous: list[Future] = []  # this sender's publication being recorded, if any
 
         def record_later(delivery_id: int, write: Callable[[], Outcome]) -> Outcome:
@@ -117,14 +119,24 @@ class SendingRounds:
                 if self.stopping.is_set():  # claimed but not started: given back, no attempt spent
                     self._release(ids[index:])
                     return
-                outcome = self._settle(delivery_id, lambda: send_claimed(
-                    self.db, self.config, delivery_id, self.owner, self.adapters, self.renderer,
-                    prepared=prepared.get(delivery_id), claimed_at=claimed_at, record_later=record_later))
+                try:
+                    outcome = self._settle(delivery_id, lambda: send_claimed(
+                        self.db, self.config, delivery_id, self.owner, self.adapters, self.renderer,
+                        prepared=prepared.get(delivery_id), claimed_at=claimed_at, record_later=record_later,
+                        on_start=lambda: self._started(delivery_id, channel)))
+                finally:
+                    with self._state:
+                        self._sending_now.pop(delivery_id, None)
                 if outcome is not None and outcome.status == "paused":  # the rest of this batch waits with it
                     self._release(ids[index + 1:])
                     return
         finally:
             settled(previous)
+
+    def _started(self, delivery_id: int, channel: str) -> None:
+        """The adapter is about to be called: what a stopping daemon waits for, or leaves as "may have gone out"."""
+        with self._state:
+            self._sending_now[delivery_id] = channel
 
     def _settle(self, delivery_id: int, send: Callable[[], Outcome]) -> Outcome | None:
         """Run a send or a record and report its outcome; a fault is told and settled, never raised."""

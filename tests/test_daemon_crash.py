@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
 
+import pytest
 import requests
 from conftest import delivery_states, facebook_channel, fast_daemon, queue_now, spawn_loa, wordpress_channel
 
@@ -100,21 +102,30 @@ def test_sigterm_lets_the_send_in_flight_finish_and_exits_0(page):
     assert delivery_states(project)[(post, "facebook")] == "published" and posts_created(graph) == 1
 
 
-def test_sigterm_waits_only_so_long_then_the_next_start_settles_the_send(page):
+def test_a_second_sigterm_stops_at_once_and_the_send_is_looked_up_not_resent(page):
     project, graph = page
     fast_daemon(project, shutdown_seconds=1)
     post, = queue_now(project, 1, pace=0.5)
-    # the answer is held until the test releases it and the client would wait 300 s for it: a daemon that waited
-    # for its send instead of stopping after shutdown_seconds would outlast the 120 s below
+    # the answer is held until the test releases it and the client would wait 300 s for it: the first SIGTERM waits
+    # for it (the channel's timeout, not shutdown_seconds); a second one stops at once
     project.set_channel("facebook", facebook_channel(graph) + "\ntimeout = 300")
     graph.stall_seconds = 600
     daemon = spawn_loa(project, "run")
     wait_for(graph.created, "the send to start")
     daemon.send_signal(signal.SIGTERM)
+    with pytest.raises(subprocess.TimeoutExpired):  # still waiting for its send, past shutdown_seconds
+        daemon.wait(timeout=3)
+    daemon.send_signal(signal.SIGTERM)
     try:
         assert daemon.wait(timeout=120) == 0  # stopped while the Page still held the answer: order, not speed
     finally:
         graph.release.set()
-    assert delivery_states(project)[(post, "facebook")] == "sending"
+    (status, maybe_sent, available), = project.sql(
+        "SELECT status, maybe_sent, available_at FROM deliveries WHERE post_id=? AND channel='facebook'", post)
+    assert (status, maybe_sent) == ("retry_wait", 1)  # may have gone out: looked up after the channel's timeout
     project.ok("run", "--once")
+    assert delivery_states(project)[(post, "facebook")] == "retry_wait" and posts_created(graph) == 1
+    project.sql("UPDATE deliveries SET available_at=due_at WHERE post_id=? AND channel='facebook'", post)
+    result = project.ok("run", "--once")  # its timeout has passed: looked up, found, never posted again
+    assert "reconciled" in result.stderr or "published" in result.stderr
     assert delivery_states(project)[(post, "facebook")] == "published" and posts_created(graph) == 1

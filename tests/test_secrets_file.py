@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import os
 import pwd
+import secrets
+import shutil
 import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -13,6 +18,7 @@ from conftest import FACEBOOK_TOKEN, Project, campaign_toml, facebook_channel
 from loa.scheduler.secrets_file import parse_environment
 
 from support.facebook import GraphDouble
+from support.servers import require_server
 
 
 @pytest.fixture(autouse=True)
@@ -130,6 +136,35 @@ def test_commands_without_secrets_do_not_read_it(project):
     assert "/nonexistent/secrets.env" in project.fails("channels", "list")
 
 
+UNSET = [
+    ("facebook", 'adapter = "facebook"\npage_id = "1"\ntoken_env = "LOA_X_TOKEN"\ngraph_url = "http://127.0.0.1:9"',
+     "LOA_X_TOKEN is not set in the environment (or the secrets file): the Facebook Page token"),
+    ("telegram", 'adapter = "telegram"\ntoken_env = "LOA_X_TOKEN"\nchat_id = "@sokhcn_tin"\n'
+                 'api_url = "http://127.0.0.1:9"',
+     "LOA_X_TOKEN is not set in the environment (or the secrets file): the Telegram bot token"),
+    ("email", 'adapter = "email"\nsmtp_host = "127.0.0.1"\nport = 9\nusername = "tin"\npassword_env = "LOA_X_PASSWORD"\n'
+              'from = "tin@so.gov.vn"\nto = ["canbo@so.gov.vn"]',
+     "LOA_X_PASSWORD is not set in the environment (or the secrets file): the mail password"),
+    ("http", 'adapter = "http"\nurl = "http://127.0.0.1:9/api"\nid_path = "id"\nsecrets = { token = "LOA_X_TOKEN" }\n'
+             'headers = { X-Api-Token = "{{ secrets.token }}" }',
+     "LOA_X_TOKEN is not set in the environment (or the secrets file): secrets.token of this channel"),
+    ("zalo", 'adapter = "zalo"\napp_id = "42"\nsecret_key_env = "LOA_X_KEY"\ntoken_file = "zalo.json"\n'
+             'oa_url = "http://127.0.0.1:9"\noauth_url = "http://127.0.0.1:9"',
+     "in LOA_ZALO_REFRESH_TOKEN (in the environment or the secrets file)"),
+]
+
+
+@pytest.mark.parametrize(("adapter", "settings", "said"), UNSET, ids=[case[0] for case in UNSET])
+def test_every_adapter_says_where_a_missing_secret_may_be_set(project, adapter, settings, said):
+    """Issue 19 point 9: a variable to set, named with the file that may hold it — not a password to renew."""
+    project.set_channel("facebook", settings)
+    name_secrets_file(project, "secrets.env")
+    secrets_file(project.root / "secrets.env", "# nothing for this channel yet\n")
+    result = project.run("channels", "check", "facebook")
+    assert result.exit_code == 2 and "facebook: " in result.stderr and said in result.stderr, result.stderr
+    assert "application password for" not in result.stderr
+
+
 # -- refused: one line naming the file, exit 2, nothing done -----------------------------------------------------
 
 @pytest.fixture
@@ -192,18 +227,24 @@ def test_a_link_is_judged_by_the_file_it_points_to(queued, tmp_path_factory):
 
 # -- another user's files ------------------------------------------------------------------------------------------
 
-@pytest.fixture
-def service_user():
+@contextmanager
+def system_user(role: str) -> Iterator[pwd.struct_passwd]:
     """A system user made for the test (as the service's ``loa`` user is), removed after."""
-    if os.geteuid() != 0:
-        pytest.skip("needs root to make a system user")  # the CI runs as root
-    name = f"loa-test-{os.getpid() % 100000}"
-    subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name], check=True,
-                   capture_output=True)
+    require_server(None if os.geteuid() == 0 else "making a system user needs root (CI runs the tests as root)")
+    name = f"loa-{role}-{secrets.token_hex(3)}"
+    subprocess.run(["useradd", "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent",
+                    "--shell", "/usr/sbin/nologin", name], check=True, capture_output=True, timeout=60)
     try:
         yield pwd.getpwnam(name)
     finally:
-        subprocess.run(["userdel", name], check=False, capture_output=True)
+        subprocess.run(["userdel", name], check=False, capture_output=True, timeout=60)
+        subprocess.run(["groupdel", name], check=False, capture_output=True, timeout=60)
+
+
+@pytest.fixture
+def service_user():
+    with system_user("svc") as entry:
+        yield entry
 
 
 def test_a_file_of_another_user_is_refused(queued, service_user):
@@ -284,3 +325,50 @@ def test_status_on_postgresql_takes_its_password_from_the_file(bare, password_po
     assert PG_PASSWORD not in result.output
     (bare.root / "secrets.env").chmod(0o644)
     assert "mode 0644" in bare.fails("status")
+
+
+# -- as the service's user, and as an officer who is not it (issue 19 point 2: `sudo -u loa loa …`) -----------------
+
+def test_the_service_user_reads_its_file_and_an_officer_is_told_whom_to_run_as(service_user):
+    """Real processes as real users: the service user's commands read the secrets file it owns (mode 0600, as
+    the README has it made); another user gets one line naming the owner and the command to run instead."""
+    from test_deploy import _loa_for_others  # the venv as another user can run it (a private pyenv Python too)
+
+    root = Path(tempfile.mkdtemp(prefix="loa-secrets-"))
+    root.chmod(0o755)
+    try:
+        with system_user("officer") as officer, GraphDouble(token=FACEBOOK_TOKEN) as graph:
+            _python, loa = _loa_for_others(root / "venv")
+            etc, state = root / "etc", root / "state"
+            etc.mkdir(mode=0o755)
+            state.mkdir(mode=0o750)
+            shutil.chown(state, service_user.pw_uid, service_user.pw_gid)
+            config = etc / "config.toml"
+            config.write_text(f'[paths]\nstate = "{state}"\n\n[secrets]\nfile = "secrets.env"\n\n'
+                              f'[channels.portal]\nadapter = "static-site"\npath = "site"\n\n'
+                              f'[channels.facebook]\n{facebook_channel(graph)}\n', encoding="utf-8")
+            config.chmod(0o644)
+            secrets_file(etc / "secrets.env", f"LOA_FACEBOOK_TOKEN={FACEBOOK_TOKEN}\n")
+            os.chown(etc / "secrets.env", service_user.pw_uid, service_user.pw_gid)
+
+            def loa_as(user: str, *args: str) -> subprocess.CompletedProcess[str]:
+                environment = ["PATH=/usr/bin:/bin", "HOME=/nonexistent", "LANG=C.UTF-8", "LOA_LANG=en",
+                               f"XDG_CACHE_HOME={root / 'cache' / user}"]
+                return subprocess.run(["runuser", "-u", user, "--", "env", "-i", *environment, str(loa),
+                                       "--config", str(config), *args], cwd=root, capture_output=True, text=True,
+                                      timeout=300, check=False)
+
+            (root / "cache").mkdir(mode=0o777)
+            init = loa_as(service_user.pw_name, "init")
+            assert init.returncode == 0, init.stderr
+            checked = loa_as(service_user.pw_name, "channels", "check", "facebook")
+            assert checked.returncode == 0 and "facebook: OK" in checked.stdout, checked.stderr
+            refused = loa_as(officer.pw_name, "channels", "check", "facebook")
+            svc = service_user.pw_name
+            assert refused.returncode == 2 and refused.stderr == (
+                f"error: {etc / 'secrets.env'}: the secrets file cannot be read by {officer.pw_name}: it is {svc}'s; "
+                f"run it as {svc}: sudo -u {svc} loa --config {config} channels check facebook\n")
+            assert FACEBOOK_TOKEN not in checked.stdout + checked.stderr + refused.stdout + refused.stderr
+            assert len(graph.requests) == 1  # the service user's check only
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

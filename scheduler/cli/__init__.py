@@ -73,6 +73,9 @@ class RootGroup(LazyGroup):
             os.umask(caller_umask)  # a caller in the same process (tests, a script) keeps its own
 
     def _main(self, args: list[str], prog_name: str | None, **extra: Any) -> Any:
+        from loa.scheduler.events import wants_json_log
+
+        say = _JsonErrors() if wants_json_log(args) else _TextErrors()
         try:
             # every invocation starts from the environment's language (several run in one process under tests)
             set_language(None)
@@ -84,10 +87,10 @@ class RootGroup(LazyGroup):
             set_language(language if language in available_languages() else None)  # else: --lang's own error
             result = super().main(args=args, prog_name=prog_name or "loa", standalone_mode=False, **extra)
         except UserError as exc:
-            click.echo(f"{t('msg.error')}: {exc}", err=True)
+            say.error(f"{t('msg.error')}: {exc}", event="bad-input")
             sys.exit(2)
         except click.exceptions.Abort:
-            click.echo(t("msg.aborted"), err=True)
+            say.error(t("msg.aborted"), event="aborted")
             sys.exit(1)
         except click.exceptions.NoArgsIsHelpError as exc:  # `loa campaign`: the group's help, as `-h` shows it
             click.echo(exc.ctx.get_help())
@@ -95,14 +98,40 @@ class RootGroup(LazyGroup):
         except click.ClickException as exc:
             # one line, not click's three, in the user's language: "lỗi: loa queue: không có tùy chọn --frm; ..."
             where, message = click_text.describe(exc)
-            click.echo(f"{t('msg.error')}: {where}: {message}", err=True)
+            say.error(f"{t('msg.error')}: {where}: {message}", event="bad-input")
             sys.exit(exc.exit_code)
         except Exception as exc:  # a fault of ours or of the system, not of the input: exit 1, still one line
-            if os.environ.get("LOA_DEBUG"):
+            if os.environ.get("LOA_DEBUG") and not say.structured:
                 raise
-            click.echo(f"{t('msg.error')}: {_runtime_failure(exc)}", err=True)
+            say.error(f"{t('msg.error')}: {_runtime_failure(exc)}", event="fault", error=exc)
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+class _TextErrors:
+    """How the command line says it stopped: one line of text (a traceback only with LOA_DEBUG)."""
+
+    structured = False
+
+    def error(self, message: str, *, event: str, error: Exception | None = None) -> None:
+        click.echo(message, err=True)
+
+
+class _JsonErrors(_TextErrors):
+    """``loa run --log-format json``: a log collector reads every line, so these are JSON too, and a fault of loa
+    carries its traceback in a field instead of printing it."""
+
+    structured = True
+
+    def error(self, message: str, *, event: str, error: Exception | None = None) -> None:
+        from sqlalchemy.exc import DatabaseError
+
+        from loa.scheduler.events import json_line
+
+        # the database's or the disk's fault is said in full by the message; loa's own carries where it happened
+        ours = error is not None and not isinstance(error, (OSError, DatabaseError))
+        click.echo(json_line(message, event=event, error=error if ours or os.environ.get("LOA_DEBUG") else None),
+                   err=True)
 
 
 def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:

@@ -218,16 +218,24 @@ class App:
 
     def database_exists(self) -> bool:
         """Whether there is a database to open (commands that work without one, like ``channels check``)."""
+        from loa.scheduler.run_as import OtherUsersState
+
         try:
             self.database()
+        except OtherUsersState:
+            raise  # there is one, but not root's to open: said as such
         except UserError:
             return False
         return True
 
-    def warn_about_channels(self, names: list[str] | None = None) -> None:
-        """Once per command, on stderr: what these channels' settings (default: all) deserve a warning for, though
-        they work (a WordPress password over plain http)."""
+    def prepare_channels(self, names: list[str] | None = None) -> None:
+        """For a command that sends or checks channels, before anything else: the secrets file is read (a refusal
+        comes first, nothing done), then, once per command on stderr, what these channels' settings (default: all)
+        deserve a warning for, though they work (a WordPress password over plain http)."""
         from loa.scheduler.channel_health import channel_warnings
+        from loa.scheduler.secrets_file import load_secrets
+
+        load_secrets(self.config)
 
         for message in channel_warnings(self.config, names):
             if message not in self._warned:

@@ -47,7 +47,7 @@ def metrics_group() -> None:
 def refresh_command(app: App, campaign: str | None, as_json: bool) -> None:
     from loa.scheduler.metrics import refresh_metrics
 
-    app.warn_about_channels()
+    app.prepare_channels()
     rows = refresh_metrics(app.database(), app.config, campaign=campaign)
     if as_json:
         echo_json({"readings": rows})

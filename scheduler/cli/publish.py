@@ -20,7 +20,7 @@ def publish_command(app: App, post_id: int, channel: str | None) -> None:
     from loa.scheduler.dispatch import publish_post
     from loa.scheduler.outcomes import outcome_text
 
-    app.warn_about_channels([channel] if channel else None)
+    app.prepare_channels([channel] if channel else None)
     outcomes = publish_post(app.database(), app.config, post_id, channel=channel)
     for outcome in outcomes:
         click.echo(outcome_text(app.database(), outcome), err=outcome.status != "published")
@@ -41,8 +41,8 @@ def channels_group() -> None:
 def channels_list_command(app: App, as_json: bool) -> None:
     from loa.scheduler.channel_health import channel_rows
 
+    app.prepare_channels()
     rows = channel_rows(app.config)
-    app.warn_about_channels()
     if as_json:
         echo_json({"channels": rows})
         return
@@ -64,7 +64,7 @@ def channels_check_command(app: App, names: tuple[str, ...]) -> None:
     from loa.scheduler.channel_health import check_channel
 
     failed = []
-    app.warn_about_channels([name for name in names if name in app.config.channels] if names else None)
+    app.prepare_channels([name for name in names if name in app.config.channels] if names else None)
     for name in names or app.config.channel_names:
         result = check_channel(app.config, name, app.database() if app.database_exists() else None)
         click.echo(f"{name}: {result.message}", err=not result.ok)

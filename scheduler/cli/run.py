@@ -25,7 +25,7 @@ def run_command(app: App, once: bool, until_idle: bool, dry_run: bool, log_forma
     from loa.scheduler.channel_health import channel_warnings
     from loa.scheduler.daemon import PublishingDaemon
     from loa.scheduler.dispatch import publisher_for, require_secrets
-    from loa.scheduler.events import LOGGER, setup_logging
+    from loa.scheduler.events import LOGGER, daemon_logging
 
     if once and until_idle:
         raise UserError(t("err.once_and_until_idle"), where="--once")
@@ -34,20 +34,24 @@ def run_command(app: App, once: bool, until_idle: bool, dry_run: bool, log_forma
         for name in config.channel_names:
             publisher_for(config, name)
             require_secrets(config, name)
-    setup_logging(log_format, timezone=config.timezone)  # the text log in local time, like everything else
-    for message in channel_warnings(config):  # once, at start: the log says it as a warning, in its format
-        logging.getLogger(LOGGER).warning(message)
-    daemon = PublishingDaemon(app.database(), config, renderer=app.renderer, dry_run=dry_run)
-    finished = daemon.run(once=once, until_idle=until_idle)
-    if not finished:
-        sys.stderr.flush()
-        os._exit(0)  # sends still in flight past the bound: their leases are settled by the next start
-    return _left_for_a_person(app) if until_idle else 0
+    # the text log in local time, like everything else; every line of the process in the log's format
+    with daemon_logging(log_format, timezone=config.timezone):
+        for message in channel_warnings(config):  # once, at start: the log says it as a warning, in its format
+            logging.getLogger(LOGGER).warning(message)
+        daemon = PublishingDaemon(app.database(), config, renderer=app.renderer, dry_run=dry_run)
+        finished = daemon.run(once=once, until_idle=until_idle)
+        if not finished:
+            sys.stderr.flush()
+            # sends still in flight: left "may have gone out" (scheduler/shutdown.py); their threads are not waited for
+            os._exit(0)
+    return _left_for_a_person(app, as_json=log_format == "json") if until_idle else 0
 
 
-def _left_for_a_person(app: App) -> int:
+def _left_for_a_person(app: App, *, as_json: bool = False) -> int:
     """``run --until-idle``'s exit code: 3 (one line on stderr) when deliveries it leaves need a person (failed,
-    unknown, missed: what ``loa status`` lists), so a script or CI notices; else 0."""
+    unknown, missed: what ``loa status`` lists), so a script or CI notices; else 0. ``as_json``: that line is JSON,
+    like the rest of the log."""
+    from loa.scheduler.events import json_line
     from loa.scheduler.health import EXIT_HEALTHY, EXIT_NEEDS_A_PERSON, reason_text
     from loa.scheduler.status import needing_a_person
 
@@ -57,7 +61,8 @@ def _left_for_a_person(app: App) -> int:
         return EXIT_HEALTHY
     counts = ", ".join(reason_text({"status": status, "count": needing[status]})
                        for status in ("failed", "unknown", "missed") if needing.get(status))
-    click.echo(t("monitor.until_idle_left", counts=counts), err=True)
+    line = t("monitor.until_idle_left", counts=counts)
+    click.echo(json_line(line, event="needs-a-person", level=logging.WARNING) if as_json else line, err=True)
     return EXIT_NEEDS_A_PERSON
 
 

@@ -22,14 +22,12 @@ THREADS = 4
 def web_command(app: App, host: str | None, port: int | None) -> None:
     from waitress.server import create_server
 
-    from loa.scheduler.secrets_file import load_secrets
     from loa.scheduler.web import create_app
 
     settings = app.config.document.web
     host, port = host or settings.host, port or settings.port
+    app.prepare_channels()  # "check now" needs the channels' secrets: a bad secrets file is told now
     app.database()  # a missing or unreachable database is told now, not at the first page
-    load_secrets(app.config)  # "check now" needs the channels' secrets: a bad secrets file is told now too
-    app.warn_about_channels()
     flask_app = create_app(app.config)
     try:
         server = create_server(flask_app, host=host, port=port, threads=THREADS, ident="loa")

@@ -226,6 +226,10 @@ class GraphDouble:
         # ``created`` is set the moment the post exists, before the answer is held back
         self.stall_seconds = 0.0
         self.created = threading.Event()
+        # a POST is held this many seconds BEFORE it creates anything (a platform still processing an upload when
+        # loa stops): ``holding`` is set when one arrives; ``release`` lets it go on at once
+        self.hold_seconds = 0.0
+        self.holding = threading.Event()
         # set by a test to let a held answer go at once: the order of events, not a sleep, decides the test
         self.release = threading.Event()
         self._ids = itertools.count(1)
@@ -302,6 +306,9 @@ class GraphDouble:
                                  headers)
         trace = "A" + secrets.token_urlsafe(15)
         regain: int | None = None
+        if handler.command == "POST" and self.hold_seconds:
+            self.holding.set()
+            self.release.wait(self.hold_seconds)
         with self._lock:
             self.requests.append(record)
             try:

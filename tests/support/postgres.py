@@ -50,9 +50,18 @@ class PostgresServer:
     def start(self) -> PostgresServer:
         data = self.root / "data"
         self._run("initdb", "-D", str(data), "-A", "trust", "-U", "loa", "--no-sync", "-E", "UTF8")
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run("pg_ctl", "-D", str(data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
+        self.resume()
         return self
+
+    def halt(self) -> None:
+        """Stop the server but keep its cluster: an outage, ended by ``resume()`` (same port, same data)."""
+        self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "fast", "-w", "stop")
+        self.running = False
+
+    def resume(self) -> None:
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run("pg_ctl", "-D", str(self.root / "data"), "-o", options, "-l", str(self.root / "log"), "-w", "start")
+        self.running = True
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://loa@127.0.0.1:{self.port}/{database}"
@@ -67,7 +76,8 @@ class PostgresServer:
 
     def stop(self) -> None:
         try:
-            self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "fast", "-w", "stop")
+            if getattr(self, "running", False):  # a halted server (an outage test that failed) has nothing to stop
+                self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "fast", "-w", "stop")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 
