@@ -161,7 +161,7 @@ def test_the_sample_week_publishes_once_as_the_service_user(service_user, server
     # admin's secrets file would name it
     env = {"LOA_STATE_DIR": str(state), "LOA_DATABASE_URL": database_url}
     server.loa("init", env=env)
-    server.loa("campaign", "import", str(SAMPLE), "--start", "now", "--pace", "1", "--approve", env=env)
+    server.loa("campaign", "import", str(SAMPLE), "--start", "now", "--pace", "0.2", "--approve", env=env)
     server.loa("run", "--until-idle", env=env)
 
     import psycopg
