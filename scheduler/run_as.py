@@ -10,7 +10,6 @@ root gets no such check: the system refuses what they may not write, and they ca
 from __future__ import annotations
 
 import os
-import shlex
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -66,6 +65,8 @@ def user_name(uid: int) -> str:
 def command_as(user: str, config_path: Path) -> str:
     """``sudo -u USER loa --config FILE …``: the typed command as ``user``; the config named outright, since sudo
     drops LOA_CONFIG from the environment and may start in another folder."""
+    import shlex  # only when a command is refused: `loa --help` does not import it
+
     args = invocation_args
     if args is None:
         return f"sudo -u {shlex.quote(user)} loa …"

@@ -161,7 +161,7 @@ def test_the_sample_week_publishes_once_as_the_service_user(service_user, server
     # admin's secrets file would name it
     env = {"LOA_STATE_DIR": str(state), "LOA_DATABASE_URL": database_url}
     server.loa("init", env=env)
-    server.loa("campaign", "import", str(SAMPLE), "--start", "now", "--pace", "1", "--approve", env=env)
+    server.loa("campaign", "import", str(SAMPLE), "--start", "now", "--pace", "0.2", "--approve", env=env)
     server.loa("run", "--until-idle", env=env)
 
     import psycopg
@@ -254,6 +254,14 @@ def test_the_units_and_the_server_config_work_together():
         assert service["ExecStart"].startswith(f"{INSTALLED_LOA} --config /etc/loa/config.toml ")
         assert "ReadWritePaths" not in service  # StateDirectory= is the only writable place
         assert service["RestartPreventExitStatus"] == "2"  # bad input: restarting cannot fix it
+    # systemd waits longer than the daemon waits for sends in flight on any channel loa ships, at their defaults
+    from loa.scheduler.config import known_adapters, settings_model
+    from loa.scheduler.shutdown import CONNECT_SECONDS
+
+    timeouts = [field.default for name in known_adapters() if (model := settings_model(name)) is not None
+                and (field := model.model_fields.get("timeout")) is not None]
+    assert len(timeouts) >= 6
+    assert float(_unit(UNITS / "loa.service")["TimeoutStopSec"]) > max(timeouts) + CONNECT_SECONDS
     # nothing the server config names for writing lies outside the state folder
     assert config["render"]["media"] == "media" and config["web"]["secret_key_file"] == "web-secret.key"
     assert [channel["path"] for channel in config["channels"].values()] == ["site", "dry-run/facebook"]

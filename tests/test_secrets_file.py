@@ -79,7 +79,8 @@ def test_the_file_reads_as_systemd_reads_it(text, expected):
 
 BAD_LINES = [("A=1\ns3cr3t words\n", 2, "not a NAME=VALUE line"), ("1A=s3cr3t", 1, "not a variable name"),
              ("A-B=s3cr3t", 1, "not a variable name"), ("A=1\nB=\"s3cr3t\n\n", 2, "never closed"),
-             ("LOA_DATABASE_URL=postgresql://loa:s3cr3t@db/loa", 1, "PGPASSWORD")]
+             ("LOA_DATABASE_URL=postgresql://loa:s3cr3t@db/loa", 1, "PGPASSWORD"),
+             ("A=1\nB=s3cr3t\0x\n", 2, "not UTF-8 text")]
 
 
 @pytest.mark.parametrize(("text", "line", "words"), BAD_LINES, ids=[bad[0] for bad in BAD_LINES])
@@ -134,6 +135,35 @@ def test_commands_without_secrets_do_not_read_it(project):
     project.ok("campaign", "import", str(project.write("c.toml", campaign_toml(posts=2))))
     assert len(project.json("queue")["posts"]) == 2
     assert "/nonexistent/secrets.env" in project.fails("channels", "list")
+
+
+UNSET = [
+    ("facebook", 'adapter = "facebook"\npage_id = "1"\ntoken_env = "LOA_X_TOKEN"\ngraph_url = "http://127.0.0.1:9"',
+     "LOA_X_TOKEN is not set in the environment (or the secrets file): the Facebook Page token"),
+    ("telegram", 'adapter = "telegram"\ntoken_env = "LOA_X_TOKEN"\nchat_id = "@sokhcn_tin"\n'
+                 'api_url = "http://127.0.0.1:9"',
+     "LOA_X_TOKEN is not set in the environment (or the secrets file): the Telegram bot token"),
+    ("email", 'adapter = "email"\nsmtp_host = "127.0.0.1"\nport = 9\nusername = "tin"\npassword_env = "LOA_X_PASSWORD"\n'
+              'from = "tin@so.gov.vn"\nto = ["canbo@so.gov.vn"]',
+     "LOA_X_PASSWORD is not set in the environment (or the secrets file): the mail password"),
+    ("http", 'adapter = "http"\nurl = "http://127.0.0.1:9/api"\nid_path = "id"\nsecrets = { token = "LOA_X_TOKEN" }\n'
+             'headers = { X-Api-Token = "{{ secrets.token }}" }',
+     "LOA_X_TOKEN is not set in the environment (or the secrets file): secrets.token of this channel"),
+    ("zalo", 'adapter = "zalo"\napp_id = "42"\nsecret_key_env = "LOA_X_KEY"\ntoken_file = "zalo.json"\n'
+             'oa_url = "http://127.0.0.1:9"\noauth_url = "http://127.0.0.1:9"',
+     "in LOA_ZALO_REFRESH_TOKEN (in the environment or the secrets file)"),
+]
+
+
+@pytest.mark.parametrize(("adapter", "settings", "said"), UNSET, ids=[case[0] for case in UNSET])
+def test_every_adapter_says_where_a_missing_secret_may_be_set(project, adapter, settings, said):
+    """Issue 19 point 9: a variable to set, named with the file that may hold it — not a password to renew."""
+    project.set_channel("facebook", settings)
+    name_secrets_file(project, "secrets.env")
+    secrets_file(project.root / "secrets.env", "# nothing for this channel yet\n")
+    result = project.run("channels", "check", "facebook")
+    assert result.exit_code == 2 and "facebook: " in result.stderr and said in result.stderr, result.stderr
+    assert "application password for" not in result.stderr
 
 
 # -- refused: one line naming the file, exit 2, nothing done -----------------------------------------------------

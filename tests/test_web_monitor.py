@@ -3,6 +3,7 @@ details, /metrics gives Prometheus's text format to a signed-in person or to a s
 by `[web] metrics_token_env`, and the token never shows in the server's log."""
 from __future__ import annotations
 
+import math
 import signal
 
 import pytest
@@ -91,13 +92,11 @@ def test_metrics_need_the_token_or_a_session_and_count_what_loa_status_counts(se
     assert found[("loa_channel_paused", (("channel", "portal"),))] == 0
     assert found[("loa_attention", (("reason", "paused"),))] == 1
     assert found[("loa_attention", (("reason", "failed"),))] == 0
-    portal = {labels: value for (name, labels), value in found.items()
-              if name == "loa_lateness_seconds_bucket" and ("channel", "portal") in labels}
-    assert portal[(("channel", "portal"), ("le", "60.0"))] == 1  # the one on time
-    assert portal[(("channel", "portal"), ("le", "300.0"))] == 2  # and the late one
-    assert portal[(("channel", "portal"), ("le", "+Inf"))] == 2
-    assert found[("loa_lateness_seconds_count", (("channel", "portal"),))] == 2
-    assert 89 <= found[("loa_lateness_seconds_sum", (("channel", "portal"),))] < 150  # whole seconds in SQL
+    assert found[("loa_published_last_day", (("channel", "portal"),))] == 2
+    assert found[("loa_late_last_day", (("channel", "portal"),))] == 1  # more than a minute after its time
+    assert 89 <= found[("loa_lateness_seconds", (("channel", "portal"), ("quantile", "1.0")))] <= 90  # whole s
+    assert found[("loa_lateness_seconds", (("channel", "portal"), ("quantile", "0.5")))] < 60
+    assert found[("loa_late_last_day", (("channel", "facebook"),))] == 0
 
     person = requests.Session()  # a signed-in officer reads them too, without the token
     page = person.get(server.url + "/login", timeout=5).text
@@ -140,18 +139,24 @@ def test_metrics_and_status_on_postgresql(bare, postgres, monkeypatch):
     assert bare.run("run", "--until-idle").exit_code == 0
     assert bare.run("status", "--check").stdout.startswith("LOA OK - 0 queued, daemon down |")
     engine = create_engine(url)
-    with engine.begin() as connection:  # one publication a minute and a half late, one made early
+    # on the portal one publication a minute and a half late, one made early; Facebook's two days ago
+    with engine.begin() as connection:
         connection.exec_driver_sql("UPDATE deliveries SET published_at = due_at + interval '90 seconds' "
                                    f"WHERE post_id = {posts[1]} AND channel = 'portal'")
-        connection.exec_driver_sql("UPDATE deliveries SET published_at = due_at - interval '1 hour' "
+        connection.exec_driver_sql("UPDATE deliveries SET due_at = due_at + interval '1 hour' "
                                    f"WHERE post_id = {posts[0]} AND channel = 'portal'")
+        connection.exec_driver_sql("UPDATE deliveries SET published_at = now() - interval '2 days' "
+                                   "WHERE channel = 'facebook'")
     engine.dispose()
     client = create_app(load_config(bare.config)).test_client()
     answer = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
     assert answer.status_code == 200
     found = samples(answer.get_data(as_text=True))
     assert found[("loa_deliveries", (("channel", "portal"), ("status", "published")))] == 2
-    assert found[("loa_lateness_seconds_bucket", (("channel", "portal"), ("le", "1.0")))] == 1  # early: on time
-    assert found[("loa_lateness_seconds_bucket", (("channel", "portal"), ("le", "300.0")))] == 2
-    assert found[("loa_lateness_seconds_sum", (("channel", "portal"),))] == pytest.approx(90, abs=0.01)
+    late = {quantile: found[("loa_lateness_seconds", (("channel", "portal"), ("quantile", quantile)))]
+            for quantile in ("0.5", "0.9", "1.0")}
+    assert late == {"0.5": 0.0, "0.9": pytest.approx(90, abs=0.01), "1.0": pytest.approx(90, abs=0.01)}  # early: 0
+    assert found[("loa_late_last_day", (("channel", "portal"),))] == 1
+    assert found[("loa_published_last_day", (("channel", "facebook"),))] == 0  # older than a day: left out
+    assert math.isnan(found[("loa_lateness_seconds", (("channel", "facebook"), ("quantile", "1.0")))])
     assert found[("loa_attention", (("reason", "stopped"),))] == 0

@@ -137,6 +137,11 @@ def test_a_password_over_plain_http_is_warned_about_once_per_command(project, mo
     published = project.run("publish", str(post_id), "--channel", "portal")
     assert published.stderr.count(warning) == 1 and "abcd" not in published.output
     assert project.sql("SELECT status FROM deliveries WHERE channel = 'portal'") == [("retry_wait",)]  # it tried
+    import json
+
+    daemon = project.ok("run", "--once", "--log-format", "json")  # the daemon's log says it once, as a JSON line
+    said = [json.loads(line) for line in daemon.stderr.splitlines() if "plain http" in line]
+    assert [(line["level"], line["message"]) for line in said] == [("warning", warning.removeprefix("warning: "))]
     for url in ("http://127.0.0.1:8080", "http://localhost/wp", "https://portal.so.gov.vn"):
         project.set_channel("portal", f'adapter = "wordpress"\nurl = "{url}"\nusername = "tt"\n'
                                       'password_env = "LOA_PORTAL_PASSWORD"')
