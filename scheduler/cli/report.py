@@ -22,13 +22,16 @@ FORMATS = ("docx", "xlsx", "html")  # scheduler.report.FORMATS, repeated so `loa
 @click.option("--date", "report_date", metavar="DATE", help="help.report.date")
 @pass_app
 def report_command(app: App, slug: str, fmt: str | None, output: str | None, report_date: str | None) -> None:
-    from loa.scheduler.report import default_output, write_report
+    from loa.scheduler.report import chart_worker_for, default_output, write_report
 
     day = parse_date(report_date, where="--date") if report_date else None
     if fmt is None:  # from the file's extension, else the official document
         suffix = Path(output).suffix.lower().lstrip(".") if output else ""
         fmt = suffix if suffix in FORMATS else "docx"
-    config = app.config
-    path = Path(output) if output else default_output(config.base_dir, slug, fmt)
-    written = write_report(app.database(), slug, fmt, path, config, day, create_parent=output is None)
+    # before the configuration and the database open: matplotlib loads in the worker meanwhile
+    with chart_worker_for(fmt) as charts:
+        config = app.config
+        path = Path(output) if output else default_output(config.base_dir, slug, fmt)
+        written = write_report(app.database(), slug, fmt, path, config, day, create_parent=output is None,
+                               charts=charts)
     click.echo(t("report.written", path=written))

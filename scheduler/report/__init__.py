@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:  # imported where used: the chart worker (chart_worker.py) sta
     from loa.scheduler.config import Config
 
     from .chart_worker import ChartWorker
+    from .figures import ReportFigures
 
 FORMATS = ("docx", "xlsx", "html")
 CHART_FORMATS = ("docx", "html")  # the XLSX has no chart
@@ -62,21 +64,26 @@ def report_bytes(db: Database, slug: str, fmt: str, organization: dict[str, obje
     from .figures import compute_figures
     from .published import published_rows
 
+    names = dict(channel_names or {})
+
+    def draw_early(figures: ReportFigures) -> None:  # build_document draws the charts when anything was published
+        if charts is not None and figures.published:
+            from .wording import grain
+
+            charts.request(figures.periods, figures.channels, grain=grain(figures), names=names)
+
     with db.session() as session:
-        figures = compute_figures(session, slug)
-        figures.channel_names = dict(channel_names or {})
+        figures = compute_figures(session, slug, periods_known=draw_early)
+        figures.channel_names = names
         day = report_date or dt.datetime.now(zone(figures.timezone)).date()
         if fmt == "xlsx":
             from .xlsx import xlsx_bytes
 
             campaign_id = get_campaign(session, slug).id
             return xlsx_bytes(figures, published_rows(session, campaign_id, figures.timezone))
-    from .wording import build_document, grain
+    from .wording import build_document
 
-    draw = None
-    if charts is not None and figures.published:  # build_document draws the charts when anything was published
-        charts.request(figures.periods, figures.channels, grain=grain(figures), names=figures.channel_names)
-        draw = charts.images
+    draw = charts.images if charts is not None and charts.requested else None
     if fmt == "docx":
         from .docx import docx_bytes  # python-docx and lxml load while the worker draws
 
@@ -86,21 +93,33 @@ def report_bytes(db: Database, slug: str, fmt: str, organization: dict[str, obje
     return html_bytes(build_document(figures, organization, day, media_dir=media_dir, draw_charts=draw))
 
 
+def chart_worker_for(fmt: str) -> AbstractContextManager[ChartWorker | None]:
+    """A chart worker (chart_worker.py) for a report in ``fmt`` that has charts, else None; stopped and reaped when
+    the ``with`` block ends, whatever happens in it. The sooner it starts, the more of matplotlib's import overlaps."""
+    from contextlib import nullcontext
+
+    if fmt not in CHART_FORMATS:
+        return nullcontext()
+    from .chart_worker import ChartWorker
+
+    return ChartWorker.start()
+
+
 def write_report(db: Database, slug: str, fmt: str, output: Path, config: Config,
-                 report_date: dt.date | None = None, *, create_parent: bool = False) -> Path:
+                 report_date: dt.date | None = None, *, create_parent: bool = False,
+                 charts: ChartWorker | None = None) -> Path:
     """Write the report; an unknown campaign or an organisation still holding the template's placeholders
-    ("TÊN CƠ QUAN") is refused before any folder is created or anything computed."""
+    ("TÊN CƠ QUAN") is refused before any folder is created or anything computed. ``charts``: a worker the caller
+    started earlier (chart_worker_for), else one is started here."""
     if fmt not in FORMATS:
         raise UserError(t("report.err_format", value=fmt, known=", ".join(FORMATS)), where="--format")
     from contextlib import nullcontext
 
     from loa.posts.lookup import get_campaign
 
-    from .chart_worker import ChartWorker
     from .organization import report_organization
 
-    # started first, so matplotlib's import overlaps all the reading; stopped and reaped whatever happens
-    with ChartWorker.start() if fmt in CHART_FORMATS else nullcontext() as charts:
+    with chart_worker_for(fmt) if charts is None else nullcontext(charts) as charts:
         with db.session() as session:
             campaign = get_campaign(session, slug)
             organization = report_organization(config.document.organization.model_dump(), config.path, campaign)

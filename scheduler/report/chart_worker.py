@@ -100,6 +100,10 @@ class ChartWorker:
             return cls(None)
         return cls(process)
 
+    @property
+    def requested(self) -> bool:
+        return self._draw is not None
+
     def request(self, periods: list[Period], channels: list[str], *, grain: str,
                 names: dict[str, str] | None = None) -> None:
         """Send the charts' inputs; the worker starts drawing (its answer is read by ``images``)."""

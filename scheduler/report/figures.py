@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -216,7 +217,10 @@ def _reasons(session: Session, campaign_id: int, kind: str, key: str) -> list[tu
     return ranked
 
 
-def compute_figures(session: Session, slug: str) -> ReportFigures:
+def compute_figures(session: Session, slug: str,
+                    periods_known: Callable[[ReportFigures], None] | None = None) -> ReportFigures:
+    """The report's figures; ``periods_known`` is called as soon as the periods and channels are (the report sends
+    them to its chart worker then, so the charts are drawn while the rest is read)."""
     campaign = get_campaign(session, slug)
     cid = campaign.id
     # one pass over the campaign's entries for every count by kind and channel
@@ -252,6 +256,8 @@ def compute_figures(session: Session, slug: str) -> ReportFigures:
     figures.periods, grain = _periods(campaign.start_date, campaign.end_date, per_day, interactions_per_day,
                                       reach_per_day)
     figures.by_month, figures.by_week = grain == "month", grain == "week"
+    if periods_known is not None:
+        periods_known(figures)
     _notes_and_photos(session, cid, zone(campaign.timezone), figures)
     figures.failed_reasons = _reasons(session, cid, "failed", "error")
     figures.missed_reasons = _reasons(session, cid, "missed", "reason")
