@@ -47,7 +47,7 @@ class _Scrape:
 
         from .status import daemon_status
 
-        report = daemon_status(self.db, self.config, now=self.now)
+        report = daemon_status(self.db, self.config, now=self.now, publication_counts=False)
         with self.db.session() as session:
             per_channel = session.execute(select(Delivery.channel, Delivery.status, func.count())
                                           .group_by(Delivery.channel, Delivery.status)).all()
