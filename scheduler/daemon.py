@@ -147,7 +147,7 @@ class PublishingDaemon(SendingRounds, Stopping):
                 return self.stop()
             self.start()
             while not self.stopping.wait(1.0):
-                if until_idle and not self.faults.failing() and self._idle_now():
+                if until_idle and self._idle_now():
                     emit("idle", t("daemonlog.idle"))
                     break
             return self.stop()
@@ -181,7 +181,7 @@ class PublishingDaemon(SendingRounds, Stopping):
                 when = next_due_at(self.db, after=self.config.after)
                 self._active_at = utcnow()
                 if self.faults.failing():  # said before what the sweep then sends
-                    self.faults.working()
+                    self.faults.working(job="sweep")
                 if when is not None and when < cutoff and not paced:
                     paced = True  # once per sweep: what stays overdue is not ours to send (a channel elsewhere)
                     self._pace_overdue(now, cutoff)
@@ -242,7 +242,7 @@ class PublishingDaemon(SendingRounds, Stopping):
         """A one-off job at the next due time: the post goes out then, not at the next 1 s sweep."""
         if self._scheduler is None or when is None or when == self._armed_for:
             return  # already armed for it: re-adding the job every second would cost more than the sweep
-        self._scheduler.add_job(self._guarded("wake", self.sweep), "date", run_date=when, id="wake",
+        self._scheduler.add_job(self._guarded("sweep", self.sweep), "date", run_date=when, id="wake",
                                 replace_existing=True)
         self._armed_for = when
 
@@ -290,10 +290,12 @@ class PublishingDaemon(SendingRounds, Stopping):
 
     def _idle_now(self) -> bool:
         try:
-            return self.idle()
+            idle = self.idle()
         except Exception as exc:  # noqa: BLE001 - a locked database is no reason to stop, nor to claim idleness
             self.faults.fault(exc, job="idle")
             return False
+        self.faults.working(job="idle")
+        return idle
 
     def warn_drafts(self, now: dt.datetime | None = None) -> int:
         """Drafts that will miss their time unless approved: a warning each, once per post and revision."""

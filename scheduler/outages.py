@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from loa.posts.i18n import t
 
@@ -56,6 +56,7 @@ class Condition:
     failures: int = 0
     next_line: float = 0.0
     gap: float = FIRST_GAP
+    jobs: set[str] = field(default_factory=set)  # the jobs it made fail: one of them going through ends it
 
 
 class Conditions:
@@ -70,18 +71,20 @@ class Conditions:
         """A job (``sweep``, ``heartbeat``…) failed: the database condition if that is the cause, else the job's own
         (the same job failing with the same kind of error)."""
         if is_database_fault(error):
-            self.failed(DATABASE, t("daemonlog.database_unreachable"), fault_text(error), event="database-unreachable")
+            self.failed(DATABASE, t("daemonlog.database_unreachable"), fault_text(error), event="database-unreachable",
+                        job=job)
         else:
             from .events import event_label
 
             self.failed(f"{job}:{type(error).__name__}", event_label(f"job-{job}"), fault_text(error),
-                        event="job-error")
+                        event="job-error", job=job)
 
-    def failed(self, key: str, what: str, error: str, *, event: str) -> None:
+    def failed(self, key: str, what: str, error: str, *, event: str, job: str) -> None:
         now = self.clock()
         with self._lock:
             condition = self._failing.setdefault(key, Condition(what, started=now, next_line=now))
             condition.failures += 1
+            condition.jobs.add(job)
             if now < condition.next_line:
                 return
             condition.next_line = now + condition.gap
@@ -94,11 +97,12 @@ class Conditions:
                         duration=seconds_text(elapsed), error=error)
         emit(event, message, level=logging.ERROR, count=failures, seconds=round(elapsed, 1))
 
-    def working(self, *, job: str | None = None) -> None:
-        """The database answered (and ``job``, given, ran through): a condition that had failed is told as over."""
+    def working(self, *, job: str) -> None:
+        """``job`` ran through: a condition it had failed with is told as over. Only that job's success counts (a
+        database locked for writing still answers a read: the heartbeat fails while the sweep goes through)."""
         now = self.clock()
         with self._lock:
-            keys = [key for key in self._failing if key == DATABASE or (job and key.startswith(f"{job}:"))]
+            keys = [key for key, condition in self._failing.items() if job in condition.jobs]
             ended = [(key, self._failing.pop(key)) for key in keys]
         for key, condition in ended:
             elapsed = seconds_text(now - condition.started)

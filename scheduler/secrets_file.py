@@ -104,6 +104,8 @@ def read_secrets_file(path: Path, *, config_path: Path) -> dict[str, str]:
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
         raise UserError(t("secrets.not_utf8"), where=f"{where}:{line}") from None
+    if "\0" in text:  # no environment variable can hold it (a binary file named by mistake)
+        raise UserError(t("secrets.not_utf8"), where=f"{where}:{text[:text.index(chr(0))].count(chr(10)) + 1}")
     return parse_environment(text, where)
 
 

@@ -28,6 +28,7 @@ from loa.posts.models import Delivery, utcnow
 from .claims import claim_due, release_claim
 from .dispatch import NotRecorded, Outcome, send_claimed
 from .events import emit, fault_text
+from .outages import is_database_fault
 from .outcomes import mark_unknown, write_outcome
 from .outgoing import load_claimed
 from .publishers import Outgoing
@@ -51,6 +52,7 @@ class SendingRounds:
     _recorder: Any
     _in_flight: set[int]
     _sending_now: dict[int, str]
+    faults: Any
     _unrecorded: dict[int, NotRecorded]
     _state: Any
     _active_at: dt.datetime
@@ -150,6 +152,13 @@ class SendingRounds:
                  level=logging.ERROR)
             return None
         except Exception as exc:  # noqa: BLE001 - a fault of ours must not kill the daemon
+            with self._state:
+                started = delivery_id in self._sending_now
+            if not started and is_database_fault(exc):
+                # the database went away before anything was sent: the claim stays ours and ``reconcile`` settles
+                # it (a look-up, then the send) once it is back; told as the outage it is, not per delivery
+                self.faults.fault(exc, job="sweep")
+                return None
             # a fault of loa or its surroundings (a banner file gone, the database): whether the post went out
             # cannot be known here, so a person decides; never a blind second send
             emit("error", t("daemonlog.delivery_fault", delivery=delivery_id, error=f"{type(exc).__name__}: {exc}"),

@@ -79,7 +79,8 @@ def test_the_file_reads_as_systemd_reads_it(text, expected):
 
 BAD_LINES = [("A=1\ns3cr3t words\n", 2, "not a NAME=VALUE line"), ("1A=s3cr3t", 1, "not a variable name"),
              ("A-B=s3cr3t", 1, "not a variable name"), ("A=1\nB=\"s3cr3t\n\n", 2, "never closed"),
-             ("LOA_DATABASE_URL=postgresql://loa:s3cr3t@db/loa", 1, "PGPASSWORD")]
+             ("LOA_DATABASE_URL=postgresql://loa:s3cr3t@db/loa", 1, "PGPASSWORD"),
+             ("A=1\nB=s3cr3t\0x\n", 2, "not UTF-8 text")]
 
 
 @pytest.mark.parametrize(("text", "line", "words"), BAD_LINES, ids=[bad[0] for bad in BAD_LINES])
