@@ -65,6 +65,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/daemon.py
 	$(BIN)/python bench/daemon_statements.py
 	$(BIN)/python bench/metrics.py
+	$(BIN)/python bench/monitor.py
 	$(BIN)/python bench/log_export.py
 	$(BIN)/python bench/official_report.py
 	$(BIN)/python bench/web.py

@@ -65,5 +65,6 @@ def check_line(report: dict[str, Any]) -> tuple[str, int]:
 
 
 def unknown_line(message: str) -> str:
-    """``loa status --check`` when loa cannot tell: the reason on the same one line."""
-    return f"LOA UNKNOWN - {' '.join(message.split())}"
+    """``loa status --check`` when loa cannot tell: the reason on the same one line (a "|" in it would start
+    Nagios's performance data)."""
+    return f"LOA UNKNOWN - {' '.join(message.replace('|', '/').split())}"

@@ -10,6 +10,8 @@ developer's machine it is skipped, and the run's last line says so.
 from __future__ import annotations
 
 import configparser
+import contextlib
+import http.client
 import os
 import re
 import secrets
@@ -18,12 +20,18 @@ import stat
 import subprocess
 import sys
 import sysconfig
+import signal
 import tempfile
+import time
 import tomllib
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from support.browser import free_port
 from support.servers import require_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,14 +146,36 @@ class Server:
         self.state.chmod(0o750)
         self.confined = _kernel_refuses_write_execute()
 
-    def loa(self, *args: str, env: dict[str, str], code: int = 0) -> subprocess.CompletedProcess[str]:
+    def command(self, *args: str, env: dict[str, str]) -> list[str]:
         # the unit's environment: nothing inherited but what it sets (EnvironmentFile= would add the secrets)
         settings = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "LANG": "C.UTF-8", "LOA_LANG": "en",
                     "PYTHONDONTWRITEBYTECODE": "1", **env}
         wrapper = [str(self.python), "-c", NO_WRITE_EXECUTE] if self.confined else []
-        command = ["runuser", "-u", self.user, "--", "env", "-i", *(f"{k}={v}" for k, v in settings.items()),
-                   "sh", "-c", 'umask 0027 && exec "$@"', "sh", *wrapper, str(self.loa_script),
-                   "--config", str(self.config), *args]
+        return ["runuser", "-u", self.user, "--", "env", "-i", *(f"{k}={v}" for k, v in settings.items()),
+                "sh", "-c", 'umask 0027 && exec "$@"', "sh", *wrapper, str(self.loa_script),
+                "--config", str(self.config), *args]
+
+    @contextlib.contextmanager
+    def serving(self, *args: str, env: dict[str, str]) -> Iterator[int]:
+        """``loa web`` running as the service user until the block ends (then SIGTERM, as systemctl stop)."""
+        port = int(args[args.index("--port") + 1])
+        process = subprocess.Popen(self.command(*args, env=env), cwd=self.state, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE)
+        try:
+            yield port
+        finally:
+            # SIGTERM to loa itself (runuser's child: env, sh and the wrapper exec into it), as systemctl stop sends
+            try:
+                children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text(encoding="ascii").split()
+            except FileNotFoundError:  # runuser is gone: loa web exited by itself (its error is below)
+                children = []
+            for child in children:
+                os.kill(int(child), signal.SIGTERM)
+            _, errors = process.communicate(timeout=60)
+        assert children and process.returncode == 0, errors.decode(errors="replace")
+
+    def loa(self, *args: str, env: dict[str, str], code: int = 0) -> subprocess.CompletedProcess[str]:
+        command = self.command(*args, env=env)
         done = subprocess.run(command, cwd=self.state, capture_output=True, text=True, timeout=600)
         assert done.returncode == code, f"loa {' '.join(args)}: {done.returncode}\n{done.stdout}{done.stderr}"
         return done
@@ -186,6 +216,26 @@ def test_the_sample_week_publishes_once_as_the_service_user(service_user, server
              for path in state.rglob("*") if not path.is_symlink()}
     assert modes == {"d 750", "f 640"}, modes
     assert _snapshot(server_root / "etc") == before  # nothing written beside the config
+
+    # the workspace as loa-web.service runs it: it serves, and its key is made in the state folder, 0600
+    with server.serving("web", "--port", str(free_port()), env=env) as port:
+        page = _get(f"http://127.0.0.1:{port}/login")
+    assert page.status == 200
+    key = state / "web-secret.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600 and key.stat().st_uid == _uid(service_user)
+    assert _snapshot(server_root / "etc") == before
+
+
+def _get(url: str, *, timeout: float = 60) -> http.client.HTTPResponse:
+    """The first answer of a server still starting (connection refused until it listens)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return urllib.request.urlopen(url, timeout=10)  # noqa: S310 - 127.0.0.1 only
+        except urllib.error.URLError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def _uid(name: str) -> int:

@@ -155,3 +155,21 @@ def test_the_worker_ignores_modules_in_the_working_directory(tmp_path):
     posts, engagement = chart_worker.images_from_answer(done.stdout)
     assert engagement is not None and engagement[1:] == (True, False)  # interactions only: no reach reported
     assert Image.open(io.BytesIO(posts)).format == "PNG"
+
+
+def test_write_report_called_without_a_worker_starts_and_reaps_its_own(campaign, workers, monkeypatch):
+    """The workspace's download (scheduler/web/log_page.py) calls write_report directly."""
+    from loa.posts.db import open_database
+    from loa.scheduler.config import load_config
+    from loa.scheduler.report import write_report
+
+    expected = chart_images(make_report(campaign, worker=False))
+    in_process_must_not_draw(monkeypatch)
+    database = open_database(f"sqlite:///{campaign.db_path}")
+    try:
+        written = write_report(database, SLUG, "docx", campaign.root / "direct.docx", load_config(campaign.config),
+                               dt.date(2031, 10, 8))
+    finally:
+        database.dispose()
+    assert chart_images(written) == expected
+    assert [w.returncode for w in workers.refresh()] == [0]
