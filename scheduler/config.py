@@ -218,7 +218,8 @@ class DaemonSection(_Section):
     retry_base_seconds: Seconds = 30  # first retry after about this; doubled each attempt, with jitter
     retry_max_seconds: Annotated[float, Field(gt=0, le=WEEK)] = 3600
     lease_seconds: Seconds = 600  # longer than any send: an expired lease means its owner died mid-send
-    shutdown_seconds: Seconds = 30  # on SIGTERM, how long in-flight sends may take to finish
+    # on SIGTERM, the least time in-flight sends get to finish: each gets its channel's timeout + 5 s if longer
+    shutdown_seconds: Seconds = 30
     sweep_seconds: Annotated[float, Field(gt=0, le=3600)] = 1  # how often the queue is looked at
     heartbeat_seconds: Annotated[float, Field(gt=0, le=3600)] = 10
     health_minutes: Minutes = 15  # channel checks; a paused channel resumes when its check passes

@@ -237,6 +237,9 @@ def record_failure(db: Database, config: Config, delivery_id: int, owner: str, e
         checked = isinstance(error, (AuthError, ChannelUnavailable))
         channel_wide = checked or (isinstance(error, TransientError) and error.channel_wide)
         next_at = None
+        # a daemon stopping while this was sent held its look-up until the platform must have finished
+        # (scheduler/shutdown.py): a lost answer now keeps that time, so the retry's look-up is not too early
+        held_until = delivery.available_at if delivery.maybe_sent and delivery.available_at > now else None
         delivery.maybe_sent = may_have_gone_out
         if channel_wide:
             # not this delivery's fault: it waits with the rest of its channel and keeps its attempt
@@ -253,6 +256,8 @@ def record_failure(db: Database, config: Config, delivery_id: int, owner: str, e
             next_at = now + retry_delay(config, delivery.attempts)
             if error.not_before is not None:  # the platform's wait, within loa's own longest
                 next_at = min(max(next_at, error.not_before), now + longest)
+            if may_have_gone_out and held_until is not None:
+                next_at = max(next_at, held_until)
             delivery.status, delivery.available_at, status = "retry_wait", next_at, "retry_wait"
         elif may_have_gone_out:
             # no more tries, and the post may be on the platform: a person checks, loa never guesses

@@ -155,3 +155,36 @@ def test_the_worker_ignores_modules_in_the_working_directory(tmp_path):
     posts, engagement = chart_worker.images_from_answer(done.stdout)
     assert engagement is not None and engagement[1:] == (True, False)  # interactions only: no reach reported
     assert Image.open(io.BytesIO(posts)).format == "PNG"
+
+
+def test_write_report_called_without_a_worker_starts_and_reaps_its_own(campaign, workers, monkeypatch):
+    """The workspace's download (scheduler/web/log_page.py) calls write_report directly."""
+    from loa.posts.db import open_database
+    from loa.scheduler.config import load_config
+    from loa.scheduler.report import write_report
+
+    expected = chart_images(make_report(campaign, worker=False))
+    in_process_must_not_draw(monkeypatch)
+    database = open_database(f"sqlite:///{campaign.db_path}")
+    try:
+        written = write_report(database, SLUG, "docx", campaign.root / "direct.docx", load_config(campaign.config),
+                               dt.date(2031, 10, 8))
+    finally:
+        database.dispose()
+    assert chart_images(written) == expected
+    assert [w.returncode for w in workers.refresh()] == [0]
+
+
+def test_the_loa_program_says_its_line_and_ends_at_once(campaign):
+    """The real program, as a user runs it: after the report is written and the worker reaped, the process ends
+    without the interpreter's teardown (scheduler/cli/__init__.py main); its line is still printed, its exit code 0."""
+    output = campaign.root / "program.docx"
+    done = subprocess.run([str(Path(sys.executable).with_name("loa")), "--config", str(campaign.config), "report",
+                           "--campaign", SLUG, "-o", str(output), "--date", "2031-10-08"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stderr == ""
+    assert done.stdout == f"Report written: {output}\n"
+    assert chart_images(output) == chart_images(make_report(campaign, worker=False, lang="en"))
+    refused = subprocess.run([str(Path(sys.executable).with_name("loa")), "--config", str(campaign.config), "report",
+                              "--campaign", "khong-co", "-o", str(output)], capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and refused.stdout == "" and refused.stderr.count("\n") == 1

@@ -99,6 +99,28 @@ def test_a_post_created_after_the_daemon_left_is_looked_up_then_and_never_made_t
     assert json.loads(detail)["reconciled"] is True  # recorded from the look-up, not from a second upload
 
 
+def test_an_upload_that_times_out_while_stopping_is_looked_up_only_once_the_platform_must_have_finished(slow_page):
+    project, graph = slow_page
+    post = photo_post(project)
+    daemon = spawn_loa(project, "run")
+    wait_for(graph.holding, "the photo upload to start")
+    daemon.send_signal(signal.SIGTERM)
+    # loa gives up on the answer after the channel's timeout; its look-up right then finds nothing yet
+    assert daemon.wait(timeout=60) == 0
+    (status, maybe_sent), = project.sql(
+        "SELECT status, maybe_sent FROM deliveries WHERE post_id=? AND channel='facebook'", post)
+    assert (status, maybe_sent) == ("retry_wait", 1) and not graph.published_posts()
+
+    restarted = spawn_loa(project, "run", "--until-idle")
+    time.sleep(1)
+    graph.release.set()  # the Page finishes the upload only now: the retry must not have looked (or sent) before
+    wait_for(graph.created, "the Page to create the post")
+    assert restarted.wait(timeout=90) == 0
+    assert delivery_states(project)[(post, "facebook")] == "published"
+    assert len(graph.published_posts()) == 1
+    assert sum(1 for r in graph.requests if r.method == "POST") == 1
+
+
 def test_killed_while_waiting_the_next_daemon_looks_up_only_after_the_platform_must_have_finished(slow_page):
     project, graph = slow_page
     post = photo_post(project)

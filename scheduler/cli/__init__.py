@@ -65,6 +65,7 @@ class RootGroup(LazyGroup):
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
         args = list(sys.argv[1:] if args is None else args)
         common.opened_database = None
+        common.skip_teardown = False
         run_as.invocation_args = None
         caller_umask = os.umask(PRIVATE_UMASK)
         try:
@@ -183,6 +184,22 @@ def init_command(app: App) -> None:
 
 
 def main() -> None:
-    cli.main(prog_name="loa")
+    """The ``loa`` program (tests call ``cli`` in-process instead, so this is the only place that ends a process)."""
+    try:
+        cli.main(prog_name="loa")
+    except SystemExit as done:
+        if common.skip_teardown and (done.code is None or isinstance(done.code, int)):
+            _exit_now(done.code or 0)
+        raise
+
+
+def _exit_now(code: int) -> None:
+    """End the process at once, its output flushed: nothing is left open (common.skip_teardown)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (``loa report | head``): nothing more can be said anyway
+            pass
+    os._exit(code)
 
 # The other commands are in lazy.COMMANDS: each module is imported when its command runs (or its help is asked).

@@ -158,6 +158,9 @@ class LoaGroup(TranslatedHelp, click.Group):
 LoaGroup.group_class = LoaGroup
 
 opened_database: str | None = None  # the database this invocation uses, shown masked in a database error
+# set by a command that leaves nothing to clean up once it has said its last line (``loa report``): the ``loa``
+# program then ends without the interpreter's teardown of SQLAlchemy, lxml and the rest (0.15-0.2 s of a 2 s report)
+skip_teardown = False
 
 
 class App:

@@ -8,7 +8,7 @@ import click
 from loa.posts.i18n import t
 from loa.posts.times import parse_date
 
-from . import cli
+from . import cli, common
 from .choices import WordChoice
 from .common import App, pass_app
 
@@ -35,3 +35,4 @@ def report_command(app: App, slug: str, fmt: str | None, output: str | None, rep
         written = write_report(app.database(), slug, fmt, path, config, day, create_parent=output is None,
                                charts=charts)
     click.echo(t("report.written", path=written))
+    common.skip_teardown = True  # the file is written and the chart worker reaped: nothing left to close

@@ -85,11 +85,15 @@ def posts_chart_png(periods: list[Period], channels: list[str], *, grain: str,
     return _png(figure, axes)
 
 
+def engagement_lines(periods: list[Period]) -> tuple[bool, bool]:
+    """Whether the engagement chart draws interactions, reach: a line for each that some period has figures for."""
+    return (any(p.interactions is not None for p in periods), any(p.reach is not None for p in periods))
+
+
 def engagement_chart_png(periods: list[Period], *, grain: str) -> tuple[bytes, bool, bool] | None:
     """Interactions and reach per period as lines; None when no channel reported either. Also says which of the
     two were drawn, so the caption names exactly those."""
-    with_interactions = any(p.interactions is not None for p in periods)
-    with_reach = any(p.reach is not None for p in periods)
+    with_interactions, with_reach = engagement_lines(periods)
     if not with_interactions and not with_reach:
         return None
     figure, axes = _figure()

@@ -2,6 +2,7 @@
 wording.py writes once and docx.py and html.py lay out, each in its own way."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from loa.posts.i18n import t
@@ -34,8 +35,15 @@ class Table:
 
 @dataclass
 class Chart:
-    png: bytes
+    """A chart and its caption. ``image`` is the PNG, or a call that gives it (the chart worker's answer): docx.py
+    lays out every other block before it asks, so the document is built while the worker draws."""
+
+    image: bytes | Callable[[], bytes]
     caption: str
+
+    @property
+    def png(self) -> bytes:
+        return self.image() if callable(self.image) else self.image
 
 
 Block = Paragraph | Table | Chart

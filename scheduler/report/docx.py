@@ -7,6 +7,7 @@ two-column table; body 14 pt, justified, first-line indent 1.27 cm, 6 pt between
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from xml.sax.saxutils import escape as xml_escape
 
 from docx import Document
@@ -219,16 +220,22 @@ def _table(document: DocumentObject, block: Table) -> None:
         document.add_paragraph().paragraph_format.space_after = Pt(0)
 
 
-def _chart(document: DocumentObject, block: Chart) -> None:
+def _chart(document: DocumentObject, block: Chart) -> Callable[[], None]:
+    """The chart's paragraph and caption; returns what adds the picture (docx_bytes calls it once every other block
+    is laid out, so the chart worker draws meanwhile)."""
     picture = document.add_paragraph()
     _format(picture, before=PARAGRAPH_GAP_PT)
     picture.paragraph_format.keep_with_next = True  # with its caption
     run = picture.add_run()
     _fonts(run._element)
-    run.add_picture(io.BytesIO(block.png), width=Cm(14))
     caption = document.add_paragraph()
     _format(caption, after=PARAGRAPH_GAP_PT * 2)
     _run(caption, block.caption, size=TABLE_PT, italic=True)
+
+    def add_picture() -> None:
+        run.add_picture(io.BytesIO(block.png), width=Cm(14))
+
+    return add_picture
 
 
 def _closing(document: DocumentObject, closing: Closing) -> None:
@@ -264,6 +271,7 @@ def docx_bytes(report: ReportDocument) -> bytes:
     _setup(document)
     _page_numbers(document)
     _header(document, report.header)
+    pictures: list[Callable[[], None]] = []
     for block, following in zip(report.blocks, [*report.blocks[1:], None]):
         if isinstance(block, Paragraph):  # a table's or chart's introduction stays on its page, the last line
             # ("Trên đây là báo cáo…") with the signature
@@ -272,7 +280,9 @@ def docx_bytes(report: ReportDocument) -> bytes:
         elif isinstance(block, Table):
             _table(document, block)
         elif isinstance(block, Chart):
-            _chart(document, block)
+            pictures.append(_chart(document, block))
+    for add_picture in pictures:  # in order, before the appendix's photos: the charts are image1.png, image2.png
+        add_picture()
     if report.closing:
         _closing(document, report.closing)
     if report.appendix:

@@ -137,27 +137,40 @@ def grain(figures: ReportFigures) -> str:
 
 def _charts(figures: ReportFigures, drawn: Callable[[], ChartImages] | None) -> list[Block]:
     """Chart 1: publications per period and channel; chart 2, only when some channel reported figures: interactions
-    and reach. Each caption names what is drawn."""
+    and reach. Each caption names what is drawn. The images are asked for when the document places them."""
+    from functools import cache
+
+    from .chart import engagement_lines
+
     unit = grain(figures)
     if drawn is None:
-        from .chart import draw_charts
+        def draw_here() -> ChartImages:
+            from .chart import draw_charts
 
-        posts, engagement = draw_charts(figures.periods, figures.channels, grain=unit, names=figures.channel_names)
-    else:
-        posts, engagement = drawn()
+            return draw_charts(figures.periods, figures.channels, grain=unit, names=figures.channel_names)
+
+        drawn = draw_here
+    images = cache(drawn)  # both charts come from one drawing
     words = {"day": t("report14.grain_day"), "week": t("report14.grain_week"),
              "month": t("report14.grain_month")}[unit]
-    blocks: list[Block] = [Chart(posts, t("report14.chart_posts_caption", n=1, grain=words))]
-    if engagement:
-        png, interactions, reach = engagement
+    blocks: list[Block] = [Chart(lambda: images()[0], t("report14.chart_posts_caption", n=1, grain=words))]
+    interactions, reach = engagement_lines(figures.periods)  # as engagement_chart_png decides what it draws
+    if interactions or reach:
         if interactions and reach:
             caption = t("report14.chart_both_caption", n=2, grain=words)
         elif interactions:
             caption = t("report14.chart_interactions_caption", n=2, grain=words)
         else:
             caption = t("report14.chart_reach_caption", n=2, grain=words)
-        blocks.append(Chart(png, caption))
+        blocks.append(Chart(lambda: _engagement_png(images()), caption))
     return blocks
+
+
+def _engagement_png(images: ChartImages) -> bytes:
+    engagement = images[1]
+    if engagement is None:  # cannot happen: drawn from the same periods by the same rule (engagement_lines)
+        raise RuntimeError("the engagement chart was not drawn")
+    return engagement[0]
 
 
 def _remarks(figures: ReportFigures) -> list[Block]:
