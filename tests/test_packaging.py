@@ -4,6 +4,7 @@ locales, fonts, themes, templates, the sample, migrations."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -20,8 +21,17 @@ TOP_FOLDERS = ("posts", "scheduler", "assets")
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
+    # built from a copy of what the repository tracks: setuptools reuses a build/ folder it finds, so a checkout
+    # with an old one (from before the loa namespace) would put its stale files in the wheel, and the build writes
+    # build/ and *.egg-info where it runs
+    source = tmp_path_factory.mktemp("source")
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for name in filter(None, tracked.decode().split("\0")):
+        if (ROOT / name).is_file() and not name.startswith(("tests/", "bench/")):
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(ROOT / name, source / name)  # a symlink's target (assets/config.toml)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out),
-                    str(ROOT)], check=True, capture_output=True, timeout=300)
+                    str(source)], check=True, capture_output=True, timeout=300)
     found, = out.glob("loa-*.whl")
     return found
 
