@@ -69,7 +69,7 @@ def test_every_valid_date_in_every_form_is_the_same_date(day):
         assert parse_date(text, where="--from") == day, text
 
 
-# from 2 January 1970: before 07:00 on the 1st, Hanoi's moment is still 1969 in UTC, which parse_when refuses (below)
+# from 2 January 1970: before 08:00 on the 1st (UTC+8 then), the zone's moment is still 1969 in UTC, which parse_when refuses (below)
 @given(st.dates(dt.date(1970, 1, 2), dt.date(2999, 12, 28)), st.integers(0, 23), st.integers(0, 59))
 def test_a_date_and_a_time_in_either_order_are_one_moment(day, hour, minute):
     expected = dt.datetime.combine(day, dt.time(hour, minute))
@@ -84,7 +84,8 @@ def test_a_date_and_a_time_in_either_order_are_one_moment(day, hour, minute):
 def test_a_moment_that_is_1969_in_utc_is_refused_in_one_line():
     with pytest.raises(UserError, match="1970"):
         parse_when("1/1/1970 0h00", HANOI)
-    assert parse_when("1/1/1970 7h00", HANOI) == dt.datetime(1970, 1, 1, 7, tzinfo=HANOI)
+    # 9h, not 7h: Saigon time was UTC+8 in 1970
+    assert parse_when("1/1/1970 9h00", HANOI) == dt.datetime(1970, 1, 1, 9, tzinfo=HANOI)
 
 
 def test_iso_with_an_offset_keeps_its_offset():
