@@ -69,7 +69,8 @@ def test_every_valid_date_in_every_form_is_the_same_date(day):
         assert parse_date(text, where="--from") == day, text
 
 
-# from 2 January 1970: before 08:00 on the 1st (UTC+8 then), the zone's moment is still 1969 in UTC, which parse_when refuses (below)
+# from 2 January 1970: before 08:00 on the 1st (UTC+8 then), the zone's moment is still 1969 in UTC, which
+# parse_when refuses (tested below)
 @given(st.dates(dt.date(1970, 1, 2), dt.date(2999, 12, 28)), st.integers(0, 23), st.integers(0, 59))
 def test_a_date_and_a_time_in_either_order_are_one_moment(day, hour, minute):
     expected = dt.datetime.combine(day, dt.time(hour, minute))
