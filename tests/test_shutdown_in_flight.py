@@ -56,12 +56,30 @@ def log_of(project, number: int = 0) -> str:
     return (project.root / f"loa-{number}.log").read_text(encoding="utf-8")
 
 
-def test_sigterm_waits_for_the_upload_past_shutdown_seconds_and_the_post_is_made_once(slow_page):
-    project, graph = slow_page
+def stopped_mid_upload(project, graph) -> tuple[int, subprocess.Popen]:
+    """A photo post, ``loa run`` sending it, and a SIGTERM while the Page holds the upload."""
     post = photo_post(project)
     daemon = spawn_loa(project, "run")
     wait_for(graph.holding, "the photo upload to start")
     daemon.send_signal(signal.SIGTERM)
+    return post, daemon
+
+
+def restart_then_the_page_finishes(project, graph, post: int) -> None:
+    """A new daemon starts; only then does the Page create the held post. Exactly one post in the end."""
+    restarted = spawn_loa(project, "run", "--until-idle")
+    time.sleep(1)
+    graph.release.set()
+    wait_for(graph.created, "the Page to create the post")
+    assert restarted.wait(timeout=90) == 0
+    assert delivery_states(project)[(post, "facebook")] == "published"
+    assert len(graph.published_posts()) == 1  # looked up after the channel's timeout, found: not posted again
+    assert sum(1 for r in graph.requests if r.method == "POST") == 1
+
+
+def test_sigterm_waits_for_the_upload_past_shutdown_seconds_and_the_post_is_made_once(slow_page):
+    project, graph = slow_page
+    post, daemon = stopped_mid_upload(project, graph)
     assert still_running(daemon, 3)  # shutdown_seconds (1 s) is over: it waits for the channel's timeout instead
     graph.release.set()  # the Page creates the post and answers
     assert daemon.wait(timeout=30) == 0
@@ -75,10 +93,7 @@ def test_sigterm_waits_for_the_upload_past_shutdown_seconds_and_the_post_is_made
 
 def test_a_post_created_after_the_daemon_left_is_looked_up_then_and_never_made_twice(slow_page):
     project, graph = slow_page
-    post = photo_post(project)
-    daemon = spawn_loa(project, "run")
-    wait_for(graph.holding, "the photo upload to start")
-    daemon.send_signal(signal.SIGTERM)
+    post, daemon = stopped_mid_upload(project, graph)
     assert still_running(daemon, 2)
     daemon.send_signal(signal.SIGTERM)  # the person (or systemd) will not wait: it leaves at once
     assert daemon.wait(timeout=30) == 0
@@ -87,59 +102,33 @@ def test_a_post_created_after_the_daemon_left_is_looked_up_then_and_never_made_t
     assert (status, maybe_sent, attempts) == ("retry_wait", 1, 0)  # may have gone out; the attempt given back
     assert "interrupted" in log_of(project) and not graph.published_posts()
 
-    restarted = spawn_loa(project, "run", "--until-idle")
-    time.sleep(1)
-    graph.release.set()  # only now, with the first daemon gone, does the Page create the post
-    wait_for(graph.created, "the Page to create the post")
-    assert restarted.wait(timeout=60) == 0
-    assert delivery_states(project)[(post, "facebook")] == "published"
-    assert len(graph.published_posts()) == 1  # looked up after the channel's timeout, found: not posted again
-    assert sum(1 for r in graph.requests if r.method == "POST") == 1
+    restart_then_the_page_finishes(project, graph, post)
     (detail,), = project.sql("SELECT detail FROM outreach_entries WHERE kind='published' AND channel='facebook'")
     assert json.loads(detail)["reconciled"] is True  # recorded from the look-up, not from a second upload
 
 
 def test_an_upload_that_times_out_while_stopping_is_looked_up_only_once_the_platform_must_have_finished(slow_page):
     project, graph = slow_page
-    post = photo_post(project)
-    daemon = spawn_loa(project, "run")
-    wait_for(graph.holding, "the photo upload to start")
-    daemon.send_signal(signal.SIGTERM)
+    post, daemon = stopped_mid_upload(project, graph)
     # loa gives up on the answer after the channel's timeout; its look-up right then finds nothing yet
     assert daemon.wait(timeout=60) == 0
     (status, maybe_sent), = project.sql(
         "SELECT status, maybe_sent FROM deliveries WHERE post_id=? AND channel='facebook'", post)
     assert (status, maybe_sent) == ("retry_wait", 1) and not graph.published_posts()
 
-    restarted = spawn_loa(project, "run", "--until-idle")
-    time.sleep(1)
-    graph.release.set()  # the Page finishes the upload only now: the retry must not have looked (or sent) before
-    wait_for(graph.created, "the Page to create the post")
-    assert restarted.wait(timeout=90) == 0
-    assert delivery_states(project)[(post, "facebook")] == "published"
-    assert len(graph.published_posts()) == 1
-    assert sum(1 for r in graph.requests if r.method == "POST") == 1
+    # the Page finishes the upload only now: the retry must not have looked (or sent) before
+    restart_then_the_page_finishes(project, graph, post)
 
 
 def test_killed_while_waiting_the_next_daemon_looks_up_only_after_the_platform_must_have_finished(slow_page):
     project, graph = slow_page
-    post = photo_post(project)
-    daemon = spawn_loa(project, "run")
-    wait_for(graph.holding, "the photo upload to start")
-    daemon.send_signal(signal.SIGTERM)
+    post, daemon = stopped_mid_upload(project, graph)
     assert still_running(daemon, 2)
     daemon.send_signal(signal.SIGKILL)  # systemd's TimeoutStopSec ran out: nothing more is written
     daemon.wait(timeout=30)
     assert delivery_states(project)[(post, "facebook")] == "sending"
 
-    restarted = spawn_loa(project, "run", "--until-idle")
-    time.sleep(1)
-    graph.release.set()
-    wait_for(graph.created, "the Page to create the post")
-    assert restarted.wait(timeout=90) == 0
-    assert delivery_states(project)[(post, "facebook")] == "published"
-    assert len(graph.published_posts()) == 1
-    assert sum(1 for r in graph.requests if r.method == "POST") == 1
+    restart_then_the_page_finishes(project, graph, post)
 
 
 def test_sighup_is_logged_and_the_daemon_carries_on(page):
