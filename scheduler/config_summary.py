@@ -27,7 +27,8 @@ RENDER_FOLDERS = ("media", "themes", "templates")
 STATE_FOLDERS = ("media",)  # of RENDER_FOLDERS, what loa writes: under the state folder when there is one
 # the code that decides what a valid config.toml is (with loa's own publishers' settings, scheduler/publishers):
 # another version of any of them validates again
-RULES = ("scheduler/config.py", "scheduler/config_summary.py", "posts/tomlfile.py", "posts/plain_text.py")
+RULES = ("scheduler/config.py", "scheduler/channel_settings.py", "scheduler/config_summary.py", "posts/tomlfile.py",
+         "posts/plain_text.py")
 
 
 @dataclass(frozen=True)

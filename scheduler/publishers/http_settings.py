@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from loa.posts.i18n import t
-from loa.scheduler.config import ChannelSettings, EnvName, _Section
+from loa.scheduler.channel_settings import ChannelSettings, EnvName, Section
 
 from . import http_templates as templates
 
@@ -40,7 +40,7 @@ def _check_headers(headers: dict[str, str]) -> dict[str, str]:
     return headers
 
 
-class RequestSettings(_Section):
+class RequestSettings(Section):
     """One request: method, URL, headers and body, each a template."""
 
     method: Method = "POST"
@@ -95,7 +95,7 @@ class LookupSettings(RequestSettings):
         return _check_path(value)
 
 
-class UploadSettings(_Section):
+class UploadSettings(Section):
     """The banner (or first photo) sent first as a multipart upload; its URL becomes ``banner_url``."""
 
     url: Annotated[str, Field(min_length=1)]
