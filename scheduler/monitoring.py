@@ -19,10 +19,10 @@ from loa.posts.db import Database
 from loa.posts.models import DELIVERY_STATUSES, Delivery, utcnow
 
 from .config import Config
+from .report.figures import ON_TIME_S as ON_TIME_SECONDS  # on time as the report counts it (README "The report")
 
 LATENESS_WINDOW = dt.timedelta(days=1)  # the publications the lateness figures are about
 LATENESS_QUANTILES = (0.5, 0.9, 1.0)
-ON_TIME_SECONDS = 60  # as the report counts a publication on time (README "The report")
 # what needs a person, as `loa status`'s health reasons name it (scheduler/health.py), each always present
 ATTENTION_REASONS = ("stopped", "paused", "stuck", "failed", "unknown", "missed", "waiting", "draft")
 

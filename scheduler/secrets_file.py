@@ -109,6 +109,14 @@ def read_secrets_file(path: Path, *, config_path: Path) -> dict[str, str]:
     return parse_environment(text, where)
 
 
+def _append(chars: list[str], char: str, space: int | None) -> int | None:
+    """Add ``char``; returns where the trailing whitespace of ``chars`` now starts (None: it ends in a non-blank)."""
+    chars.append(char)
+    if char not in WHITESPACE:
+        return None
+    return len(chars) - 1 if space is None else space
+
+
 def parse_environment(text: str, where: str) -> dict[str, str]:
     """KEY=VALUE assignments read as systemd's env-file parser reads them (src/basic/env-file.c): a state machine
     over the characters, so quotes may span lines and a backslash before a line break continues the value.
@@ -143,11 +151,7 @@ def parse_environment(text: str, where: str) -> dict[str, str]:
             if char == "=":
                 state, value_space = "pre_value", None
             else:
-                if char not in WHITESPACE:
-                    key_space = None
-                elif key_space is None:
-                    key_space = len(key)
-                key.append(char)
+                key_space = _append(key, char, key_space)
         elif state == "pre_value":
             if char in NEWLINE:
                 push()
@@ -170,11 +174,7 @@ def parse_environment(text: str, where: str) -> dict[str, str]:
             elif char == "\\":
                 state, value_space = "value_escape", None
             else:
-                if char not in WHITESPACE:
-                    value_space = None
-                elif value_space is None:
-                    value_space = len(value)
-                value.append(char)
+                value_space = _append(value, char, value_space)
         elif state == "value_escape":
             state = "value"
             if char not in NEWLINE:  # an escaped line break is eaten: the value goes on on the next line

@@ -35,8 +35,8 @@ from loa.posts.outreach import record
 from .config import Config
 from .events import emit
 from .outages import seconds_text
+from .publishers import CONNECT_TIMEOUT
 
-CONNECT_SECONDS = 5.0  # the HTTP adapters' connect timeout, on top of the channel's read timeout
 UNTIMED_SECONDS = 30.0  # a channel without a ``timeout`` setting (a local folder, a plugin): this bound
 
 
@@ -44,7 +44,7 @@ def send_bound(config: Config, channel: str) -> float:
     """How long one request of ``channel`` can take before loa gives up on it: connect plus its read timeout."""
     settings = config.channels.get(channel)
     timeout = getattr(settings, "timeout", None)
-    return CONNECT_SECONDS + float(timeout) if timeout else UNTIMED_SECONDS
+    return CONNECT_TIMEOUT + float(timeout) if timeout else UNTIMED_SECONDS
 
 
 def longest_wait(config: Config, channels: Mapping[int, str]) -> float:

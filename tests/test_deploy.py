@@ -306,12 +306,12 @@ def test_the_units_and_the_server_config_work_together():
         assert service["RestartPreventExitStatus"] == "2"  # bad input: restarting cannot fix it
     # systemd waits longer than the daemon waits for sends in flight on any channel loa ships, at their defaults
     from loa.scheduler.config import known_adapters, settings_model
-    from loa.scheduler.shutdown import CONNECT_SECONDS
+    from loa.scheduler.publishers import CONNECT_TIMEOUT
 
     timeouts = [field.default for name in known_adapters() if (model := settings_model(name)) is not None
                 and (field := model.model_fields.get("timeout")) is not None]
     assert len(timeouts) >= 6
-    assert float(_unit(UNITS / "loa.service")["TimeoutStopSec"]) > max(timeouts) + CONNECT_SECONDS
+    assert float(_unit(UNITS / "loa.service")["TimeoutStopSec"]) > max(timeouts) + CONNECT_TIMEOUT
     # nothing the server config names for writing lies outside the state folder
     assert config["render"]["media"] == "media" and config["web"]["secret_key_file"] == "web-secret.key"
     assert [channel["path"] for channel in config["channels"].values()] == ["site", "dry-run/facebook"]

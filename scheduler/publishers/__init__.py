@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 ENTRY_POINT_GROUP = "loa.publishers"
+# seconds an HTTP adapter waits to connect; its read timeout is the channel's ``timeout`` setting. A stopping daemon
+# waits for a send up to both (scheduler/shutdown.py)
+CONNECT_TIMEOUT = 5
 
 
 class PublishError(Exception):

@@ -19,10 +19,9 @@ import requests
 from loa.posts.i18n import t
 
 from .http_session import PlatformSession
-from . import (LONGEST_WAIT, AuthError, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher,
-               PublishError, SecretUnset, TransientError, network_problem, request_went_out, retry_after)
+from . import (CONNECT_TIMEOUT, LONGEST_WAIT, AuthError, ChannelHealth, Metrics, Outgoing, PermanentError, Published,
+               Publisher, PublishError, SecretUnset, TransientError, network_problem, request_went_out, retry_after)
 
-CONNECT_TIMEOUT = 5  # seconds; the read timeout is the channel's ``timeout`` setting
 SLOW_DOWN_AT = 90  # percent of any usage figure: stop sending before the platform throttles at 100
 RATE_LIMIT_PAUSE = dt.timedelta(minutes=15)
 FIND_WINDOW = dt.timedelta(days=2)

@@ -20,12 +20,11 @@ import requests
 from loa.posts.i18n import t
 
 from .http_session import PlatformSession
-from . import (AuthError, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher, PublishError,
-               SecretUnset, TransientError, network_problem, request_went_out, retry_after)
+from . import (CONNECT_TIMEOUT, AuthError, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher,
+               PublishError, SecretUnset, TransientError, network_problem, request_went_out, retry_after)
 from . import http_templates as templates
 from .http_settings import HttpChannel, LookupSettings, RequestSettings, UploadSettings
 
-CONNECT_TIMEOUT = 5  # seconds; the read timeout is the channel's ``timeout`` setting
 # statuses by which a server refuses a request before acting on it: a write answered so did not happen
 REFUSED_UNDONE = {408, 425, 429, 503}
 NO_FIGURES = "this portal's API gives no figures"

@@ -30,10 +30,10 @@ from loa.posts.i18n import t
 from loa.scheduler.config import ChannelSettings, EnvName, SiteUrl
 
 from .http_session import PlatformSession
-from . import (AuthError, Banner, CannotTell, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher,
-               PublishError, SecretUnset, TransientError, network_problem, request_went_out, retry_after)
+from . import (CONNECT_TIMEOUT, AuthError, Banner, CannotTell, ChannelHealth, Metrics, Outgoing, PermanentError,
+               Published, Publisher, PublishError, SecretUnset, TransientError, network_problem, request_went_out,
+               retry_after)
 
-CONNECT_TIMEOUT = 5  # seconds; the read timeout is the channel's ``timeout`` setting
 MAX_CAPTION = 1024  # Bot API: caption length after entity parsing
 MAX_TEXT = 4096  # Bot API: message text length after entity parsing
 MAX_GROUP = 10  # Bot API: a media group holds 2-10 items

@@ -18,10 +18,9 @@ import requests
 from loa.posts.i18n import t
 
 from .http_session import PlatformSession
-from . import (AuthError, Banner, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher,
-               PublishError, SecretUnset, TransientError, network_problem, request_went_out, retry_after)
+from . import (CONNECT_TIMEOUT, AuthError, Banner, ChannelHealth, Metrics, Outgoing, PermanentError, Published,
+               Publisher, PublishError, SecretUnset, TransientError, network_problem, request_went_out, retry_after)
 
-CONNECT_TIMEOUT = 5  # seconds; the read timeout is the channel's ``timeout`` setting
 ME = "/wp/v2/users/me"
 NO_VIEWS = "not available on stock WordPress (it counts no views; a statistics plugin would)"
 NOT_COUNTED = "WordPress does not count these"

@@ -25,11 +25,10 @@ from loa.posts.i18n import t
 from loa.scheduler.config import ChannelSettings, EnvName, SiteUrl
 
 from .http_session import PlatformSession
-from . import (AuthError, Banner, ChannelHealth, Metrics, Outgoing, PermanentError, Published, Publisher,
-               PublishError, SecretUnset, TransientError, network_problem, request_went_out)
+from . import (CONNECT_TIMEOUT, AuthError, Banner, ChannelHealth, Metrics, Outgoing, PermanentError, Published,
+               Publisher, PublishError, SecretUnset, TransientError, network_problem, request_went_out)
 from .zalo_tokens import FIRST_TOKEN_ENV, TokenStore
 
-CONNECT_TIMEOUT = 5
 RATE_LIMIT_PAUSE = dt.timedelta(minutes=15)
 FIND_WINDOW = dt.timedelta(days=2)  # without a recorded start, look this far back for the article
 CLOCK_SLACK = dt.timedelta(minutes=10)  # Zalo's create_date against this machine's clock
